@@ -1,0 +1,76 @@
+//! Distances and expected travel times, shared by policies and the engine so both see the same geometry.
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::{MS_PER_HOUR, TimeMs};
+
+/// A location. With [`Metric::Euclidean`] `x`/`y` are kilometres on a plane; with
+/// [`Metric::GreatCircle`] `x` is longitude and `y` latitude, in degrees.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    pub x: f64,
+    pub y: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    Euclidean,
+    GreatCircle,
+}
+
+const EARTH_RADIUS_KM: f64 = 6371.0088;
+
+/// How the network turns straight-line distance into road distance and time.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TravelModel {
+    pub metric: Metric,
+    /// Road distance / straight-line distance (typically 1.2-1.4).
+    pub circuity: f64,
+    /// Mean of the multiplicative travel-time noise; planners multiply nominal times by it.
+    pub noise_mean: f64,
+}
+
+impl TravelModel {
+    /// Road distance in km.
+    pub fn distance_km(&self, a: Point, b: Point) -> f64 {
+        let straight = match self.metric {
+            Metric::Euclidean => (a.x - b.x).hypot(a.y - b.y),
+            Metric::GreatCircle => {
+                // Haversine.
+                let (lat1, lat2) = (a.y.to_radians(), b.y.to_radians());
+                let dlat = lat2 - lat1;
+                let dlon = (b.x - a.x).to_radians();
+                let h = (dlat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (dlon / 2.0).sin().powi(2);
+                2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
+            }
+        };
+        straight * self.circuity
+    }
+
+    /// Nominal (noise-free) driving time for `km` at `speed_kmh`.
+    pub fn nominal_ms(km: f64, speed_kmh: f64) -> f64 {
+        km / speed_kmh * MS_PER_HOUR as f64
+    }
+
+    /// Expected driving time between two points, noise mean included.
+    pub fn expected_time(&self, a: Point, b: Point, speed_kmh: f64) -> TimeMs {
+        TimeMs((Self::nominal_ms(self.distance_km(a, b), speed_kmh) * self.noise_mean).round() as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn euclidean_and_great_circle() {
+        let m = TravelModel { metric: Metric::Euclidean, circuity: 1.0, noise_mean: 1.0 };
+        assert_eq!(m.distance_km(Point { x: 0.0, y: 0.0 }, Point { x: 3.0, y: 4.0 }), 5.0);
+        let g = TravelModel { metric: Metric::GreatCircle, circuity: 1.0, noise_mean: 1.0 };
+        // Paris -> London, about 344 km.
+        let d = g.distance_km(Point { x: 2.3522, y: 48.8566 }, Point { x: -0.1276, y: 51.5072 });
+        assert!((d - 343.5).abs() < 2.0, "{d}");
+        assert_eq!(m.expected_time(Point { x: 0.0, y: 0.0 }, Point { x: 60.0, y: 0.0 }, 60.0), TimeMs(MS_PER_HOUR));
+    }
+}

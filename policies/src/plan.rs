@@ -1,0 +1,52 @@
+//! Expected timing of a route, as a dispatcher would estimate it before the vehicle leaves.
+
+use crate::geo::TravelModel;
+use crate::time::TimeMs;
+use crate::view::{OrderView, SiteView};
+
+/// Expected times of one route. `starts[i]` is when service at stop `i` begins.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RoutePlan {
+    pub depart: TimeMs,
+    pub starts: Vec<TimeMs>,
+    pub back: TimeMs,
+    pub distance_km: f64,
+    pub load: u32,
+}
+
+impl RoutePlan {
+    /// Smallest `due - start` over the stops, in ms (negative when some stop is planned late).
+    pub fn min_slack_ms(&self, stops: &[&OrderView]) -> i64 {
+        stops.iter().zip(&self.starts).map(|(o, s)| o.due.0 as i64 - s.0 as i64).min().unwrap_or(i64::MAX)
+    }
+}
+
+/// Expected wait for a door at `site` for a vehicle arriving at `now`: the vehicles ahead
+/// of it beyond the free doors, each taking a mean load time, spread over the doors.
+pub fn expected_dock_start(site: &SiteView, now: TimeMs) -> TimeMs {
+    let open = site.hours.next_open(now);
+    let ahead = (site.queue_len + site.doors_busy + 1).saturating_sub(site.doors) as u64;
+    let wait = ahead * site.load_fixed_mean.0 / site.doors.max(1) as u64;
+    open + TimeMs(wait)
+}
+
+/// Expected timing of delivering `stops` in order from `site` with a vehicle of `speed_kmh`,
+/// starting to queue at the dock at `now`.
+pub fn plan_route(travel: &TravelModel, site: &SiteView, speed_kmh: f64, now: TimeMs, stops: &[&OrderView]) -> RoutePlan {
+    let load: u32 = stops.iter().map(|o| o.size).sum();
+    let depart = expected_dock_start(site, now) + site.expected_load(load);
+    let mut t = depart;
+    let mut at = site.location;
+    let mut distance_km = 0.0;
+    let mut starts = Vec::with_capacity(stops.len());
+    for o in stops {
+        distance_km += travel.distance_km(at, o.destination);
+        t = (t + travel.expected_time(at, o.destination, speed_kmh)).max(o.earliest);
+        starts.push(t);
+        t = t + o.service;
+        at = o.destination;
+    }
+    distance_km += travel.distance_km(at, site.location);
+    let back = t + travel.expected_time(at, site.location, speed_kmh);
+    RoutePlan { depart, starts, back, distance_km, load }
+}

@@ -1,0 +1,135 @@
+//! What a policy sees and what it answers: plain data, no simulator types.
+
+use serde::{Deserialize, Serialize};
+
+use crate::geo::{Point, TravelModel};
+use crate::time::{DailyWindow, TimeMs};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SiteId(pub u32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OrderId(pub u64);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct VehicleId(pub u32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DriverId(pub u32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CarrierId(pub u32);
+
+/// A distribution centre as a dispatcher sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SiteView {
+    pub id: SiteId,
+    pub location: Point,
+    pub doors: u32,
+    /// Doors loading right now.
+    pub doors_busy: u32,
+    /// Vehicles waiting for a door.
+    pub queue_len: u32,
+    pub hours: DailyWindow,
+    /// Mean loading time of a vehicle: fixed part plus a part per unit of load.
+    pub load_fixed_mean: TimeMs,
+    pub load_per_unit_mean_ms: f64,
+}
+
+impl SiteView {
+    pub fn expected_load(&self, units: u32) -> TimeMs {
+        self.load_fixed_mean + TimeMs((self.load_per_unit_mean_ms * units as f64).round() as u64)
+    }
+}
+
+/// An order that is ready at its origin and not yet given to a vehicle.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub id: OrderId,
+    pub site: SiteId,
+    pub destination: Point,
+    /// Load units (e.g. pallets).
+    pub size: u32,
+    pub created: TimeMs,
+    pub ready: TimeMs,
+    /// Delivery window: service may not start before `earliest`; it is on time if it starts by `due`.
+    pub earliest: TimeMs,
+    pub due: TimeMs,
+    /// Service class; higher is more urgent.
+    pub priority: u8,
+    pub value: f64,
+    /// Expected unloading time at the customer.
+    pub service: TimeMs,
+}
+
+/// A vehicle idle at its home site.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VehicleView {
+    pub id: VehicleId,
+    pub site: SiteId,
+    pub capacity: u32,
+    pub speed_kmh: f64,
+    pub cost_per_km: f64,
+    pub cost_per_hour: f64,
+}
+
+/// A driver on shift and idle at their home site.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DriverView {
+    pub id: DriverId,
+    pub site: SiteId,
+    pub shift_end: TimeMs,
+    /// Shift end plus the allowed overtime: the driver must be back by then.
+    pub latest_return: TimeMs,
+    /// Duty time left in this shift.
+    pub duty_left: TimeMs,
+}
+
+/// Third-party capacity on offer today.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CarrierView {
+    pub id: CarrierId,
+    pub name: String,
+    pub capacity_left_today: u32,
+    pub acceptance_probability: f64,
+    pub pickup_lead: TimeMs,
+    pub price_per_order: f64,
+}
+
+/// Everything a dispatcher knows at a decision epoch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AllocationRequest {
+    pub now: TimeMs,
+    pub travel: TravelModel,
+    /// Indexed by `SiteId`.
+    pub sites: Vec<SiteView>,
+    pub orders: Vec<OrderView>,
+    pub vehicles: Vec<VehicleView>,
+    pub drivers: Vec<DriverView>,
+    pub carriers: Vec<CarrierView>,
+}
+
+/// One trip: load all `stops` at the vehicle's site, deliver them in this order, return.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Route {
+    pub vehicle: VehicleId,
+    pub driver: DriverId,
+    pub stops: Vec<OrderId>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub routes: Vec<Route>,
+}
+
+/// When the engine asks the policy for a decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Epochs {
+    /// Decide periodically at this interval (from time zero).
+    pub every: Option<TimeMs>,
+    /// Decide as soon as an order becomes ready.
+    pub on_order_ready: bool,
+    /// Decide as soon as a vehicle comes back or a driver starts a shift.
+    pub on_resource_free: bool,
+}

@@ -1,0 +1,172 @@
+//! The event calendar: a priority queue of future events in a total order.
+//!
+//! Events are ordered by (time, insertion sequence): two events at the same millisecond
+//! fire in the order they were scheduled (FIFO), so a run never depends on heap internals.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashSet};
+
+use policies::TimeMs;
+
+/// Handle to a scheduled event, for [`Calendar::cancel`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EventId(u64);
+
+struct Entry<E> {
+    time: TimeMs,
+    seq: u64,
+    event: E,
+}
+
+impl<E> PartialEq for Entry<E> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.time, self.seq) == (other.time, other.seq)
+    }
+}
+impl<E> Eq for Entry<E> {}
+impl<E> PartialOrd for Entry<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<E> Ord for Entry<E> {
+    /// Reversed: `BinaryHeap` is a max-heap and we want the earliest first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.time, other.seq).cmp(&(self.time, self.seq))
+    }
+}
+
+pub struct Calendar<E> {
+    heap: BinaryHeap<Entry<E>>,
+    next_seq: u64,
+    now: TimeMs,
+    /// Sequence numbers of pending events that were cancelled; skipped when popped.
+    cancelled: HashSet<u64>,
+}
+
+impl<E> Default for Calendar<E> {
+    fn default() -> Self {
+        Calendar { heap: BinaryHeap::new(), next_seq: 0, now: TimeMs::ZERO, cancelled: HashSet::new() }
+    }
+}
+
+impl<E> Calendar<E> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Time of the last event popped.
+    pub fn now(&self) -> TimeMs {
+        self.now
+    }
+
+    /// Schedules `event` at `time`, which must not be in the past.
+    pub fn schedule(&mut self, time: TimeMs, event: E) -> EventId {
+        assert!(time >= self.now, "event scheduled in the past: {time:?} < now {:?}", self.now);
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.heap.push(Entry { time, seq, event });
+        EventId(seq)
+    }
+
+    /// Schedules `event` `delay` after now.
+    pub fn schedule_in(&mut self, delay: TimeMs, event: E) -> EventId {
+        self.schedule(self.now + delay, event)
+    }
+
+    /// Cancels a pending event. `id` must not have been popped yet.
+    pub fn cancel(&mut self, id: EventId) {
+        debug_assert!(id.0 < self.next_seq);
+        self.cancelled.insert(id.0);
+    }
+
+    /// Removes and returns the next event that was not cancelled, advancing the clock.
+    pub fn pop(&mut self) -> Option<(TimeMs, E)> {
+        while let Some(entry) = self.heap.pop() {
+            if !self.cancelled.is_empty() && self.cancelled.remove(&entry.seq) {
+                continue;
+            }
+            debug_assert!(entry.time >= self.now);
+            self.now = entry.time;
+            return Some((entry.time, entry.event));
+        }
+        None
+    }
+
+    /// Time of the next event, cancelled ones included.
+    pub fn peek_time(&self) -> Option<TimeMs> {
+        self.heap.peek().map(|e| e.time)
+    }
+
+    /// Pending events, cancelled ones not counted.
+    pub fn len(&self) -> usize {
+        self.heap.len() - self.cancelled.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drain(cal: &mut Calendar<&'static str>) -> Vec<(u64, &'static str)> {
+        std::iter::from_fn(|| cal.pop().map(|(t, e)| (t.0, e))).collect()
+    }
+
+    #[test]
+    fn pops_in_time_order() {
+        let mut cal = Calendar::new();
+        cal.schedule(TimeMs(30), "c");
+        cal.schedule(TimeMs(10), "a");
+        cal.schedule(TimeMs(20), "b");
+        assert_eq!(drain(&mut cal), vec![(10, "a"), (20, "b"), (30, "c")]);
+        assert_eq!(cal.now(), TimeMs(30));
+    }
+
+    #[test]
+    fn ties_fire_in_insertion_order() {
+        let mut cal = Calendar::new();
+        for name in ["first", "second", "third", "fourth"] {
+            cal.schedule(TimeMs(5), name);
+        }
+        cal.schedule(TimeMs(4), "earlier");
+        let order: Vec<_> = drain(&mut cal).into_iter().map(|(_, e)| e).collect();
+        assert_eq!(order, vec!["earlier", "first", "second", "third", "fourth"]);
+    }
+
+    #[test]
+    fn events_scheduled_now_go_after_pending_ties() {
+        let mut cal = Calendar::new();
+        cal.schedule(TimeMs(5), "a");
+        cal.schedule(TimeMs(5), "b");
+        assert_eq!(cal.pop(), Some((TimeMs(5), "a")));
+        cal.schedule_in(TimeMs(0), "zero-delay");
+        assert_eq!(drain(&mut cal), vec![(5, "b"), (5, "zero-delay")]);
+    }
+
+    #[test]
+    fn cancelled_events_never_fire() {
+        let mut cal = Calendar::new();
+        let a = cal.schedule(TimeMs(1), "a");
+        cal.schedule(TimeMs(2), "b");
+        let c = cal.schedule(TimeMs(2), "c");
+        cal.schedule(TimeMs(3), "d");
+        cal.cancel(a);
+        cal.cancel(c);
+        assert_eq!(cal.len(), 2);
+        assert_eq!(drain(&mut cal), vec![(2, "b"), (3, "d")]);
+        assert!(cal.is_empty());
+    }
+
+    #[test]
+    #[should_panic(expected = "in the past")]
+    fn scheduling_in_the_past_is_a_bug() {
+        let mut cal = Calendar::new();
+        cal.schedule(TimeMs(10), "a");
+        cal.pop();
+        cal.schedule(TimeMs(9), "b");
+    }
+}

@@ -1,0 +1,236 @@
+//! Decision epochs: build the policy's plain-data view of the world, ask the policy, validate its
+//! routes and turn them into trips.
+//!
+//! The view is gathered by a chain of systems, one per domain, on the single-threaded executor with
+//! ambiguity detection set to error: the order is explicit, never bevy's choice. `Entity`, `Query`
+//! and friends stop here; the policy sees ids and plain structs.
+
+use std::collections::HashSet;
+
+use bevy_ecs::prelude::*;
+use bevy_ecs::schedule::{LogLevel, Schedule, ScheduleBuildSettings, SingleThreadedExecutor};
+use policies::{
+    AllocationRequest, CarrierId, CarrierView, DriverView, OrderView, Route, SiteId, SiteView, TimeMs, VehicleView,
+};
+
+use super::docks::{Dock, Site};
+use super::drivers::{Driver, DriverState};
+use super::fleet::{Trip, Vehicle};
+use super::orders::{Order, OrderState};
+use crate::engine::{Engine, Event};
+use crate::log::{Record, Rejection};
+
+/// Third-party capacity, used by carrier policies.
+#[derive(Component, Clone, Debug)]
+pub struct Carrier {
+    pub id: CarrierId,
+    pub name: String,
+    pub daily_capacity: u32,
+    pub acceptance: f64,
+    pub pickup_lead: TimeMs,
+    pub price_per_order: f64,
+}
+
+/// Orders a carrier accepted on a given day; the count resets each day.
+#[derive(Component, Clone, Debug, Default)]
+pub struct CarrierUsage {
+    pub day: u64,
+    pub accepted: u32,
+}
+
+/// The request being built for the policy.
+#[derive(Resource)]
+pub struct Snapshot(pub AllocationRequest);
+
+pub(crate) fn spawn_carriers(e: &mut Engine) {
+    for (i, c) in e.scenario.carriers.iter().enumerate() {
+        let carrier = Carrier {
+            id: CarrierId(i as u32),
+            name: c.name.clone(),
+            daily_capacity: c.daily_capacity,
+            acceptance: c.acceptance,
+            pickup_lead: c.pickup_lead,
+            price_per_order: c.price_per_order,
+        };
+        e.carriers.push(e.world.spawn((carrier, CarrierUsage::default())).id());
+    }
+    let travel = e.scenario.travel;
+    e.world.insert_resource(Snapshot(AllocationRequest {
+        now: TimeMs::ZERO,
+        travel,
+        sites: Vec::new(),
+        orders: Vec::new(),
+        vehicles: Vec::new(),
+        drivers: Vec::new(),
+        carriers: Vec::new(),
+    }));
+}
+
+pub(crate) fn start(e: &mut Engine) {
+    if e.epochs.every.is_some() {
+        e.cal.schedule(TimeMs::ZERO, Event::Decide { periodic: true });
+    }
+}
+
+pub(crate) fn snapshot_schedule() -> Schedule {
+    let mut schedule = Schedule::default();
+    schedule.set_executor(SingleThreadedExecutor::new());
+    schedule.set_build_settings(ScheduleBuildSettings { ambiguity_detection: LogLevel::Error, ..Default::default() });
+    schedule.add_systems((snapshot_sites, snapshot_orders, snapshot_vehicles, snapshot_drivers, snapshot_carriers).chain());
+    schedule
+}
+
+fn snapshot_sites(mut snap: ResMut<Snapshot>, sites: Query<(&Site, &Dock)>) {
+    let req = &mut snap.0;
+    req.sites.clear();
+    req.sites.extend(sites.iter().map(|(s, d)| SiteView {
+        id: SiteId(s.index),
+        location: s.location,
+        doors: s.doors,
+        doors_busy: d.busy,
+        queue_len: d.queue.len() as u32,
+        hours: s.hours,
+        load_fixed_mean: s.load_fixed_mean,
+        load_per_unit_mean_ms: s.load_per_unit_mean_ms,
+    }));
+    // Indexed by SiteId.
+    req.sites.sort_unstable_by_key(|s| s.id);
+}
+
+fn snapshot_orders(mut snap: ResMut<Snapshot>, orders: Query<(&Order, &OrderState)>) {
+    let req = &mut snap.0;
+    req.orders.clear();
+    req.orders.extend(orders.iter().filter(|(_, s)| **s == OrderState::Open).map(|(o, _)| OrderView {
+        id: o.id,
+        site: SiteId(o.site),
+        destination: o.destination,
+        size: o.size,
+        created: o.created,
+        ready: o.ready,
+        earliest: o.earliest,
+        due: o.due,
+        priority: o.priority,
+        value: o.value,
+        service: o.service_expected,
+    }));
+    req.orders.sort_unstable_by_key(|o| o.id);
+}
+
+fn snapshot_vehicles(mut snap: ResMut<Snapshot>, vehicles: Query<&Vehicle, Without<Trip>>) {
+    let req = &mut snap.0;
+    req.vehicles.clear();
+    req.vehicles.extend(vehicles.iter().map(|v| VehicleView {
+        id: v.id,
+        site: SiteId(v.site),
+        capacity: v.capacity,
+        speed_kmh: v.speed_kmh,
+        cost_per_km: v.cost_per_km,
+        cost_per_hour: v.cost_per_hour,
+    }));
+    req.vehicles.sort_unstable_by_key(|v| v.id);
+}
+
+fn snapshot_drivers(mut snap: ResMut<Snapshot>, drivers: Query<(&Driver, &DriverState)>) {
+    let req = &mut snap.0;
+    let now = req.now;
+    req.drivers.clear();
+    req.drivers.extend(drivers.iter().filter(|(_, s)| s.on_shift && !s.busy && now < s.shift_end).map(|(d, s)| {
+        DriverView {
+            id: d.id,
+            site: SiteId(d.site),
+            shift_end: s.shift_end,
+            latest_return: s.latest_return(d),
+            duty_left: d.max_duty - s.duty_used,
+        }
+    }));
+    req.drivers.sort_unstable_by_key(|d| d.id);
+}
+
+fn snapshot_carriers(mut snap: ResMut<Snapshot>, carriers: Query<(&Carrier, &CarrierUsage)>) {
+    let req = &mut snap.0;
+    let day = req.now.0 / policies::MS_PER_DAY;
+    req.carriers.clear();
+    req.carriers.extend(carriers.iter().map(|(c, u)| CarrierView {
+        id: c.id,
+        name: c.name.clone(),
+        capacity_left_today: if u.day == day { c.daily_capacity.saturating_sub(u.accepted) } else { c.daily_capacity },
+        acceptance_probability: c.acceptance,
+        pickup_lead: c.pickup_lead,
+        price_per_order: c.price_per_order,
+    }));
+    req.carriers.sort_unstable_by_key(|c| c.id);
+}
+
+pub(crate) fn on_decide(e: &mut Engine, periodic: bool) {
+    let now = e.now();
+    if periodic {
+        let every = e.epochs.every.expect("periodic epochs have an interval");
+        if now + every <= e.scenario.horizon {
+            e.cal.schedule(now + every, Event::Decide { periodic: true });
+        }
+    } else {
+        e.decide_pending = false;
+    }
+    e.world.resource_mut::<Snapshot>().0.now = now;
+    e.snapshot.run(&mut e.world);
+    let Snapshot(request) = e.world.remove_resource::<Snapshot>().expect("snapshot");
+    let decision = if request.orders.is_empty() || request.vehicles.is_empty() || request.drivers.is_empty() {
+        Default::default()
+    } else {
+        e.policy.allocate(&request)
+    };
+    e.log.push(now, Record::Decision { open_orders: request.orders.len() as u32, routes: decision.routes.len() as u32 });
+    e.world.insert_resource(Snapshot(request));
+    for route in decision.routes {
+        match validate(e, &route) {
+            Ok((vehicle, driver, stops)) => super::fleet::assign(e, vehicle, driver, stops),
+            Err(reason) => {
+                e.log.push(now, Record::DecisionRejected { vehicle: route.vehicle, driver: route.driver, reason })
+            }
+        }
+    }
+}
+
+type Validated = (Entity, Entity, Vec<(Entity, policies::OrderId)>);
+
+/// Checks a proposed route against the world; a bad route is refused, never half-applied.
+fn validate(e: &Engine, route: &Route) -> Result<Validated, Rejection> {
+    let vehicle = *e.vehicles.get(route.vehicle.0 as usize).ok_or(Rejection::UnknownVehicle)?;
+    if e.world.get::<Trip>(vehicle).is_some() {
+        return Err(Rejection::VehicleBusy);
+    }
+    let v = e.world.get::<Vehicle>(vehicle).expect("vehicle");
+    let driver = *e.drivers.get(route.driver.0 as usize).ok_or(Rejection::UnknownDriver)?;
+    let (d, ds) = (e.world.get::<Driver>(driver).expect("driver"), e.world.get::<DriverState>(driver).expect("driver"));
+    if !ds.on_shift || ds.busy || e.now() >= ds.shift_end {
+        return Err(Rejection::DriverUnavailable);
+    }
+    if d.site != v.site {
+        return Err(Rejection::WrongSite);
+    }
+    if route.stops.is_empty() {
+        return Err(Rejection::EmptyRoute);
+    }
+    let mut seen = HashSet::with_capacity(route.stops.len());
+    let mut load = 0;
+    let mut stops = Vec::with_capacity(route.stops.len());
+    for id in &route.stops {
+        let order = *e.orders.get(id).ok_or(Rejection::UnknownOrder)?;
+        if !seen.insert(*id) {
+            return Err(Rejection::OrderTwice);
+        }
+        if *e.world.get::<OrderState>(order).expect("order") != OrderState::Open {
+            return Err(Rejection::OrderNotOpen);
+        }
+        let o = e.world.get::<Order>(order).expect("order");
+        if o.site != v.site {
+            return Err(Rejection::WrongSite);
+        }
+        load += o.size;
+        stops.push((order, *id));
+    }
+    if load > v.capacity {
+        return Err(Rejection::OverCapacity);
+    }
+    Ok((vehicle, driver, stops))
+}

@@ -1,0 +1,204 @@
+//! Vehicles and their trips: queue at the home site's doors, load, drive to each stop, unload,
+//! return. Before each leg the driver checks that, at worst, they will be back by shift end plus
+//! the allowed overtime; if not, the remaining orders ride back to the site and are re-opened.
+
+use bevy_ecs::prelude::*;
+use policies::{DriverId, OrderId, Point, TimeMs, TravelModel, VehicleId};
+
+use super::drivers::{self, Driver, DriverState};
+use super::orders::{self, Order, OrderState};
+use crate::engine::{Engine, Event};
+use crate::log::Record;
+
+#[derive(Component, Clone, Debug)]
+pub struct Vehicle {
+    pub id: VehicleId,
+    pub site: u32,
+    pub vehicle_type: u32,
+    pub capacity: u32,
+    pub speed_kmh: f64,
+    pub cost_per_km: f64,
+    pub cost_per_hour: f64,
+}
+
+/// A vehicle with no trip is idle at its home site.
+#[derive(Component, Debug)]
+pub struct Trip {
+    pub driver: Entity,
+    pub driver_id: DriverId,
+    /// Orders in delivery sequence; `next` is the stop being driven to or served.
+    pub stops: Vec<(Entity, OrderId)>,
+    pub next: usize,
+    pub load: u32,
+    pub started: TimeMs,
+    pub queued_at: TimeMs,
+    pub at: Point,
+    pub distance_km: f64,
+    /// Set once the driver gives up the remaining stops.
+    pub aborted: bool,
+}
+
+pub(crate) fn spawn(e: &mut Engine) {
+    for (i, v) in e.scenario.vehicles.iter().enumerate() {
+        let t = &e.scenario.vehicle_types[v.vehicle_type as usize];
+        let vehicle = Vehicle {
+            id: VehicleId(i as u32),
+            site: v.site,
+            vehicle_type: v.vehicle_type,
+            capacity: t.capacity,
+            speed_kmh: t.speed_kmh,
+            cost_per_km: t.cost_per_km,
+            cost_per_hour: t.cost_per_hour,
+        };
+        e.vehicles.push(e.world.spawn(vehicle).id());
+    }
+}
+
+/// Starts a validated route: the vehicle joins its site's door queue.
+pub(crate) fn assign(e: &mut Engine, vehicle: Entity, driver: Entity, stops: Vec<(Entity, OrderId)>) {
+    let now = e.now();
+    let load = stops.iter().map(|(o, _)| e.world.get::<Order>(*o).expect("order").size).sum();
+    for &(order, _) in &stops {
+        *e.world.get_mut::<OrderState>(order).expect("order") = OrderState::Assigned;
+        orders::withdraw_cancel(e, order);
+    }
+    let driver_id = e.world.get::<Driver>(driver).expect("driver").id;
+    e.world.get_mut::<DriverState>(driver).expect("driver").busy = true;
+    let v = e.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
+    let at = e.scenario.sites[v.site as usize].location;
+    e.log.push(now, Record::RouteAssigned {
+        vehicle: v.id,
+        driver: driver_id,
+        site: policies::SiteId(v.site),
+        stops: stops.len() as u32,
+        load,
+        capacity: v.capacity,
+    });
+    e.world.entity_mut(vehicle).insert(Trip {
+        driver,
+        driver_id,
+        stops,
+        next: 0,
+        load,
+        started: now,
+        queued_at: now,
+        at,
+        distance_km: 0.0,
+        aborted: false,
+    });
+    super::docks::arrive(e, v.site, vehicle);
+}
+
+/// Called by the docks when a door takes the vehicle: (id, when it queued, load).
+pub(crate) fn start_loading(e: &mut Engine, vehicle: Entity) -> (VehicleId, TimeMs, u32) {
+    let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
+    let trip = e.world.get::<Trip>(vehicle).expect("a queued vehicle has a trip");
+    (id, trip.queued_at, trip.load)
+}
+
+/// Loading is done: the orders are on board and the vehicle leaves for its first stop.
+pub(crate) fn depart(e: &mut Engine, vehicle: Entity) {
+    let now = e.now();
+    let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
+    let stops = e.world.get::<Trip>(vehicle).expect("trip").stops.clone();
+    for (order, order_id) in stops {
+        let ready = e.world.get::<Order>(order).expect("order").ready;
+        *e.world.get_mut::<OrderState>(order).expect("order") = OrderState::OnBoard;
+        e.log.push(now, Record::OrderDeparted { order: order_id, vehicle: id, ready });
+    }
+    next_leg(e, vehicle);
+}
+
+/// Sampled driving time from `a` to `b`, and its distance.
+fn drive(e: &mut Engine, vehicle: &Vehicle, a: Point, b: Point) -> (TimeMs, f64) {
+    let km = e.scenario.travel.distance_km(a, b);
+    let noise = e.scenario.travel_noise.sample(&mut e.rng.travel[vehicle.id.0 as usize]);
+    (TimeMs((TravelModel::nominal_ms(km, vehicle.speed_kmh) * noise).round() as u64), km)
+}
+
+/// Longest the driving from `a` to `b` can take (mean noise if the noise is unbounded).
+fn drive_bound(e: &Engine, vehicle: &Vehicle, a: Point, b: Point) -> TimeMs {
+    let noise = &e.scenario.travel_noise;
+    let km = e.scenario.travel.distance_km(a, b);
+    TimeMs((TravelModel::nominal_ms(km, vehicle.speed_kmh) * noise.upper_bound().unwrap_or(noise.mean())).ceil() as u64)
+}
+
+/// Drives to the next stop, or home when there is none or the driver cannot make it in time.
+fn next_leg(e: &mut Engine, vehicle: Entity) {
+    let now = e.now();
+    let v = e.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
+    let home = e.scenario.sites[v.site as usize].location;
+    let trip = e.world.get::<Trip>(vehicle).expect("trip");
+    let (at, driver, started) = (trip.at, trip.driver, trip.started);
+    let next = (!trip.aborted).then(|| trip.stops.get(trip.next).copied()).flatten();
+    if let Some((order, _)) = next {
+        let o = e.world.get::<Order>(order).expect("order");
+        let (dest, earliest, service_max) = (o.destination, o.earliest, o.service_max);
+        let back_by = (now + drive_bound(e, &v, at, dest)).max(earliest) + service_max + drive_bound(e, &v, dest, home);
+        if drivers::can_work_until(e, driver, started, back_by) {
+            let (time, km) = drive(e, &v, at, dest);
+            let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
+            trip.at = dest;
+            trip.distance_km += km;
+            e.cal.schedule_in(time, Event::StopArrive { vehicle });
+            return;
+        }
+        let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
+        trip.aborted = true;
+        let (remaining, driver_id) = ((trip.stops.len() - trip.next) as u32, trip.driver_id);
+        e.log.push(now, Record::StopsAborted { vehicle: v.id, driver: driver_id, orders: remaining });
+    }
+    let (time, km) = drive(e, &v, at, home);
+    let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
+    trip.at = home;
+    trip.distance_km += km;
+    e.cal.schedule_in(time, Event::VehicleBack { vehicle });
+}
+
+pub(crate) fn on_stop_arrive(e: &mut Engine, vehicle: Entity) {
+    let now = e.now();
+    let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
+    let trip = e.world.get::<Trip>(vehicle).expect("trip");
+    let (order, order_id) = trip.stops[trip.next];
+    let o = e.world.get::<Order>(order).expect("order");
+    // Service waits for the window to open.
+    let done = now.max(o.earliest) + o.service;
+    e.log.push(now, Record::StopArrived { vehicle: id, order: order_id });
+    e.cal.schedule(done, Event::ServiceDone { vehicle });
+}
+
+pub(crate) fn on_service_done(e: &mut Engine, vehicle: Entity) {
+    let now = e.now();
+    let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
+    let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
+    let (order, order_id) = trip.stops[trip.next];
+    trip.next += 1;
+    let o = e.world.get::<Order>(order).expect("order");
+    let service_start = now - o.service;
+    e.log.push(now, Record::Delivered { order: order_id, vehicle: id, created: o.created, due: o.due, service_start });
+    e.orders.remove(&order_id);
+    e.world.despawn(order);
+    next_leg(e, vehicle);
+}
+
+pub(crate) fn on_back(e: &mut Engine, vehicle: Entity) {
+    let now = e.now();
+    let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
+    let trip = e.world.entity_mut(vehicle).take::<Trip>().expect("trip");
+    for &(order, order_id) in &trip.stops[trip.next..] {
+        *e.world.get_mut::<OrderState>(order).expect("order") = OrderState::Open;
+        e.log.push(now, Record::OrderReturned { order: order_id });
+        let due = e.world.get::<Order>(order).expect("order").due;
+        orders::schedule_cancel(e, order, due);
+    }
+    e.log.push(now, Record::TripEnded {
+        vehicle: id,
+        driver: trip.driver_id,
+        started: trip.started,
+        distance_m: (trip.distance_km * 1000.0).round() as u64,
+    });
+    drivers::trip_done(e, trip.driver, trip.started);
+    if e.epochs.on_resource_free {
+        e.request_decision();
+    }
+}

@@ -1,0 +1,8 @@
+//! The logistics world, one module per domain. Each owns its components and the handlers of the
+//! events it is responsible for.
+
+pub mod dispatch;
+pub mod docks;
+pub mod drivers;
+pub mod fleet;
+pub mod orders;

@@ -1,0 +1,196 @@
+//! The engine: one replication of a scenario, from an empty world to the end of the horizon.
+//!
+//! The main loop pops the next event from the [`Calendar`] and hands it to the domain that owns
+//! it (orders, docks, fleet, drivers, dispatch). Each domain lives in its own module under
+//! `domain/`, owning its components and its handlers; handlers change the bevy_ecs [`World`]
+//! directly and schedule follow-up events. Decision epochs build the policy's view through a
+//! chained bevy schedule on the single-threaded executor (see `domain::dispatch`).
+
+use std::collections::HashMap;
+
+use bevy_ecs::prelude::*;
+use bevy_ecs::schedule::Schedule;
+use policies::{AllocationPolicy, Epochs, OrderId, TimeMs};
+
+use crate::calendar::Calendar;
+use crate::domain::{dispatch, docks, drivers, fleet, orders};
+use crate::kpi::{KpiCollector, Kpis};
+use crate::log::{Fingerprint, LogSink, Record};
+use crate::rng::{Rng, Stream, stream_rng};
+use crate::scenario::Scenario;
+
+/// The closed set of things that can be scheduled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// Next generated order at a site (Poisson process).
+    OrderArrival { site: u32 },
+    /// Next replayed order from the CSV.
+    OrderReplay,
+    OrderReady { order: Entity },
+    /// The customer cancels if the order is still not routed.
+    OrderCancel { order: Entity },
+    /// A site's doors open for the day.
+    DocksOpen { site: u32 },
+    LoadingDone { vehicle: Entity },
+    StopArrive { vehicle: Entity },
+    ServiceDone { vehicle: Entity },
+    VehicleBack { vehicle: Entity },
+    ShiftStart { driver: Entity },
+    ShiftEnd { driver: Entity },
+    /// A decision epoch: periodic ones schedule the next.
+    Decide { periodic: bool },
+}
+
+/// Per-replication random streams, one per concern and index.
+pub(crate) struct Rngs {
+    pub demand: Vec<Rng>,
+    pub travel: Vec<Rng>,
+    pub dock: Vec<Rng>,
+}
+
+/// Where the log goes: always the fingerprint and the KPIs, plus optional sinks (files, checks).
+pub(crate) struct Log<'a> {
+    pub fingerprint: Fingerprint,
+    pub kpis: KpiCollector,
+    pub extra: Vec<&'a mut dyn LogSink>,
+}
+
+impl Log<'_> {
+    #[inline]
+    pub fn push(&mut self, t: TimeMs, record: Record) {
+        self.fingerprint.record(t, &record);
+        self.kpis.record(t, &record);
+        for sink in &mut self.extra {
+            sink.record(t, &record);
+        }
+    }
+}
+
+/// What one replication produced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplicationResult {
+    pub replication: u32,
+    pub kpis: Kpis,
+    /// Hash of the whole event log.
+    pub fingerprint: u64,
+    pub records: u64,
+    /// Events popped from the calendar.
+    pub events: u64,
+}
+
+pub struct Engine<'a> {
+    pub(crate) scenario: &'a Scenario,
+    pub(crate) world: World,
+    pub(crate) cal: Calendar<Event>,
+    pub(crate) log: Log<'a>,
+    pub(crate) rng: Rngs,
+    pub(crate) policy: Box<dyn AllocationPolicy>,
+    pub(crate) epochs: Epochs,
+    pub(crate) decide_pending: bool,
+    pub(crate) snapshot: Schedule,
+    /// Entities by index (the ids policies see).
+    pub(crate) sites: Vec<Entity>,
+    pub(crate) vehicles: Vec<Entity>,
+    pub(crate) drivers: Vec<Entity>,
+    pub(crate) carriers: Vec<Entity>,
+    /// Live orders only: delivered and cancelled ones are despawned.
+    pub(crate) orders: HashMap<OrderId, Entity>,
+    pub(crate) next_order_id: u64,
+    pub(crate) replay_cursor: usize,
+    events: u64,
+}
+
+impl<'a> Engine<'a> {
+    /// Builds replication `replication` of `scenario` with master seed `seed`. `sinks` receive
+    /// every log record besides the built-in KPI and fingerprint consumers.
+    pub fn new(scenario: &'a Scenario, seed: u64, replication: u32, sinks: Vec<&'a mut dyn LogSink>) -> Self {
+        let rep = replication as u64;
+        let n_sites = scenario.sites.len() as u32;
+        let rng = Rngs {
+            demand: (0..n_sites).map(|i| stream_rng(seed, rep, Stream::Demand(i))).collect(),
+            travel: (0..scenario.vehicles.len() as u32).map(|i| stream_rng(seed, rep, Stream::Travel(i))).collect(),
+            dock: (0..n_sites).map(|i| stream_rng(seed, rep, Stream::Dock(i))).collect(),
+        };
+        let policy = scenario.policy.build();
+        let epochs = policy.epochs();
+        let mut engine = Engine {
+            scenario,
+            world: World::new(),
+            cal: Calendar::new(),
+            log: Log { fingerprint: Fingerprint::default(), kpis: KpiCollector::new(scenario), extra: sinks },
+            rng,
+            policy,
+            epochs,
+            decide_pending: false,
+            snapshot: dispatch::snapshot_schedule(),
+            sites: Vec::new(),
+            vehicles: Vec::new(),
+            drivers: Vec::new(),
+            carriers: Vec::new(),
+            orders: HashMap::new(),
+            next_order_id: 0,
+            replay_cursor: 0,
+            events: 0,
+        };
+        docks::spawn(&mut engine);
+        fleet::spawn(&mut engine);
+        drivers::spawn(&mut engine);
+        dispatch::spawn_carriers(&mut engine);
+        orders::start(&mut engine);
+        dispatch::start(&mut engine);
+        engine
+    }
+
+    pub fn now(&self) -> TimeMs {
+        self.cal.now()
+    }
+
+    /// Runs to the end of the horizon and returns the KPIs.
+    pub fn run(self) -> ReplicationResult {
+        self.run_counting_live().0
+    }
+
+    /// Like [`Engine::run`], also returning how many orders are still live at the end.
+    pub fn run_counting_live(mut self) -> (ReplicationResult, usize) {
+        let horizon = self.scenario.horizon;
+        while self.cal.peek_time().is_some_and(|t| t <= horizon) {
+            let Some((_, event)) = self.cal.pop() else { break };
+            self.events += 1;
+            self.handle(event);
+        }
+        let kpis = self.log.kpis.finish(horizon);
+        let result = ReplicationResult {
+            replication: 0,
+            kpis,
+            fingerprint: self.log.fingerprint.value(),
+            records: self.log.fingerprint.records,
+            events: self.events,
+        };
+        (result, self.orders.len())
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::OrderArrival { site } => orders::on_arrival(self, site),
+            Event::OrderReplay => orders::on_replay(self),
+            Event::OrderReady { order } => orders::on_ready(self, order),
+            Event::OrderCancel { order } => orders::on_cancel(self, order),
+            Event::DocksOpen { site } => docks::on_open(self, site),
+            Event::LoadingDone { vehicle } => docks::on_loading_done(self, vehicle),
+            Event::StopArrive { vehicle } => fleet::on_stop_arrive(self, vehicle),
+            Event::ServiceDone { vehicle } => fleet::on_service_done(self, vehicle),
+            Event::VehicleBack { vehicle } => fleet::on_back(self, vehicle),
+            Event::ShiftStart { driver } => drivers::on_shift_start(self, driver),
+            Event::ShiftEnd { driver } => drivers::on_shift_end(self, driver),
+            Event::Decide { periodic } => dispatch::on_decide(self, periodic),
+        }
+    }
+
+    /// Asks for a decision epoch now, after the events already due now (event-triggered epochs).
+    pub(crate) fn request_decision(&mut self) {
+        if !self.decide_pending {
+            self.decide_pending = true;
+            self.cal.schedule_in(TimeMs::ZERO, Event::Decide { periodic: false });
+        }
+    }
+}

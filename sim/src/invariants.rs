@@ -1,0 +1,112 @@
+//! Invariants of a run, checked on its event log: every order accounted for exactly once, no
+//! vehicle over capacity, never more vehicles loading at a site than it has doors, no driver
+//! working past shift end plus allowed overtime, and time never going back.
+
+use std::collections::HashSet;
+
+use policies::{OrderId, TimeMs};
+
+use crate::log::{LogSink, Record};
+use crate::scenario::Scenario;
+
+/// A [`LogSink`] that collects violations (the first 20 in detail) instead of panicking.
+pub struct InvariantChecker {
+    doors: Vec<u32>,
+    loading: Vec<u32>,
+    capacities: Vec<u32>,
+    overtime_max: Vec<TimeMs>,
+    open: HashSet<OrderId>,
+    closed: u64,
+    last_t: TimeMs,
+    violations: Vec<String>,
+    violation_count: u64,
+}
+
+impl InvariantChecker {
+    pub fn new(scenario: &Scenario) -> Self {
+        InvariantChecker {
+            doors: scenario.sites.iter().map(|s| s.doors).collect(),
+            loading: vec![0; scenario.sites.len()],
+            capacities: scenario.vehicles.iter().map(|v| scenario.vehicle_types[v.vehicle_type as usize].capacity).collect(),
+            overtime_max: scenario.drivers.iter().map(|d| d.overtime_max).collect(),
+            open: HashSet::new(),
+            closed: 0,
+            last_t: TimeMs::ZERO,
+            violations: Vec::new(),
+            violation_count: 0,
+        }
+    }
+
+    fn fail(&mut self, t: TimeMs, what: String) {
+        self.violation_count += 1;
+        if self.violations.len() < 20 {
+            self.violations.push(format!("t={} ms: {what}", t.0));
+        }
+    }
+
+    /// Orders the log shows as neither delivered nor cancelled.
+    pub fn open_orders(&self) -> usize {
+        self.open.len()
+    }
+
+    /// Final check against the number of orders the engine still holds; returns all violations.
+    pub fn finish(mut self, live_orders: usize) -> Result<(), Vec<String>> {
+        if live_orders != self.open.len() {
+            let what = format!("engine holds {live_orders} orders but the log leaves {} open", self.open.len());
+            self.fail(self.last_t, what);
+        }
+        if self.violation_count == 0 {
+            Ok(())
+        } else {
+            let more = self.violation_count - self.violations.len() as u64;
+            if more > 0 {
+                self.violations.push(format!("... and {more} more"));
+            }
+            Err(self.violations)
+        }
+    }
+}
+
+impl LogSink for InvariantChecker {
+    fn record(&mut self, t: TimeMs, record: &Record) {
+        if t < self.last_t {
+            self.fail(t, format!("time went back from {} ms", self.last_t.0));
+        }
+        self.last_t = t;
+        match *record {
+            Record::OrderCreated { order, .. } => {
+                if !self.open.insert(order) {
+                    self.fail(t, format!("order {} created twice", order.0));
+                }
+            }
+            Record::Delivered { order, .. } | Record::OrderCancelled { order } => {
+                if self.open.remove(&order) {
+                    self.closed += 1;
+                } else {
+                    self.fail(t, format!("order {} closed but not open (closed twice, or never created)", order.0));
+                }
+            }
+            Record::RouteAssigned { vehicle, load, capacity, .. } => {
+                let cap = self.capacities[vehicle.0 as usize];
+                if load > cap || capacity != cap {
+                    self.fail(t, format!("vehicle {} loaded {load} over capacity {cap}", vehicle.0));
+                }
+            }
+            Record::LoadingStarted { site, .. } => {
+                let s = site.0 as usize;
+                self.loading[s] += 1;
+                if self.loading[s] > self.doors[s] {
+                    self.fail(t, format!("site {s}: {} vehicles loading at {} doors", self.loading[s], self.doors[s]));
+                }
+            }
+            Record::LoadingDone { site, .. } => self.loading[site.0 as usize] -= 1,
+            Record::ShiftEnded { driver, scheduled_end } => {
+                let limit = scheduled_end + self.overtime_max[driver.0 as usize];
+                if t > limit {
+                    self.fail(t, format!("driver {} worked {} ms past shift end plus overtime", driver.0, (t - limit).0));
+                }
+            }
+            _ => {}
+        }
+    }
+}

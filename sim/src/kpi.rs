@@ -1,0 +1,276 @@
+//! KPIs of one replication, computed from the event log as it is appended.
+//!
+//! Names are stable snake_case with their unit last: CI gates and scripts depend on them.
+//! Percentiles come from HDR histograms (3 significant digits), so memory stays constant
+//! however long the horizon.
+
+use hdrhistogram::Histogram;
+use policies::{MS_PER_HOUR, MS_PER_MIN, TimeMs};
+
+use crate::log::{LogSink, Record};
+use crate::scenario::Scenario;
+
+/// A KPI's name and what it measures.
+#[derive(Clone, Copy, Debug)]
+pub struct KpiDef {
+    pub name: &'static str,
+    pub description: &'static str,
+}
+
+macro_rules! kpis {
+    ($($idx:ident = $name:literal : $desc:literal),* $(,)?) => {
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        #[derive(Clone, Copy)]
+        #[repr(usize)]
+        enum K { $($idx),* }
+        /// Every KPI, in report order.
+        pub const KPIS: &[KpiDef] = &[$(KpiDef { name: $name, description: $desc }),*];
+    };
+}
+
+kpis! {
+    OnTime = "on_time_rate": "share of orders due within the horizon that were served by their due time",
+    Created = "orders_created": "orders created",
+    Delivered = "orders_delivered": "orders delivered",
+    Cancelled = "orders_cancelled": "orders cancelled by the customer before being routed",
+    OpenEnd = "orders_open_end": "orders neither delivered nor cancelled at the end of the horizon",
+    LateMean = "lateness_min_mean": "mean lateness of delivered orders (0 when on time), minutes",
+    LateP95 = "lateness_min_p95": "95th percentile of lateness of delivered orders, minutes",
+    CycleMean = "order_cycle_min_mean": "mean time from order creation to delivery, minutes",
+    CycleP95 = "order_cycle_min_p95": "95th percentile of order cycle time, minutes",
+    DispatchMean = "dispatch_delay_min_mean": "mean time from ready at the dock to departed on a vehicle, minutes",
+    DispatchP95 = "dispatch_delay_min_p95": "95th percentile of dispatch delay, minutes",
+    DockWaitMean = "dock_wait_min_mean": "mean wait of a vehicle for a free door, minutes",
+    DockWaitP95 = "dock_wait_min_p95": "95th percentile of dock wait, minutes",
+    DockQueue = "dock_queue_mean": "time-average number of vehicles waiting for a door, all sites",
+    DockRate = "dock_arrivals_per_hour": "vehicles arriving at the doors per hour, all sites",
+    VehicleUtil = "vehicle_utilisation": "share of vehicle time on a trip (routed to back home)",
+    DriverUtil = "driver_utilisation": "share of drivers' on-shift time spent on trips",
+    Trips = "trips": "trips completed",
+    StopsPerTrip = "stops_per_trip_mean": "mean number of stops per routed trip",
+    Distance = "distance_km": "distance driven on completed trips, km",
+    Cost = "cost_fleet": "fleet cost of completed trips: km and hours at each vehicle type's rates",
+    CostPerOrder = "cost_per_order": "fleet cost per delivered order",
+    Overtime = "driver_overtime_min": "minutes drivers worked past their scheduled shift end, total",
+    Aborted = "stops_aborted": "stops given up because the driver would have run out of hours",
+    Rejected = "decisions_rejected": "routes proposed by the policy and refused by the engine",
+}
+
+/// KPI values of one replication, in [`KPIS`] order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Kpis(pub Vec<f64>);
+
+impl Kpis {
+    pub fn get(&self, name: &str) -> Option<f64> {
+        KPIS.iter().position(|k| k.name == name).map(|i| self.0[i])
+    }
+}
+
+fn histogram() -> Histogram<u32> {
+    // Seconds, up to about 30 years.
+    Histogram::new_with_max(1_000_000_000, 3).expect("valid histogram bounds")
+}
+
+/// Running mean and distribution of a duration.
+struct Durations {
+    sum_ms: u128,
+    count: u64,
+    hist: Histogram<u32>,
+}
+
+impl Durations {
+    fn new() -> Self {
+        Durations { sum_ms: 0, count: 0, hist: histogram() }
+    }
+    fn add(&mut self, d: TimeMs) {
+        self.sum_ms += d.0 as u128;
+        self.count += 1;
+        self.hist.saturating_record(d.0 / 1000);
+    }
+    fn mean_min(&self) -> f64 {
+        if self.count == 0 { 0.0 } else { self.sum_ms as f64 / self.count as f64 / MS_PER_MIN as f64 }
+    }
+    fn p95_min(&self) -> f64 {
+        if self.count == 0 { 0.0 } else { self.hist.value_at_quantile(0.95) as f64 / 60.0 }
+    }
+}
+
+/// Consumes the log of one replication and produces its [`Kpis`].
+pub struct KpiCollector {
+    horizon: TimeMs,
+    /// (cost per km, cost per hour) by vehicle id.
+    vehicle_rates: Vec<(f64, f64)>,
+    created: u64,
+    delivered: u64,
+    cancelled: u64,
+    due_in_horizon: u64,
+    on_time_in_horizon: u64,
+    lateness: Durations,
+    cycle: Durations,
+    dispatch_delay: Durations,
+    dock_wait: Durations,
+    dock_arrivals: u64,
+    queue_len: u64,
+    queue_since: TimeMs,
+    queue_area: u128,
+    vehicle_busy_since: Vec<Option<TimeMs>>,
+    vehicle_busy_ms: u128,
+    driver_shift_since: Vec<Option<TimeMs>>,
+    driver_shift_ms: u128,
+    routes: u64,
+    routed_stops: u64,
+    trips: u64,
+    distance_m: u64,
+    cost: f64,
+    overtime_ms: u64,
+    aborted: u64,
+    rejected: u64,
+}
+
+impl KpiCollector {
+    pub fn new(scenario: &Scenario) -> Self {
+        let vehicle_rates = scenario
+            .vehicles
+            .iter()
+            .map(|v| {
+                let t = &scenario.vehicle_types[v.vehicle_type as usize];
+                (t.cost_per_km, t.cost_per_hour)
+            })
+            .collect();
+        KpiCollector {
+            horizon: scenario.horizon,
+            vehicle_busy_since: vec![None; scenario.vehicles.len()],
+            driver_shift_since: vec![None; scenario.drivers.len()],
+            vehicle_rates,
+            created: 0,
+            delivered: 0,
+            cancelled: 0,
+            due_in_horizon: 0,
+            on_time_in_horizon: 0,
+            lateness: Durations::new(),
+            cycle: Durations::new(),
+            dispatch_delay: Durations::new(),
+            dock_wait: Durations::new(),
+            dock_arrivals: 0,
+            queue_len: 0,
+            queue_since: TimeMs::ZERO,
+            queue_area: 0,
+            vehicle_busy_ms: 0,
+            driver_shift_ms: 0,
+            routes: 0,
+            routed_stops: 0,
+            trips: 0,
+            distance_m: 0,
+            cost: 0.0,
+            overtime_ms: 0,
+            aborted: 0,
+            rejected: 0,
+        }
+    }
+
+    fn queue_change(&mut self, t: TimeMs, up: bool) {
+        self.queue_area += self.queue_len as u128 * (t - self.queue_since).0 as u128;
+        self.queue_since = t;
+        if up { self.queue_len += 1 } else { self.queue_len -= 1 }
+    }
+
+    /// KPI values at the end of the horizon; busy and on-shift spells still open are cut there.
+    pub fn finish(&mut self, horizon: TimeMs) -> Kpis {
+        let h = horizon.0 as u128;
+        let open_spells = |spells: &[Option<TimeMs>]| -> u128 {
+            spells.iter().flatten().map(|since| (horizon - *since).0 as u128).sum()
+        };
+        let vehicle_busy = self.vehicle_busy_ms + open_spells(&self.vehicle_busy_since);
+        let on_shift = self.driver_shift_ms + open_spells(&self.driver_shift_since);
+        let queue_area = self.queue_area + self.queue_len as u128 * (horizon - self.queue_since).0 as u128;
+        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+        let mut v = vec![0.0; KPIS.len()];
+        let mut set = |k: K, x: f64| v[k as usize] = x;
+        set(K::OnTime, ratio(self.on_time_in_horizon as f64, self.due_in_horizon as f64));
+        set(K::Created, self.created as f64);
+        set(K::Delivered, self.delivered as f64);
+        set(K::Cancelled, self.cancelled as f64);
+        set(K::OpenEnd, (self.created - self.delivered - self.cancelled) as f64);
+        set(K::LateMean, self.lateness.mean_min());
+        set(K::LateP95, self.lateness.p95_min());
+        set(K::CycleMean, self.cycle.mean_min());
+        set(K::CycleP95, self.cycle.p95_min());
+        set(K::DispatchMean, self.dispatch_delay.mean_min());
+        set(K::DispatchP95, self.dispatch_delay.p95_min());
+        set(K::DockWaitMean, self.dock_wait.mean_min());
+        set(K::DockWaitP95, self.dock_wait.p95_min());
+        set(K::DockQueue, ratio(queue_area as f64, h as f64));
+        set(K::DockRate, ratio(self.dock_arrivals as f64, horizon.as_hours()));
+        set(K::VehicleUtil, ratio(vehicle_busy as f64, (h * self.vehicle_rates.len() as u128) as f64));
+        set(K::DriverUtil, ratio(vehicle_busy as f64, on_shift as f64));
+        set(K::Trips, self.trips as f64);
+        set(K::StopsPerTrip, ratio(self.routed_stops as f64, self.routes as f64));
+        set(K::Distance, self.distance_m as f64 / 1000.0);
+        set(K::Cost, self.cost);
+        set(K::CostPerOrder, ratio(self.cost, self.delivered as f64));
+        set(K::Overtime, self.overtime_ms as f64 / MS_PER_MIN as f64);
+        set(K::Aborted, self.aborted as f64);
+        set(K::Rejected, self.rejected as f64);
+        Kpis(v)
+    }
+}
+
+impl LogSink for KpiCollector {
+    fn record(&mut self, t: TimeMs, record: &Record) {
+        match *record {
+            Record::OrderCreated { due, .. } => {
+                self.created += 1;
+                if due <= self.horizon {
+                    self.due_in_horizon += 1;
+                }
+            }
+            Record::OrderCancelled { .. } => self.cancelled += 1,
+            Record::Delivered { created, due, service_start, .. } => {
+                self.delivered += 1;
+                if service_start <= due && due <= self.horizon {
+                    self.on_time_in_horizon += 1;
+                }
+                self.lateness.add(service_start - due);
+                self.cycle.add(t - created);
+            }
+            Record::OrderDeparted { ready, .. } => self.dispatch_delay.add(t - ready),
+            Record::DecisionRejected { .. } => self.rejected += 1,
+            Record::RouteAssigned { vehicle, stops, .. } => {
+                self.routes += 1;
+                self.routed_stops += stops as u64;
+                self.vehicle_busy_since[vehicle.0 as usize] = Some(t);
+            }
+            Record::DockArrived { .. } => {
+                self.dock_arrivals += 1;
+                self.queue_change(t, true);
+            }
+            Record::LoadingStarted { waited, .. } => {
+                self.dock_wait.add(waited);
+                self.queue_change(t, false);
+            }
+            Record::StopsAborted { orders, .. } => self.aborted += orders as u64,
+            Record::TripEnded { vehicle, started, distance_m, .. } => {
+                self.trips += 1;
+                self.distance_m += distance_m;
+                let (per_km, per_hour) = self.vehicle_rates[vehicle.0 as usize];
+                self.cost += per_km * distance_m as f64 / 1000.0 + per_hour * (t - started).0 as f64 / MS_PER_HOUR as f64;
+                if let Some(since) = self.vehicle_busy_since[vehicle.0 as usize].take() {
+                    self.vehicle_busy_ms += (t - since).0 as u128;
+                }
+            }
+            Record::ShiftStarted { driver } => self.driver_shift_since[driver.0 as usize] = Some(t),
+            Record::ShiftEnded { driver, scheduled_end } => {
+                self.overtime_ms += (t - scheduled_end).0;
+                if let Some(since) = self.driver_shift_since[driver.0 as usize].take() {
+                    self.driver_shift_ms += (t - since).0 as u128;
+                }
+            }
+            Record::OrderReady { .. }
+            | Record::Decision { .. }
+            | Record::LoadingDone { .. }
+            | Record::StopArrived { .. }
+            | Record::OrderReturned { .. }
+            | Record::DocksOpened { .. } => {}
+        }
+    }
+}

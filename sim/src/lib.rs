@@ -1,0 +1,17 @@
+#![doc = include_str!("../README.md")]
+
+pub mod calendar;
+pub mod dist;
+pub mod domain;
+pub mod engine;
+pub mod invariants;
+pub mod kpi;
+pub mod log;
+pub mod replicate;
+pub mod rng;
+pub mod scenario;
+
+pub use engine::{Engine, Event, ReplicationResult};
+pub use kpi::{KPIS, KpiDef, Kpis};
+pub use replicate::{InvariantViolation, run_replication, run_replications};
+pub use scenario::{Scenario, ScenarioError};

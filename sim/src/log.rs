@@ -1,0 +1,122 @@
+//! The append-only log of what happened in a replication: the run's output.
+//!
+//! Records are streamed to sinks as they are appended (KPIs, the determinism fingerprint,
+//! invariant checks, a file), so memory does not grow with the horizon.
+
+use std::hash::{Hash, Hasher};
+
+use policies::{DriverId, OrderId, SiteId, TimeMs, VehicleId};
+use serde::Serialize;
+
+use crate::scenario::Fnv64;
+
+/// Why the engine refused a route a policy proposed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rejection {
+    UnknownVehicle,
+    VehicleBusy,
+    UnknownDriver,
+    DriverUnavailable,
+    WrongSite,
+    EmptyRoute,
+    UnknownOrder,
+    OrderNotOpen,
+    OrderTwice,
+    OverCapacity,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Record {
+    OrderCreated { order: OrderId, site: SiteId, size: u32, due: TimeMs },
+    OrderReady { order: OrderId },
+    OrderCancelled { order: OrderId },
+    /// A decision epoch: how many orders were open and how many routes the policy returned.
+    Decision { open_orders: u32, routes: u32 },
+    DecisionRejected { vehicle: VehicleId, driver: DriverId, reason: Rejection },
+    RouteAssigned { vehicle: VehicleId, driver: DriverId, site: SiteId, stops: u32, load: u32, capacity: u32 },
+    DockArrived { vehicle: VehicleId, site: SiteId },
+    LoadingStarted { vehicle: VehicleId, site: SiteId, waited: TimeMs },
+    LoadingDone { vehicle: VehicleId, site: SiteId },
+    OrderDeparted { order: OrderId, vehicle: VehicleId, ready: TimeMs },
+    StopArrived { vehicle: VehicleId, order: OrderId },
+    Delivered { order: OrderId, vehicle: VehicleId, created: TimeMs, due: TimeMs, service_start: TimeMs },
+    /// The driver could not finish the route within shift end plus overtime; `orders` go back to the site.
+    StopsAborted { vehicle: VehicleId, driver: DriverId, orders: u32 },
+    OrderReturned { order: OrderId },
+    TripEnded { vehicle: VehicleId, driver: DriverId, started: TimeMs, distance_m: u64 },
+    ShiftStarted { driver: DriverId },
+    /// The driver went off duty; `scheduled_end` is when the shift was due to end.
+    ShiftEnded { driver: DriverId, scheduled_end: TimeMs },
+    DocksOpened { site: SiteId },
+}
+
+/// A consumer of the log.
+pub trait LogSink {
+    fn record(&mut self, t: TimeMs, record: &Record);
+}
+
+impl<T: LogSink + ?Sized> LogSink for &mut T {
+    fn record(&mut self, t: TimeMs, record: &Record) {
+        (**self).record(t, record)
+    }
+}
+
+/// Hash of every record in order: two runs with the same fingerprint logged the same history.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Fingerprint {
+    hasher: Fnv64,
+    pub records: u64,
+}
+
+impl Fingerprint {
+    pub fn value(&self) -> u64 {
+        self.hasher.finish()
+    }
+}
+
+impl LogSink for Fingerprint {
+    fn record(&mut self, t: TimeMs, record: &Record) {
+        t.hash(&mut self.hasher);
+        record.hash(&mut self.hasher);
+        self.records += 1;
+    }
+}
+
+/// Writes the log as JSON lines: `{"t_ms":123,"kind":"order_created",...}`.
+pub struct JsonLines<W: std::io::Write> {
+    out: W,
+    pub error: Option<std::io::Error>,
+}
+
+impl<W: std::io::Write> JsonLines<W> {
+    pub fn new(out: W) -> Self {
+        JsonLines { out, error: None }
+    }
+    pub fn finish(mut self) -> std::io::Result<W> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+impl<W: std::io::Write> LogSink for JsonLines<W> {
+    fn record(&mut self, t: TimeMs, record: &Record) {
+        if self.error.is_some() {
+            return;
+        }
+        #[derive(Serialize)]
+        struct Line<'a> {
+            t_ms: u64,
+            #[serde(flatten)]
+            record: &'a Record,
+        }
+        let line = serde_json::to_string(&Line { t_ms: t.0, record }).expect("records serialise");
+        if let Err(e) = writeln!(self.out, "{line}") {
+            self.error = Some(e);
+        }
+    }
+}

@@ -1,0 +1,447 @@
+//! Scenarios: read raw from TOML, then resolved into a validated model with defaults and units.
+//!
+//! Every error names the file, line, column and field (see [`ScenarioError`]). The field
+//! reference is `docs/scenario.md`.
+
+mod error;
+mod orders_csv;
+mod raw;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use policies::{DailyWindow, MS_PER_DAY, PolicyConfig, Point, TimeMs, TravelModel};
+use toml::Spanned;
+
+pub use error::ScenarioError;
+pub use orders_csv::OrderRow;
+pub use raw::ClockTime;
+
+use crate::dist::{Dist, DistSpec};
+use error::line_col;
+use raw::{RawDestinations, RawScenario};
+
+/// A validated scenario. Durations are [`TimeMs`]; distributions of durations sample minutes.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub path: PathBuf,
+    /// FNV-1a hash of the scenario file and any order CSV it reads: identifies the inputs of a run.
+    pub hash: u64,
+    pub horizon: TimeMs,
+    /// Seed and replications used when the command line gives none.
+    pub seed: u64,
+    pub replications: u32,
+    pub travel: TravelModel,
+    /// Multiplicative travel-time noise factor.
+    pub travel_noise: Dist,
+    pub sites: Vec<Site>,
+    pub vehicle_types: Vec<VehicleType>,
+    /// One entry per vehicle; the index is its `VehicleId`.
+    pub vehicles: Vec<VehicleSpec>,
+    /// One entry per driver; the index is its `DriverId`.
+    pub drivers: Vec<DriverSpec>,
+    pub carriers: Vec<CarrierSpec>,
+    pub demand: Demand,
+    /// Unrouted orders are cancelled by the customer this long after their due time.
+    pub cancel_after_due: Option<TimeMs>,
+    pub policy: PolicyConfig,
+}
+
+#[derive(Clone, Debug)]
+pub struct Site {
+    pub name: String,
+    pub location: Point,
+    pub doors: u32,
+    pub hours: DailyWindow,
+    /// Minutes per loading, plus `load_per_unit_min` times the units loaded.
+    pub load_fixed_min: Dist,
+    pub load_per_unit_min: Dist,
+}
+
+#[derive(Clone, Debug)]
+pub struct VehicleType {
+    pub name: String,
+    pub capacity: u32,
+    pub speed_kmh: f64,
+    pub cost_per_km: f64,
+    pub cost_per_hour: f64,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct VehicleSpec {
+    pub site: u32,
+    pub vehicle_type: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct DriverSpec {
+    pub site: u32,
+    /// Daily shift start, after midnight.
+    pub shift_start_ms: u64,
+    /// Shift length; a full day or more means always on shift.
+    pub shift_len: TimeMs,
+    pub overtime_max: TimeMs,
+    pub max_duty: TimeMs,
+}
+
+impl DriverSpec {
+    pub fn always_on(&self) -> bool {
+        self.shift_len.0 >= MS_PER_DAY
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct CarrierSpec {
+    pub name: String,
+    pub daily_capacity: u32,
+    pub acceptance: f64,
+    pub pickup_lead: TimeMs,
+    pub price_per_order: f64,
+}
+
+#[derive(Clone, Debug)]
+pub enum Demand {
+    Generated(Box<Generator>),
+    Replay(Replay),
+}
+
+/// Orders from a CSV file, sorted by creation time.
+#[derive(Clone, Debug)]
+pub struct Replay {
+    pub rows: Arc<[OrderRow]>,
+    /// Unloading minutes for rows that give none.
+    pub service_min: Option<Dist>,
+}
+
+/// How orders are generated: a Poisson process per site with an hourly rate profile.
+#[derive(Clone, Debug)]
+pub struct Generator {
+    /// Per site, mean orders per hour for each hour of the day (all zero: no orders).
+    pub rates_per_hour: Vec<[f64; 24]>,
+    pub classes: Vec<OrderClass>,
+    pub size: Dist,
+    pub ready_after_min: Dist,
+    pub window_start_after_min: Dist,
+    pub service_min: Dist,
+    pub destinations: Destinations,
+}
+
+#[derive(Clone, Debug)]
+pub struct OrderClass {
+    pub name: String,
+    /// Cumulative share, the last class ending at 1.
+    pub cumulative_share: f64,
+    pub priority: u8,
+    pub value: Dist,
+    pub window_width_min: Dist,
+}
+
+#[derive(Clone, Debug)]
+pub enum Destinations {
+    Disk { radius_km: f64 },
+    Region { x: [f64; 2], y: [f64; 2] },
+    Customers(Arc<[Point]>),
+}
+
+/// FNV-1a, 64 bit: a stable hash for fingerprints (std's hashers may change between releases).
+#[derive(Clone, Copy, Debug)]
+pub struct Fnv64(pub u64);
+
+impl Default for Fnv64 {
+    fn default() -> Self {
+        Fnv64(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv64 {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ *b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file (and the order CSV it may name).
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
+        Scenario::from_str(path, &text)
+    }
+
+    /// Validates scenario text; `path` is used in messages and to find relative files.
+    pub fn from_str(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+        let raw: RawScenario = toml::from_str(text).map_err(|e| error::from_toml(path, text, e))?;
+        Resolver { path, text }.resolve(raw)
+    }
+}
+
+struct Resolver<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Resolver<'_> {
+    fn err(&self, span: Option<std::ops::Range<usize>>, field: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+        let (line, column) = span.map_or((1, 1), |s| line_col(self.text, s.start));
+        ScenarioError::Invalid {
+            path: self.path.to_path_buf(),
+            line,
+            column,
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    fn dist(&self, spec: &Spanned<DistSpec>, field: &str) -> Result<Dist, ScenarioError> {
+        Dist::new(spec.get_ref()).map_err(|m| self.err(Some(spec.span()), field, m))
+    }
+
+    fn opt_dist(&self, spec: &Option<Spanned<DistSpec>>, field: &str, default: Dist) -> Result<Dist, ScenarioError> {
+        spec.as_ref().map_or(Ok(default), |s| self.dist(s, field))
+    }
+
+    fn required_dist(&self, spec: &Option<Spanned<DistSpec>>, field: &str, table: &std::ops::Range<usize>) -> Result<Dist, ScenarioError> {
+        match spec {
+            Some(s) => self.dist(s, field),
+            None => Err(self.err(Some(table.clone()), field, "missing; required when orders are generated")),
+        }
+    }
+
+    fn lookup(&self, names: &[String], name: &Spanned<String>, field: &str, what: &str) -> Result<u32, ScenarioError> {
+        names.iter().position(|n| n == name.get_ref()).map(|i| i as u32).ok_or_else(|| {
+            self.err(Some(name.span()), field, format!("unknown {what} {:?}; known: {}", name.get_ref(), names.join(", ")))
+        })
+    }
+
+    fn unique(&self, names: &[&Spanned<String>], field: &str) -> Result<Vec<String>, ScenarioError> {
+        let mut out: Vec<String> = Vec::new();
+        for (i, n) in names.iter().enumerate() {
+            if out.contains(n.get_ref()) {
+                return Err(self.err(Some(n.span()), format!("{field}[{i}].name"), format!("duplicate name {:?}", n.get_ref())));
+            }
+            out.push(n.get_ref().clone());
+        }
+        Ok(out)
+    }
+
+    fn resolve(&self, raw: RawScenario) -> Result<Scenario, ScenarioError> {
+        let travel_noise = self.opt_dist(&raw.network.travel_noise, "network.travel_noise", Dist::fixed(1.0))?;
+        let travel = TravelModel { metric: raw.network.metric, circuity: raw.network.circuity, noise_mean: travel_noise.mean() };
+
+        if raw.site.is_empty() {
+            return Err(self.err(None, "site", "at least one [[site]] is required"));
+        }
+        let site_names = self.unique(&raw.site.iter().map(|s| &s.name).collect::<Vec<_>>(), "site")?;
+        let mut sites = Vec::new();
+        for (i, s) in raw.site.iter().enumerate() {
+            let hours = match &s.hours {
+                None => DailyWindow::ALWAYS,
+                Some([open, close]) => {
+                    let (o, c) = (open.get_ref().0, close.get_ref().0);
+                    if o == c % MS_PER_DAY && !(o == 0 && c == MS_PER_DAY) {
+                        return Err(self.err(Some(open.span()), format!("site[{i}].hours"), "opening and closing times are equal"));
+                    }
+                    DailyWindow { open_ms: o, close_ms: c }
+                }
+            };
+            sites.push(Site {
+                name: s.name.get_ref().clone(),
+                location: Point { x: s.location[0], y: s.location[1] },
+                doors: s.doors,
+                hours,
+                load_fixed_min: self.dist(&s.load_fixed_min, &format!("site[{i}].load_fixed_min"))?,
+                load_per_unit_min: self.opt_dist(&s.load_per_unit_min, &format!("site[{i}].load_per_unit_min"), Dist::fixed(0.0))?,
+            });
+        }
+
+        if raw.vehicle_type.is_empty() {
+            return Err(self.err(None, "vehicle_type", "at least one [[vehicle_type]] is required"));
+        }
+        let type_names = self.unique(&raw.vehicle_type.iter().map(|t| &t.name).collect::<Vec<_>>(), "vehicle_type")?;
+        let vehicle_types = raw
+            .vehicle_type
+            .iter()
+            .map(|t| VehicleType {
+                name: t.name.get_ref().clone(),
+                capacity: t.capacity,
+                speed_kmh: t.speed_kmh,
+                cost_per_km: t.cost_per_km,
+                cost_per_hour: t.cost_per_hour,
+            })
+            .collect();
+
+        if raw.fleet.is_empty() {
+            return Err(self.err(None, "fleet", "the fleet is empty: at least one [[fleet]] entry is required"));
+        }
+        let mut vehicles = Vec::new();
+        for (i, f) in raw.fleet.iter().enumerate() {
+            let site = self.lookup(&site_names, &f.site, &format!("fleet[{i}].site"), "site")?;
+            let vehicle_type = self.lookup(&type_names, &f.vehicle_type, &format!("fleet[{i}].type"), "vehicle type")?;
+            vehicles.extend(std::iter::repeat_n(VehicleSpec { site, vehicle_type }, f.count as usize));
+        }
+
+        if raw.drivers.is_empty() {
+            return Err(self.err(None, "drivers", "no drivers: at least one [[drivers]] entry is required"));
+        }
+        let mut drivers = Vec::new();
+        for (i, d) in raw.drivers.iter().enumerate() {
+            let site = self.lookup(&site_names, &d.site, &format!("drivers[{i}].site"), "site")?;
+            let [start, end] = d.shift;
+            let shift_len = if start.0 == 0 && end.0 == MS_PER_DAY {
+                TimeMs(MS_PER_DAY)
+            } else if end.0 % MS_PER_DAY == start.0 {
+                return Err(self.err(Some(d.site.span()), format!("drivers[{i}].shift"), "shift start and end are equal"));
+            } else {
+                TimeMs((end.0 + MS_PER_DAY - start.0) % MS_PER_DAY)
+            };
+            let overtime_max = TimeMs::from_min(d.overtime_max_min);
+            let max_duty = d.max_duty_h.map_or(shift_len + overtime_max, TimeMs::from_hours);
+            drivers.extend(std::iter::repeat_n(
+                DriverSpec { site, shift_start_ms: start.0 % MS_PER_DAY, shift_len, overtime_max, max_duty },
+                d.count as usize,
+            ));
+        }
+
+        let carrier_names = self.unique(&raw.carrier.iter().map(|c| &c.name).collect::<Vec<_>>(), "carrier")?;
+        let carriers = raw
+            .carrier
+            .iter()
+            .zip(carrier_names)
+            .map(|(c, name)| CarrierSpec {
+                name,
+                daily_capacity: c.daily_capacity,
+                acceptance: c.acceptance,
+                pickup_lead: TimeMs::from_min(c.pickup_lead_min),
+                price_per_order: c.price_per_order,
+            })
+            .collect();
+
+        let mut hash = Fnv64::default();
+        std::hash::Hasher::write(&mut hash, self.text.as_bytes());
+        let (demand, cancel_after_due) = self.demand(&raw.orders, &site_names, &mut hash)?;
+
+        let policy = match &raw.policy {
+            None => PolicyConfig::default(),
+            Some(p) => {
+                p.get_ref().validate().map_err(|m| self.err(Some(p.span()), "policy", m))?;
+                p.get_ref().clone()
+            }
+        };
+
+        Ok(Scenario {
+            name: raw.name,
+            description: raw.description,
+            path: self.path.to_path_buf(),
+            hash: std::hash::Hasher::finish(&hash),
+            horizon: TimeMs::from_hours(raw.horizon_h),
+            seed: raw.seed.unwrap_or(1),
+            replications: raw.replications.unwrap_or(10),
+            travel,
+            travel_noise,
+            sites,
+            vehicle_types,
+            vehicles,
+            drivers,
+            carriers,
+            demand,
+            cancel_after_due,
+            policy,
+        })
+    }
+
+    fn demand(&self, orders: &Spanned<raw::RawOrders>, site_names: &[String], hash: &mut Fnv64) -> Result<(Demand, Option<TimeMs>), ScenarioError> {
+        let span = orders.span();
+        let o = orders.get_ref();
+        let cancel = o.cancel_after_due_min.map(TimeMs::from_min);
+        if let Some(csv) = &o.csv {
+            if !o.rate.is_empty() || !o.class.is_empty() {
+                return Err(self.err(Some(csv.span()), "orders.csv", "orders are either replayed from `csv` or generated from `rate`/`class`, not both"));
+            }
+            let file = self.path.parent().unwrap_or(Path::new(".")).join(csv.get_ref());
+            let service = o.service_min.as_ref().map(|s| self.dist(s, "orders.service_min")).transpose()?;
+            let bytes = std::fs::read(&file).map_err(|e| self.err(Some(csv.span()), "orders.csv", format!("cannot read {}: {e}", file.display())))?;
+            std::hash::Hasher::write(hash, &bytes);
+            let rows = orders_csv::read(&file, &bytes, site_names, service.as_ref())?;
+            return Ok((Demand::Replay(Replay { rows: rows.into(), service_min: service }), cancel));
+        }
+
+        if o.rate.is_empty() {
+            return Err(self.err(Some(span), "orders.rate", "no demand: give [[orders.rate]] per site, or `csv`"));
+        }
+        let mut rates = vec![[0.0; 24]; site_names.len()];
+        for (i, r) in o.rate.iter().enumerate() {
+            let site = self.lookup(site_names, &r.site, &format!("orders.rate[{i}].site"), "site")?;
+            let field = format!("orders.rate[{i}].per_hour");
+            let per_hour = r.per_hour.get_ref();
+            if per_hour.len() != 24 {
+                return Err(self.err(Some(r.per_hour.span()), field, format!("need 24 hourly rates, got {}", per_hour.len())));
+            }
+            if let Some(bad) = per_hour.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
+                return Err(self.err(Some(r.per_hour.span()), field, format!("rates must be >= 0, got {bad}")));
+            }
+            for (h, v) in per_hour.iter().enumerate() {
+                rates[site as usize][h] += v;
+            }
+        }
+
+        let window_width = o.window_width_min.as_ref().map(|s| self.dist(s, "orders.window_width_min")).transpose()?;
+        let mut classes = Vec::new();
+        if o.class.is_empty() {
+            let Some(width) = window_width.clone() else {
+                return Err(self.err(Some(span), "orders.window_width_min", "missing; required unless every [[orders.class]] sets it"));
+            };
+            classes.push(OrderClass { name: "standard".into(), cumulative_share: 1.0, priority: 0, value: Dist::fixed(0.0), window_width_min: width });
+        }
+        let total: f64 = o.class.iter().map(|c| c.share).sum();
+        let mut cumulative = 0.0;
+        for (i, c) in o.class.iter().enumerate() {
+            cumulative += c.share / total;
+            let width = match (&c.window_width_min, &window_width) {
+                (Some(s), _) => self.dist(s, &format!("orders.class[{i}].window_width_min"))?,
+                (None, Some(w)) => w.clone(),
+                (None, None) => return Err(self.err(Some(span.clone()), format!("orders.class[{i}].window_width_min"), "missing, and no orders.window_width_min default")),
+            };
+            classes.push(OrderClass {
+                name: c.name.clone(),
+                cumulative_share: if i + 1 == o.class.len() { 1.0 } else { cumulative },
+                priority: c.priority,
+                value: self.opt_dist(&c.value, &format!("orders.class[{i}].value"), Dist::fixed(0.0))?,
+                window_width_min: width,
+            });
+        }
+
+        let destinations = match &o.destinations {
+            None => return Err(self.err(Some(span), "orders.destinations", "missing; required when orders are generated")),
+            Some(RawDestinations::Disk { radius_km }) => Destinations::Disk { radius_km: *radius_km },
+            Some(RawDestinations::Region { x, y }) => {
+                if !(x[0] < x[1] && y[0] < y[1]) {
+                    return Err(self.err(Some(span), "orders.destinations", "region needs x = [min, max] and y = [min, max] with min < max"));
+                }
+                Destinations::Region { x: *x, y: *y }
+            }
+            Some(RawDestinations::Customers { points }) => {
+                if points.get_ref().is_empty() {
+                    return Err(self.err(Some(points.span()), "orders.destinations.points", "no customer locations"));
+                }
+                Destinations::Customers(points.get_ref().iter().map(|p| Point { x: p[0], y: p[1] }).collect())
+            }
+        };
+
+        let generator = Generator {
+            rates_per_hour: rates,
+            classes,
+            size: self.required_dist(&o.size, "orders.size", &span)?,
+            ready_after_min: self.opt_dist(&o.ready_after_min, "orders.ready_after_min", Dist::fixed(0.0))?,
+            window_start_after_min: self.opt_dist(&o.window_start_after_min, "orders.window_start_after_min", Dist::fixed(0.0))?,
+            service_min: self.required_dist(&o.service_min, "orders.service_min", &span)?,
+            destinations,
+        };
+        Ok((Demand::Generated(Box::new(generator)), cancel))
+    }
+}

@@ -1,0 +1,226 @@
+//! The scenario file exactly as written: serde structs with no defaults filled in and no cross-references
+//! checked. Range checks that concern a single value happen here, so that toml reports their position.
+
+use serde::{Deserialize, Deserializer, de::Error as _};
+use toml::Spanned;
+
+use crate::dist::DistSpec;
+
+pub type SDist = Spanned<DistSpec>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(deserialize_with = "positive")]
+    pub horizon_h: f64,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    #[serde(default, deserialize_with = "opt_at_least_one")]
+    pub replications: Option<u32>,
+    pub network: RawNetwork,
+    #[serde(default)]
+    pub site: Vec<RawSite>,
+    #[serde(default)]
+    pub vehicle_type: Vec<RawVehicleType>,
+    #[serde(default)]
+    pub fleet: Vec<RawFleet>,
+    #[serde(default)]
+    pub drivers: Vec<RawDrivers>,
+    #[serde(default)]
+    pub carrier: Vec<RawCarrier>,
+    pub orders: Spanned<RawOrders>,
+    #[serde(default)]
+    pub policy: Option<Spanned<policies::PolicyConfig>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNetwork {
+    pub metric: policies::Metric,
+    #[serde(default = "one", deserialize_with = "at_least_one_f")]
+    pub circuity: f64,
+    pub travel_noise: Option<SDist>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSite {
+    pub name: Spanned<String>,
+    pub location: [f64; 2],
+    #[serde(deserialize_with = "at_least_one")]
+    pub doors: u32,
+    pub hours: Option<[Spanned<ClockTime>; 2]>,
+    pub load_fixed_min: SDist,
+    pub load_per_unit_min: Option<SDist>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVehicleType {
+    pub name: Spanned<String>,
+    #[serde(deserialize_with = "at_least_one")]
+    pub capacity: u32,
+    #[serde(deserialize_with = "positive")]
+    pub speed_kmh: f64,
+    #[serde(deserialize_with = "non_negative")]
+    pub cost_per_km: f64,
+    #[serde(deserialize_with = "non_negative")]
+    pub cost_per_hour: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFleet {
+    pub site: Spanned<String>,
+    #[serde(rename = "type")]
+    pub vehicle_type: Spanned<String>,
+    #[serde(deserialize_with = "at_least_one")]
+    pub count: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDrivers {
+    pub site: Spanned<String>,
+    #[serde(deserialize_with = "at_least_one")]
+    pub count: u32,
+    pub shift: [ClockTime; 2],
+    #[serde(default, deserialize_with = "non_negative")]
+    pub overtime_max_min: f64,
+    #[serde(default, deserialize_with = "opt_positive")]
+    pub max_duty_h: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCarrier {
+    pub name: Spanned<String>,
+    pub daily_capacity: u32,
+    #[serde(deserialize_with = "probability")]
+    pub acceptance: f64,
+    #[serde(deserialize_with = "non_negative")]
+    pub pickup_lead_min: f64,
+    #[serde(deserialize_with = "non_negative")]
+    pub price_per_order: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOrders {
+    /// Replay orders from this CSV file (relative to the scenario file) instead of generating them.
+    pub csv: Option<Spanned<String>>,
+    #[serde(default)]
+    pub rate: Vec<RawRate>,
+    #[serde(default)]
+    pub class: Vec<RawClass>,
+    pub size: Option<SDist>,
+    pub ready_after_min: Option<SDist>,
+    pub window_start_after_min: Option<SDist>,
+    pub window_width_min: Option<SDist>,
+    pub service_min: Option<SDist>,
+    pub destinations: Option<RawDestinations>,
+    #[serde(default, deserialize_with = "opt_non_negative")]
+    pub cancel_after_due_min: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRate {
+    pub site: Spanned<String>,
+    /// Mean orders per hour for each of the 24 hours of the day.
+    pub per_hour: Spanned<Vec<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClass {
+    pub name: String,
+    #[serde(deserialize_with = "positive")]
+    pub share: f64,
+    #[serde(default)]
+    pub priority: u8,
+    pub value: Option<SDist>,
+    pub window_width_min: Option<SDist>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawDestinations {
+    /// Uniform over a disk around the order's origin site.
+    Disk {
+        #[serde(deserialize_with = "positive")]
+        radius_km: f64,
+    },
+    /// Uniform over a rectangle.
+    Region { x: [f64; 2], y: [f64; 2] },
+    /// Uniform choice among customer locations.
+    Customers { points: Spanned<Vec<[f64; 2]>> },
+}
+
+/// A time of day, `"HH:MM"` or `"HH:MM:SS"`, from 00:00 to 24:00, as milliseconds after midnight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClockTime(pub u64);
+
+impl ClockTime {
+    pub fn parse(s: &str) -> Result<ClockTime, String> {
+        let bad = || format!("expected a time of day \"HH:MM\" or \"HH:MM:SS\" between 00:00 and 24:00, got {s:?}");
+        let parts: Vec<&str> = s.split(':').collect();
+        if !(2..=3).contains(&parts.len()) {
+            return Err(bad());
+        }
+        let nums: Vec<u64> = parts.iter().map(|p| p.parse::<u64>().map_err(|_| bad())).collect::<Result<_, _>>()?;
+        let (h, m, sec) = (nums[0], nums[1], nums.get(2).copied().unwrap_or(0));
+        if m >= 60 || sec >= 60 || h > 24 || (h == 24 && (m, sec) != (0, 0)) {
+            return Err(bad());
+        }
+        Ok(ClockTime(((h * 60 + m) * 60 + sec) * 1000))
+    }
+}
+
+impl<'de> Deserialize<'de> for ClockTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        ClockTime::parse(&s).map_err(D::Error::custom)
+    }
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+fn check<'de, D: Deserializer<'de>, T: Deserialize<'de> + Copy + std::fmt::Display>(
+    d: D,
+    ok: impl Fn(T) -> bool,
+    what: &str,
+) -> Result<T, D::Error> {
+    let v = T::deserialize(d)?;
+    if ok(v) { Ok(v) } else { Err(D::Error::custom(format!("must be {what}, got {v}"))) }
+}
+
+fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    check(d, |v: f64| v.is_finite() && v > 0.0, "a number > 0")
+}
+fn non_negative<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    check(d, |v: f64| v.is_finite() && v >= 0.0, "a number >= 0")
+}
+fn at_least_one_f<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    check(d, |v: f64| v.is_finite() && v >= 1.0, "a number >= 1")
+}
+fn probability<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    check(d, |v: f64| (0.0..=1.0).contains(&v), "a probability in [0, 1]")
+}
+fn at_least_one<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    check(d, |v: u32| v >= 1, "an integer >= 1")
+}
+fn opt_at_least_one<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    at_least_one(d).map(Some)
+}
+fn opt_positive<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    positive(d).map(Some)
+}
+fn opt_non_negative<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    non_negative(d).map(Some)
+}

@@ -1,0 +1,194 @@
+//! `dtwin`: run dispatch scenarios as Monte Carlo experiments.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use reports::{ReplicationRow, ScenarioInfo, Stat, Summary};
+use sim::scenario::Fnv64;
+use sim::{KPIS, Scenario, ScenarioError};
+
+#[derive(Parser)]
+#[command(name = "dtwin", version, about = "Digital twin for logistics dispatch: stress-test dispatch policies in simulation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario as seeded replications and report KPIs with confidence intervals.
+    Run(RunArgs),
+    /// Validate a scenario file and describe what it contains, without running it.
+    Check {
+        /// Scenario TOML file.
+        scenario: PathBuf,
+    },
+    /// List the KPIs with their meaning.
+    Kpis,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Scenario TOML file (see docs/scenario.md).
+    scenario: PathBuf,
+    /// Number of replications [default: the scenario's `replications`, else 10].
+    #[arg(short, long, value_parser = clap::value_parser!(u32).range(1..))]
+    replications: Option<u32>,
+    /// Master seed; replication i uses streams derived from (seed, i) [default: the scenario's `seed`, else 1].
+    #[arg(short, long)]
+    seed: Option<u64>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(short, long, value_parser = clap::value_parser!(u32).range(1..))]
+    threads: Option<u32>,
+    /// Write summary.json and replications.csv into this folder (created if missing).
+    #[arg(short, long)]
+    out: Option<PathBuf>,
+    /// Replace results already in --out.
+    #[arg(long)]
+    force: bool,
+    /// Also write the event log of replication 0 as JSON lines to this file.
+    #[arg(long)]
+    events: Option<PathBuf>,
+    /// Check the engine's invariants on every replication (slower); a violation exits with 1.
+    #[arg(long)]
+    check: bool,
+    /// Print only the KPI table: no progress bar, no header.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// Exit codes: 0 success, 1 run failure, 2 bad input or usage.
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run(args),
+        Command::Check { scenario } => check(&scenario),
+        Command::Kpis => {
+            for k in KPIS {
+                println!("{:<24} {}", k.name, k.description);
+            }
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            let bad_input = e.downcast_ref::<ScenarioError>().is_some() || e.downcast_ref::<UsageError>().is_some();
+            ExitCode::from(if bad_input { 2 } else { 1 })
+        }
+    }
+}
+
+/// A mistake in how the command was called, found after argument parsing.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct UsageError(String);
+
+fn check(path: &Path) -> Result<()> {
+    let s = Scenario::load(path)?;
+    println!("{}: ok", path.display());
+    println!("  name          {}", s.name);
+    println!("  horizon       {} h", s.horizon.as_hours());
+    println!("  sites         {} ({} doors)", s.sites.len(), s.sites.iter().map(|x| x.doors).sum::<u32>());
+    println!("  vehicles      {}", s.vehicles.len());
+    println!("  drivers       {}", s.drivers.len());
+    println!("  carriers      {}", s.carriers.len());
+    match &s.demand {
+        sim::scenario::Demand::Generated(g) => {
+            let per_day: f64 = g.rates_per_hour.iter().flatten().sum();
+            println!("  demand        generated, {per_day:.0} orders/day expected");
+        }
+        sim::scenario::Demand::Replay(r) => println!("  demand        replayed, {} orders", r.rows.len()),
+    }
+    println!("  policy        {}", serde_json::to_string(&s.policy).unwrap_or_default());
+    Ok(())
+}
+
+fn run(args: RunArgs) -> Result<()> {
+    let scenario = Scenario::load(&args.scenario)?;
+    if let Some(out) = &args.out
+        && !args.force
+    {
+        for f in ["summary.json", "replications.csv"] {
+            if out.join(f).exists() {
+                return Err(UsageError(format!("{} already exists; pass --force to replace it", out.join(f).display())).into());
+            }
+        }
+    }
+    let seed = args.seed.unwrap_or(scenario.seed);
+    let n = args.replications.unwrap_or(scenario.replications);
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = args.threads {
+        pool = pool.num_threads(t as usize);
+    }
+    let pool = pool.build().context("starting worker threads")?;
+
+    let bar = if args.quiet { ProgressBar::hidden() } else { ProgressBar::with_draw_target(Some(n as u64), ProgressDrawTarget::stderr()) };
+    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} replications, {elapsed} elapsed, ETA {eta}").expect("template"));
+    let started = std::time::Instant::now();
+    let results = pool.install(|| sim::run_replications(&scenario, seed, n, args.check, &|| bar.inc(1)))?;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed();
+
+    let names: Vec<&str> = KPIS.iter().map(|k| k.name).collect();
+    let mut fingerprint = Fnv64::default();
+    for r in &results {
+        std::hash::Hasher::write_u64(&mut fingerprint, r.fingerprint);
+    }
+    let summary = Summary {
+        tool: "dtwin".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        scenario: ScenarioInfo {
+            name: scenario.name.clone(),
+            path: args.scenario.display().to_string(),
+            hash: format!("{:016x}", scenario.hash),
+        },
+        seed,
+        replications: n,
+        fingerprint: format!("{:016x}", std::hash::Hasher::finish(&fingerprint)),
+        kpis: names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (name.to_string(), Stat::of(&results.iter().map(|r| r.kpis.0[i]).collect::<Vec<_>>())))
+            .collect(),
+    };
+
+    if !args.quiet {
+        let events: u64 = results.iter().map(|r| r.events).sum();
+        println!(
+            "{}: {n} replications, seed {seed}, {events} events in {:.2} s ({:.1} M events/s)",
+            scenario.name,
+            elapsed.as_secs_f64(),
+            events as f64 / elapsed.as_secs_f64() / 1e6
+        );
+    }
+    print!("{}", reports::render_table(&summary, &names));
+
+    if let Some(path) = &args.events {
+        write_events(&scenario, seed, path)?;
+    }
+    if let Some(out) = &args.out {
+        let rows: Vec<ReplicationRow> = results
+            .iter()
+            .map(|r| ReplicationRow { replication: r.replication, fingerprint: r.fingerprint, values: r.kpis.0.clone() })
+            .collect();
+        reports::write_run(out, &summary, &names, &rows)?;
+        if !args.quiet {
+            println!("wrote {} and {}", out.join("summary.json").display(), out.join("replications.csv").display());
+        }
+    }
+    Ok(())
+}
+
+/// Re-runs replication 0 (bit-identical) with a JSON-lines sink, written atomically.
+fn write_events(scenario: &Scenario, seed: u64, path: &Path) -> Result<()> {
+    let mut sink = sim::log::JsonLines::new(Vec::new());
+    sim::Engine::new(scenario, seed, 0, vec![&mut sink]).run();
+    let bytes = sink.finish().context("serialising the event log")?;
+    reports::write_atomic(path, &bytes)?;
+    Ok(())
+}
