@@ -1,5 +1,6 @@
 //! `dtwin`: run dispatch scenarios as Monte Carlo experiments.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -75,6 +76,10 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // `dtwin ... | head`: the reader is gone, which is not our failure.
+        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             let bad_input = e.downcast_ref::<ScenarioError>().is_some() || e.downcast_ref::<UsageError>().is_some();
@@ -157,16 +162,18 @@ fn run(args: RunArgs) -> Result<()> {
             .collect(),
     };
 
+    let mut text = String::new();
     if !args.quiet {
         let events: u64 = results.iter().map(|r| r.events).sum();
-        println!(
-            "{}: {n} replications, seed {seed}, {events} events in {:.2} s ({:.1} M events/s)",
+        text += &format!(
+            "{}: {n} replications, seed {seed}, {events} events in {:.2} s ({:.1} M events/s)\n",
             scenario.name,
             elapsed.as_secs_f64(),
             events as f64 / elapsed.as_secs_f64() / 1e6
         );
     }
-    print!("{}", reports::render_table(&summary, &names));
+    text += &reports::render_table(&summary, &names);
+    std::io::stdout().write_all(text.as_bytes())?;
 
     if let Some(path) = &args.events {
         write_events(&scenario, seed, path)?;
@@ -178,7 +185,7 @@ fn run(args: RunArgs) -> Result<()> {
             .collect();
         reports::write_run(out, &summary, &names, &rows)?;
         if !args.quiet {
-            println!("wrote {} and {}", out.join("summary.json").display(), out.join("replications.csv").display());
+            eprintln!("wrote {} and {}", out.join("summary.json").display(), out.join("replications.csv").display());
         }
     }
     Ok(())

@@ -21,6 +21,18 @@ pub enum Metric {
 
 const EARTH_RADIUS_KM: f64 = 6371.0088;
 
+/// See [`TravelModel::local_plane`].
+#[derive(Clone, Copy, Debug)]
+pub struct LocalPlane {
+    x_scale: f64,
+}
+
+impl LocalPlane {
+    pub fn project(&self, p: Point) -> (f64, f64) {
+        (p.x * self.x_scale, p.y)
+    }
+}
+
 /// How the network turns straight-line distance into road distance and time.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TravelModel {
@@ -34,16 +46,41 @@ pub struct TravelModel {
 impl TravelModel {
     /// Road distance in km.
     pub fn distance_km(&self, a: Point, b: Point) -> f64 {
-        let straight = match self.metric {
-            Metric::Euclidean => (a.x - b.x).hypot(a.y - b.y),
+        self.distance_prepared(&self.prepare(a), &self.prepare(b))
+    }
+
+    /// A point in the form [`TravelModel::distance_prepared`] takes: compute once per point when
+    /// many distances are needed (the trigonometry is then paid per point, not per pair).
+    pub fn prepare(&self, p: Point) -> [f64; 3] {
+        match self.metric {
+            Metric::Euclidean => [p.x, p.y, 0.0],
+            // Unit vector on the sphere.
             Metric::GreatCircle => {
-                // Haversine.
-                let (lat1, lat2) = (a.y.to_radians(), b.y.to_radians());
-                let dlat = lat2 - lat1;
-                let dlon = (b.x - a.x).to_radians();
-                let h = (dlat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (dlon / 2.0).sin().powi(2);
-                2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
+                let (lat, lon) = (p.y.to_radians(), p.x.to_radians());
+                [lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin()]
             }
+        }
+    }
+
+    /// Planar coordinates around `origin`, for ranking nearby points cheaply: exact up to scale
+    /// for [`Metric::Euclidean`]; an equirectangular projection (good within a region) for great circles.
+    pub fn local_plane(&self, origin: Point) -> LocalPlane {
+        LocalPlane {
+            x_scale: match self.metric {
+                Metric::Euclidean => 1.0,
+                Metric::GreatCircle => origin.y.to_radians().cos(),
+            },
+        }
+    }
+
+    /// Road distance in km between prepared points.
+    pub fn distance_prepared(&self, a: &[f64; 3], b: &[f64; 3]) -> f64 {
+        let (dx, dy, dz) = (a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+        let chord = (dx * dx + dy * dy + dz * dz).sqrt();
+        let straight = match self.metric {
+            Metric::Euclidean => chord,
+            // Great-circle arc from the chord between unit vectors.
+            Metric::GreatCircle => 2.0 * EARTH_RADIUS_KM * (chord / 2.0).min(1.0).asin(),
         };
         straight * self.circuity
     }

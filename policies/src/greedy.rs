@@ -6,14 +6,14 @@
 //! add the least distance, keeping capacity, the driver's shift end and duty time, and never making a
 //! stop late that was on time (stops already late may be delayed further). The route is dispatched when it is at least `min_fill` full or when
 //! waiting longer would make a stop late (slack below `slack_min`); otherwise its orders wait for
-//! the next epoch, where more orders may fill it.
+//! the next epoch, where more orders may fill it. At most as many routes are held back per site as
+//! there are free vehicle-driver pairs: a dispatcher plans for the trucks it has.
 
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 
-use crate::geo::Point;
-use crate::plan::{RoutePlan, plan_route};
-use crate::time::{MS_PER_MIN, TimeMs};
+use crate::plan::{RoutePlan, plan_route_by};
+use crate::time::{MS_PER_HOUR, MS_PER_MIN, TimeMs};
 use crate::view::{AllocationRequest, Decision, DriverView, OrderView, Route, SiteView, VehicleView};
 use crate::{AllocationPolicy, Epochs};
 
@@ -80,20 +80,26 @@ impl AllocationPolicy for GreedyEdd {
     fn allocate(&mut self, req: &AllocationRequest) -> Decision {
         let mut decision = Decision::default();
         for site in &req.sites {
-            let mut orders: Vec<&OrderView> = req.orders.iter().filter(|o| o.site == site.id).collect();
             let mut vehicles: Vec<&VehicleView> = req.vehicles.iter().filter(|v| v.site == site.id).collect();
             let mut drivers: Vec<&DriverView> = req.drivers.iter().filter(|d| d.site == site.id).collect();
+            let mut orders: Vec<&OrderView> = req.orders.iter().filter(|o| o.site == site.id).collect();
             if orders.is_empty() || vehicles.is_empty() || drivers.is_empty() {
                 continue;
             }
-            orders.sort_by_key(|o| (o.due, Reverse(o.priority), o.id));
+            orders.sort_unstable_by_key(|o| (o.due, Reverse(o.priority), o.id));
             vehicles.sort_by_key(|v| (Reverse(v.capacity), v.id));
             drivers.sort_by_key(|d| (d.shift_end, d.id));
-            SiteRouter { cfg: &self.config, req, site, orders, taken: Vec::new() }.route(
-                &mut vehicles,
-                &mut drivers,
-                &mut decision,
-            );
+            let plane = req.travel.local_plane(site.location);
+            let mut router = SiteRouter {
+                cfg: &self.config,
+                req,
+                site,
+                plane: orders.iter().map(|o| plane.project(o.destination)).collect(),
+                depot: req.travel.prepare(site.location),
+                taken: vec![false; orders.len()],
+                orders,
+            };
+            router.route(&mut vehicles, &mut drivers, &mut decision);
         }
         decision
     }
@@ -105,15 +111,28 @@ struct SiteRouter<'a> {
     site: &'a SiteView,
     /// Open orders of this site in due-date order.
     orders: Vec<&'a OrderView>,
+    /// Their destinations on a local plane, to find neighbours without trigonometry.
+    plane: Vec<(f64, f64)>,
+    depot: [f64; 3],
     /// Orders already routed (dispatched or held back) in this epoch.
     taken: Vec<bool>,
 }
 
+/// A route under construction over a local distance matrix: node 0 is the seed, nodes 1.. its
+/// candidate neighbours, node `n` the site.
+struct Draft<'a> {
+    nodes: Vec<usize>,
+    km: Vec<f64>,
+    stops: Vec<usize>,
+    views: Vec<&'a OrderView>,
+    plan: RoutePlan,
+}
+
 impl<'a> SiteRouter<'a> {
     fn route(&mut self, vehicles: &mut Vec<&VehicleView>, drivers: &mut Vec<&'a DriverView>, decision: &mut Decision) {
-        self.taken = vec![false; self.orders.len()];
+        let mut held = 0;
         for seed in 0..self.orders.len() {
-            if vehicles.is_empty() || drivers.is_empty() {
+            if held >= vehicles.len().min(drivers.len()) {
                 break;
             }
             if self.taken[seed] {
@@ -123,107 +142,126 @@ impl<'a> SiteRouter<'a> {
             if self.orders[seed].size > vehicle.capacity {
                 continue; // no free vehicle can carry it now; a larger one may come back later
             }
-            let Some(d) = drivers.iter().position(|d| self.fits_driver(vehicle, d, &[self.orders[seed]]).is_some())
-            else {
-                continue;
-            };
-            let (stops, plan) = self.grow(seed, vehicle, drivers[d]);
-            for &i in &stops {
-                self.taken[i] = true;
+            let alone = self.plan_alone(seed, vehicle);
+            let Some(d) = drivers.iter().position(|d| self.fits(d, &alone)) else { continue };
+            let draft = self.grow(seed, alone, vehicle, drivers[d]);
+            for &n in &draft.stops {
+                self.taken[draft.nodes[n]] = true;
             }
-            let views: Vec<&OrderView> = stops.iter().map(|&i| self.orders[i]).collect();
-            let full = plan.load as f64 >= self.cfg.min_fill * vehicle.capacity as f64;
-            let urgent = plan.min_slack_ms(&views) <= (self.cfg.slack_min * MS_PER_MIN as f64) as i64;
+            let full = draft.plan.load as f64 >= self.cfg.min_fill * vehicle.capacity as f64;
+            let urgent = draft.plan.min_slack_ms(&draft.views) <= (self.cfg.slack_min * MS_PER_MIN as f64) as i64;
             if full || urgent {
                 decision.routes.push(Route {
                     vehicle: vehicle.id,
                     driver: drivers[d].id,
-                    stops: views.iter().map(|o| o.id).collect(),
+                    stops: draft.views.iter().map(|o| o.id).collect(),
                 });
                 vehicles.remove(0);
                 drivers.remove(d);
+            } else {
+                held += 1;
             }
         }
     }
 
-    /// The plan if `driver` can do `stops` with `vehicle` and be back by shift end within duty time.
-    fn fits_driver(&self, vehicle: &VehicleView, driver: &DriverView, stops: &[&OrderView]) -> Option<RoutePlan> {
-        let plan = plan_route(&self.req.travel, self.site, vehicle.speed_kmh, self.req.now, stops);
-        let duty = plan.back - self.req.now;
-        (plan.back <= driver.shift_end && duty <= driver.duty_left).then_some(plan)
+    fn plan_alone(&self, seed: usize, vehicle: &VehicleView) -> RoutePlan {
+        let km = self.req.travel.distance_km(self.site.location, self.orders[seed].destination);
+        plan_route_by(&self.req.travel, self.site, vehicle.speed_kmh, self.req.now, &[self.orders[seed]], |_, _| km)
+    }
+
+    /// Whether `driver` is back by shift end and within duty time on `plan`.
+    fn fits(&self, driver: &DriverView, plan: &RoutePlan) -> bool {
+        plan.back <= driver.shift_end && plan.back - self.req.now <= driver.duty_left
     }
 
     /// Builds a route from `seed` by cheapest feasible insertion among its nearest open orders.
-    fn grow(&self, seed: usize, vehicle: &VehicleView, driver: &DriverView) -> (Vec<usize>, RoutePlan) {
+    fn grow(&self, seed: usize, plan: RoutePlan, vehicle: &VehicleView, driver: &DriverView) -> Draft<'a> {
         let travel = &self.req.travel;
-        let origin = self.orders[seed].destination;
-        let mut candidates: Vec<(f64, usize)> = (0..self.orders.len())
+        let (sx, sy) = self.plane[seed];
+        let mut near: Vec<(f64, usize)> = (0..self.orders.len())
             .filter(|&j| j != seed && !self.taken[j])
-            .map(|j| (travel.distance_km(origin, self.orders[j].destination), j))
+            .map(|j| ((self.plane[j].0 - sx).powi(2) + (self.plane[j].1 - sy).powi(2), j))
             .collect();
-        let k = (self.cfg.neighbours as usize).min(candidates.len());
-        if k < candidates.len() {
-            candidates.select_nth_unstable_by(k, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            candidates.truncate(k);
+        let k = (self.cfg.neighbours as usize).min(near.len());
+        if k < near.len() {
+            near.select_nth_unstable_by(k, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            near.truncate(k);
         }
-        let mut candidates: Vec<usize> = candidates.into_iter().map(|(_, j)| j).collect();
-        candidates.sort_unstable();
-
-        let mut stops = vec![seed];
-        let mut plan = self.fits_driver(vehicle, driver, &[self.orders[seed]]).expect("seed checked by caller");
-        let mut moves: Vec<(f64, usize, usize)> = Vec::new();
+        near.sort_unstable_by_key(|&(_, j)| j);
+        let nodes: Vec<usize> = std::iter::once(seed).chain(near.iter().map(|&(_, j)| j)).collect();
+        let n = nodes.len();
+        let prepared: Vec<[f64; 3]> = nodes.iter().map(|&j| travel.prepare(self.orders[j].destination)).collect();
+        let point = |i: usize| if i == n { &self.depot } else { &prepared[i] };
+        let mut km = vec![0.0; (n + 1) * (n + 1)];
+        for a in 0..=n {
+            for b in a + 1..=n {
+                let d = travel.distance_prepared(point(a), point(b));
+                km[a * (n + 1) + b] = d;
+                km[b * (n + 1) + a] = d;
+            }
+        }
+        let views = vec![self.orders[seed]];
+        let mut draft = Draft { nodes, km, stops: vec![0], views, plan };
+        let ms_per_km = MS_PER_HOUR as f64 / vehicle.speed_kmh * travel.noise_mean;
+        let mut remaining: Vec<usize> = (1..n).collect();
+        let mut moves: Vec<(f64, usize, usize)> = Vec::with_capacity(remaining.len());
+        let mut trial_stops: Vec<usize> = Vec::new();
+        let mut trial_views: Vec<&OrderView> = Vec::new();
+        let leg = |draft: &Draft, a: Option<usize>, b: Option<usize>| draft.km[a.unwrap_or(n) * (n + 1) + b.unwrap_or(n)];
         loop {
+            // Each candidate at its cheapest position.
             moves.clear();
-            let point = |p: usize, stops: &[usize]| -> Point {
-                if p == usize::MAX { self.site.location } else { self.orders[stops[p]].destination }
-            };
-            for (ci, &c) in candidates.iter().enumerate() {
-                let o = self.orders[c];
-                if plan.load + o.size > vehicle.capacity {
+            for (ri, &c) in remaining.iter().enumerate() {
+                if draft.plan.load + self.orders[draft.nodes[c]].size > vehicle.capacity {
                     continue;
                 }
-                for pos in 0..=stops.len() {
-                    let prev = point(if pos == 0 { usize::MAX } else { pos - 1 }, &stops);
-                    let next = point(if pos == stops.len() { usize::MAX } else { pos }, &stops);
-                    let delta = travel.distance_km(prev, o.destination) + travel.distance_km(o.destination, next)
-                        - travel.distance_km(prev, next);
-                    moves.push((delta, ci, pos));
+                let (mut best, mut best_pos) = (f64::INFINITY, 0);
+                for pos in 0..=draft.stops.len() {
+                    let prev = (pos > 0).then(|| draft.stops[pos - 1]);
+                    let next = draft.stops.get(pos).copied();
+                    let delta = leg(&draft, prev, Some(c)) + leg(&draft, Some(c), next) - leg(&draft, prev, next);
+                    if delta < best {
+                        (best, best_pos) = (delta, pos);
+                    }
                 }
+                moves.push((best, ri, best_pos));
             }
-            moves.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-            let mut inserted = false;
-            let mut trial: Vec<&OrderView> = Vec::with_capacity(stops.len() + 1);
-            for &(_, ci, pos) in &moves {
-                let c = candidates[ci];
-                trial.clear();
-                trial.extend(stops[..pos].iter().map(|&i| self.orders[i]));
-                trial.push(self.orders[c]);
-                trial.extend(stops[pos..].iter().map(|&i| self.orders[i]));
-                let Some(new_plan) = self.fits_driver(vehicle, driver, &trial) else { continue };
+            moves.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let mut inserted = None;
+            for &(_, ri, pos) in &moves {
+                let c = remaining[ri];
+                trial_stops.clear();
+                trial_stops.extend_from_slice(&draft.stops);
+                trial_stops.insert(pos, c);
+                trial_views.clear();
+                trial_views.extend(trial_stops.iter().map(|&s| self.orders[draft.nodes[s]]));
+                let plan = plan_route_by(travel, self.site, vehicle.speed_kmh, self.req.now, &trial_views, |a, b| {
+                    leg(&draft, a.map(|i| trial_stops[i]), b.map(|i| trial_stops[i]))
+                });
+                if !self.fits(driver, &plan) {
+                    continue;
+                }
                 // No stop that was on time may become late; stops already late may wait (they are
                 // late anyway, and capacity bounds how long). The new stop must be on time unless
                 // it would be late even driven to directly.
-                let keeps_windows = trial.iter().zip(&new_plan.starts).enumerate().all(|(k, (o, start))| {
-                    let before = match k.cmp(&pos) {
-                        std::cmp::Ordering::Less => plan.starts[k],
-                        std::cmp::Ordering::Equal => {
-                            new_plan.depart + travel.expected_time(self.site.location, o.destination, vehicle.speed_kmh)
-                        }
-                        std::cmp::Ordering::Greater => plan.starts[k - 1],
+                let keeps_windows = trial_views.iter().zip(&plan.starts).enumerate().all(|(i, (o, start))| {
+                    let before = match i.cmp(&pos) {
+                        std::cmp::Ordering::Less => draft.plan.starts[i],
+                        std::cmp::Ordering::Equal => plan.depart + TimeMs((leg(&draft, None, Some(c)) * ms_per_km) as u64),
+                        std::cmp::Ordering::Greater => draft.plan.starts[i - 1],
                     };
                     *start <= o.due || before > o.due
                 });
                 if keeps_windows {
-                    stops.insert(pos, c);
-                    candidates.remove(ci);
-                    plan = new_plan;
-                    inserted = true;
+                    inserted = Some((ri, plan));
                     break;
                 }
             }
-            if !inserted {
-                return (stops, plan);
-            }
+            let Some((ri, plan)) = inserted else { return draft };
+            std::mem::swap(&mut draft.stops, &mut trial_stops);
+            std::mem::swap(&mut draft.views, &mut trial_views);
+            draft.plan = plan;
+            remaining.remove(ri);
         }
     }
 }

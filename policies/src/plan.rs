@@ -1,7 +1,7 @@
 //! Expected timing of a route, as a dispatcher would estimate it before the vehicle leaves.
 
 use crate::geo::TravelModel;
-use crate::time::TimeMs;
+use crate::time::{MS_PER_HOUR, TimeMs};
 use crate::view::{OrderView, SiteView};
 
 /// Expected times of one route. `starts[i]` is when service at stop `i` begins.
@@ -33,20 +33,37 @@ pub fn expected_dock_start(site: &SiteView, now: TimeMs) -> TimeMs {
 /// Expected timing of delivering `stops` in order from `site` with a vehicle of `speed_kmh`,
 /// starting to queue at the dock at `now`.
 pub fn plan_route(travel: &TravelModel, site: &SiteView, speed_kmh: f64, now: TimeMs, stops: &[&OrderView]) -> RoutePlan {
+    let point = |i: Option<usize>| i.map_or(site.location, |i| stops[i].destination);
+    plan_route_by(travel, site, speed_kmh, now, stops, |a, b| travel.distance_km(point(a), point(b)))
+}
+
+/// [`plan_route`] with road distances from `leg_km(from, to)`, where `None` is the site and
+/// `Some(i)` is `stops[i]`: lets a caller use a precomputed distance matrix.
+pub fn plan_route_by(
+    travel: &TravelModel,
+    site: &SiteView,
+    speed_kmh: f64,
+    now: TimeMs,
+    stops: &[&OrderView],
+    leg_km: impl Fn(Option<usize>, Option<usize>) -> f64,
+) -> RoutePlan {
+    let ms_per_km = MS_PER_HOUR as f64 / speed_kmh * travel.noise_mean;
     let load: u32 = stops.iter().map(|o| o.size).sum();
     let depart = expected_dock_start(site, now) + site.expected_load(load);
     let mut t = depart;
-    let mut at = site.location;
+    let mut at = None;
     let mut distance_km = 0.0;
     let mut starts = Vec::with_capacity(stops.len());
-    for o in stops {
-        distance_km += travel.distance_km(at, o.destination);
-        t = (t + travel.expected_time(at, o.destination, speed_kmh)).max(o.earliest);
+    for (i, o) in stops.iter().enumerate() {
+        let km = leg_km(at, Some(i));
+        distance_km += km;
+        t = (t + TimeMs((km * ms_per_km).round() as u64)).max(o.earliest);
         starts.push(t);
         t = t + o.service;
-        at = o.destination;
+        at = Some(i);
     }
-    distance_km += travel.distance_km(at, site.location);
-    let back = t + travel.expected_time(at, site.location, speed_kmh);
+    let km = leg_km(at, None);
+    distance_km += km;
+    let back = t + TimeMs((km * ms_per_km).round() as u64);
     RoutePlan { depart, starts, back, distance_km, load }
 }

@@ -113,7 +113,8 @@ fn snapshot_orders(mut snap: ResMut<Snapshot>, orders: Query<(&Order, &OrderStat
         value: o.value,
         service: o.service_expected,
     }));
-    req.orders.sort_unstable_by_key(|o| o.id);
+    // No sort: the order of views is unspecified (policies order orders themselves), and the
+    // query's iteration order is a deterministic function of the run's history.
 }
 
 fn snapshot_vehicles(mut snap: ResMut<Snapshot>, vehicles: Query<&Vehicle, Without<Trip>>) {
