@@ -32,6 +32,8 @@ pub enum Event {
     /// A site's doors open for the day.
     DocksOpen { site: u32 },
     LoadingDone { vehicle: Entity },
+    /// A queued vehicle's last chance to start loading in time for its driver's hours.
+    DockGiveUp { vehicle: Entity },
     StopArrive { vehicle: Entity },
     ServiceDone { vehicle: Entity },
     VehicleBack { vehicle: Entity },
@@ -177,6 +179,7 @@ impl<'a> Engine<'a> {
             Event::OrderCancel { order } => orders::on_cancel(self, order),
             Event::DocksOpen { site } => docks::on_open(self, site),
             Event::LoadingDone { vehicle } => docks::on_loading_done(self, vehicle),
+            Event::DockGiveUp { vehicle } => docks::on_give_up(self, vehicle),
             Event::StopArrive { vehicle } => fleet::on_stop_arrive(self, vehicle),
             Event::ServiceDone { vehicle } => fleet::on_service_done(self, vehicle),
             Event::VehicleBack { vehicle } => fleet::on_back(self, vehicle),

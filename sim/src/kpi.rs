@@ -54,6 +54,7 @@ kpis! {
     Overtime = "driver_overtime_min": "minutes drivers worked past their scheduled shift end, total",
     Aborted = "stops_aborted": "stops given up because the driver would have run out of hours",
     Rejected = "decisions_rejected": "routes proposed by the policy and refused by the engine",
+    GiveUps = "dock_give_ups": "routes released unloaded because the driver would have run out of hours waiting for a door",
 }
 
 /// KPI values of one replication, in [`KPIS`] order.
@@ -125,6 +126,7 @@ pub struct KpiCollector {
     overtime_ms: u64,
     aborted: u64,
     rejected: u64,
+    give_ups: u64,
 }
 
 impl KpiCollector {
@@ -165,6 +167,13 @@ impl KpiCollector {
             overtime_ms: 0,
             aborted: 0,
             rejected: 0,
+            give_ups: 0,
+        }
+    }
+
+    fn end_busy(&mut self, vehicle: policies::VehicleId, t: TimeMs) {
+        if let Some(since) = self.vehicle_busy_since[vehicle.0 as usize].take() {
+            self.vehicle_busy_ms += (t - since).0 as u128;
         }
     }
 
@@ -211,6 +220,7 @@ impl KpiCollector {
         set(K::Overtime, self.overtime_ms as f64 / MS_PER_MIN as f64);
         set(K::Aborted, self.aborted as f64);
         set(K::Rejected, self.rejected as f64);
+        set(K::GiveUps, self.give_ups as f64);
         Kpis(v)
     }
 }
@@ -248,15 +258,19 @@ impl LogSink for KpiCollector {
                 self.dock_wait.add(waited);
                 self.queue_change(t, false);
             }
+            Record::DockGaveUp { vehicle, waited, .. } => {
+                self.give_ups += 1;
+                self.dock_wait.add(waited);
+                self.queue_change(t, false);
+                self.end_busy(vehicle, t);
+            }
             Record::StopsAborted { orders, .. } => self.aborted += orders as u64,
             Record::TripEnded { vehicle, started, distance_m, .. } => {
                 self.trips += 1;
                 self.distance_m += distance_m;
                 let (per_km, per_hour) = self.vehicle_rates[vehicle.0 as usize];
                 self.cost += per_km * distance_m as f64 / 1000.0 + per_hour * (t - started).0 as f64 / MS_PER_HOUR as f64;
-                if let Some(since) = self.vehicle_busy_since[vehicle.0 as usize].take() {
-                    self.vehicle_busy_ms += (t - since).0 as u128;
-                }
+                self.end_busy(vehicle, t);
             }
             Record::ShiftStarted { driver } => self.driver_shift_since[driver.0 as usize] = Some(t),
             Record::ShiftEnded { driver, scheduled_end } => {

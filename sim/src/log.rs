@@ -24,6 +24,8 @@ pub enum Rejection {
     OrderNotOpen,
     OrderTwice,
     OverCapacity,
+    /// Even at once and at worst, the driver could not serve the first stop and be back in time.
+    DriverOutOfHours,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -38,6 +40,9 @@ pub enum Record {
     RouteAssigned { vehicle: VehicleId, driver: DriverId, site: SiteId, stops: u32, load: u32, capacity: u32 },
     DockArrived { vehicle: VehicleId, site: SiteId },
     LoadingStarted { vehicle: VehicleId, site: SiteId, waited: TimeMs },
+    /// A queued vehicle left the door queue unloaded: its driver would have run out of hours.
+    /// Its `orders` are open again.
+    DockGaveUp { vehicle: VehicleId, driver: DriverId, site: SiteId, waited: TimeMs, orders: u32 },
     LoadingDone { vehicle: VehicleId, site: SiteId },
     OrderDeparted { order: OrderId, vehicle: VehicleId, ready: TimeMs },
     StopArrived { vehicle: VehicleId, order: OrderId },

@@ -233,5 +233,9 @@ fn validate(e: &Engine, route: &Route) -> Result<Validated, Rejection> {
     if load > v.capacity {
         return Err(Rejection::OverCapacity);
     }
+    let first = e.world.get::<Order>(stops[0].0).expect("order");
+    if super::fleet::loading_deadline(e, v, driver, e.now(), load, first) < e.now() {
+        return Err(Rejection::DriverOutOfHours);
+    }
     Ok((vehicle, driver, stops))
 }

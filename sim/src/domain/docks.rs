@@ -90,6 +90,22 @@ pub(crate) fn on_open(e: &mut Engine, site: u32) {
     e.cal.schedule(now + TimeMs(MS_PER_DAY), Event::DocksOpen { site });
 }
 
+/// Longest loading of `units` can take at `site` (means where a distribution is unbounded).
+pub(crate) fn load_bound(e: &Engine, site: u32, units: u32) -> TimeMs {
+    let s = &e.scenario.sites[site as usize];
+    let bound = |d: &crate::dist::Dist| d.upper_bound().unwrap_or(d.mean());
+    TimeMs::from_min(bound(&s.load_fixed_min) + bound(&s.load_per_unit_min) * units as f64)
+}
+
+/// The vehicle waited too long for a door: it leaves the queue and its route is released.
+pub(crate) fn on_give_up(e: &mut Engine, vehicle: Entity) {
+    let site = e.world.get::<super::fleet::Vehicle>(vehicle).expect("vehicle").site;
+    let mut dock = e.world.get_mut::<Dock>(e.sites[site as usize]).expect("dock");
+    let at = dock.queue.iter().position(|v| *v == vehicle).expect("a give-up is withdrawn when loading starts");
+    dock.queue.remove(at);
+    super::fleet::release_unloaded(e, vehicle);
+}
+
 pub(crate) fn on_loading_done(e: &mut Engine, vehicle: Entity) {
     let site = e.world.get::<super::fleet::Vehicle>(vehicle).expect("vehicle").site;
     e.world.get_mut::<Dock>(e.sites[site as usize]).expect("dock").busy -= 1;

@@ -81,8 +81,8 @@ pub(crate) fn on_shift_start(e: &mut Engine, driver: Entity) {
 pub(crate) fn on_shift_end(e: &mut Engine, driver: Entity) {
     let now = e.now();
     let len = e.world.get::<Driver>(driver).expect("driver").shift_len;
-    // The next shift starts a day after this one started.
-    e.cal.schedule(now - len + TimeMs(MS_PER_DAY), Event::ShiftStart { driver });
+    // The next shift starts a day after this one started (add before subtracting: time is unsigned).
+    e.cal.schedule(now + TimeMs(MS_PER_DAY) - len, Event::ShiftStart { driver });
     if !e.world.get::<DriverState>(driver).expect("driver").busy {
         go_off(e, driver);
     }
@@ -102,6 +102,17 @@ pub(crate) fn can_work_until(e: &Engine, driver: Entity, trip_start: TimeMs, unt
     let d = e.world.get::<Driver>(driver).expect("driver");
     let s = e.world.get::<DriverState>(driver).expect("driver");
     until <= s.latest_return(d) && s.duty_used + (until - trip_start) <= d.max_duty
+}
+
+/// Latest time the driver, on a trip since `trip_start`, may begin `work` and still finish it
+/// within shift end plus overtime and within duty time.
+pub(crate) fn latest_start(e: &Engine, driver: Entity, trip_start: TimeMs, work: TimeMs) -> TimeMs {
+    let d = e.world.get::<Driver>(driver).expect("driver");
+    let s = e.world.get::<DriverState>(driver).expect("driver");
+    let by_shift = s.latest_return(d) - work;
+    // Duty: duty_used + (start + work - trip_start) <= max_duty.
+    let by_duty = (trip_start + d.max_duty) - s.duty_used - work;
+    by_shift.min(by_duty)
 }
 
 /// The driver is back from a trip that started at `started`.

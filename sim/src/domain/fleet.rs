@@ -36,6 +36,8 @@ pub struct Trip {
     pub distance_km: f64,
     /// Set once the driver gives up the remaining stops.
     pub aborted: bool,
+    /// Pending give-up while queued at the doors.
+    pub give_up: Option<crate::calendar::EventId>,
 }
 
 pub(crate) fn spawn(e: &mut Engine) {
@@ -62,6 +64,7 @@ pub(crate) fn assign(e: &mut Engine, vehicle: Entity, driver: Entity, stops: Vec
         *e.world.get_mut::<OrderState>(order).expect("order") = OrderState::Assigned;
         orders::withdraw_cancel(e, order);
     }
+    let stops_first = stops[0].0;
     let driver_id = e.world.get::<Driver>(driver).expect("driver").id;
     e.world.get_mut::<DriverState>(driver).expect("driver").busy = true;
     let v = e.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
@@ -85,15 +88,68 @@ pub(crate) fn assign(e: &mut Engine, vehicle: Entity, driver: Entity, stops: Vec
         at,
         distance_km: 0.0,
         aborted: false,
+        give_up: None,
     });
+    let first = e.world.get::<Order>(stops_first).expect("order");
+    let deadline = loading_deadline(e, &v, driver, now, load, first);
+    let give_up = e.cal.schedule(deadline.max(now), Event::DockGiveUp { vehicle });
+    e.world.get_mut::<Trip>(vehicle).expect("trip").give_up = Some(give_up);
     super::docks::arrive(e, v.site, vehicle);
+}
+
+/// Latest time loading `load` may start so that, at worst, the driver (on duty since
+/// `trip_start`) can still serve the `first` stop and be back within shift end plus overtime and
+/// within duty time.
+pub(crate) fn loading_deadline(e: &Engine, v: &Vehicle, driver: Entity, trip_start: TimeMs, load: u32, first: &Order) -> TimeMs {
+    let home = e.scenario.sites[v.site as usize].location;
+    let work = super::docks::load_bound(e, v.site, load)
+        + drive_bound(e, v, home, first.destination)
+        + first.service_max
+        + drive_bound(e, v, first.destination, home);
+    drivers::latest_start(e, driver, trip_start, work)
+}
+
+/// Ends a trip that never left the doors: its orders are open again, vehicle and driver free.
+pub(crate) fn release_unloaded(e: &mut Engine, vehicle: Entity) {
+    let now = e.now();
+    let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
+    let site = e.world.get::<Vehicle>(vehicle).expect("vehicle").site;
+    let trip = e.world.entity_mut(vehicle).take::<Trip>().expect("trip");
+    e.log.push(now, Record::DockGaveUp {
+        vehicle: id,
+        driver: trip.driver_id,
+        site: policies::SiteId(site),
+        waited: now - trip.queued_at,
+        orders: trip.stops.len() as u32,
+    });
+    reopen(e, &trip.stops);
+    drivers::trip_done(e, trip.driver, trip.started);
+    if e.epochs.on_resource_free {
+        e.request_decision();
+    }
+}
+
+/// Orders that were routed but not delivered go back to the open pool at their site.
+fn reopen(e: &mut Engine, stops: &[(Entity, OrderId)]) {
+    let now = e.now();
+    for &(order, order_id) in stops {
+        *e.world.get_mut::<OrderState>(order).expect("order") = OrderState::Open;
+        e.log.push(now, Record::OrderReturned { order: order_id });
+        let due = e.world.get::<Order>(order).expect("order").due;
+        orders::schedule_cancel(e, order, due);
+    }
 }
 
 /// Called by the docks when a door takes the vehicle: (id, when it queued, load).
 pub(crate) fn start_loading(e: &mut Engine, vehicle: Entity) -> (VehicleId, TimeMs, u32) {
     let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
-    let trip = e.world.get::<Trip>(vehicle).expect("a queued vehicle has a trip");
-    (id, trip.queued_at, trip.load)
+    let mut trip = e.world.get_mut::<Trip>(vehicle).expect("a queued vehicle has a trip");
+    let give_up = trip.give_up.take();
+    let (queued_at, load) = (trip.queued_at, trip.load);
+    if let Some(event) = give_up {
+        e.cal.cancel(event);
+    }
+    (id, queued_at, load)
 }
 
 /// Loading is done: the orders are on board and the vehicle leaves for its first stop.
@@ -185,12 +241,7 @@ pub(crate) fn on_back(e: &mut Engine, vehicle: Entity) {
     let now = e.now();
     let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
     let trip = e.world.entity_mut(vehicle).take::<Trip>().expect("trip");
-    for &(order, order_id) in &trip.stops[trip.next..] {
-        *e.world.get_mut::<OrderState>(order).expect("order") = OrderState::Open;
-        e.log.push(now, Record::OrderReturned { order: order_id });
-        let due = e.world.get::<Order>(order).expect("order").due;
-        orders::schedule_cancel(e, order, due);
-    }
+    reopen(e, &trip.stops[trip.next..]);
     e.log.push(now, Record::TripEnded {
         vehicle: id,
         driver: trip.driver_id,

@@ -22,18 +22,41 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, before[line_start..].chars().count() + 1)
 }
 
-/// Converts a toml deserialisation error, recovering the dotted key path of the field.
+/// Converts a toml deserialisation error, recovering the field's path: the dotted keys toml
+/// reports, with the index of the `[[array]]` table the error is in, and the unknown key if any.
 pub(crate) fn from_toml(path: &std::path::Path, text: &str, err: toml::de::Error) -> ScenarioError {
-    let (line, column) = err.span().map_or((1, 1), |s| line_col(text, s.start));
+    let offset = err.span().map_or(0, |s| s.start);
+    let (line, column) = line_col(text, offset);
     // The key path is only printed when the error carries no input text.
     let mut bare = err.clone();
     bare.set_input(None);
     let rendered = bare.to_string();
-    let field = rendered
+    let keys: Vec<&str> = rendered
         .lines()
         .rev()
         .find_map(|l| l.strip_prefix("in `").and_then(|l| l.strip_suffix('`')))
-        .unwrap_or("(document)")
-        .to_string();
-    ScenarioError::Invalid { path: path.to_path_buf(), line, column, field, message: err.message().trim().to_string() }
+        .map_or(Vec::new(), |k| k.split('.').collect());
+    let mut field = String::new();
+    for (i, key) in keys.iter().enumerate() {
+        if i > 0 {
+            field.push('.');
+        }
+        field.push_str(key);
+        let header = format!("[[{}]]", keys[..=i].join("."));
+        let tables = text[..offset.min(text.len())].lines().filter(|l| l.trim() == header).count();
+        if tables > 0 {
+            field.push_str(&format!("[{}]", tables - 1));
+        }
+    }
+    let message = err.message().trim().to_string();
+    if let Some(unknown) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
+        if !field.is_empty() {
+            field.push('.');
+        }
+        field.push_str(unknown);
+    }
+    if field.is_empty() {
+        field = "(document)".into();
+    }
+    ScenarioError::Invalid { path: path.to_path_buf(), line, column, field, message }
 }

@@ -301,7 +301,15 @@ impl Resolver<'_> {
                 TimeMs((end.0 + MS_PER_DAY - start.0) % MS_PER_DAY)
             };
             let overtime_max = TimeMs::from_min(d.overtime_max_min);
-            let max_duty = d.max_duty_h.map_or(shift_len + overtime_max, TimeMs::from_hours);
+            let max_duty = match d.max_duty_h {
+                // A round-the-clock shift never restarts, so a duty limit per shift would be for the whole run.
+                Some(_) if shift_len.0 >= MS_PER_DAY => {
+                    return Err(self.err(Some(d.site.span()), format!("drivers[{i}].max_duty_h"), "needs a shift shorter than a day"));
+                }
+                Some(h) => TimeMs::from_hours(h),
+                None if shift_len.0 >= MS_PER_DAY => TimeMs::MAX,
+                None => shift_len + overtime_max,
+            };
             drivers.extend(std::iter::repeat_n(
                 DriverSpec { site, shift_start_ms: start.0 % MS_PER_DAY, shift_len, overtime_max, max_duty },
                 d.count as usize,
@@ -426,10 +434,10 @@ impl Resolver<'_> {
                 Destinations::Region { x: *x, y: *y }
             }
             Some(RawDestinations::Customers { points }) => {
-                if points.get_ref().is_empty() {
-                    return Err(self.err(Some(points.span()), "orders.destinations.points", "no customer locations"));
+                if points.is_empty() {
+                    return Err(self.err(Some(span), "orders.destinations.points", "no customer locations"));
                 }
-                Destinations::Customers(points.get_ref().iter().map(|p| Point { x: p[0], y: p[1] }).collect())
+                Destinations::Customers(points.iter().map(|p| Point { x: p[0], y: p[1] }).collect())
             }
         };
 

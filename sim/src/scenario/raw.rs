@@ -157,7 +157,7 @@ pub enum RawDestinations {
     /// Uniform over a rectangle.
     Region { x: [f64; 2], y: [f64; 2] },
     /// Uniform choice among customer locations.
-    Customers { points: Spanned<Vec<[f64; 2]>> },
+    Customers { points: Vec<[f64; 2]> },
 }
 
 /// A time of day, `"HH:MM"` or `"HH:MM:SS"`, from 00:00 to 24:00, as milliseconds after midnight.

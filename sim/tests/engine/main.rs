@@ -1,0 +1,20 @@
+//! Integration tests of the engine, one module per behaviour.
+
+mod determinism;
+mod invariants;
+mod queueing;
+mod replay;
+mod scenario_errors;
+
+use std::path::PathBuf;
+
+use sim::Scenario;
+
+/// A path under the repository root (tests run with the crate folder as working directory).
+pub fn repo(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
+pub fn load(path: &str) -> Scenario {
+    Scenario::load(&repo(path)).unwrap_or_else(|e| panic!("{e}"))
+}
