@@ -1,1 +1,122 @@
-fn main(){}
+//! Engine benchmarks: the event calendar alone, one replication of the regional scenario, the
+//! built-in policy per decision epoch, and replications on 1 and 2 threads. Figures: README.md.
+
+use std::hint::black_box;
+use std::sync::{Arc, Mutex};
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use policies::{AllocationPolicy, AllocationRequest, Decision, Epochs, TimeMs};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use sim::calendar::Calendar;
+use sim::{Engine, Scenario};
+
+fn regional() -> Scenario {
+    Scenario::load(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/regional.toml"
+    )))
+    .unwrap()
+}
+
+/// The classic hold model: `pending` events in the calendar; each step pops the earliest and
+/// schedules one a random time later.
+fn calendar(c: &mut Criterion) {
+    let mut group = c.benchmark_group("calendar");
+    for pending in [1_000u64, 100_000] {
+        let steps = 1_000_000u64;
+        group.throughput(Throughput::Elements(steps));
+        group.bench_with_input(
+            BenchmarkId::new("hold", pending),
+            &pending,
+            |b, &pending| {
+                let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+                let mut cal = Calendar::new();
+                for i in 0..pending {
+                    cal.schedule(TimeMs(rng.next_u64() % 1_000_000), i);
+                }
+                b.iter(|| {
+                    for _ in 0..steps {
+                        let (t, e) = cal.pop().unwrap();
+                        cal.schedule(t + TimeMs(rng.next_u64() % 1_000_000), black_box(e));
+                    }
+                });
+            },
+        );
+    }
+    group.finish();
+}
+
+fn replication(c: &mut Criterion) {
+    let scenario = regional();
+    let events = Engine::new(&scenario, 1, 0, Vec::new()).run().events;
+    let mut group = c.benchmark_group("engine");
+    group.throughput(Throughput::Elements(events));
+    group.bench_function("regional_replication", |b| {
+        let mut rep = 0;
+        b.iter(|| {
+            rep += 1;
+            black_box(Engine::new(&scenario, 1, rep % 8, Vec::new()).run())
+        })
+    });
+    group.finish();
+}
+
+/// Records the requests the built-in policy is asked, to replay them outside the engine.
+struct Recorder {
+    inner: Box<dyn AllocationPolicy>,
+    seen: Arc<Mutex<Vec<AllocationRequest>>>,
+}
+
+impl AllocationPolicy for Recorder {
+    fn epochs(&self) -> Epochs {
+        self.inner.epochs()
+    }
+    fn allocate(&mut self, request: &AllocationRequest) -> Decision {
+        self.seen.lock().unwrap().push(request.clone());
+        self.inner.allocate(request)
+    }
+}
+
+fn policy(c: &mut Criterion) {
+    let scenario = regional();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let recorder = Recorder {
+        inner: scenario.policy.build(),
+        seen: seen.clone(),
+    };
+    Engine::with_policy(&scenario, 1, 0, Vec::new(), Box::new(recorder)).run();
+    let requests = std::mem::take(&mut *seen.lock().unwrap());
+    let mut group = c.benchmark_group("policy");
+    group.throughput(Throughput::Elements(requests.len() as u64));
+    group.bench_function("greedy_edd_regional_day_of_epochs", |b| {
+        let mut policy = scenario.policy.build();
+        b.iter(|| {
+            for r in &requests {
+                black_box(policy.allocate(r));
+            }
+        })
+    });
+    group.finish();
+}
+
+fn threads(c: &mut Criterion) {
+    let scenario = regional();
+    let mut group = c.benchmark_group("replications_100");
+    group.sample_size(10);
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        group.bench_with_input(BenchmarkId::new("threads", threads), &threads, |b, _| {
+            b.iter(|| {
+                pool.install(|| sim::run_replications(&scenario, 1, 100, false, &|| {}).unwrap())
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, calendar, replication, policy, threads);
+criterion_main!(benches);

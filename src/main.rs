@@ -8,11 +8,15 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use reports::{ReplicationRow, ScenarioInfo, Stat, Summary};
-use sim::scenario::Fnv64;
+use sim::hash::StableHasher;
 use sim::{KPIS, Scenario, ScenarioError};
 
 #[derive(Parser)]
-#[command(name = "dtwin", version, about = "Digital twin for logistics dispatch: stress-test dispatch policies in simulation")]
+#[command(
+    name = "dtwin",
+    version,
+    about = "Digital twin for logistics dispatch: stress-test dispatch policies in simulation"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -77,12 +81,16 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         // `dtwin ... | head`: the reader is gone, which is not our failure.
-        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
             ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("error: {e:#}");
-            let bad_input = e.downcast_ref::<ScenarioError>().is_some() || e.downcast_ref::<UsageError>().is_some();
+            let bad_input = e.downcast_ref::<ScenarioError>().is_some()
+                || e.downcast_ref::<UsageError>().is_some();
             ExitCode::from(if bad_input { 2 } else { 1 })
         }
     }
@@ -98,7 +106,11 @@ fn check(path: &Path) -> Result<()> {
     println!("{}: ok", path.display());
     println!("  name          {}", s.name);
     println!("  horizon       {} h", s.horizon.as_hours());
-    println!("  sites         {} ({} doors)", s.sites.len(), s.sites.iter().map(|x| x.doors).sum::<u32>());
+    println!(
+        "  sites         {} ({} doors)",
+        s.sites.len(),
+        s.sites.iter().map(|x| x.doors).sum::<u32>()
+    );
     println!("  vehicles      {}", s.vehicles.len());
     println!("  drivers       {}", s.drivers.len());
     println!("  carriers      {}", s.carriers.len());
@@ -107,9 +119,14 @@ fn check(path: &Path) -> Result<()> {
             let per_day: f64 = g.rates_per_hour.iter().flatten().sum();
             println!("  demand        generated, {per_day:.0} orders/day expected");
         }
-        sim::scenario::Demand::Replay(r) => println!("  demand        replayed, {} orders", r.rows.len()),
+        sim::scenario::Demand::Replay(r) => {
+            println!("  demand        replayed, {} orders", r.rows.len())
+        }
     }
-    println!("  policy        {}", serde_json::to_string(&s.policy).unwrap_or_default());
+    println!(
+        "  policy        {}",
+        serde_json::to_string(&s.policy).unwrap_or_default()
+    );
     Ok(())
 }
 
@@ -120,7 +137,11 @@ fn run(args: RunArgs) -> Result<()> {
     {
         for f in ["summary.json", "replications.csv"] {
             if out.join(f).exists() {
-                return Err(UsageError(format!("{} already exists; pass --force to replace it", out.join(f).display())).into());
+                return Err(UsageError(format!(
+                    "{} already exists; pass --force to replace it",
+                    out.join(f).display()
+                ))
+                .into());
             }
         }
     }
@@ -132,15 +153,25 @@ fn run(args: RunArgs) -> Result<()> {
     }
     let pool = pool.build().context("starting worker threads")?;
 
-    let bar = if args.quiet { ProgressBar::hidden() } else { ProgressBar::with_draw_target(Some(n as u64), ProgressDrawTarget::stderr()) };
-    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} replications, {elapsed} elapsed, ETA {eta}").expect("template"));
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(n as u64), ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} replications, {elapsed} elapsed, ETA {eta}",
+        )
+        .expect("template"),
+    );
     let started = std::time::Instant::now();
-    let results = pool.install(|| sim::run_replications(&scenario, seed, n, args.check, &|| bar.inc(1)))?;
+    let results =
+        pool.install(|| sim::run_replications(&scenario, seed, n, args.check, &|| bar.inc(1)))?;
     bar.finish_and_clear();
     let elapsed = started.elapsed();
 
     let names: Vec<&str> = KPIS.iter().map(|k| k.name).collect();
-    let mut fingerprint = Fnv64::default();
+    let mut fingerprint = StableHasher::default();
     for r in &results {
         std::hash::Hasher::write_u64(&mut fingerprint, r.fingerprint);
     }
@@ -158,7 +189,12 @@ fn run(args: RunArgs) -> Result<()> {
         kpis: names
             .iter()
             .enumerate()
-            .map(|(i, name)| (name.to_string(), Stat::of(&results.iter().map(|r| r.kpis.0[i]).collect::<Vec<_>>())))
+            .map(|(i, name)| {
+                (
+                    name.to_string(),
+                    Stat::of(&results.iter().map(|r| r.kpis.0[i]).collect::<Vec<_>>()),
+                )
+            })
             .collect(),
     };
 
@@ -181,11 +217,19 @@ fn run(args: RunArgs) -> Result<()> {
     if let Some(out) = &args.out {
         let rows: Vec<ReplicationRow> = results
             .iter()
-            .map(|r| ReplicationRow { replication: r.replication, fingerprint: r.fingerprint, values: r.kpis.0.clone() })
+            .map(|r| ReplicationRow {
+                replication: r.replication,
+                fingerprint: r.fingerprint,
+                values: r.kpis.0.clone(),
+            })
             .collect();
         reports::write_run(out, &summary, &names, &rows)?;
         if !args.quiet {
-            eprintln!("wrote {} and {}", out.join("summary.json").display(), out.join("replications.csv").display());
+            eprintln!(
+                "wrote {} and {}",
+                out.join("summary.json").display(),
+                out.join("replications.csv").display()
+            );
         }
     }
     Ok(())

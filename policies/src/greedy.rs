@@ -14,7 +14,9 @@ use std::cmp::Reverse;
 
 use crate::plan::{RoutePlan, plan_route_by};
 use crate::time::{MS_PER_HOUR, MS_PER_MIN, TimeMs};
-use crate::view::{AllocationRequest, Decision, DriverView, OrderView, Route, SiteView, VehicleView};
+use crate::view::{
+    AllocationRequest, Decision, DriverView, OrderView, Route, SiteView, VehicleView,
+};
 use crate::{AllocationPolicy, Epochs};
 
 /// Parameters of [`GreedyEdd`]; every field has a default.
@@ -29,13 +31,19 @@ pub struct GreedyEddConfig {
     pub min_fill: f64,
     /// Dispatch a route anyway once a stop's expected slack to its due time is below this (minutes, >= 0). Default 60.
     pub slack_min: f64,
-    /// How many nearest orders to the seed are candidates for its route (>= 1). Default 24.
+    /// How many nearest orders to the seed are candidates for its route (>= 1). Default 16.
     pub neighbours: u32,
 }
 
 impl Default for GreedyEddConfig {
     fn default() -> Self {
-        GreedyEddConfig { epoch_min: 5.0, on_events: false, min_fill: 0.7, slack_min: 60.0, neighbours: 24 }
+        GreedyEddConfig {
+            epoch_min: 5.0,
+            on_events: false,
+            min_fill: 0.7,
+            slack_min: 60.0,
+            neighbours: 16,
+        }
     }
 }
 
@@ -43,7 +51,10 @@ impl GreedyEddConfig {
     /// Checks each parameter's range; the error names the parameter.
     pub fn validate(&self) -> Result<(), String> {
         if !(self.epoch_min > 0.0 && self.epoch_min <= 1440.0) {
-            return Err(format!("epoch_min must be in (0, 1440], got {}", self.epoch_min));
+            return Err(format!(
+                "epoch_min must be in (0, 1440], got {}",
+                self.epoch_min
+            ));
         }
         if !(0.0..=1.0).contains(&self.min_fill) {
             return Err(format!("min_fill must be in [0, 1], got {}", self.min_fill));
@@ -80,9 +91,12 @@ impl AllocationPolicy for GreedyEdd {
     fn allocate(&mut self, req: &AllocationRequest) -> Decision {
         let mut decision = Decision::default();
         for site in &req.sites {
-            let mut vehicles: Vec<&VehicleView> = req.vehicles.iter().filter(|v| v.site == site.id).collect();
-            let mut drivers: Vec<&DriverView> = req.drivers.iter().filter(|d| d.site == site.id).collect();
-            let mut orders: Vec<&OrderView> = req.orders.iter().filter(|o| o.site == site.id).collect();
+            let mut vehicles: Vec<&VehicleView> =
+                req.vehicles.iter().filter(|v| v.site == site.id).collect();
+            let mut drivers: Vec<&DriverView> =
+                req.drivers.iter().filter(|d| d.site == site.id).collect();
+            let mut orders: Vec<&OrderView> =
+                req.orders.iter().filter(|o| o.site == site.id).collect();
             if orders.is_empty() || vehicles.is_empty() || drivers.is_empty() {
                 continue;
             }
@@ -94,7 +108,10 @@ impl AllocationPolicy for GreedyEdd {
                 cfg: &self.config,
                 req,
                 site,
-                plane: orders.iter().map(|o| plane.project(o.destination)).collect(),
+                plane: orders
+                    .iter()
+                    .map(|o| plane.project(o.destination))
+                    .collect(),
                 depot: req.travel.prepare(site.location),
                 taken: vec![false; orders.len()],
                 orders,
@@ -129,7 +146,12 @@ struct Draft<'a> {
 }
 
 impl<'a> SiteRouter<'a> {
-    fn route(&mut self, vehicles: &mut Vec<&VehicleView>, drivers: &mut Vec<&'a DriverView>, decision: &mut Decision) {
+    fn route(
+        &mut self,
+        vehicles: &mut Vec<&VehicleView>,
+        drivers: &mut Vec<&'a DriverView>,
+        decision: &mut Decision,
+    ) {
         let mut held = 0;
         for seed in 0..self.orders.len() {
             if held >= vehicles.len().min(drivers.len()) {
@@ -143,13 +165,16 @@ impl<'a> SiteRouter<'a> {
                 continue; // no free vehicle can carry it now; a larger one may come back later
             }
             let alone = self.plan_alone(seed, vehicle);
-            let Some(d) = drivers.iter().position(|d| self.fits(d, &alone)) else { continue };
+            let Some(d) = drivers.iter().position(|d| self.fits(d, &alone)) else {
+                continue;
+            };
             let draft = self.grow(seed, alone, vehicle, drivers[d]);
             for &n in &draft.stops {
                 self.taken[draft.nodes[n]] = true;
             }
             let full = draft.plan.load as f64 >= self.cfg.min_fill * vehicle.capacity as f64;
-            let urgent = draft.plan.min_slack_ms(&draft.views) <= (self.cfg.slack_min * MS_PER_MIN as f64) as i64;
+            let urgent = draft.plan.min_slack_ms(&draft.views)
+                <= (self.cfg.slack_min * MS_PER_MIN as f64) as i64;
             if full || urgent {
                 decision.routes.push(Route {
                     vehicle: vehicle.id,
@@ -165,8 +190,18 @@ impl<'a> SiteRouter<'a> {
     }
 
     fn plan_alone(&self, seed: usize, vehicle: &VehicleView) -> RoutePlan {
-        let km = self.req.travel.distance_km(self.site.location, self.orders[seed].destination);
-        plan_route_by(&self.req.travel, self.site, vehicle.speed_kmh, self.req.now, &[self.orders[seed]], |_, _| km)
+        let km = self
+            .req
+            .travel
+            .distance_km(self.site.location, self.orders[seed].destination);
+        plan_route_by(
+            &self.req.travel,
+            self.site,
+            vehicle.speed_kmh,
+            self.req.now,
+            &[self.orders[seed]],
+            |_, _| km,
+        )
     }
 
     /// Whether `driver` is back by shift end and within duty time on `plan`.
@@ -175,12 +210,23 @@ impl<'a> SiteRouter<'a> {
     }
 
     /// Builds a route from `seed` by cheapest feasible insertion among its nearest open orders.
-    fn grow(&self, seed: usize, plan: RoutePlan, vehicle: &VehicleView, driver: &DriverView) -> Draft<'a> {
+    fn grow(
+        &self,
+        seed: usize,
+        plan: RoutePlan,
+        vehicle: &VehicleView,
+        driver: &DriverView,
+    ) -> Draft<'a> {
         let travel = &self.req.travel;
         let (sx, sy) = self.plane[seed];
         let mut near: Vec<(f64, usize)> = (0..self.orders.len())
             .filter(|&j| j != seed && !self.taken[j])
-            .map(|j| ((self.plane[j].0 - sx).powi(2) + (self.plane[j].1 - sy).powi(2), j))
+            .map(|j| {
+                (
+                    (self.plane[j].0 - sx).powi(2) + (self.plane[j].1 - sy).powi(2),
+                    j,
+                )
+            })
             .collect();
         let k = (self.cfg.neighbours as usize).min(near.len());
         if k < near.len() {
@@ -188,9 +234,14 @@ impl<'a> SiteRouter<'a> {
             near.truncate(k);
         }
         near.sort_unstable_by_key(|&(_, j)| j);
-        let nodes: Vec<usize> = std::iter::once(seed).chain(near.iter().map(|&(_, j)| j)).collect();
+        let nodes: Vec<usize> = std::iter::once(seed)
+            .chain(near.iter().map(|&(_, j)| j))
+            .collect();
         let n = nodes.len();
-        let prepared: Vec<[f64; 3]> = nodes.iter().map(|&j| travel.prepare(self.orders[j].destination)).collect();
+        let prepared: Vec<[f64; 3]> = nodes
+            .iter()
+            .map(|&j| travel.prepare(self.orders[j].destination))
+            .collect();
         let point = |i: usize| if i == n { &self.depot } else { &prepared[i] };
         let mut km = vec![0.0; (n + 1) * (n + 1)];
         for a in 0..=n {
@@ -201,13 +252,21 @@ impl<'a> SiteRouter<'a> {
             }
         }
         let views = vec![self.orders[seed]];
-        let mut draft = Draft { nodes, km, stops: vec![0], views, plan };
+        let mut draft = Draft {
+            nodes,
+            km,
+            stops: vec![0],
+            views,
+            plan,
+        };
         let ms_per_km = MS_PER_HOUR as f64 / vehicle.speed_kmh * travel.noise_mean;
         let mut remaining: Vec<usize> = (1..n).collect();
         let mut moves: Vec<(f64, usize, usize)> = Vec::with_capacity(remaining.len());
         let mut trial_stops: Vec<usize> = Vec::new();
         let mut trial_views: Vec<&OrderView> = Vec::new();
-        let leg = |draft: &Draft, a: Option<usize>, b: Option<usize>| draft.km[a.unwrap_or(n) * (n + 1) + b.unwrap_or(n)];
+        let leg = |draft: &Draft, a: Option<usize>, b: Option<usize>| {
+            draft.km[a.unwrap_or(n) * (n + 1) + b.unwrap_or(n)]
+        };
         loop {
             // Each candidate at its cheapest position.
             moves.clear();
@@ -219,7 +278,8 @@ impl<'a> SiteRouter<'a> {
                 for pos in 0..=draft.stops.len() {
                     let prev = (pos > 0).then(|| draft.stops[pos - 1]);
                     let next = draft.stops.get(pos).copied();
-                    let delta = leg(&draft, prev, Some(c)) + leg(&draft, Some(c), next) - leg(&draft, prev, next);
+                    let delta = leg(&draft, prev, Some(c)) + leg(&draft, Some(c), next)
+                        - leg(&draft, prev, next);
                     if delta < best {
                         (best, best_pos) = (delta, pos);
                     }
@@ -235,29 +295,44 @@ impl<'a> SiteRouter<'a> {
                 trial_stops.insert(pos, c);
                 trial_views.clear();
                 trial_views.extend(trial_stops.iter().map(|&s| self.orders[draft.nodes[s]]));
-                let plan = plan_route_by(travel, self.site, vehicle.speed_kmh, self.req.now, &trial_views, |a, b| {
-                    leg(&draft, a.map(|i| trial_stops[i]), b.map(|i| trial_stops[i]))
-                });
+                let plan = plan_route_by(
+                    travel,
+                    self.site,
+                    vehicle.speed_kmh,
+                    self.req.now,
+                    &trial_views,
+                    |a, b| leg(&draft, a.map(|i| trial_stops[i]), b.map(|i| trial_stops[i])),
+                );
                 if !self.fits(driver, &plan) {
                     continue;
                 }
                 // No stop that was on time may become late; stops already late may wait (they are
                 // late anyway, and capacity bounds how long). The new stop must be on time unless
                 // it would be late even driven to directly.
-                let keeps_windows = trial_views.iter().zip(&plan.starts).enumerate().all(|(i, (o, start))| {
-                    let before = match i.cmp(&pos) {
-                        std::cmp::Ordering::Less => draft.plan.starts[i],
-                        std::cmp::Ordering::Equal => plan.depart + TimeMs((leg(&draft, None, Some(c)) * ms_per_km) as u64),
-                        std::cmp::Ordering::Greater => draft.plan.starts[i - 1],
-                    };
-                    *start <= o.due || before > o.due
-                });
+                let keeps_windows =
+                    trial_views
+                        .iter()
+                        .zip(&plan.starts)
+                        .enumerate()
+                        .all(|(i, (o, start))| {
+                            let before = match i.cmp(&pos) {
+                                std::cmp::Ordering::Less => draft.plan.starts[i],
+                                std::cmp::Ordering::Equal => {
+                                    plan.depart
+                                        + TimeMs((leg(&draft, None, Some(c)) * ms_per_km) as u64)
+                                }
+                                std::cmp::Ordering::Greater => draft.plan.starts[i - 1],
+                            };
+                            *start <= o.due || before > o.due
+                        });
                 if keeps_windows {
                     inserted = Some((ri, plan));
                     break;
                 }
             }
-            let Some((ri, plan)) = inserted else { return draft };
+            let Some((ri, plan)) = inserted else {
+                return draft;
+            };
             std::mem::swap(&mut draft.stops, &mut trial_stops);
             std::mem::swap(&mut draft.views, &mut trial_views);
             draft.plan = plan;

@@ -17,7 +17,12 @@ pub struct RoutePlan {
 impl RoutePlan {
     /// Smallest `due - start` over the stops, in ms (negative when some stop is planned late).
     pub fn min_slack_ms(&self, stops: &[&OrderView]) -> i64 {
-        stops.iter().zip(&self.starts).map(|(o, s)| o.due.0 as i64 - s.0 as i64).min().unwrap_or(i64::MAX)
+        stops
+            .iter()
+            .zip(&self.starts)
+            .map(|(o, s)| o.due.0 as i64 - s.0 as i64)
+            .min()
+            .unwrap_or(i64::MAX)
     }
 }
 
@@ -32,9 +37,17 @@ pub fn expected_dock_start(site: &SiteView, now: TimeMs) -> TimeMs {
 
 /// Expected timing of delivering `stops` in order from `site` with a vehicle of `speed_kmh`,
 /// starting to queue at the dock at `now`.
-pub fn plan_route(travel: &TravelModel, site: &SiteView, speed_kmh: f64, now: TimeMs, stops: &[&OrderView]) -> RoutePlan {
+pub fn plan_route(
+    travel: &TravelModel,
+    site: &SiteView,
+    speed_kmh: f64,
+    now: TimeMs,
+    stops: &[&OrderView],
+) -> RoutePlan {
     let point = |i: Option<usize>| i.map_or(site.location, |i| stops[i].destination);
-    plan_route_by(travel, site, speed_kmh, now, stops, |a, b| travel.distance_km(point(a), point(b)))
+    plan_route_by(travel, site, speed_kmh, now, stops, |a, b| {
+        travel.distance_km(point(a), point(b))
+    })
 }
 
 /// [`plan_route`] with road distances from `leg_km(from, to)`, where `None` is the site and
@@ -65,5 +78,11 @@ pub fn plan_route_by(
     let km = leg_km(at, None);
     distance_km += km;
     let back = t + TimeMs((km * ms_per_km).round() as u64);
-    RoutePlan { depart, starts, back, distance_km, load }
+    RoutePlan {
+        depart,
+        starts,
+        back,
+        distance_km,
+        load,
+    }
 }

@@ -13,14 +13,23 @@ use policies::TimeMs;
 pub struct EventId(u64);
 
 struct Entry<E> {
-    time: TimeMs,
-    seq: u64,
+    /// Time in the high 64 bits, insertion sequence in the low: one comparison orders both.
+    key: u128,
     event: E,
+}
+
+impl<E> Entry<E> {
+    fn time(&self) -> TimeMs {
+        TimeMs((self.key >> 64) as u64)
+    }
+    fn seq(&self) -> u64 {
+        self.key as u64
+    }
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        (self.time, self.seq) == (other.time, other.seq)
+        self.key == other.key
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -32,7 +41,7 @@ impl<E> PartialOrd for Entry<E> {
 impl<E> Ord for Entry<E> {
     /// Reversed: `BinaryHeap` is a max-heap and we want the earliest first.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -46,7 +55,12 @@ pub struct Calendar<E> {
 
 impl<E> Default for Calendar<E> {
     fn default() -> Self {
-        Calendar { heap: BinaryHeap::new(), next_seq: 0, now: TimeMs::ZERO, cancelled: HashSet::new() }
+        Calendar {
+            heap: BinaryHeap::new(),
+            next_seq: 0,
+            now: TimeMs::ZERO,
+            cancelled: HashSet::new(),
+        }
     }
 }
 
@@ -62,10 +76,17 @@ impl<E> Calendar<E> {
 
     /// Schedules `event` at `time`, which must not be in the past.
     pub fn schedule(&mut self, time: TimeMs, event: E) -> EventId {
-        assert!(time >= self.now, "event scheduled in the past: {time:?} < now {:?}", self.now);
+        assert!(
+            time >= self.now,
+            "event scheduled in the past: {time:?} < now {:?}",
+            self.now
+        );
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { time, seq, event });
+        self.heap.push(Entry {
+            key: (time.0 as u128) << 64 | seq as u128,
+            event,
+        });
         EventId(seq)
     }
 
@@ -83,19 +104,19 @@ impl<E> Calendar<E> {
     /// Removes and returns the next event that was not cancelled, advancing the clock.
     pub fn pop(&mut self) -> Option<(TimeMs, E)> {
         while let Some(entry) = self.heap.pop() {
-            if !self.cancelled.is_empty() && self.cancelled.remove(&entry.seq) {
+            if !self.cancelled.is_empty() && self.cancelled.remove(&entry.seq()) {
                 continue;
             }
-            debug_assert!(entry.time >= self.now);
-            self.now = entry.time;
-            return Some((entry.time, entry.event));
+            debug_assert!(entry.time() >= self.now);
+            self.now = entry.time();
+            return Some((self.now, entry.event));
         }
         None
     }
 
     /// Time of the next event, cancelled ones included.
     pub fn peek_time(&self) -> Option<TimeMs> {
-        self.heap.peek().map(|e| e.time)
+        self.heap.peek().map(|e| e.time())
     }
 
     /// Pending events, cancelled ones not counted.

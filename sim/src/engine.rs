@@ -23,24 +23,48 @@ use crate::scenario::Scenario;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
     /// Next generated order at a site (Poisson process).
-    OrderArrival { site: u32 },
+    OrderArrival {
+        site: u32,
+    },
     /// Next replayed order from the CSV.
     OrderReplay,
-    OrderReady { order: Entity },
+    OrderReady {
+        order: Entity,
+    },
     /// The customer cancels if the order is still not routed.
-    OrderCancel { order: Entity },
+    OrderCancel {
+        order: Entity,
+    },
     /// A site's doors open for the day.
-    DocksOpen { site: u32 },
-    LoadingDone { vehicle: Entity },
+    DocksOpen {
+        site: u32,
+    },
+    LoadingDone {
+        vehicle: Entity,
+    },
     /// A queued vehicle's last chance to start loading in time for its driver's hours.
-    DockGiveUp { vehicle: Entity },
-    StopArrive { vehicle: Entity },
-    ServiceDone { vehicle: Entity },
-    VehicleBack { vehicle: Entity },
-    ShiftStart { driver: Entity },
-    ShiftEnd { driver: Entity },
+    DockGiveUp {
+        vehicle: Entity,
+    },
+    StopArrive {
+        vehicle: Entity,
+    },
+    ServiceDone {
+        vehicle: Entity,
+    },
+    VehicleBack {
+        vehicle: Entity,
+    },
+    ShiftStart {
+        driver: Entity,
+    },
+    ShiftEnd {
+        driver: Entity,
+    },
     /// A decision epoch: periodic ones schedule the next.
-    Decide { periodic: bool },
+    Decide {
+        periodic: bool,
+    },
 }
 
 /// Per-replication random streams, one per concern and index.
@@ -105,21 +129,46 @@ pub struct Engine<'a> {
 impl<'a> Engine<'a> {
     /// Builds replication `replication` of `scenario` with master seed `seed`. `sinks` receive
     /// every log record besides the built-in KPI and fingerprint consumers.
-    pub fn new(scenario: &'a Scenario, seed: u64, replication: u32, sinks: Vec<&'a mut dyn LogSink>) -> Self {
+    pub fn new(
+        scenario: &'a Scenario,
+        seed: u64,
+        replication: u32,
+        sinks: Vec<&'a mut dyn LogSink>,
+    ) -> Self {
+        Self::with_policy(scenario, seed, replication, sinks, scenario.policy.build())
+    }
+
+    /// Like [`Engine::new`], with `policy` instead of the scenario's.
+    pub fn with_policy(
+        scenario: &'a Scenario,
+        seed: u64,
+        replication: u32,
+        sinks: Vec<&'a mut dyn LogSink>,
+        policy: Box<dyn AllocationPolicy>,
+    ) -> Self {
         let rep = replication as u64;
         let n_sites = scenario.sites.len() as u32;
         let rng = Rngs {
-            demand: (0..n_sites).map(|i| stream_rng(seed, rep, Stream::Demand(i))).collect(),
-            travel: (0..scenario.vehicles.len() as u32).map(|i| stream_rng(seed, rep, Stream::Travel(i))).collect(),
-            dock: (0..n_sites).map(|i| stream_rng(seed, rep, Stream::Dock(i))).collect(),
+            demand: (0..n_sites)
+                .map(|i| stream_rng(seed, rep, Stream::Demand(i)))
+                .collect(),
+            travel: (0..scenario.vehicles.len() as u32)
+                .map(|i| stream_rng(seed, rep, Stream::Travel(i)))
+                .collect(),
+            dock: (0..n_sites)
+                .map(|i| stream_rng(seed, rep, Stream::Dock(i)))
+                .collect(),
         };
-        let policy = scenario.policy.build();
         let epochs = policy.epochs();
         let mut engine = Engine {
             scenario,
             world: World::new(),
             cal: Calendar::new(),
-            log: Log { fingerprint: Fingerprint::default(), kpis: KpiCollector::new(scenario), extra: sinks },
+            log: Log {
+                fingerprint: Fingerprint::default(),
+                kpis: KpiCollector::new(scenario),
+                extra: sinks,
+            },
             rng,
             policy,
             epochs,
@@ -156,7 +205,9 @@ impl<'a> Engine<'a> {
     pub fn run_counting_live(mut self) -> (ReplicationResult, usize) {
         let horizon = self.scenario.horizon;
         while self.cal.peek_time().is_some_and(|t| t <= horizon) {
-            let Some((_, event)) = self.cal.pop() else { break };
+            let Some((_, event)) = self.cal.pop() else {
+                break;
+            };
             self.events += 1;
             self.handle(event);
         }
@@ -193,7 +244,8 @@ impl<'a> Engine<'a> {
     pub(crate) fn request_decision(&mut self) {
         if !self.decide_pending {
             self.decide_pending = true;
-            self.cal.schedule_in(TimeMs::ZERO, Event::Decide { periodic: false });
+            self.cal
+                .schedule_in(TimeMs::ZERO, Event::Decide { periodic: false });
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod calendar;
 pub mod dist;
 pub mod domain;
 pub mod engine;
+pub mod hash;
 pub mod invariants;
 pub mod kpi;
 pub mod log;

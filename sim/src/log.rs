@@ -8,7 +8,7 @@ use std::hash::{Hash, Hasher};
 use policies::{DriverId, OrderId, SiteId, TimeMs, VehicleId};
 use serde::Serialize;
 
-use crate::scenario::Fnv64;
+use crate::hash::StableHasher;
 
 /// Why the engine refused a route a policy proposed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -31,30 +31,100 @@ pub enum Rejection {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Record {
-    OrderCreated { order: OrderId, site: SiteId, size: u32, due: TimeMs },
-    OrderReady { order: OrderId },
-    OrderCancelled { order: OrderId },
+    OrderCreated {
+        order: OrderId,
+        site: SiteId,
+        size: u32,
+        due: TimeMs,
+    },
+    OrderReady {
+        order: OrderId,
+    },
+    OrderCancelled {
+        order: OrderId,
+    },
     /// A decision epoch: how many orders were open and how many routes the policy returned.
-    Decision { open_orders: u32, routes: u32 },
-    DecisionRejected { vehicle: VehicleId, driver: DriverId, reason: Rejection },
-    RouteAssigned { vehicle: VehicleId, driver: DriverId, site: SiteId, stops: u32, load: u32, capacity: u32 },
-    DockArrived { vehicle: VehicleId, site: SiteId },
-    LoadingStarted { vehicle: VehicleId, site: SiteId, waited: TimeMs },
+    Decision {
+        open_orders: u32,
+        routes: u32,
+    },
+    DecisionRejected {
+        vehicle: VehicleId,
+        driver: DriverId,
+        reason: Rejection,
+    },
+    RouteAssigned {
+        vehicle: VehicleId,
+        driver: DriverId,
+        site: SiteId,
+        stops: u32,
+        load: u32,
+        capacity: u32,
+    },
+    DockArrived {
+        vehicle: VehicleId,
+        site: SiteId,
+    },
+    LoadingStarted {
+        vehicle: VehicleId,
+        site: SiteId,
+        waited: TimeMs,
+    },
     /// A queued vehicle left the door queue unloaded: its driver would have run out of hours.
     /// Its `orders` are open again.
-    DockGaveUp { vehicle: VehicleId, driver: DriverId, site: SiteId, waited: TimeMs, orders: u32 },
-    LoadingDone { vehicle: VehicleId, site: SiteId },
-    OrderDeparted { order: OrderId, vehicle: VehicleId, ready: TimeMs },
-    StopArrived { vehicle: VehicleId, order: OrderId },
-    Delivered { order: OrderId, vehicle: VehicleId, created: TimeMs, due: TimeMs, service_start: TimeMs },
+    DockGaveUp {
+        vehicle: VehicleId,
+        driver: DriverId,
+        site: SiteId,
+        waited: TimeMs,
+        orders: u32,
+    },
+    LoadingDone {
+        vehicle: VehicleId,
+        site: SiteId,
+    },
+    OrderDeparted {
+        order: OrderId,
+        vehicle: VehicleId,
+        ready: TimeMs,
+    },
+    StopArrived {
+        vehicle: VehicleId,
+        order: OrderId,
+    },
+    Delivered {
+        order: OrderId,
+        vehicle: VehicleId,
+        created: TimeMs,
+        due: TimeMs,
+        service_start: TimeMs,
+    },
     /// The driver could not finish the route within shift end plus overtime; `orders` go back to the site.
-    StopsAborted { vehicle: VehicleId, driver: DriverId, orders: u32 },
-    OrderReturned { order: OrderId },
-    TripEnded { vehicle: VehicleId, driver: DriverId, started: TimeMs, distance_m: u64 },
-    ShiftStarted { driver: DriverId },
+    StopsAborted {
+        vehicle: VehicleId,
+        driver: DriverId,
+        orders: u32,
+    },
+    OrderReturned {
+        order: OrderId,
+    },
+    TripEnded {
+        vehicle: VehicleId,
+        driver: DriverId,
+        started: TimeMs,
+        distance_m: u64,
+    },
+    ShiftStarted {
+        driver: DriverId,
+    },
     /// The driver went off duty; `scheduled_end` is when the shift was due to end.
-    ShiftEnded { driver: DriverId, scheduled_end: TimeMs },
-    DocksOpened { site: SiteId },
+    ShiftEnded {
+        driver: DriverId,
+        scheduled_end: TimeMs,
+    },
+    DocksOpened {
+        site: SiteId,
+    },
 }
 
 /// A consumer of the log.
@@ -71,7 +141,7 @@ impl<T: LogSink + ?Sized> LogSink for &mut T {
 /// Hash of every record in order: two runs with the same fingerprint logged the same history.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Fingerprint {
-    hasher: Fnv64,
+    hasher: StableHasher,
     pub records: u64,
 }
 

@@ -18,14 +18,23 @@ pub struct InvariantViolation {
 }
 
 /// Runs replication `replication`; with `check`, also verifies the invariants on its log.
-pub fn run_replication(scenario: &Scenario, seed: u64, replication: u32, check: bool) -> Result<ReplicationResult, InvariantViolation> {
+pub fn run_replication(
+    scenario: &Scenario,
+    seed: u64,
+    replication: u32,
+    check: bool,
+) -> Result<ReplicationResult, InvariantViolation> {
     let mut checker = check.then(|| InvariantChecker::new(scenario));
     let sinks: Vec<&mut dyn LogSink> = checker.iter_mut().map(|c| c as &mut dyn LogSink).collect();
     let engine = Engine::new(scenario, seed, replication, sinks);
     let (mut result, live) = engine.run_counting_live();
     result.replication = replication;
     if let Some(c) = checker {
-        c.finish(live).map_err(|violations| InvariantViolation { replication, seed, violations })?;
+        c.finish(live).map_err(|violations| InvariantViolation {
+            replication,
+            seed,
+            violations,
+        })?;
     }
     Ok(result)
 }

@@ -64,9 +64,12 @@ mod tests {
         let draw = |seed, rep, s| stream_rng(seed, rep, s).next_u64();
         let base = draw(1, 0, Stream::Demand(0));
         assert_eq!(base, draw(1, 0, Stream::Demand(0)));
-        for other in [draw(2, 0, Stream::Demand(0)), draw(1, 1, Stream::Demand(0)), draw(1, 0, Stream::Demand(1)),
-            draw(1, 0, Stream::Travel(0))]
-        {
+        for other in [
+            draw(2, 0, Stream::Demand(0)),
+            draw(1, 1, Stream::Demand(0)),
+            draw(1, 0, Stream::Demand(1)),
+            draw(1, 0, Stream::Travel(0)),
+        ] {
             assert_ne!(base, other);
         }
     }

@@ -57,9 +57,17 @@ pub(crate) fn spawn(e: &mut Engine) {
 }
 
 /// Starts a validated route: the vehicle joins its site's door queue.
-pub(crate) fn assign(e: &mut Engine, vehicle: Entity, driver: Entity, stops: Vec<(Entity, OrderId)>) {
+pub(crate) fn assign(
+    e: &mut Engine,
+    vehicle: Entity,
+    driver: Entity,
+    stops: Vec<(Entity, OrderId)>,
+) {
     let now = e.now();
-    let load = stops.iter().map(|(o, _)| e.world.get::<Order>(*o).expect("order").size).sum();
+    let load = stops
+        .iter()
+        .map(|(o, _)| e.world.get::<Order>(*o).expect("order").size)
+        .sum();
     for &(order, _) in &stops {
         *e.world.get_mut::<OrderState>(order).expect("order") = OrderState::Assigned;
         orders::withdraw_cancel(e, order);
@@ -69,14 +77,17 @@ pub(crate) fn assign(e: &mut Engine, vehicle: Entity, driver: Entity, stops: Vec
     e.world.get_mut::<DriverState>(driver).expect("driver").busy = true;
     let v = e.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
     let at = e.scenario.sites[v.site as usize].location;
-    e.log.push(now, Record::RouteAssigned {
-        vehicle: v.id,
-        driver: driver_id,
-        site: policies::SiteId(v.site),
-        stops: stops.len() as u32,
-        load,
-        capacity: v.capacity,
-    });
+    e.log.push(
+        now,
+        Record::RouteAssigned {
+            vehicle: v.id,
+            driver: driver_id,
+            site: policies::SiteId(v.site),
+            stops: stops.len() as u32,
+            load,
+            capacity: v.capacity,
+        },
+    );
     e.world.entity_mut(vehicle).insert(Trip {
         driver,
         driver_id,
@@ -92,7 +103,9 @@ pub(crate) fn assign(e: &mut Engine, vehicle: Entity, driver: Entity, stops: Vec
     });
     let first = e.world.get::<Order>(stops_first).expect("order");
     let deadline = loading_deadline(e, &v, driver, now, load, first);
-    let give_up = e.cal.schedule(deadline.max(now), Event::DockGiveUp { vehicle });
+    let give_up = e
+        .cal
+        .schedule(deadline.max(now), Event::DockGiveUp { vehicle });
     e.world.get_mut::<Trip>(vehicle).expect("trip").give_up = Some(give_up);
     super::docks::arrive(e, v.site, vehicle);
 }
@@ -100,7 +113,14 @@ pub(crate) fn assign(e: &mut Engine, vehicle: Entity, driver: Entity, stops: Vec
 /// Latest time loading `load` may start so that, at worst, the driver (on duty since
 /// `trip_start`) can still serve the `first` stop and be back within shift end plus overtime and
 /// within duty time.
-pub(crate) fn loading_deadline(e: &Engine, v: &Vehicle, driver: Entity, trip_start: TimeMs, load: u32, first: &Order) -> TimeMs {
+pub(crate) fn loading_deadline(
+    e: &Engine,
+    v: &Vehicle,
+    driver: Entity,
+    trip_start: TimeMs,
+    load: u32,
+    first: &Order,
+) -> TimeMs {
     let home = e.scenario.sites[v.site as usize].location;
     let work = super::docks::load_bound(e, v.site, load)
         + drive_bound(e, v, home, first.destination)
@@ -115,13 +135,16 @@ pub(crate) fn release_unloaded(e: &mut Engine, vehicle: Entity) {
     let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
     let site = e.world.get::<Vehicle>(vehicle).expect("vehicle").site;
     let trip = e.world.entity_mut(vehicle).take::<Trip>().expect("trip");
-    e.log.push(now, Record::DockGaveUp {
-        vehicle: id,
-        driver: trip.driver_id,
-        site: policies::SiteId(site),
-        waited: now - trip.queued_at,
-        orders: trip.stops.len() as u32,
-    });
+    e.log.push(
+        now,
+        Record::DockGaveUp {
+            vehicle: id,
+            driver: trip.driver_id,
+            site: policies::SiteId(site),
+            waited: now - trip.queued_at,
+            orders: trip.stops.len() as u32,
+        },
+    );
     reopen(e, &trip.stops);
     drivers::trip_done(e, trip.driver, trip.started);
     if e.epochs.on_resource_free {
@@ -143,7 +166,10 @@ fn reopen(e: &mut Engine, stops: &[(Entity, OrderId)]) {
 /// Called by the docks when a door takes the vehicle: (id, when it queued, load).
 pub(crate) fn start_loading(e: &mut Engine, vehicle: Entity) -> (VehicleId, TimeMs, u32) {
     let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
-    let mut trip = e.world.get_mut::<Trip>(vehicle).expect("a queued vehicle has a trip");
+    let mut trip = e
+        .world
+        .get_mut::<Trip>(vehicle)
+        .expect("a queued vehicle has a trip");
     let give_up = trip.give_up.take();
     let (queued_at, load) = (trip.queued_at, trip.load);
     if let Some(event) = give_up {
@@ -160,7 +186,14 @@ pub(crate) fn depart(e: &mut Engine, vehicle: Entity) {
     for (order, order_id) in stops {
         let ready = e.world.get::<Order>(order).expect("order").ready;
         *e.world.get_mut::<OrderState>(order).expect("order") = OrderState::OnBoard;
-        e.log.push(now, Record::OrderDeparted { order: order_id, vehicle: id, ready });
+        e.log.push(
+            now,
+            Record::OrderDeparted {
+                order: order_id,
+                vehicle: id,
+                ready,
+            },
+        );
     }
     next_leg(e, vehicle);
 }
@@ -168,15 +201,25 @@ pub(crate) fn depart(e: &mut Engine, vehicle: Entity) {
 /// Sampled driving time from `a` to `b`, and its distance.
 fn drive(e: &mut Engine, vehicle: &Vehicle, a: Point, b: Point) -> (TimeMs, f64) {
     let km = e.scenario.travel.distance_km(a, b);
-    let noise = e.scenario.travel_noise.sample(&mut e.rng.travel[vehicle.id.0 as usize]);
-    (TimeMs((TravelModel::nominal_ms(km, vehicle.speed_kmh) * noise).round() as u64), km)
+    let noise = e
+        .scenario
+        .travel_noise
+        .sample(&mut e.rng.travel[vehicle.id.0 as usize]);
+    (
+        TimeMs((TravelModel::nominal_ms(km, vehicle.speed_kmh) * noise).round() as u64),
+        km,
+    )
 }
 
 /// Longest the driving from `a` to `b` can take (mean noise if the noise is unbounded).
 fn drive_bound(e: &Engine, vehicle: &Vehicle, a: Point, b: Point) -> TimeMs {
     let noise = &e.scenario.travel_noise;
     let km = e.scenario.travel.distance_km(a, b);
-    TimeMs((TravelModel::nominal_ms(km, vehicle.speed_kmh) * noise.upper_bound().unwrap_or(noise.mean())).ceil() as u64)
+    TimeMs(
+        (TravelModel::nominal_ms(km, vehicle.speed_kmh)
+            * noise.upper_bound().unwrap_or(noise.mean()))
+        .ceil() as u64,
+    )
 }
 
 /// Drives to the next stop, or home when there is none or the driver cannot make it in time.
@@ -186,11 +229,15 @@ fn next_leg(e: &mut Engine, vehicle: Entity) {
     let home = e.scenario.sites[v.site as usize].location;
     let trip = e.world.get::<Trip>(vehicle).expect("trip");
     let (at, driver, started) = (trip.at, trip.driver, trip.started);
-    let next = (!trip.aborted).then(|| trip.stops.get(trip.next).copied()).flatten();
+    let next = (!trip.aborted)
+        .then(|| trip.stops.get(trip.next).copied())
+        .flatten();
     if let Some((order, _)) = next {
         let o = e.world.get::<Order>(order).expect("order");
         let (dest, earliest, service_max) = (o.destination, o.earliest, o.service_max);
-        let back_by = (now + drive_bound(e, &v, at, dest)).max(earliest) + service_max + drive_bound(e, &v, dest, home);
+        let back_by = (now + drive_bound(e, &v, at, dest)).max(earliest)
+            + service_max
+            + drive_bound(e, &v, dest, home);
         if drivers::can_work_until(e, driver, started, back_by) {
             let (time, km) = drive(e, &v, at, dest);
             let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
@@ -202,7 +249,14 @@ fn next_leg(e: &mut Engine, vehicle: Entity) {
         let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
         trip.aborted = true;
         let (remaining, driver_id) = ((trip.stops.len() - trip.next) as u32, trip.driver_id);
-        e.log.push(now, Record::StopsAborted { vehicle: v.id, driver: driver_id, orders: remaining });
+        e.log.push(
+            now,
+            Record::StopsAborted {
+                vehicle: v.id,
+                driver: driver_id,
+                orders: remaining,
+            },
+        );
     }
     let (time, km) = drive(e, &v, at, home);
     let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
@@ -219,7 +273,13 @@ pub(crate) fn on_stop_arrive(e: &mut Engine, vehicle: Entity) {
     let o = e.world.get::<Order>(order).expect("order");
     // Service waits for the window to open.
     let done = now.max(o.earliest) + o.service;
-    e.log.push(now, Record::StopArrived { vehicle: id, order: order_id });
+    e.log.push(
+        now,
+        Record::StopArrived {
+            vehicle: id,
+            order: order_id,
+        },
+    );
     e.cal.schedule(done, Event::ServiceDone { vehicle });
 }
 
@@ -231,7 +291,16 @@ pub(crate) fn on_service_done(e: &mut Engine, vehicle: Entity) {
     trip.next += 1;
     let o = e.world.get::<Order>(order).expect("order");
     let service_start = now - o.service;
-    e.log.push(now, Record::Delivered { order: order_id, vehicle: id, created: o.created, due: o.due, service_start });
+    e.log.push(
+        now,
+        Record::Delivered {
+            order: order_id,
+            vehicle: id,
+            created: o.created,
+            due: o.due,
+            service_start,
+        },
+    );
     e.orders.remove(&order_id);
     e.world.despawn(order);
     next_leg(e, vehicle);
@@ -242,12 +311,15 @@ pub(crate) fn on_back(e: &mut Engine, vehicle: Entity) {
     let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
     let trip = e.world.entity_mut(vehicle).take::<Trip>().expect("trip");
     reopen(e, &trip.stops[trip.next..]);
-    e.log.push(now, Record::TripEnded {
-        vehicle: id,
-        driver: trip.driver_id,
-        started: trip.started,
-        distance_m: (trip.distance_km * 1000.0).round() as u64,
-    });
+    e.log.push(
+        now,
+        Record::TripEnded {
+            vehicle: id,
+            driver: trip.driver_id,
+            started: trip.started,
+            distance_m: (trip.distance_km * 1000.0).round() as u64,
+        },
+    );
     drivers::trip_done(e, trip.driver, trip.started);
     if e.epochs.on_resource_free {
         e.request_decision();

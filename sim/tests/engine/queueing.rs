@@ -19,11 +19,17 @@ fn erlang_c(a: f64, c: u32) -> f64 {
 
 fn kpis() -> Vec<Kpis> {
     let scenario = load("sim/tests/fixtures/dock_mmc.toml");
-    run_replications(&scenario, scenario.seed, scenario.replications, true, &|| {})
-        .unwrap()
-        .into_iter()
-        .map(|r| r.kpis)
-        .collect()
+    run_replications(
+        &scenario,
+        scenario.seed,
+        scenario.replications,
+        true,
+        &|| {},
+    )
+    .unwrap()
+    .into_iter()
+    .map(|r| r.kpis)
+    .collect()
 }
 
 #[test]
@@ -36,10 +42,16 @@ fn erlang_c_matches_textbook_value() {
 fn dock_wait_matches_erlang_c() {
     let (lambda_h, mu_h, c) = (12.0, 5.0, 4); // fixture: 12 trucks/h, 12 min mean loading, 4 doors
     let wq_min = erlang_c(lambda_h / mu_h, c) / (c as f64 * mu_h - lambda_h) * 60.0;
-    let waits: Vec<f64> = kpis().iter().map(|k| k.get("dock_wait_min_mean").unwrap()).collect();
+    let waits: Vec<f64> = kpis()
+        .iter()
+        .map(|k| k.get("dock_wait_min_mean").unwrap())
+        .collect();
     let stat = reports::Stat::of(&waits);
     let (lo, hi) = (stat.ci95_low.unwrap(), stat.ci95_high.unwrap());
-    assert!(lo <= wq_min && wq_min <= hi, "Erlang C Wq = {wq_min:.3} min outside the simulated 95% CI [{lo:.3}, {hi:.3}]");
+    assert!(
+        lo <= wq_min && wq_min <= hi,
+        "Erlang C Wq = {wq_min:.3} min outside the simulated 95% CI [{lo:.3}, {hi:.3}]"
+    );
     // And the interval is tight enough for the check to mean something.
     assert!(hi - lo < 0.2 * wq_min, "CI too wide: [{lo:.3}, {hi:.3}]");
 }
@@ -50,6 +62,10 @@ fn littles_law_holds_on_the_dock_queue() {
         let l = k.get("dock_queue_mean").unwrap();
         let lambda_per_min = k.get("dock_arrivals_per_hour").unwrap() / 60.0;
         let w = k.get("dock_wait_min_mean").unwrap();
-        assert!((l - lambda_per_min * w).abs() <= 0.01 * l, "L = {l:.4}, lambda W = {:.4}", lambda_per_min * w);
+        assert!(
+            (l - lambda_per_min * w).abs() <= 0.01 * l,
+            "L = {l:.4}, lambda W = {:.4}",
+            lambda_per_min * w
+        );
     }
 }
