@@ -114,6 +114,8 @@ pub struct Engine<'a> {
     pub(crate) epochs: Epochs,
     pub(crate) decide_pending: bool,
     pub(crate) snapshot: Schedule,
+    /// Site locations prepared for `TravelModel::distance_prepared`, by site index.
+    pub(crate) site_points: Vec<[f64; 3]>,
     /// Entities by index (the ids policies see).
     pub(crate) sites: Vec<Entity>,
     pub(crate) vehicles: Vec<Entity>,
@@ -174,6 +176,11 @@ impl<'a> Engine<'a> {
             epochs,
             decide_pending: false,
             snapshot: dispatch::snapshot_schedule(),
+            site_points: scenario
+                .sites
+                .iter()
+                .map(|s| scenario.travel.prepare(s.location))
+                .collect(),
             sites: Vec::new(),
             vehicles: Vec::new(),
             drivers: Vec::new(),

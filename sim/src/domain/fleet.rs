@@ -3,7 +3,7 @@
 //! the allowed overtime; if not, the remaining orders ride back to the site and are re-opened.
 
 use bevy_ecs::prelude::*;
-use policies::{DriverId, OrderId, Point, TimeMs, TravelModel, VehicleId};
+use policies::{DriverId, OrderId, TimeMs, TravelModel, VehicleId};
 
 use super::drivers::{self, Driver, DriverState};
 use super::orders::{self, Order, OrderState};
@@ -32,7 +32,8 @@ pub struct Trip {
     pub load: u32,
     pub started: TimeMs,
     pub queued_at: TimeMs,
-    pub at: Point,
+    /// Where the vehicle is (or is driving to), prepared for `TravelModel::distance_prepared`.
+    pub at: [f64; 3],
     pub distance_km: f64,
     /// Set once the driver gives up the remaining stops.
     pub aborted: bool,
@@ -76,7 +77,7 @@ pub(crate) fn assign(
     let driver_id = e.world.get::<Driver>(driver).expect("driver").id;
     e.world.get_mut::<DriverState>(driver).expect("driver").busy = true;
     let v = e.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
-    let at = e.scenario.sites[v.site as usize].location;
+    let at = e.site_points[v.site as usize];
     e.log.push(
         now,
         Record::RouteAssigned {
@@ -121,11 +122,14 @@ pub(crate) fn loading_deadline(
     load: u32,
     first: &Order,
 ) -> TimeMs {
-    let home = e.scenario.sites[v.site as usize].location;
+    let km = e
+        .scenario
+        .travel
+        .distance_prepared(&e.site_points[v.site as usize], &first.point);
     let work = super::docks::load_bound(e, v.site, load)
-        + drive_bound(e, v, home, first.destination)
+        + drive_bound(e, v, km)
         + first.service_max
-        + drive_bound(e, v, first.destination, home);
+        + drive_bound(e, v, km);
     drivers::latest_start(e, driver, trip_start, work)
 }
 
@@ -198,23 +202,18 @@ pub(crate) fn depart(e: &mut Engine, vehicle: Entity) {
     next_leg(e, vehicle);
 }
 
-/// Sampled driving time from `a` to `b`, and its distance.
-fn drive(e: &mut Engine, vehicle: &Vehicle, a: Point, b: Point) -> (TimeMs, f64) {
-    let km = e.scenario.travel.distance_km(a, b);
+/// Sampled driving time over `km`.
+fn drive(e: &mut Engine, vehicle: &Vehicle, km: f64) -> TimeMs {
     let noise = e
         .scenario
         .travel_noise
         .sample(&mut e.rng.travel[vehicle.id.0 as usize]);
-    (
-        TimeMs((TravelModel::nominal_ms(km, vehicle.speed_kmh) * noise).round() as u64),
-        km,
-    )
+    TimeMs((TravelModel::nominal_ms(km, vehicle.speed_kmh) * noise).round() as u64)
 }
 
-/// Longest the driving from `a` to `b` can take (mean noise if the noise is unbounded).
-fn drive_bound(e: &Engine, vehicle: &Vehicle, a: Point, b: Point) -> TimeMs {
+/// Longest driving `km` can take (mean noise if the noise is unbounded).
+fn drive_bound(e: &Engine, vehicle: &Vehicle, km: f64) -> TimeMs {
     let noise = &e.scenario.travel_noise;
-    let km = e.scenario.travel.distance_km(a, b);
     TimeMs(
         (TravelModel::nominal_ms(km, vehicle.speed_kmh)
             * noise.upper_bound().unwrap_or(noise.mean()))
@@ -226,7 +225,7 @@ fn drive_bound(e: &Engine, vehicle: &Vehicle, a: Point, b: Point) -> TimeMs {
 fn next_leg(e: &mut Engine, vehicle: Entity) {
     let now = e.now();
     let v = e.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
-    let home = e.scenario.sites[v.site as usize].location;
+    let home = e.site_points[v.site as usize];
     let trip = e.world.get::<Trip>(vehicle).expect("trip");
     let (at, driver, started) = (trip.at, trip.driver, trip.started);
     let next = (!trip.aborted)
@@ -234,12 +233,17 @@ fn next_leg(e: &mut Engine, vehicle: Entity) {
         .flatten();
     if let Some((order, _)) = next {
         let o = e.world.get::<Order>(order).expect("order");
-        let (dest, earliest, service_max) = (o.destination, o.earliest, o.service_max);
-        let back_by = (now + drive_bound(e, &v, at, dest)).max(earliest)
+        let (dest, earliest, service_max) = (o.point, o.earliest, o.service_max);
+        let travel = &e.scenario.travel;
+        let (km, km_home) = (
+            travel.distance_prepared(&at, &dest),
+            travel.distance_prepared(&dest, &home),
+        );
+        let back_by = (now + drive_bound(e, &v, km)).max(earliest)
             + service_max
-            + drive_bound(e, &v, dest, home);
+            + drive_bound(e, &v, km_home);
         if drivers::can_work_until(e, driver, started, back_by) {
-            let (time, km) = drive(e, &v, at, dest);
+            let time = drive(e, &v, km);
             let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
             trip.at = dest;
             trip.distance_km += km;
@@ -258,7 +262,8 @@ fn next_leg(e: &mut Engine, vehicle: Entity) {
             },
         );
     }
-    let (time, km) = drive(e, &v, at, home);
+    let km = e.scenario.travel.distance_prepared(&at, &home);
+    let time = drive(e, &v, km);
     let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
     trip.at = home;
     trip.distance_km += km;
