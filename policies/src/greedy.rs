@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 
-use crate::plan::{RoutePlan, plan_route_by};
+use crate::plan::{RoutePlan, plan_route_by, plan_route_into};
 use crate::time::{MS_PER_HOUR, MS_PER_MIN, TimeMs};
 use crate::view::{
     AllocationRequest, Decision, DriverView, OrderView, Route, SiteView, VehicleView,
@@ -264,6 +264,7 @@ impl<'a> SiteRouter<'a> {
         let mut moves: Vec<(f64, usize, usize)> = Vec::with_capacity(remaining.len());
         let mut trial_stops: Vec<usize> = Vec::new();
         let mut trial_views: Vec<&OrderView> = Vec::new();
+        let mut trial_plan = RoutePlan::default();
         let leg = |draft: &Draft, a: Option<usize>, b: Option<usize>| {
             draft.km[a.unwrap_or(n) * (n + 1) + b.unwrap_or(n)]
         };
@@ -295,7 +296,9 @@ impl<'a> SiteRouter<'a> {
                 trial_stops.insert(pos, c);
                 trial_views.clear();
                 trial_views.extend(trial_stops.iter().map(|&s| self.orders[draft.nodes[s]]));
-                let plan = plan_route_by(
+                let plan = &mut trial_plan;
+                plan_route_into(
+                    plan,
                     travel,
                     self.site,
                     vehicle.speed_kmh,
@@ -303,7 +306,7 @@ impl<'a> SiteRouter<'a> {
                     &trial_views,
                     |a, b| leg(&draft, a.map(|i| trial_stops[i]), b.map(|i| trial_stops[i])),
                 );
-                if !self.fits(driver, &plan) {
+                if !self.fits(driver, plan) {
                     continue;
                 }
                 // No stop that was on time may become late; stops already late may wait (they are
@@ -326,16 +329,16 @@ impl<'a> SiteRouter<'a> {
                             *start <= o.due || before > o.due
                         });
                 if keeps_windows {
-                    inserted = Some((ri, plan));
+                    inserted = Some(ri);
                     break;
                 }
             }
-            let Some((ri, plan)) = inserted else {
+            let Some(ri) = inserted else {
                 return draft;
             };
             std::mem::swap(&mut draft.stops, &mut trial_stops);
             std::mem::swap(&mut draft.views, &mut trial_views);
-            draft.plan = plan;
+            std::mem::swap(&mut draft.plan, &mut trial_plan);
             remaining.remove(ri);
         }
     }

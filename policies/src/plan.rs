@@ -60,13 +60,29 @@ pub fn plan_route_by(
     stops: &[&OrderView],
     leg_km: impl Fn(Option<usize>, Option<usize>) -> f64,
 ) -> RoutePlan {
+    let mut plan = RoutePlan::default();
+    plan_route_into(&mut plan, travel, site, speed_kmh, now, stops, leg_km);
+    plan
+}
+
+/// [`plan_route_by`] into `plan`, reusing its allocation: for callers that evaluate many routes.
+pub fn plan_route_into(
+    plan: &mut RoutePlan,
+    travel: &TravelModel,
+    site: &SiteView,
+    speed_kmh: f64,
+    now: TimeMs,
+    stops: &[&OrderView],
+    leg_km: impl Fn(Option<usize>, Option<usize>) -> f64,
+) {
     let ms_per_km = MS_PER_HOUR as f64 / speed_kmh * travel.noise_mean;
     let load: u32 = stops.iter().map(|o| o.size).sum();
     let depart = expected_dock_start(site, now) + site.expected_load(load);
     let mut t = depart;
     let mut at = None;
     let mut distance_km = 0.0;
-    let mut starts = Vec::with_capacity(stops.len());
+    let starts = &mut plan.starts;
+    starts.clear();
     for (i, o) in stops.iter().enumerate() {
         let km = leg_km(at, Some(i));
         distance_km += km;
@@ -77,12 +93,8 @@ pub fn plan_route_by(
     }
     let km = leg_km(at, None);
     distance_km += km;
-    let back = t + TimeMs((km * ms_per_km).round() as u64);
-    RoutePlan {
-        depart,
-        starts,
-        back,
-        distance_km,
-        load,
-    }
+    plan.back = t + TimeMs((km * ms_per_km).round() as u64);
+    plan.depart = depart;
+    plan.distance_km = distance_km;
+    plan.load = load;
 }
