@@ -113,6 +113,7 @@ pub(crate) fn on_arrival(e: &mut Engine, site: u32) {
     let earliest = ready + TimeMs::from_min(g.window_start_after_min.sample(rng));
     let due = earliest + TimeMs::from_min(class.window_width_min.sample(rng));
     let service = TimeMs::from_min(g.service_min.sample(rng));
+    let (service_expected, service_max) = expected_and_bound(&g.service_min);
     let value = class.value.sample(rng);
     let origin = e.scenario.sites[site as usize].location;
     let destination = sample_destination(&g.destinations, origin, e.scenario.travel.metric, rng);
@@ -129,8 +130,8 @@ pub(crate) fn on_arrival(e: &mut Engine, site: u32) {
         priority: class.priority,
         value,
         service,
-        service_expected: TimeMs::from_min(g.service_min.mean()),
-        service_max: TimeMs::from_min(g.service_min.upper_bound().unwrap_or(g.service_min.mean())),
+        service_expected,
+        service_max,
     };
     create(e, order);
     schedule_next_arrival(e, g, site, now);
@@ -144,13 +145,21 @@ pub(crate) fn on_replay(e: &mut Engine) {
     let row = &rows[e.replay_cursor];
     e.replay_cursor += 1;
     // Validated at load: a row without a service time comes with a distribution to sample.
-    let service = row.service.unwrap_or_else(|| {
-        let dist = replay
-            .service_min
-            .as_ref()
-            .expect("validated: service_min distribution");
-        TimeMs::from_min(dist.sample(&mut e.rng.demand[row.site as usize]))
-    });
+    let (service, service_expected, service_max) = match row.service {
+        Some(s) => (s, s, s),
+        None => {
+            let dist = replay
+                .service_min
+                .as_ref()
+                .expect("validated: service_min distribution");
+            let (expected, max) = expected_and_bound(dist);
+            (
+                TimeMs::from_min(dist.sample(&mut e.rng.demand[row.site as usize])),
+                expected,
+                max,
+            )
+        }
+    };
     let order = Order {
         id: OrderId(e.next_order_id),
         site: row.site,
@@ -164,8 +173,8 @@ pub(crate) fn on_replay(e: &mut Engine) {
         priority: row.priority,
         value: row.value,
         service,
-        service_expected: service,
-        service_max: service,
+        service_expected,
+        service_max,
     };
     if let Some(next) = rows.get(e.replay_cursor)
         && next.created <= e.scenario.horizon
@@ -173,6 +182,15 @@ pub(crate) fn on_replay(e: &mut Engine) {
         e.cal.schedule(next.created, Event::OrderReplay);
     }
     create(e, order);
+}
+
+/// What a dispatcher expects of an unloading time in minutes, and its bound for the drivers' hours
+/// guard (the mean where the distribution is unbounded).
+fn expected_and_bound(minutes: &crate::dist::Dist) -> (TimeMs, TimeMs) {
+    (
+        TimeMs::from_min(minutes.mean()),
+        TimeMs::from_min(minutes.upper_bound().unwrap_or(minutes.mean())),
+    )
 }
 
 fn sample_destination(d: &Destinations, origin: Point, metric: Metric, rng: &mut Rng) -> Point {
