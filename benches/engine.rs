@@ -12,11 +12,7 @@ use sim::calendar::Calendar;
 use sim::{Engine, Scenario};
 
 fn regional() -> Scenario {
-    Scenario::load(std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scenarios/regional.toml"
-    )))
-    .unwrap()
+    Scenario::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/regional.toml"))).unwrap()
 }
 
 /// The classic hold model: `pending` events in the calendar; each step pops the earliest and
@@ -26,23 +22,19 @@ fn calendar(c: &mut Criterion) {
     for pending in [1_000u64, 100_000] {
         let steps = 1_000_000u64;
         group.throughput(Throughput::Elements(steps));
-        group.bench_with_input(
-            BenchmarkId::new("hold", pending),
-            &pending,
-            |b, &pending| {
-                let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
-                let mut cal = Calendar::new();
-                for i in 0..pending {
-                    cal.schedule(TimeMs(rng.next_u64() % 1_000_000), i);
+        group.bench_with_input(BenchmarkId::new("hold", pending), &pending, |b, &pending| {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+            let mut cal = Calendar::new();
+            for i in 0..pending {
+                cal.schedule(TimeMs(rng.next_u64() % 1_000_000), i);
+            }
+            b.iter(|| {
+                for _ in 0..steps {
+                    let (t, e) = cal.pop().unwrap();
+                    cal.schedule(t + TimeMs(rng.next_u64() % 1_000_000), black_box(e));
                 }
-                b.iter(|| {
-                    for _ in 0..steps {
-                        let (t, e) = cal.pop().unwrap();
-                        cal.schedule(t + TimeMs(rng.next_u64() % 1_000_000), black_box(e));
-                    }
-                });
-            },
-        );
+            });
+        });
     }
     group.finish();
 }
@@ -81,10 +73,7 @@ impl AllocationPolicy for Recorder {
 fn policy(c: &mut Criterion) {
     let scenario = regional();
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let recorder = Recorder {
-        inner: scenario.policy.build(),
-        seen: seen.clone(),
-    };
+    let recorder = Recorder { inner: scenario.policy.build(), seen: seen.clone() };
     Engine::with_policy(&scenario, 1, 0, Vec::new(), Box::new(recorder)).run();
     let requests = std::mem::take(&mut *seen.lock().unwrap());
     let mut group = c.benchmark_group("policy");
@@ -105,14 +94,9 @@ fn threads(c: &mut Criterion) {
     let mut group = c.benchmark_group("replications_100");
     group.sample_size(10);
     for threads in [1, 2] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         group.bench_with_input(BenchmarkId::new("threads", threads), &threads, |b, _| {
-            b.iter(|| {
-                pool.install(|| sim::run_replications(&scenario, 1, 100, false, &|| {}).unwrap())
-            })
+            b.iter(|| pool.install(|| sim::run_replications(&scenario, 1, 100, false, &|| {}).unwrap()))
         });
     }
     group.finish();

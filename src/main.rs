@@ -81,16 +81,12 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         // `dtwin ... | head`: the reader is gone, which is not our failure.
-        Err(e)
-            if e.downcast_ref::<std::io::Error>()
-                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
-        {
+        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {
             ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("error: {e:#}");
-            let bad_input = e.downcast_ref::<ScenarioError>().is_some()
-                || e.downcast_ref::<UsageError>().is_some();
+            let bad_input = e.downcast_ref::<ScenarioError>().is_some() || e.downcast_ref::<UsageError>().is_some();
             ExitCode::from(if bad_input { 2 } else { 1 })
         }
     }
@@ -106,11 +102,7 @@ fn check(path: &Path) -> Result<()> {
     println!("{}: ok", path.display());
     println!("  name          {}", s.name);
     println!("  horizon       {} h", s.horizon.as_hours());
-    println!(
-        "  sites         {} ({} doors)",
-        s.sites.len(),
-        s.sites.iter().map(|x| x.doors).sum::<u32>()
-    );
+    println!("  sites         {} ({} doors)", s.sites.len(), s.sites.iter().map(|x| x.doors).sum::<u32>());
     println!("  vehicles      {}", s.vehicles.len());
     println!("  drivers       {}", s.drivers.len());
     println!("  carriers      {}", s.carriers.len());
@@ -123,10 +115,7 @@ fn check(path: &Path) -> Result<()> {
             println!("  demand        replayed, {} orders", r.rows.len())
         }
     }
-    println!(
-        "  policy        {}",
-        serde_json::to_string(&s.policy).unwrap_or_default()
-    );
+    println!("  policy        {}", serde_json::to_string(&s.policy).unwrap_or_default());
     Ok(())
 }
 
@@ -159,14 +148,11 @@ fn run(args: RunArgs) -> Result<()> {
         ProgressBar::with_draw_target(Some(n as u64), ProgressDrawTarget::stderr())
     };
     bar.set_style(
-        ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} replications, {elapsed} elapsed, ETA {eta}",
-        )
-        .expect("template"),
+        ProgressStyle::with_template("{bar:40} {pos}/{len} replications, {elapsed} elapsed, ETA {eta}")
+            .expect("template"),
     );
     let started = std::time::Instant::now();
-    let results =
-        pool.install(|| sim::run_replications(&scenario, seed, n, args.check, &|| bar.inc(1)))?;
+    let results = pool.install(|| sim::run_replications(&scenario, seed, n, args.check, &|| bar.inc(1)))?;
     bar.finish_and_clear();
     let elapsed = started.elapsed();
 
@@ -189,12 +175,7 @@ fn run(args: RunArgs) -> Result<()> {
         kpis: names
             .iter()
             .enumerate()
-            .map(|(i, name)| {
-                (
-                    name.to_string(),
-                    Stat::of(&results.iter().map(|r| r.kpis.0[i]).collect::<Vec<_>>()),
-                )
-            })
+            .map(|(i, name)| (name.to_string(), Stat::of(&results.iter().map(|r| r.kpis.0[i]).collect::<Vec<_>>())))
             .collect(),
     };
 
@@ -225,11 +206,7 @@ fn run(args: RunArgs) -> Result<()> {
             .collect();
         reports::write_run(out, &summary, &names, &rows)?;
         if !args.quiet {
-            eprintln!(
-                "wrote {} and {}",
-                out.join("summary.json").display(),
-                out.join("replications.csv").display()
-            );
+            eprintln!("wrote {} and {}", out.join("summary.json").display(), out.join("replications.csv").display());
         }
     }
     Ok(())

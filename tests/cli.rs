@@ -4,11 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn dtwin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dtwin"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_dtwin")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap()
 }
 
 fn text(b: &[u8]) -> String {
@@ -28,30 +24,12 @@ fn tmp() -> (tempfile::TempDir, PathBuf) {
 #[test]
 fn run_prints_the_kpi_table_and_writes_summary_and_replications() {
     let (_dir, out) = tmp();
-    let o = dtwin(&[
-        "run",
-        "scenarios/tiny.toml",
-        "-r",
-        "4",
-        "--seed",
-        "3",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = dtwin(&["run", "scenarios/tiny.toml", "-r", "4", "--seed", "3", "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let stdout = text(&o.stdout);
     assert!(stdout.contains("tiny: 4 replications, seed 3"), "{stdout}");
-    for kpi in [
-        "on_time_rate",
-        "lateness_min_p95",
-        "dock_wait_min_mean",
-        "vehicle_utilisation",
-        "cost_fleet",
-    ] {
-        assert!(
-            stdout.lines().any(|l| l.starts_with(kpi)),
-            "{kpi} missing from\n{stdout}"
-        );
+    for kpi in ["on_time_rate", "lateness_min_p95", "dock_wait_min_mean", "vehicle_utilisation", "cost_fleet"] {
+        assert!(stdout.lines().any(|l| l.starts_with(kpi)), "{kpi} missing from\n{stdout}");
     }
     let s = summary(&out);
     assert_eq!(s["scenario"]["name"], "tiny");
@@ -75,17 +53,7 @@ fn results_do_not_depend_on_the_thread_count() {
     let (_d1, one) = tmp();
     let (_d2, two) = tmp();
     for (out, threads) in [(&one, "1"), (&two, "2")] {
-        let o = dtwin(&[
-            "run",
-            "scenarios/tiny.toml",
-            "-r",
-            "6",
-            "-t",
-            threads,
-            "-q",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let o = dtwin(&["run", "scenarios/tiny.toml", "-r", "6", "-t", threads, "-q", "--out", out.to_str().unwrap()]);
         assert!(o.status.success(), "{}", text(&o.stderr));
     }
     assert_eq!(summary(&one), summary(&two));
@@ -99,18 +67,13 @@ fn results_do_not_depend_on_the_thread_count() {
 fn bad_scenario_exits_2_names_the_place_and_writes_nothing() {
     let (dir, out) = tmp();
     let bad = dir.path().join("bad.toml");
-    let tiny =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tiny.toml"))
-            .unwrap();
+    let tiny = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tiny.toml")).unwrap();
     std::fs::write(&bad, tiny.replace("doors = 2", "doors = -2")).unwrap();
     let o = dtwin(&["run", bad.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);
     let line = tiny.lines().position(|l| l == "doors = 2").unwrap() + 1;
-    assert!(
-        err.contains(&format!("{}:{line}:9: site[0].doors:", bad.display())),
-        "{err}"
-    );
+    assert!(err.contains(&format!("{}:{line}:9: site[0].doors:", bad.display())), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     assert!(!out.exists(), "output written for a bad scenario");
 }
@@ -118,24 +81,13 @@ fn bad_scenario_exits_2_names_the_place_and_writes_nothing() {
 #[test]
 fn existing_results_are_kept_unless_forced() {
     let (_dir, out) = tmp();
-    let args = [
-        "run",
-        "scenarios/tiny.toml",
-        "-r",
-        "2",
-        "-q",
-        "--out",
-        out.to_str().unwrap(),
-    ];
+    let args = ["run", "scenarios/tiny.toml", "-r", "2", "-q", "--out", out.to_str().unwrap()];
     assert!(dtwin(&args).status.success());
     std::fs::write(out.join("summary.json"), "precious").unwrap();
     let o = dtwin(&args);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("--force"));
-    assert_eq!(
-        std::fs::read_to_string(out.join("summary.json")).unwrap(),
-        "precious"
-    );
+    assert_eq!(std::fs::read_to_string(out.join("summary.json")).unwrap(), "precious");
     let mut forced = args.to_vec();
     forced.push("--force");
     assert!(dtwin(&forced).status.success());
@@ -146,53 +98,22 @@ fn existing_results_are_kept_unless_forced() {
 fn event_log_of_replication_zero_is_written_as_json_lines() {
     let (dir, _) = tmp();
     let events = dir.path().join("events.jsonl");
-    let o = dtwin(&[
-        "run",
-        "scenarios/tiny.toml",
-        "-r",
-        "1",
-        "-q",
-        "--events",
-        events.to_str().unwrap(),
-    ]);
+    let o = dtwin(&["run", "scenarios/tiny.toml", "-r", "1", "-q", "--events", events.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let log = std::fs::read_to_string(&events).unwrap();
-    let records: Vec<serde_json::Value> = log
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records: Vec<serde_json::Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert!(records.iter().any(|r| r["kind"] == "delivered"));
-    let times: Vec<u64> = records
-        .iter()
-        .map(|r| r["t_ms"].as_u64().unwrap())
-        .collect();
-    assert!(
-        times.windows(2).all(|w| w[0] <= w[1]),
-        "time went back in the log"
-    );
+    let times: Vec<u64> = records.iter().map(|r| r["t_ms"].as_u64().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "time went back in the log");
 }
 
 #[test]
 fn usage_errors_exit_2_and_help_explains_every_flag() {
     assert_eq!(dtwin(&["run"]).status.code(), Some(2));
-    assert_eq!(
-        dtwin(&["run", "scenarios/tiny.toml", "-r", "0"])
-            .status
-            .code(),
-        Some(2)
-    );
+    assert_eq!(dtwin(&["run", "scenarios/tiny.toml", "-r", "0"]).status.code(), Some(2));
     assert_eq!(dtwin(&["run", "no/such.toml"]).status.code(), Some(2));
     let help = text(&dtwin(&["run", "--help"]).stdout);
-    for flag in [
-        "--replications",
-        "--seed",
-        "--threads",
-        "--out",
-        "--force",
-        "--events",
-        "--check",
-        "--quiet",
-    ] {
+    for flag in ["--replications", "--seed", "--threads", "--out", "--force", "--events", "--check", "--quiet"] {
         assert!(help.contains(flag), "{flag} not in help:\n{help}");
     }
 }
@@ -202,10 +123,7 @@ fn check_validates_and_describes() {
     let o = dtwin(&["check", "scenarios/regional.toml"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let out = text(&o.stdout);
-    assert!(
-        out.contains("sites         3 (18 doors)") && out.contains("vehicles      80"),
-        "{out}"
-    );
+    assert!(out.contains("sites         3 (18 doors)") && out.contains("vehicles      80"), "{out}");
     let kpis = text(&dtwin(&["kpis"]).stdout);
     assert!(kpis.lines().count() >= 20 && kpis.contains("on_time_rate"));
 }

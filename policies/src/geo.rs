@@ -92,9 +92,7 @@ impl TravelModel {
 
     /// Expected driving time between two points, noise mean included.
     pub fn expected_time(&self, a: Point, b: Point, speed_kmh: f64) -> TimeMs {
-        TimeMs(
-            (Self::nominal_ms(self.distance_km(a, b), speed_kmh) * self.noise_mean).round() as u64,
-        )
+        TimeMs((Self::nominal_ms(self.distance_km(a, b), speed_kmh) * self.noise_mean).round() as u64)
     }
 }
 
@@ -104,35 +102,12 @@ mod tests {
 
     #[test]
     fn euclidean_and_great_circle() {
-        let m = TravelModel {
-            metric: Metric::Euclidean,
-            circuity: 1.0,
-            noise_mean: 1.0,
-        };
-        assert_eq!(
-            m.distance_km(Point { x: 0.0, y: 0.0 }, Point { x: 3.0, y: 4.0 }),
-            5.0
-        );
-        let g = TravelModel {
-            metric: Metric::GreatCircle,
-            circuity: 1.0,
-            noise_mean: 1.0,
-        };
+        let m = TravelModel { metric: Metric::Euclidean, circuity: 1.0, noise_mean: 1.0 };
+        assert_eq!(m.distance_km(Point { x: 0.0, y: 0.0 }, Point { x: 3.0, y: 4.0 }), 5.0);
+        let g = TravelModel { metric: Metric::GreatCircle, circuity: 1.0, noise_mean: 1.0 };
         // Paris -> London, about 344 km.
-        let d = g.distance_km(
-            Point {
-                x: 2.3522,
-                y: 48.8566,
-            },
-            Point {
-                x: -0.1276,
-                y: 51.5072,
-            },
-        );
+        let d = g.distance_km(Point { x: 2.3522, y: 48.8566 }, Point { x: -0.1276, y: 51.5072 });
         assert!((d - 343.5).abs() < 2.0, "{d}");
-        assert_eq!(
-            m.expected_time(Point { x: 0.0, y: 0.0 }, Point { x: 60.0, y: 0.0 }, 60.0),
-            TimeMs(MS_PER_HOUR)
-        );
+        assert_eq!(m.expected_time(Point { x: 0.0, y: 0.0 }, Point { x: 60.0, y: 0.0 }, 60.0), TimeMs(MS_PER_HOUR));
     }
 }

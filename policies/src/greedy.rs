@@ -14,9 +14,7 @@ use std::cmp::Reverse;
 
 use crate::plan::{RoutePlan, plan_route_by, plan_route_into};
 use crate::time::{MS_PER_HOUR, MS_PER_MIN, TimeMs};
-use crate::view::{
-    AllocationRequest, Decision, DriverView, OrderView, Route, SiteView, VehicleView,
-};
+use crate::view::{AllocationRequest, Decision, DriverView, OrderView, Route, SiteView, VehicleView};
 use crate::{AllocationPolicy, Epochs};
 
 /// Parameters of [`GreedyEdd`]; every field has a default.
@@ -37,13 +35,7 @@ pub struct GreedyEddConfig {
 
 impl Default for GreedyEddConfig {
     fn default() -> Self {
-        GreedyEddConfig {
-            epoch_min: 5.0,
-            on_events: false,
-            min_fill: 0.7,
-            slack_min: 60.0,
-            neighbours: 16,
-        }
+        GreedyEddConfig { epoch_min: 5.0, on_events: false, min_fill: 0.7, slack_min: 60.0, neighbours: 16 }
     }
 }
 
@@ -51,10 +43,7 @@ impl GreedyEddConfig {
     /// Checks each parameter's range; the error names the parameter.
     pub fn validate(&self) -> Result<(), String> {
         if !(self.epoch_min > 0.0 && self.epoch_min <= 1440.0) {
-            return Err(format!(
-                "epoch_min must be in (0, 1440], got {}",
-                self.epoch_min
-            ));
+            return Err(format!("epoch_min must be in (0, 1440], got {}", self.epoch_min));
         }
         if !(0.0..=1.0).contains(&self.min_fill) {
             return Err(format!("min_fill must be in [0, 1], got {}", self.min_fill));
@@ -91,12 +80,9 @@ impl AllocationPolicy for GreedyEdd {
     fn allocate(&mut self, req: &AllocationRequest) -> Decision {
         let mut decision = Decision::default();
         for site in &req.sites {
-            let mut vehicles: Vec<&VehicleView> =
-                req.vehicles.iter().filter(|v| v.site == site.id).collect();
-            let mut drivers: Vec<&DriverView> =
-                req.drivers.iter().filter(|d| d.site == site.id).collect();
-            let mut orders: Vec<&OrderView> =
-                req.orders.iter().filter(|o| o.site == site.id).collect();
+            let mut vehicles: Vec<&VehicleView> = req.vehicles.iter().filter(|v| v.site == site.id).collect();
+            let mut drivers: Vec<&DriverView> = req.drivers.iter().filter(|d| d.site == site.id).collect();
+            let mut orders: Vec<&OrderView> = req.orders.iter().filter(|o| o.site == site.id).collect();
             if orders.is_empty() || vehicles.is_empty() || drivers.is_empty() {
                 continue;
             }
@@ -108,10 +94,7 @@ impl AllocationPolicy for GreedyEdd {
                 cfg: &self.config,
                 req,
                 site,
-                plane: orders
-                    .iter()
-                    .map(|o| plane.project(o.destination))
-                    .collect(),
+                plane: orders.iter().map(|o| plane.project(o.destination)).collect(),
                 depot: req.travel.prepare(site.location),
                 taken: vec![false; orders.len()],
                 orders,
@@ -146,12 +129,7 @@ struct Draft<'a> {
 }
 
 impl<'a> SiteRouter<'a> {
-    fn route(
-        &mut self,
-        vehicles: &mut Vec<&VehicleView>,
-        drivers: &mut Vec<&'a DriverView>,
-        decision: &mut Decision,
-    ) {
+    fn route(&mut self, vehicles: &mut Vec<&VehicleView>, drivers: &mut Vec<&'a DriverView>, decision: &mut Decision) {
         let mut held = 0;
         for seed in 0..self.orders.len() {
             if held >= vehicles.len().min(drivers.len()) {
@@ -173,8 +151,7 @@ impl<'a> SiteRouter<'a> {
                 self.taken[draft.nodes[n]] = true;
             }
             let full = draft.plan.load as f64 >= self.cfg.min_fill * vehicle.capacity as f64;
-            let urgent = draft.plan.min_slack_ms(&draft.views)
-                <= (self.cfg.slack_min * MS_PER_MIN as f64) as i64;
+            let urgent = draft.plan.min_slack_ms(&draft.views) <= (self.cfg.slack_min * MS_PER_MIN as f64) as i64;
             if full || urgent {
                 decision.routes.push(Route {
                     vehicle: vehicle.id,
@@ -190,18 +167,8 @@ impl<'a> SiteRouter<'a> {
     }
 
     fn plan_alone(&self, seed: usize, vehicle: &VehicleView) -> RoutePlan {
-        let km = self
-            .req
-            .travel
-            .distance_km(self.site.location, self.orders[seed].destination);
-        plan_route_by(
-            &self.req.travel,
-            self.site,
-            vehicle.speed_kmh,
-            self.req.now,
-            &[self.orders[seed]],
-            |_, _| km,
-        )
+        let km = self.req.travel.distance_km(self.site.location, self.orders[seed].destination);
+        plan_route_by(&self.req.travel, self.site, vehicle.speed_kmh, self.req.now, &[self.orders[seed]], |_, _| km)
     }
 
     /// Whether `driver` is back by shift end and within duty time on `plan`.
@@ -210,23 +177,12 @@ impl<'a> SiteRouter<'a> {
     }
 
     /// Builds a route from `seed` by cheapest feasible insertion among its nearest open orders.
-    fn grow(
-        &self,
-        seed: usize,
-        plan: RoutePlan,
-        vehicle: &VehicleView,
-        driver: &DriverView,
-    ) -> Draft<'a> {
+    fn grow(&self, seed: usize, plan: RoutePlan, vehicle: &VehicleView, driver: &DriverView) -> Draft<'a> {
         let travel = &self.req.travel;
         let (sx, sy) = self.plane[seed];
         let mut near: Vec<(f64, usize)> = (0..self.orders.len())
             .filter(|&j| j != seed && !self.taken[j])
-            .map(|j| {
-                (
-                    (self.plane[j].0 - sx).powi(2) + (self.plane[j].1 - sy).powi(2),
-                    j,
-                )
-            })
+            .map(|j| ((self.plane[j].0 - sx).powi(2) + (self.plane[j].1 - sy).powi(2), j))
             .collect();
         let k = (self.cfg.neighbours as usize).min(near.len());
         if k < near.len() {
@@ -234,14 +190,9 @@ impl<'a> SiteRouter<'a> {
             near.truncate(k);
         }
         near.sort_unstable_by_key(|&(_, j)| j);
-        let nodes: Vec<usize> = std::iter::once(seed)
-            .chain(near.iter().map(|&(_, j)| j))
-            .collect();
+        let nodes: Vec<usize> = std::iter::once(seed).chain(near.iter().map(|&(_, j)| j)).collect();
         let n = nodes.len();
-        let prepared: Vec<[f64; 3]> = nodes
-            .iter()
-            .map(|&j| travel.prepare(self.orders[j].destination))
-            .collect();
+        let prepared: Vec<[f64; 3]> = nodes.iter().map(|&j| travel.prepare(self.orders[j].destination)).collect();
         let point = |i: usize| if i == n { &self.depot } else { &prepared[i] };
         let mut km = vec![0.0; (n + 1) * (n + 1)];
         for a in 0..=n {
@@ -252,22 +203,15 @@ impl<'a> SiteRouter<'a> {
             }
         }
         let views = vec![self.orders[seed]];
-        let mut draft = Draft {
-            nodes,
-            km,
-            stops: vec![0],
-            views,
-            plan,
-        };
+        let mut draft = Draft { nodes, km, stops: vec![0], views, plan };
         let ms_per_km = MS_PER_HOUR as f64 / vehicle.speed_kmh * travel.noise_mean;
         let mut remaining: Vec<usize> = (1..n).collect();
         let mut moves: Vec<(f64, usize, usize)> = Vec::with_capacity(remaining.len());
         let mut trial_stops: Vec<usize> = Vec::new();
         let mut trial_views: Vec<&OrderView> = Vec::new();
         let mut trial_plan = RoutePlan::default();
-        let leg = |draft: &Draft, a: Option<usize>, b: Option<usize>| {
-            draft.km[a.unwrap_or(n) * (n + 1) + b.unwrap_or(n)]
-        };
+        let leg =
+            |draft: &Draft, a: Option<usize>, b: Option<usize>| draft.km[a.unwrap_or(n) * (n + 1) + b.unwrap_or(n)];
         loop {
             // Each candidate at its cheapest position.
             moves.clear();
@@ -279,8 +223,7 @@ impl<'a> SiteRouter<'a> {
                 for pos in 0..=draft.stops.len() {
                     let prev = (pos > 0).then(|| draft.stops[pos - 1]);
                     let next = draft.stops.get(pos).copied();
-                    let delta = leg(&draft, prev, Some(c)) + leg(&draft, Some(c), next)
-                        - leg(&draft, prev, next);
+                    let delta = leg(&draft, prev, Some(c)) + leg(&draft, Some(c), next) - leg(&draft, prev, next);
                     if delta < best {
                         (best, best_pos) = (delta, pos);
                     }
@@ -297,37 +240,25 @@ impl<'a> SiteRouter<'a> {
                 trial_views.clear();
                 trial_views.extend(trial_stops.iter().map(|&s| self.orders[draft.nodes[s]]));
                 let plan = &mut trial_plan;
-                plan_route_into(
-                    plan,
-                    travel,
-                    self.site,
-                    vehicle.speed_kmh,
-                    self.req.now,
-                    &trial_views,
-                    |a, b| leg(&draft, a.map(|i| trial_stops[i]), b.map(|i| trial_stops[i])),
-                );
+                plan_route_into(plan, travel, self.site, vehicle.speed_kmh, self.req.now, &trial_views, |a, b| {
+                    leg(&draft, a.map(|i| trial_stops[i]), b.map(|i| trial_stops[i]))
+                });
                 if !self.fits(driver, plan) {
                     continue;
                 }
                 // No stop that was on time may become late; stops already late may wait (they are
                 // late anyway, and capacity bounds how long). The new stop must be on time unless
                 // it would be late even driven to directly.
-                let keeps_windows =
-                    trial_views
-                        .iter()
-                        .zip(&plan.starts)
-                        .enumerate()
-                        .all(|(i, (o, start))| {
-                            let before = match i.cmp(&pos) {
-                                std::cmp::Ordering::Less => draft.plan.starts[i],
-                                std::cmp::Ordering::Equal => {
-                                    plan.depart
-                                        + TimeMs((leg(&draft, None, Some(c)) * ms_per_km) as u64)
-                                }
-                                std::cmp::Ordering::Greater => draft.plan.starts[i - 1],
-                            };
-                            *start <= o.due || before > o.due
-                        });
+                let keeps_windows = trial_views.iter().zip(&plan.starts).enumerate().all(|(i, (o, start))| {
+                    let before = match i.cmp(&pos) {
+                        std::cmp::Ordering::Less => draft.plan.starts[i],
+                        std::cmp::Ordering::Equal => {
+                            plan.depart + TimeMs((leg(&draft, None, Some(c)) * ms_per_km) as u64)
+                        }
+                        std::cmp::Ordering::Greater => draft.plan.starts[i - 1],
+                    };
+                    *start <= o.due || before > o.due
+                });
                 if keeps_windows {
                     inserted = Some(ri);
                     break;

@@ -17,12 +17,7 @@ pub struct RoutePlan {
 impl RoutePlan {
     /// Smallest `due - start` over the stops, in ms (negative when some stop is planned late).
     pub fn min_slack_ms(&self, stops: &[&OrderView]) -> i64 {
-        stops
-            .iter()
-            .zip(&self.starts)
-            .map(|(o, s)| o.due.0 as i64 - s.0 as i64)
-            .min()
-            .unwrap_or(i64::MAX)
+        stops.iter().zip(&self.starts).map(|(o, s)| o.due.0 as i64 - s.0 as i64).min().unwrap_or(i64::MAX)
     }
 }
 
@@ -45,9 +40,7 @@ pub fn plan_route(
     stops: &[&OrderView],
 ) -> RoutePlan {
     let point = |i: Option<usize>| i.map_or(site.location, |i| stops[i].destination);
-    plan_route_by(travel, site, speed_kmh, now, stops, |a, b| {
-        travel.distance_km(point(a), point(b))
-    })
+    plan_route_by(travel, site, speed_kmh, now, stops, |a, b| travel.distance_km(point(a), point(b)))
 }
 
 /// [`plan_route`] with road distances from `leg_km(from, to)`, where `None` is the site and

@@ -6,9 +6,7 @@ use std::ops::{Add, Sub};
 /// Milliseconds since the start of the horizon (or a duration in milliseconds).
 ///
 /// Integer time keeps event ordering exact: no epsilon comparisons anywhere.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct TimeMs(pub u64);
 
@@ -61,10 +59,7 @@ pub struct DailyWindow {
 }
 
 impl DailyWindow {
-    pub const ALWAYS: DailyWindow = DailyWindow {
-        open_ms: 0,
-        close_ms: MS_PER_DAY,
-    };
+    pub const ALWAYS: DailyWindow = DailyWindow { open_ms: 0, close_ms: MS_PER_DAY };
 
     pub fn is_always(&self) -> bool {
         self.open_ms == 0 && self.close_ms >= MS_PER_DAY
@@ -90,11 +85,7 @@ impl DailyWindow {
         }
         let day = t.0 - t.0 % MS_PER_DAY;
         let tod = t.0 % MS_PER_DAY;
-        if tod < self.open_ms {
-            TimeMs(day + self.open_ms)
-        } else {
-            TimeMs(day + MS_PER_DAY + self.open_ms)
-        }
+        if tod < self.open_ms { TimeMs(day + self.open_ms) } else { TimeMs(day + MS_PER_DAY + self.open_ms) }
     }
 
     /// The end of the open period containing `t` (`t` must be inside the window).
@@ -118,34 +109,16 @@ mod tests {
 
     #[test]
     fn window_next_open_and_close() {
-        let w = DailyWindow {
-            open_ms: 6 * MS_PER_HOUR,
-            close_ms: 22 * MS_PER_HOUR,
-        };
+        let w = DailyWindow { open_ms: 6 * MS_PER_HOUR, close_ms: 22 * MS_PER_HOUR };
         assert_eq!(w.next_open(TimeMs(MS_PER_HOUR)), TimeMs(6 * MS_PER_HOUR));
-        assert_eq!(
-            w.next_open(TimeMs(7 * MS_PER_HOUR)),
-            TimeMs(7 * MS_PER_HOUR)
-        );
-        assert_eq!(
-            w.next_open(TimeMs(23 * MS_PER_HOUR)),
-            TimeMs(MS_PER_DAY + 6 * MS_PER_HOUR)
-        );
-        assert_eq!(
-            w.closes_after(TimeMs(7 * MS_PER_HOUR)),
-            TimeMs(22 * MS_PER_HOUR)
-        );
-        let night = DailyWindow {
-            open_ms: 22 * MS_PER_HOUR,
-            close_ms: 6 * MS_PER_HOUR,
-        };
+        assert_eq!(w.next_open(TimeMs(7 * MS_PER_HOUR)), TimeMs(7 * MS_PER_HOUR));
+        assert_eq!(w.next_open(TimeMs(23 * MS_PER_HOUR)), TimeMs(MS_PER_DAY + 6 * MS_PER_HOUR));
+        assert_eq!(w.closes_after(TimeMs(7 * MS_PER_HOUR)), TimeMs(22 * MS_PER_HOUR));
+        let night = DailyWindow { open_ms: 22 * MS_PER_HOUR, close_ms: 6 * MS_PER_HOUR };
         assert!(night.contains(TimeMs(23 * MS_PER_HOUR)));
         assert!(night.contains(TimeMs(MS_PER_HOUR)));
         assert!(!night.contains(TimeMs(12 * MS_PER_HOUR)));
-        assert_eq!(
-            night.closes_after(TimeMs(23 * MS_PER_HOUR)),
-            TimeMs(MS_PER_DAY + 6 * MS_PER_HOUR)
-        );
+        assert_eq!(night.closes_after(TimeMs(23 * MS_PER_HOUR)), TimeMs(MS_PER_DAY + 6 * MS_PER_HOUR));
         assert_eq!(DailyWindow::ALWAYS.closes_after(TimeMs(5)), TimeMs::MAX);
     }
 }

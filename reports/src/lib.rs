@@ -34,9 +34,7 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
 
 /// The 0.975 quantile of Student's t with `df` degrees of freedom.
 pub fn t_975(df: f64) -> f64 {
-    StudentsT::new(0.0, 1.0, df)
-        .expect("df > 0")
-        .inverse_cdf(0.975)
+    StudentsT::new(0.0, 1.0, df).expect("df > 0").inverse_cdf(0.975)
 }
 
 impl Stat {
@@ -45,11 +43,8 @@ impl Stat {
         let n = values.len();
         assert!(n > 0, "no values");
         let mean = values.iter().sum::<f64>() / n as f64;
-        let sd = if n > 1 {
-            (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
-        } else {
-            0.0
-        };
+        let sd =
+            if n > 1 { (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt() } else { 0.0 };
         let half = (n > 1).then(|| t_975((n - 1) as f64) * sd / (n as f64).sqrt());
         let mut sorted = values.to_vec();
         sorted.sort_by(f64::total_cmp);
@@ -99,22 +94,14 @@ pub struct ReplicationRow {
 /// The KPI table, in `names` order.
 pub fn render_table(summary: &Summary, names: &[&str]) -> String {
     let width = names.iter().map(|n| n.len()).max().unwrap_or(0).max(3);
-    let mut out = format!(
-        "{:<width$}  {:>12}  {:>25}  {:>12}  {:>12}\n",
-        "kpi", "mean", "95% CI", "p5", "p95"
-    );
+    let mut out = format!("{:<width$}  {:>12}  {:>25}  {:>12}  {:>12}\n", "kpi", "mean", "95% CI", "p5", "p95");
     for name in names {
         let s = &summary.kpis[*name];
         let ci = match (s.ci95_low, s.ci95_high) {
             (Some(lo), Some(hi)) => format!("[{}, {}]", num(lo), num(hi)),
             _ => "-".to_string(),
         };
-        out += &format!(
-            "{name:<width$}  {:>12}  {ci:>25}  {:>12}  {:>12}\n",
-            num(s.mean),
-            num(s.p5),
-            num(s.p95)
-        );
+        out += &format!("{name:<width$}  {:>12}  {ci:>25}  {:>12}  {:>12}\n", num(s.mean), num(s.p5), num(s.p95));
     }
     out
 }
@@ -137,22 +124,13 @@ pub struct WriteError {
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, synced, then renamed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    stage(path, bytes)?.persist(path).map_err(|e| WriteError {
-        path: path.display().to_string(),
-        source: e.error,
-    })?;
+    stage(path, bytes)?.persist(path).map_err(|e| WriteError { path: path.display().to_string(), source: e.error })?;
     Ok(())
 }
 
 fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, WriteError> {
-    let err = |source| WriteError {
-        path: path.display().to_string(),
-        source,
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let err = |source| WriteError { path: path.display().to_string(), source };
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
     tmp.as_file().sync_all().map_err(err)?;
@@ -161,22 +139,11 @@ fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, WriteErro
 
 /// Writes `dir/summary.json` and `dir/replications.csv`. Both are staged completely before
 /// either is renamed into place.
-pub fn write_run(
-    dir: &Path,
-    summary: &Summary,
-    names: &[&str],
-    rows: &[ReplicationRow],
-) -> Result<(), WriteError> {
-    std::fs::create_dir_all(dir).map_err(|source| WriteError {
-        path: dir.display().to_string(),
-        source,
-    })?;
+pub fn write_run(dir: &Path, summary: &Summary, names: &[&str], rows: &[ReplicationRow]) -> Result<(), WriteError> {
+    std::fs::create_dir_all(dir).map_err(|source| WriteError { path: dir.display().to_string(), source })?;
     let json = serde_json::to_vec_pretty(summary).expect("summary serialises");
     let mut csv = csv::Writer::from_writer(Vec::new());
-    let io = |e: csv::Error| WriteError {
-        path: dir.join("replications.csv").display().to_string(),
-        source: e.into(),
-    };
+    let io = |e: csv::Error| WriteError { path: dir.join("replications.csv").display().to_string(), source: e.into() };
     let mut header = vec!["replication".to_string(), "fingerprint".to_string()];
     header.extend(names.iter().map(|n| n.to_string()));
     csv.write_record(&header).map_err(io)?;
@@ -187,20 +154,11 @@ pub fn write_run(
     }
     let csv = csv.into_inner().expect("in-memory writer");
     let staged = [
-        (
-            dir.join("summary.json"),
-            stage(&dir.join("summary.json"), &json)?,
-        ),
-        (
-            dir.join("replications.csv"),
-            stage(&dir.join("replications.csv"), &csv)?,
-        ),
+        (dir.join("summary.json"), stage(&dir.join("summary.json"), &json)?),
+        (dir.join("replications.csv"), stage(&dir.join("replications.csv"), &csv)?),
     ];
     for (path, tmp) in staged {
-        tmp.persist(&path).map_err(|e| WriteError {
-            path: path.display().to_string(),
-            source: e.error,
-        })?;
+        tmp.persist(&path).map_err(|e| WriteError { path: path.display().to_string(), source: e.error })?;
     }
     Ok(())
 }
@@ -216,10 +174,7 @@ mod tests {
         assert!((s.sd - 2.5f64.sqrt()).abs() < 1e-12);
         // t(0.975, 4) = 2.776445
         assert!((s.ci95_half_width.unwrap() - 2.776445 * 2.5f64.sqrt() / 5f64.sqrt()).abs() < 1e-5);
-        assert_eq!(
-            (s.p5, s.p50, s.p95, s.min, s.max),
-            (1.2, 3.0, 4.8, 1.0, 5.0)
-        );
+        assert_eq!((s.p5, s.p50, s.p95, s.min, s.max), (1.2, 3.0, 4.8, 1.0, 5.0));
     }
 
     #[test]
@@ -243,30 +198,18 @@ mod tests {
         let summary = Summary {
             tool: "dtwin".into(),
             version: "0".into(),
-            scenario: ScenarioInfo {
-                name: "t".into(),
-                path: "t.toml".into(),
-                hash: "00".into(),
-            },
+            scenario: ScenarioInfo { name: "t".into(), path: "t.toml".into(), hash: "00".into() },
             seed: 1,
             replications: 1,
             fingerprint: "00".into(),
             kpis: BTreeMap::from([("x".to_string(), Stat::of(&[1.0]))]),
         };
-        let rows = [ReplicationRow {
-            replication: 0,
-            fingerprint: 1,
-            values: vec![1.0],
-        }];
+        let rows = [ReplicationRow { replication: 0, fingerprint: 1, values: vec![1.0] }];
         write_run(&out, &summary, &["x"], &rows).unwrap();
-        let mut files: Vec<_> = std::fs::read_dir(&out)
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let mut files: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
         files.sort();
         assert_eq!(files, ["replications.csv", "summary.json"]);
-        let back: Summary =
-            serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+        let back: Summary = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
         assert_eq!(back, summary);
         assert_eq!(
             std::fs::read_to_string(out.join("replications.csv")).unwrap(),

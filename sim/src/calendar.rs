@@ -55,12 +55,7 @@ pub struct Calendar<E> {
 
 impl<E> Default for Calendar<E> {
     fn default() -> Self {
-        Calendar {
-            heap: BinaryHeap::new(),
-            next_seq: 0,
-            now: TimeMs::ZERO,
-            cancelled: HashSet::new(),
-        }
+        Calendar { heap: BinaryHeap::new(), next_seq: 0, now: TimeMs::ZERO, cancelled: HashSet::new() }
     }
 }
 
@@ -76,17 +71,10 @@ impl<E> Calendar<E> {
 
     /// Schedules `event` at `time`, which must not be in the past.
     pub fn schedule(&mut self, time: TimeMs, event: E) -> EventId {
-        assert!(
-            time >= self.now,
-            "event scheduled in the past: {time:?} < now {:?}",
-            self.now
-        );
+        assert!(time >= self.now, "event scheduled in the past: {time:?} < now {:?}", self.now);
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry {
-            key: (time.0 as u128) << 64 | seq as u128,
-            event,
-        });
+        self.heap.push(Entry { key: (time.0 as u128) << 64 | seq as u128, event });
         EventId(seq)
     }
 

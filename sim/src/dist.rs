@@ -64,11 +64,7 @@ enum Kind {
 
 impl Dist {
     pub fn fixed(value: f64) -> Dist {
-        Dist {
-            kind: Kind::Fixed(value),
-            mean: value,
-            max: value,
-        }
+        Dist { kind: Kind::Fixed(value), mean: value, max: value }
     }
 
     /// Validates parameters; the error says which one is wrong.
@@ -99,11 +95,7 @@ impl Dist {
                 if max == min {
                     return Ok(Dist::fixed(min));
                 }
-                Dist {
-                    kind: Kind::Uniform(Uniform::new(min, max).map_err(|e| bad(&e))?),
-                    mean: (min + max) / 2.0,
-                    max,
-                }
+                Dist { kind: Kind::Uniform(Uniform::new(min, max).map_err(|e| bad(&e))?), mean: (min + max) / 2.0, max }
             }
             DistSpec::Triangular { min, mode, max } => {
                 non_neg("min", min)?;
@@ -114,21 +106,13 @@ impl Dist {
                     return Ok(Dist::fixed(min));
                 }
                 let t = Triangular::new(min, max, mode).map_err(|e| bad(&e))?;
-                Dist {
-                    kind: Kind::Triangular(t),
-                    mean: (min + mode + max) / 3.0,
-                    max,
-                }
+                Dist { kind: Kind::Triangular(t), mean: (min + mode + max) / 3.0, max }
             }
             DistSpec::Exponential { mean, max } => {
                 if !(mean.is_finite() && mean > 0.0) {
                     return Err(format!("`mean` must be > 0, got {mean}"));
                 }
-                Dist {
-                    kind: Kind::Exp(Exp::new(1.0 / mean).map_err(|e| bad(&e))?),
-                    mean,
-                    max: cap(max, mean)?,
-                }
+                Dist { kind: Kind::Exp(Exp::new(1.0 / mean).map_err(|e| bad(&e))?), mean, max: cap(max, mean)? }
             }
             DistSpec::Lognormal { mean, cv, max } => {
                 if !(mean.is_finite() && mean > 0.0) {
@@ -136,22 +120,13 @@ impl Dist {
                 }
                 non_neg("cv", cv)?;
                 let sigma2 = (1.0 + cv * cv).ln();
-                let ln =
-                    LogNormal::new(mean.ln() - sigma2 / 2.0, sigma2.sqrt()).map_err(|e| bad(&e))?;
-                Dist {
-                    kind: Kind::LogNormal(ln),
-                    mean,
-                    max: cap(max, mean)?,
-                }
+                let ln = LogNormal::new(mean.ln() - sigma2 / 2.0, sigma2.sqrt()).map_err(|e| bad(&e))?;
+                Dist { kind: Kind::LogNormal(ln), mean, max: cap(max, mean)? }
             }
             DistSpec::Normal { mean, sd, max } => {
                 non_neg("mean", mean)?;
                 non_neg("sd", sd)?;
-                Dist {
-                    kind: Kind::Normal(Normal::new(mean, sd).map_err(|e| bad(&e))?),
-                    mean,
-                    max: cap(max, mean)?,
-                }
+                Dist { kind: Kind::Normal(Normal::new(mean, sd).map_err(|e| bad(&e))?), mean, max: cap(max, mean)? }
             }
         })
     }
@@ -199,37 +174,10 @@ mod tests {
         for (spec, want) in [
             (DistSpec::Fixed { value: 3.0 }, 3.0),
             (DistSpec::Uniform { min: 2.0, max: 4.0 }, 3.0),
-            (
-                DistSpec::Triangular {
-                    min: 1.0,
-                    mode: 2.0,
-                    max: 6.0,
-                },
-                3.0,
-            ),
-            (
-                DistSpec::Exponential {
-                    mean: 3.0,
-                    max: None,
-                },
-                3.0,
-            ),
-            (
-                DistSpec::Lognormal {
-                    mean: 3.0,
-                    cv: 0.5,
-                    max: None,
-                },
-                3.0,
-            ),
-            (
-                DistSpec::Normal {
-                    mean: 30.0,
-                    sd: 3.0,
-                    max: None,
-                },
-                30.0,
-            ),
+            (DistSpec::Triangular { min: 1.0, mode: 2.0, max: 6.0 }, 3.0),
+            (DistSpec::Exponential { mean: 3.0, max: None }, 3.0),
+            (DistSpec::Lognormal { mean: 3.0, cv: 0.5, max: None }, 3.0),
+            (DistSpec::Normal { mean: 30.0, sd: 3.0, max: None }, 30.0),
         ] {
             let (mean, _) = sample_mean(spec.clone());
             assert!((mean - want).abs() < 0.02 * want, "{spec:?}: {mean}");
@@ -238,52 +186,19 @@ mod tests {
 
     #[test]
     fn max_caps_samples() {
-        let (_, max) = sample_mean(DistSpec::Exponential {
-            mean: 1.0,
-            max: Some(2.5),
-        });
+        let (_, max) = sample_mean(DistSpec::Exponential { mean: 1.0, max: Some(2.5) });
         assert_eq!(max, 2.5);
-        assert_eq!(
-            Dist::new(&DistSpec::Exponential {
-                mean: 1.0,
-                max: Some(2.5)
-            })
-            .unwrap()
-            .upper_bound(),
-            Some(2.5)
-        );
-        assert_eq!(
-            Dist::new(&DistSpec::Exponential {
-                mean: 1.0,
-                max: None
-            })
-            .unwrap()
-            .upper_bound(),
-            None
-        );
+        assert_eq!(Dist::new(&DistSpec::Exponential { mean: 1.0, max: Some(2.5) }).unwrap().upper_bound(), Some(2.5));
+        assert_eq!(Dist::new(&DistSpec::Exponential { mean: 1.0, max: None }).unwrap().upper_bound(), None);
     }
 
     #[test]
     fn bad_parameters_are_named() {
-        let err = Dist::new(&DistSpec::Exponential {
-            mean: -1.0,
-            max: None,
-        })
-        .unwrap_err();
+        let err = Dist::new(&DistSpec::Exponential { mean: -1.0, max: None }).unwrap_err();
         assert!(err.contains("`mean`"), "{err}");
-        let err = Dist::new(&DistSpec::Triangular {
-            min: 3.0,
-            mode: 1.0,
-            max: 2.0,
-        })
-        .unwrap_err();
+        let err = Dist::new(&DistSpec::Triangular { min: 3.0, mode: 1.0, max: 2.0 }).unwrap_err();
         assert!(err.contains("min <= mode <= max"), "{err}");
-        let err = Dist::new(&DistSpec::Lognormal {
-            mean: 1.0,
-            cv: 0.2,
-            max: Some(0.5),
-        })
-        .unwrap_err();
+        let err = Dist::new(&DistSpec::Lognormal { mean: 1.0, cv: 0.2, max: Some(0.5) }).unwrap_err();
         assert!(err.contains("`max`"), "{err}");
     }
 }

@@ -131,12 +131,7 @@ pub struct Engine<'a> {
 impl<'a> Engine<'a> {
     /// Builds replication `replication` of `scenario` with master seed `seed`. `sinks` receive
     /// every log record besides the built-in KPI and fingerprint consumers.
-    pub fn new(
-        scenario: &'a Scenario,
-        seed: u64,
-        replication: u32,
-        sinks: Vec<&'a mut dyn LogSink>,
-    ) -> Self {
+    pub fn new(scenario: &'a Scenario, seed: u64, replication: u32, sinks: Vec<&'a mut dyn LogSink>) -> Self {
         Self::with_policy(scenario, seed, replication, sinks, scenario.policy.build())
     }
 
@@ -151,36 +146,22 @@ impl<'a> Engine<'a> {
         let rep = replication as u64;
         let n_sites = scenario.sites.len() as u32;
         let rng = Rngs {
-            demand: (0..n_sites)
-                .map(|i| stream_rng(seed, rep, Stream::Demand(i)))
-                .collect(),
-            travel: (0..scenario.vehicles.len() as u32)
-                .map(|i| stream_rng(seed, rep, Stream::Travel(i)))
-                .collect(),
-            dock: (0..n_sites)
-                .map(|i| stream_rng(seed, rep, Stream::Dock(i)))
-                .collect(),
+            demand: (0..n_sites).map(|i| stream_rng(seed, rep, Stream::Demand(i))).collect(),
+            travel: (0..scenario.vehicles.len() as u32).map(|i| stream_rng(seed, rep, Stream::Travel(i))).collect(),
+            dock: (0..n_sites).map(|i| stream_rng(seed, rep, Stream::Dock(i))).collect(),
         };
         let epochs = policy.epochs();
         let mut engine = Engine {
             scenario,
             world: World::new(),
             cal: Calendar::new(),
-            log: Log {
-                fingerprint: Fingerprint::default(),
-                kpis: KpiCollector::new(scenario),
-                extra: sinks,
-            },
+            log: Log { fingerprint: Fingerprint::default(), kpis: KpiCollector::new(scenario), extra: sinks },
             rng,
             policy,
             epochs,
             decide_pending: false,
             snapshot: dispatch::snapshot_schedule(),
-            site_points: scenario
-                .sites
-                .iter()
-                .map(|s| scenario.travel.prepare(s.location))
-                .collect(),
+            site_points: scenario.sites.iter().map(|s| scenario.travel.prepare(s.location)).collect(),
             sites: Vec::new(),
             vehicles: Vec::new(),
             drivers: Vec::new(),
@@ -251,8 +232,7 @@ impl<'a> Engine<'a> {
     pub(crate) fn request_decision(&mut self) {
         if !self.decide_pending {
             self.decide_pending = true;
-            self.cal
-                .schedule_in(TimeMs::ZERO, Event::Decide { periodic: false });
+            self.cal.schedule_in(TimeMs::ZERO, Event::Decide { periodic: false });
         }
     }
 }

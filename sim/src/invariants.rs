@@ -56,10 +56,7 @@ impl InvariantChecker {
     /// Final check against the number of orders the engine still holds; returns all violations.
     pub fn finish(mut self, live_orders: usize) -> Result<(), Vec<String>> {
         if live_orders != self.open.len() {
-            let what = format!(
-                "engine holds {live_orders} orders but the log leaves {} open",
-                self.open.len()
-            );
+            let what = format!("engine holds {live_orders} orders but the log leaves {} open", self.open.len());
             self.fail(self.last_t, what);
         }
         if self.violation_count == 0 {
@@ -88,56 +85,29 @@ impl LogSink for InvariantChecker {
                 if self.open.remove(&order) {
                     self.closed += 1;
                 } else {
-                    self.fail(
-                        t,
-                        format!(
-                            "order {} closed but not open (closed twice, or never created)",
-                            order.0
-                        ),
-                    );
+                    self.fail(t, format!("order {} closed but not open (closed twice, or never created)", order.0));
                 }
             }
-            Record::RouteAssigned {
-                vehicle,
-                load,
-                capacity,
-                ..
-            } => {
+            Record::RouteAssigned { vehicle, load, capacity, .. } => {
                 let cap = self.capacities[vehicle.0 as usize];
                 if load > cap || capacity != cap {
-                    self.fail(
-                        t,
-                        format!("vehicle {} loaded {load} over capacity {cap}", vehicle.0),
-                    );
+                    self.fail(t, format!("vehicle {} loaded {load} over capacity {cap}", vehicle.0));
                 }
             }
             Record::LoadingStarted { site, .. } => {
                 let s = site.0 as usize;
                 self.loading[s] += 1;
                 if self.loading[s] > self.doors[s] {
-                    self.fail(
-                        t,
-                        format!(
-                            "site {s}: {} vehicles loading at {} doors",
-                            self.loading[s], self.doors[s]
-                        ),
-                    );
+                    self.fail(t, format!("site {s}: {} vehicles loading at {} doors", self.loading[s], self.doors[s]));
                 }
             }
             Record::LoadingDone { site, .. } => self.loading[site.0 as usize] -= 1,
-            Record::ShiftEnded {
-                driver,
-                scheduled_end,
-            } => {
+            Record::ShiftEnded { driver, scheduled_end } => {
                 let limit = scheduled_end + self.overtime_max[driver.0 as usize];
                 if t > limit {
                     self.fail(
                         t,
-                        format!(
-                            "driver {} worked {} ms past shift end plus overtime",
-                            driver.0,
-                            (t - limit).0
-                        ),
+                        format!("driver {} worked {} ms past shift end plus overtime", driver.0, (t - limit).0),
                     );
                 }
             }

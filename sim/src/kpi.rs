@@ -81,11 +81,7 @@ struct Durations {
 
 impl Durations {
     fn new() -> Self {
-        Durations {
-            sum_ms: 0,
-            count: 0,
-            hist: histogram(),
-        }
+        Durations { sum_ms: 0, count: 0, hist: histogram() }
     }
     fn add(&mut self, d: TimeMs) {
         self.sum_ms += d.0 as u128;
@@ -93,18 +89,10 @@ impl Durations {
         self.hist.saturating_record(d.0 / 1000);
     }
     fn mean_min(&self) -> f64 {
-        if self.count == 0 {
-            0.0
-        } else {
-            self.sum_ms as f64 / self.count as f64 / MS_PER_MIN as f64
-        }
+        if self.count == 0 { 0.0 } else { self.sum_ms as f64 / self.count as f64 / MS_PER_MIN as f64 }
     }
     fn p95_min(&self) -> f64 {
-        if self.count == 0 {
-            0.0
-        } else {
-            self.hist.value_at_quantile(0.95) as f64 / 60.0
-        }
+        if self.count == 0 { 0.0 } else { self.hist.value_at_quantile(0.95) as f64 / 60.0 }
     }
 }
 
@@ -192,41 +180,26 @@ impl KpiCollector {
     fn queue_change(&mut self, t: TimeMs, up: bool) {
         self.queue_area += self.queue_len as u128 * (t - self.queue_since).0 as u128;
         self.queue_since = t;
-        if up {
-            self.queue_len += 1
-        } else {
-            self.queue_len -= 1
-        }
+        if up { self.queue_len += 1 } else { self.queue_len -= 1 }
     }
 
     /// KPI values at the end of the horizon; busy and on-shift spells still open are cut there.
     pub fn finish(&mut self, horizon: TimeMs) -> Kpis {
         let h = horizon.0 as u128;
         let open_spells = |spells: &[Option<TimeMs>]| -> u128 {
-            spells
-                .iter()
-                .flatten()
-                .map(|since| (horizon - *since).0 as u128)
-                .sum()
+            spells.iter().flatten().map(|since| (horizon - *since).0 as u128).sum()
         };
         let vehicle_busy = self.vehicle_busy_ms + open_spells(&self.vehicle_busy_since);
         let on_shift = self.driver_shift_ms + open_spells(&self.driver_shift_since);
-        let queue_area =
-            self.queue_area + self.queue_len as u128 * (horizon - self.queue_since).0 as u128;
+        let queue_area = self.queue_area + self.queue_len as u128 * (horizon - self.queue_since).0 as u128;
         let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
         let mut v = vec![0.0; KPIS.len()];
         let mut set = |k: K, x: f64| v[k as usize] = x;
-        set(
-            K::OnTime,
-            ratio(self.on_time_in_horizon as f64, self.due_in_horizon as f64),
-        );
+        set(K::OnTime, ratio(self.on_time_in_horizon as f64, self.due_in_horizon as f64));
         set(K::Created, self.created as f64);
         set(K::Delivered, self.delivered as f64);
         set(K::Cancelled, self.cancelled as f64);
-        set(
-            K::OpenEnd,
-            (self.created - self.delivered - self.cancelled) as f64,
-        );
+        set(K::OpenEnd, (self.created - self.delivered - self.cancelled) as f64);
         set(K::LateMean, self.lateness.mean_min());
         set(K::LateP95, self.lateness.p95_min());
         set(K::CycleMean, self.cycle.mean_min());
@@ -236,23 +209,11 @@ impl KpiCollector {
         set(K::DockWaitMean, self.dock_wait.mean_min());
         set(K::DockWaitP95, self.dock_wait.p95_min());
         set(K::DockQueue, ratio(queue_area as f64, h as f64));
-        set(
-            K::DockRate,
-            ratio(self.dock_arrivals as f64, horizon.as_hours()),
-        );
-        set(
-            K::VehicleUtil,
-            ratio(
-                vehicle_busy as f64,
-                (h * self.vehicle_rates.len() as u128) as f64,
-            ),
-        );
+        set(K::DockRate, ratio(self.dock_arrivals as f64, horizon.as_hours()));
+        set(K::VehicleUtil, ratio(vehicle_busy as f64, (h * self.vehicle_rates.len() as u128) as f64));
         set(K::DriverUtil, ratio(vehicle_busy as f64, on_shift as f64));
         set(K::Trips, self.trips as f64);
-        set(
-            K::StopsPerTrip,
-            ratio(self.routed_stops as f64, self.routes as f64),
-        );
+        set(K::StopsPerTrip, ratio(self.routed_stops as f64, self.routes as f64));
         set(K::Distance, self.distance_m as f64 / 1000.0);
         set(K::Cost, self.cost);
         set(K::CostPerOrder, ratio(self.cost, self.delivered as f64));
@@ -274,12 +235,7 @@ impl LogSink for KpiCollector {
                 }
             }
             Record::OrderCancelled { .. } => self.cancelled += 1,
-            Record::Delivered {
-                created,
-                due,
-                service_start,
-                ..
-            } => {
+            Record::Delivered { created, due, service_start, .. } => {
                 self.delivered += 1;
                 if service_start <= due && due <= self.horizon {
                     self.on_time_in_horizon += 1;
@@ -302,33 +258,23 @@ impl LogSink for KpiCollector {
                 self.dock_wait.add(waited);
                 self.queue_change(t, false);
             }
-            Record::DockGaveUp {
-                vehicle, waited, ..
-            } => {
+            Record::DockGaveUp { vehicle, waited, .. } => {
                 self.give_ups += 1;
                 self.dock_wait.add(waited);
                 self.queue_change(t, false);
                 self.end_busy(vehicle, t);
             }
             Record::StopsAborted { orders, .. } => self.aborted += orders as u64,
-            Record::TripEnded {
-                vehicle,
-                started,
-                distance_m,
-                ..
-            } => {
+            Record::TripEnded { vehicle, started, distance_m, .. } => {
                 self.trips += 1;
                 self.distance_m += distance_m;
                 let (per_km, per_hour) = self.vehicle_rates[vehicle.0 as usize];
-                self.cost += per_km * distance_m as f64 / 1000.0
-                    + per_hour * (t - started).0 as f64 / MS_PER_HOUR as f64;
+                self.cost +=
+                    per_km * distance_m as f64 / 1000.0 + per_hour * (t - started).0 as f64 / MS_PER_HOUR as f64;
                 self.end_busy(vehicle, t);
             }
             Record::ShiftStarted { driver } => self.driver_shift_since[driver.0 as usize] = Some(t),
-            Record::ShiftEnded {
-                driver,
-                scheduled_end,
-            } => {
+            Record::ShiftEnded { driver, scheduled_end } => {
                 self.overtime_ms += (t - scheduled_end).0;
                 if let Some(since) = self.driver_shift_since[driver.0 as usize].take() {
                     self.driver_shift_ms += (t - since).0 as u128;

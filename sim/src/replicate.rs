@@ -30,11 +30,7 @@ pub fn run_replication(
     let (mut result, live) = engine.run_counting_live();
     result.replication = replication;
     if let Some(c) = checker {
-        c.finish(live).map_err(|violations| InvariantViolation {
-            replication,
-            seed,
-            violations,
-        })?;
+        c.finish(live).map_err(|violations| InvariantViolation { replication, seed, violations })?;
     }
     Ok(result)
 }

@@ -10,8 +10,7 @@ use std::collections::HashSet;
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{LogLevel, Schedule, ScheduleBuildSettings, SingleThreadedExecutor};
 use policies::{
-    AllocationRequest, CarrierId, CarrierView, DriverView, OrderView, Route, SiteId, SiteView,
-    TimeMs, VehicleView,
+    AllocationRequest, CarrierId, CarrierView, DriverView, OrderView, Route, SiteId, SiteView, TimeMs, VehicleView,
 };
 
 use super::docks::{Dock, Site};
@@ -53,8 +52,7 @@ pub(crate) fn spawn_carriers(e: &mut Engine) {
             pickup_lead: c.pickup_lead,
             price_per_order: c.price_per_order,
         };
-        e.carriers
-            .push(e.world.spawn((carrier, CarrierUsage::default())).id());
+        e.carriers.push(e.world.spawn((carrier, CarrierUsage::default())).id());
     }
     let travel = e.scenario.travel;
     e.world.insert_resource(Snapshot(
@@ -73,28 +71,16 @@ pub(crate) fn spawn_carriers(e: &mut Engine) {
 
 pub(crate) fn start(e: &mut Engine) {
     if e.epochs.every.is_some() {
-        e.cal
-            .schedule(TimeMs::ZERO, Event::Decide { periodic: true });
+        e.cal.schedule(TimeMs::ZERO, Event::Decide { periodic: true });
     }
 }
 
 pub(crate) fn snapshot_schedule() -> Schedule {
     let mut schedule = Schedule::default();
     schedule.set_executor(SingleThreadedExecutor::new());
-    schedule.set_build_settings(ScheduleBuildSettings {
-        ambiguity_detection: LogLevel::Error,
-        ..Default::default()
-    });
-    schedule.add_systems(
-        (
-            snapshot_sites,
-            snapshot_vehicles,
-            snapshot_drivers,
-            snapshot_carriers,
-            snapshot_orders,
-        )
-            .chain(),
-    );
+    schedule.set_build_settings(ScheduleBuildSettings { ambiguity_detection: LogLevel::Error, ..Default::default() });
+    schedule
+        .add_systems((snapshot_sites, snapshot_vehicles, snapshot_drivers, snapshot_carriers, snapshot_orders).chain());
     schedule
 }
 
@@ -121,30 +107,22 @@ fn snapshot_orders(mut snap: ResMut<Snapshot>, orders: Query<(&Order, &OrderStat
     let Snapshot(req, open) = &mut *snap;
     req.orders.clear();
     if req.vehicles.is_empty() || req.drivers.is_empty() {
-        *open = orders
-            .iter()
-            .filter(|(_, s)| **s == OrderState::Open)
-            .count() as u32;
+        *open = orders.iter().filter(|(_, s)| **s == OrderState::Open).count() as u32;
         return;
     }
-    req.orders.extend(
-        orders
-            .iter()
-            .filter(|(_, s)| **s == OrderState::Open)
-            .map(|(o, _)| OrderView {
-                id: o.id,
-                site: SiteId(o.site),
-                destination: o.destination,
-                size: o.size,
-                created: o.created,
-                ready: o.ready,
-                earliest: o.earliest,
-                due: o.due,
-                priority: o.priority,
-                value: o.value,
-                service: o.service_expected,
-            }),
-    );
+    req.orders.extend(orders.iter().filter(|(_, s)| **s == OrderState::Open).map(|(o, _)| OrderView {
+        id: o.id,
+        site: SiteId(o.site),
+        destination: o.destination,
+        size: o.size,
+        created: o.created,
+        ready: o.ready,
+        earliest: o.earliest,
+        due: o.due,
+        priority: o.priority,
+        value: o.value,
+        service: o.service_expected,
+    }));
     // No sort: the order of views is unspecified (policies order orders themselves), and the
     // query's iteration order is a deterministic function of the run's history.
     *open = req.orders.len() as u32;
@@ -168,18 +146,15 @@ fn snapshot_drivers(mut snap: ResMut<Snapshot>, drivers: Query<(&Driver, &Driver
     let req = &mut snap.0;
     let now = req.now;
     req.drivers.clear();
-    req.drivers.extend(
-        drivers
-            .iter()
-            .filter(|(_, s)| s.on_shift && !s.busy && now < s.shift_end)
-            .map(|(d, s)| DriverView {
-                id: d.id,
-                site: SiteId(d.site),
-                shift_end: s.shift_end,
-                latest_return: s.latest_return(d),
-                duty_left: d.max_duty - s.duty_used,
-            }),
-    );
+    req.drivers.extend(drivers.iter().filter(|(_, s)| s.on_shift && !s.busy && now < s.shift_end).map(|(d, s)| {
+        DriverView {
+            id: d.id,
+            site: SiteId(d.site),
+            shift_end: s.shift_end,
+            latest_return: s.latest_return(d),
+            duty_left: d.max_duty - s.duty_used,
+        }
+    }));
     req.drivers.sort_unstable_by_key(|d| d.id);
 }
 
@@ -187,19 +162,14 @@ fn snapshot_carriers(mut snap: ResMut<Snapshot>, carriers: Query<(&Carrier, &Car
     let req = &mut snap.0;
     let day = req.now.0 / policies::MS_PER_DAY;
     req.carriers.clear();
-    req.carriers
-        .extend(carriers.iter().map(|(c, u)| CarrierView {
-            id: c.id,
-            name: c.name.clone(),
-            capacity_left_today: if u.day == day {
-                c.daily_capacity.saturating_sub(u.accepted)
-            } else {
-                c.daily_capacity
-            },
-            acceptance_probability: c.acceptance,
-            pickup_lead: c.pickup_lead,
-            price_per_order: c.price_per_order,
-        }));
+    req.carriers.extend(carriers.iter().map(|(c, u)| CarrierView {
+        id: c.id,
+        name: c.name.clone(),
+        capacity_left_today: if u.day == day { c.daily_capacity.saturating_sub(u.accepted) } else { c.daily_capacity },
+        acceptance_probability: c.acceptance,
+        pickup_lead: c.pickup_lead,
+        price_per_order: c.price_per_order,
+    }));
     req.carriers.sort_unstable_by_key(|c| c.id);
 }
 
@@ -208,8 +178,7 @@ pub(crate) fn on_decide(e: &mut Engine, periodic: bool) {
     if periodic {
         let every = e.epochs.every.expect("periodic epochs have an interval");
         if now + every <= e.scenario.horizon {
-            e.cal
-                .schedule(now + every, Event::Decide { periodic: true });
+            e.cal.schedule(now + every, Event::Decide { periodic: true });
         }
     } else {
         e.decide_pending = false;
@@ -217,31 +186,19 @@ pub(crate) fn on_decide(e: &mut Engine, periodic: bool) {
     e.world.resource_mut::<Snapshot>().0.now = now;
     e.snapshot.run(&mut e.world);
     let Snapshot(request, open_orders) = e.world.remove_resource::<Snapshot>().expect("snapshot");
-    let decision =
-        if request.orders.is_empty() || request.vehicles.is_empty() || request.drivers.is_empty() {
-            Default::default()
-        } else {
-            e.policy.allocate(&request)
-        };
-    e.log.push(
-        now,
-        Record::Decision {
-            open_orders,
-            routes: decision.routes.len() as u32,
-        },
-    );
+    let decision = if request.orders.is_empty() || request.vehicles.is_empty() || request.drivers.is_empty() {
+        Default::default()
+    } else {
+        e.policy.allocate(&request)
+    };
+    e.log.push(now, Record::Decision { open_orders, routes: decision.routes.len() as u32 });
     e.world.insert_resource(Snapshot(request, open_orders));
     for route in decision.routes {
         match validate(e, &route) {
             Ok((vehicle, driver, stops)) => super::fleet::assign(e, vehicle, driver, stops),
-            Err(reason) => e.log.push(
-                now,
-                Record::DecisionRejected {
-                    vehicle: route.vehicle,
-                    driver: route.driver,
-                    reason,
-                },
-            ),
+            Err(reason) => {
+                e.log.push(now, Record::DecisionRejected { vehicle: route.vehicle, driver: route.driver, reason })
+            }
         }
     }
 }
@@ -250,22 +207,13 @@ type Validated = (Entity, Entity, Vec<(Entity, policies::OrderId)>);
 
 /// Checks a proposed route against the world; a bad route is refused, never half-applied.
 fn validate(e: &Engine, route: &Route) -> Result<Validated, Rejection> {
-    let vehicle = *e
-        .vehicles
-        .get(route.vehicle.0 as usize)
-        .ok_or(Rejection::UnknownVehicle)?;
+    let vehicle = *e.vehicles.get(route.vehicle.0 as usize).ok_or(Rejection::UnknownVehicle)?;
     if e.world.get::<Trip>(vehicle).is_some() {
         return Err(Rejection::VehicleBusy);
     }
     let v = e.world.get::<Vehicle>(vehicle).expect("vehicle");
-    let driver = *e
-        .drivers
-        .get(route.driver.0 as usize)
-        .ok_or(Rejection::UnknownDriver)?;
-    let (d, ds) = (
-        e.world.get::<Driver>(driver).expect("driver"),
-        e.world.get::<DriverState>(driver).expect("driver"),
-    );
+    let driver = *e.drivers.get(route.driver.0 as usize).ok_or(Rejection::UnknownDriver)?;
+    let (d, ds) = (e.world.get::<Driver>(driver).expect("driver"), e.world.get::<DriverState>(driver).expect("driver"));
     if !ds.on_shift || ds.busy || e.now() >= ds.shift_end {
         return Err(Rejection::DriverUnavailable);
     }

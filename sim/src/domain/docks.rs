@@ -40,13 +40,8 @@ pub(crate) fn spawn(e: &mut Engine) {
         e.sites.push(e.world.spawn((site, Dock::default())).id());
         if !s.hours.is_always() {
             // The first opening after time zero (at time zero nothing is queued yet).
-            let first = if s.hours.open_ms == 0 {
-                MS_PER_DAY
-            } else {
-                s.hours.open_ms
-            };
-            e.cal
-                .schedule(TimeMs(first), Event::DocksOpen { site: i as u32 });
+            let first = if s.hours.open_ms == 0 { MS_PER_DAY } else { s.hours.open_ms };
+            e.cal.schedule(TimeMs(first), Event::DocksOpen { site: i as u32 });
         }
     }
 }
@@ -54,23 +49,9 @@ pub(crate) fn spawn(e: &mut Engine) {
 /// A vehicle with its route arrives at its site's doors.
 pub(crate) fn arrive(e: &mut Engine, site: u32, vehicle: Entity) {
     let now = e.now();
-    let vehicle_id = e
-        .world
-        .get::<super::fleet::Vehicle>(vehicle)
-        .expect("vehicle")
-        .id;
-    e.log.push(
-        now,
-        Record::DockArrived {
-            vehicle: vehicle_id,
-            site: SiteId(site),
-        },
-    );
-    e.world
-        .get_mut::<Dock>(e.sites[site as usize])
-        .expect("dock")
-        .queue
-        .push_back(vehicle);
+    let vehicle_id = e.world.get::<super::fleet::Vehicle>(vehicle).expect("vehicle").id;
+    e.log.push(now, Record::DockArrived { vehicle: vehicle_id, site: SiteId(site) });
+    e.world.get_mut::<Dock>(e.sites[site as usize]).expect("dock").queue.push_back(vehicle);
     start_loads(e, site);
 }
 
@@ -94,25 +75,13 @@ fn start_loads(e: &mut Engine, site: u32) {
             return;
         };
         dock.busy += 1;
-        assert!(
-            dock.busy <= doors,
-            "more vehicles loading than doors at site {site}"
-        );
+        assert!(dock.busy <= doors, "more vehicles loading than doors at site {site}");
         let (vehicle_id, queued_at, load) = super::fleet::start_loading(e, vehicle);
         let spec = &e.scenario.sites[site as usize];
         let rng = &mut e.rng.dock[site as usize];
-        let minutes =
-            spec.load_fixed_min.sample(rng) + spec.load_per_unit_min.sample(rng) * load as f64;
-        e.log.push(
-            now,
-            Record::LoadingStarted {
-                vehicle: vehicle_id,
-                site: SiteId(site),
-                waited: now - queued_at,
-            },
-        );
-        e.cal
-            .schedule_in(TimeMs::from_min(minutes), Event::LoadingDone { vehicle });
+        let minutes = spec.load_fixed_min.sample(rng) + spec.load_per_unit_min.sample(rng) * load as f64;
+        e.log.push(now, Record::LoadingStarted { vehicle: vehicle_id, site: SiteId(site), waited: now - queued_at });
+        e.cal.schedule_in(TimeMs::from_min(minutes), Event::LoadingDone { vehicle });
     }
 }
 
@@ -120,8 +89,7 @@ pub(crate) fn on_open(e: &mut Engine, site: u32) {
     let now = e.now();
     e.log.push(now, Record::DocksOpened { site: SiteId(site) });
     start_loads(e, site);
-    e.cal
-        .schedule(now + TimeMs(MS_PER_DAY), Event::DocksOpen { site });
+    e.cal.schedule(now + TimeMs(MS_PER_DAY), Event::DocksOpen { site });
 }
 
 /// Longest loading of `units` can take at `site` (means where a distribution is unbounded).
@@ -133,46 +101,18 @@ pub(crate) fn load_bound(e: &Engine, site: u32, units: u32) -> TimeMs {
 
 /// The vehicle waited too long for a door: it leaves the queue and its route is released.
 pub(crate) fn on_give_up(e: &mut Engine, vehicle: Entity) {
-    let site = e
-        .world
-        .get::<super::fleet::Vehicle>(vehicle)
-        .expect("vehicle")
-        .site;
-    let mut dock = e
-        .world
-        .get_mut::<Dock>(e.sites[site as usize])
-        .expect("dock");
-    let at = dock
-        .queue
-        .iter()
-        .position(|v| *v == vehicle)
-        .expect("a give-up is withdrawn when loading starts");
+    let site = e.world.get::<super::fleet::Vehicle>(vehicle).expect("vehicle").site;
+    let mut dock = e.world.get_mut::<Dock>(e.sites[site as usize]).expect("dock");
+    let at = dock.queue.iter().position(|v| *v == vehicle).expect("a give-up is withdrawn when loading starts");
     dock.queue.remove(at);
     super::fleet::release_unloaded(e, vehicle);
 }
 
 pub(crate) fn on_loading_done(e: &mut Engine, vehicle: Entity) {
-    let site = e
-        .world
-        .get::<super::fleet::Vehicle>(vehicle)
-        .expect("vehicle")
-        .site;
-    e.world
-        .get_mut::<Dock>(e.sites[site as usize])
-        .expect("dock")
-        .busy -= 1;
-    let vehicle_id = e
-        .world
-        .get::<super::fleet::Vehicle>(vehicle)
-        .expect("vehicle")
-        .id;
-    e.log.push(
-        e.now(),
-        Record::LoadingDone {
-            vehicle: vehicle_id,
-            site: SiteId(site),
-        },
-    );
+    let site = e.world.get::<super::fleet::Vehicle>(vehicle).expect("vehicle").site;
+    e.world.get_mut::<Dock>(e.sites[site as usize]).expect("dock").busy -= 1;
+    let vehicle_id = e.world.get::<super::fleet::Vehicle>(vehicle).expect("vehicle").id;
+    e.log.push(e.now(), Record::LoadingDone { vehicle: vehicle_id, site: SiteId(site) });
     start_loads(e, site);
     super::fleet::depart(e, vehicle);
 }

@@ -52,11 +52,9 @@ pub(crate) fn spawn(e: &mut Engine) {
         if end > MS_PER_DAY {
             // A shift that crosses midnight is under way at time zero (yesterday's).
             begin_shift(e, entity, TimeMs(end - MS_PER_DAY));
-            e.cal
-                .schedule(TimeMs(end - MS_PER_DAY), Event::ShiftEnd { driver: entity });
+            e.cal.schedule(TimeMs(end - MS_PER_DAY), Event::ShiftEnd { driver: entity });
         } else {
-            e.cal
-                .schedule(TimeMs(start), Event::ShiftStart { driver: entity });
+            e.cal.schedule(TimeMs(start), Event::ShiftStart { driver: entity });
         }
     }
 }
@@ -84,8 +82,7 @@ pub(crate) fn on_shift_end(e: &mut Engine, driver: Entity) {
     let now = e.now();
     let len = e.world.get::<Driver>(driver).expect("driver").shift_len;
     // The next shift starts a day after this one started (add before subtracting: time is unsigned).
-    e.cal
-        .schedule(now + TimeMs(MS_PER_DAY) - len, Event::ShiftStart { driver });
+    e.cal.schedule(now + TimeMs(MS_PER_DAY) - len, Event::ShiftStart { driver });
     if !e.world.get::<DriverState>(driver).expect("driver").busy {
         go_off(e, driver);
     }
@@ -96,23 +93,12 @@ fn go_off(e: &mut Engine, driver: Entity) {
     state.on_shift = false;
     let scheduled_end = state.shift_end;
     let id = e.world.get::<Driver>(driver).expect("driver").id;
-    e.log.push(
-        e.cal.now(),
-        Record::ShiftEnded {
-            driver: id,
-            scheduled_end,
-        },
-    );
+    e.log.push(e.cal.now(), Record::ShiftEnded { driver: id, scheduled_end });
 }
 
 /// Whether the driver, on a trip since `trip_start`, may still be working at `until`: within shift
 /// end plus overtime, and within the maximum duty time.
-pub(crate) fn can_work_until(
-    e: &Engine,
-    driver: Entity,
-    trip_start: TimeMs,
-    until: TimeMs,
-) -> bool {
+pub(crate) fn can_work_until(e: &Engine, driver: Entity, trip_start: TimeMs, until: TimeMs) -> bool {
     let d = e.world.get::<Driver>(driver).expect("driver");
     let s = e.world.get::<DriverState>(driver).expect("driver");
     until <= s.latest_return(d) && s.duty_used + (until - trip_start) <= d.max_duty

@@ -58,17 +58,9 @@ pub(crate) fn spawn(e: &mut Engine) {
 }
 
 /// Starts a validated route: the vehicle joins its site's door queue.
-pub(crate) fn assign(
-    e: &mut Engine,
-    vehicle: Entity,
-    driver: Entity,
-    stops: Vec<(Entity, OrderId)>,
-) {
+pub(crate) fn assign(e: &mut Engine, vehicle: Entity, driver: Entity, stops: Vec<(Entity, OrderId)>) {
     let now = e.now();
-    let load = stops
-        .iter()
-        .map(|(o, _)| e.world.get::<Order>(*o).expect("order").size)
-        .sum();
+    let load = stops.iter().map(|(o, _)| e.world.get::<Order>(*o).expect("order").size).sum();
     for &(order, _) in &stops {
         *e.world.get_mut::<OrderState>(order).expect("order") = OrderState::Assigned;
         orders::withdraw_cancel(e, order);
@@ -104,9 +96,7 @@ pub(crate) fn assign(
     });
     let first = e.world.get::<Order>(stops_first).expect("order");
     let deadline = loading_deadline(e, &v, driver, now, load, first);
-    let give_up = e
-        .cal
-        .schedule(deadline.max(now), Event::DockGiveUp { vehicle });
+    let give_up = e.cal.schedule(deadline.max(now), Event::DockGiveUp { vehicle });
     e.world.get_mut::<Trip>(vehicle).expect("trip").give_up = Some(give_up);
     super::docks::arrive(e, v.site, vehicle);
 }
@@ -122,14 +112,9 @@ pub(crate) fn loading_deadline(
     load: u32,
     first: &Order,
 ) -> TimeMs {
-    let km = e
-        .scenario
-        .travel
-        .distance_prepared(&e.site_points[v.site as usize], &first.point);
-    let work = super::docks::load_bound(e, v.site, load)
-        + drive_bound(e, v, km)
-        + first.service_max
-        + drive_bound(e, v, km);
+    let km = e.scenario.travel.distance_prepared(&e.site_points[v.site as usize], &first.point);
+    let work =
+        super::docks::load_bound(e, v.site, load) + drive_bound(e, v, km) + first.service_max + drive_bound(e, v, km);
     drivers::latest_start(e, driver, trip_start, work)
 }
 
@@ -170,10 +155,7 @@ fn reopen(e: &mut Engine, stops: &[(Entity, OrderId)]) {
 /// Called by the docks when a door takes the vehicle: (id, when it queued, load).
 pub(crate) fn start_loading(e: &mut Engine, vehicle: Entity) -> (VehicleId, TimeMs, u32) {
     let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
-    let mut trip = e
-        .world
-        .get_mut::<Trip>(vehicle)
-        .expect("a queued vehicle has a trip");
+    let mut trip = e.world.get_mut::<Trip>(vehicle).expect("a queued vehicle has a trip");
     let give_up = trip.give_up.take();
     let (queued_at, load) = (trip.queued_at, trip.load);
     if let Some(event) = give_up {
@@ -190,35 +172,21 @@ pub(crate) fn depart(e: &mut Engine, vehicle: Entity) {
     for (order, order_id) in stops {
         let ready = e.world.get::<Order>(order).expect("order").ready;
         *e.world.get_mut::<OrderState>(order).expect("order") = OrderState::OnBoard;
-        e.log.push(
-            now,
-            Record::OrderDeparted {
-                order: order_id,
-                vehicle: id,
-                ready,
-            },
-        );
+        e.log.push(now, Record::OrderDeparted { order: order_id, vehicle: id, ready });
     }
     next_leg(e, vehicle);
 }
 
 /// Sampled driving time over `km`.
 fn drive(e: &mut Engine, vehicle: &Vehicle, km: f64) -> TimeMs {
-    let noise = e
-        .scenario
-        .travel_noise
-        .sample(&mut e.rng.travel[vehicle.id.0 as usize]);
+    let noise = e.scenario.travel_noise.sample(&mut e.rng.travel[vehicle.id.0 as usize]);
     TimeMs((TravelModel::nominal_ms(km, vehicle.speed_kmh) * noise).round() as u64)
 }
 
 /// Longest driving `km` can take (mean noise if the noise is unbounded).
 fn drive_bound(e: &Engine, vehicle: &Vehicle, km: f64) -> TimeMs {
     let noise = &e.scenario.travel_noise;
-    TimeMs(
-        (TravelModel::nominal_ms(km, vehicle.speed_kmh)
-            * noise.upper_bound().unwrap_or(noise.mean()))
-        .ceil() as u64,
-    )
+    TimeMs((TravelModel::nominal_ms(km, vehicle.speed_kmh) * noise.upper_bound().unwrap_or(noise.mean())).ceil() as u64)
 }
 
 /// Drives to the next stop, or home when there is none or the driver cannot make it in time.
@@ -228,20 +196,13 @@ fn next_leg(e: &mut Engine, vehicle: Entity) {
     let home = e.site_points[v.site as usize];
     let trip = e.world.get::<Trip>(vehicle).expect("trip");
     let (at, driver, started) = (trip.at, trip.driver, trip.started);
-    let next = (!trip.aborted)
-        .then(|| trip.stops.get(trip.next).copied())
-        .flatten();
+    let next = (!trip.aborted).then(|| trip.stops.get(trip.next).copied()).flatten();
     if let Some((order, _)) = next {
         let o = e.world.get::<Order>(order).expect("order");
         let (dest, earliest, service_max) = (o.point, o.earliest, o.service_max);
         let travel = &e.scenario.travel;
-        let (km, km_home) = (
-            travel.distance_prepared(&at, &dest),
-            travel.distance_prepared(&dest, &home),
-        );
-        let back_by = (now + drive_bound(e, &v, km)).max(earliest)
-            + service_max
-            + drive_bound(e, &v, km_home);
+        let (km, km_home) = (travel.distance_prepared(&at, &dest), travel.distance_prepared(&dest, &home));
+        let back_by = (now + drive_bound(e, &v, km)).max(earliest) + service_max + drive_bound(e, &v, km_home);
         if drivers::can_work_until(e, driver, started, back_by) {
             let time = drive(e, &v, km);
             let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
@@ -253,14 +214,7 @@ fn next_leg(e: &mut Engine, vehicle: Entity) {
         let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
         trip.aborted = true;
         let (remaining, driver_id) = ((trip.stops.len() - trip.next) as u32, trip.driver_id);
-        e.log.push(
-            now,
-            Record::StopsAborted {
-                vehicle: v.id,
-                driver: driver_id,
-                orders: remaining,
-            },
-        );
+        e.log.push(now, Record::StopsAborted { vehicle: v.id, driver: driver_id, orders: remaining });
     }
     let km = e.scenario.travel.distance_prepared(&at, &home);
     let time = drive(e, &v, km);
@@ -278,13 +232,7 @@ pub(crate) fn on_stop_arrive(e: &mut Engine, vehicle: Entity) {
     let o = e.world.get::<Order>(order).expect("order");
     // Service waits for the window to open.
     let done = now.max(o.earliest) + o.service;
-    e.log.push(
-        now,
-        Record::StopArrived {
-            vehicle: id,
-            order: order_id,
-        },
-    );
+    e.log.push(now, Record::StopArrived { vehicle: id, order: order_id });
     e.cal.schedule(done, Event::ServiceDone { vehicle });
 }
 
@@ -296,16 +244,7 @@ pub(crate) fn on_service_done(e: &mut Engine, vehicle: Entity) {
     trip.next += 1;
     let o = e.world.get::<Order>(order).expect("order");
     let service_start = now - o.service;
-    e.log.push(
-        now,
-        Record::Delivered {
-            order: order_id,
-            vehicle: id,
-            created: o.created,
-            due: o.due,
-            service_start,
-        },
-    );
+    e.log.push(now, Record::Delivered { order: order_id, vehicle: id, created: o.created, due: o.due, service_start });
     e.orders.remove(&order_id);
     e.world.despawn(order);
     next_leg(e, vehicle);

@@ -86,11 +86,8 @@ pub fn next_arrival(rates_per_hour: &[f64; 24], from: TimeMs, rng: &mut Rng) -> 
 }
 
 fn schedule_next_arrival(e: &mut Engine, g: &Generator, site: u32, from: TimeMs) {
-    if let Some(t) = next_arrival(
-        &g.rates_per_hour[site as usize],
-        from,
-        &mut e.rng.demand[site as usize],
-    ) && t <= e.scenario.horizon
+    if let Some(t) = next_arrival(&g.rates_per_hour[site as usize], from, &mut e.rng.demand[site as usize])
+        && t <= e.scenario.horizon
     {
         e.cal.schedule(t, Event::OrderArrival { site });
     }
@@ -103,11 +100,8 @@ pub(crate) fn on_arrival(e: &mut Engine, site: u32) {
     let now = e.now();
     let rng = &mut e.rng.demand[site as usize];
     let u: f64 = rng.random();
-    let class = g
-        .classes
-        .iter()
-        .find(|c| u < c.cumulative_share)
-        .unwrap_or(g.classes.last().expect("at least one class"));
+    let class =
+        g.classes.iter().find(|c| u < c.cumulative_share).unwrap_or(g.classes.last().expect("at least one class"));
     let size = (g.size.sample(rng).round() as u32).max(1);
     let ready = now + TimeMs::from_min(g.ready_after_min.sample(rng));
     let earliest = ready + TimeMs::from_min(g.window_start_after_min.sample(rng));
@@ -148,16 +142,9 @@ pub(crate) fn on_replay(e: &mut Engine) {
     let (service, service_expected, service_max) = match row.service {
         Some(s) => (s, s, s),
         None => {
-            let dist = replay
-                .service_min
-                .as_ref()
-                .expect("validated: service_min distribution");
+            let dist = replay.service_min.as_ref().expect("validated: service_min distribution");
             let (expected, max) = expected_and_bound(dist);
-            (
-                TimeMs::from_min(dist.sample(&mut e.rng.demand[row.site as usize])),
-                expected,
-                max,
-            )
+            (TimeMs::from_min(dist.sample(&mut e.rng.demand[row.site as usize])), expected, max)
         }
     };
     let order = Order {
@@ -187,10 +174,7 @@ pub(crate) fn on_replay(e: &mut Engine) {
 /// What a dispatcher expects of an unloading time in minutes, and its bound for the drivers' hours
 /// guard (the mean where the distribution is unbounded).
 fn expected_and_bound(minutes: &crate::dist::Dist) -> (TimeMs, TimeMs) {
-    (
-        TimeMs::from_min(minutes.mean()),
-        TimeMs::from_min(minutes.upper_bound().unwrap_or(minutes.mean())),
-    )
+    (TimeMs::from_min(minutes.mean()), TimeMs::from_min(minutes.upper_bound().unwrap_or(minutes.mean())))
 }
 
 fn sample_destination(d: &Destinations, origin: Point, metric: Metric, rng: &mut Rng) -> Point {
@@ -200,10 +184,7 @@ fn sample_destination(d: &Destinations, origin: Point, metric: Metric, rng: &mut
             let theta = std::f64::consts::TAU * rng.random::<f64>();
             let (dx, dy) = (r * theta.cos(), r * theta.sin());
             match metric {
-                Metric::Euclidean => Point {
-                    x: origin.x + dx,
-                    y: origin.y + dy,
-                },
+                Metric::Euclidean => Point { x: origin.x + dx, y: origin.y + dy },
                 // Kilometres to degrees near the origin.
                 Metric::GreatCircle => {
                     let km_per_deg = 111.32;
@@ -214,10 +195,7 @@ fn sample_destination(d: &Destinations, origin: Point, metric: Metric, rng: &mut
                 }
             }
         }
-        Destinations::Region { x, y } => Point {
-            x: rng.random_range(x[0]..x[1]),
-            y: rng.random_range(y[0]..y[1]),
-        },
+        Destinations::Region { x, y } => Point { x: rng.random_range(x[0]..x[1]), y: rng.random_range(y[0]..y[1]) },
         Destinations::Customers(points) => points[rng.random_range(0..points.len())],
     }
 }
@@ -226,28 +204,17 @@ fn create(e: &mut Engine, order: Order) {
     let now = e.now();
     e.next_order_id += 1;
     let (id, ready, due) = (order.id, order.ready, order.due);
-    e.log.push(
-        now,
-        Record::OrderCreated {
-            order: id,
-            site: SiteId(order.site),
-            size: order.size,
-            due,
-        },
-    );
+    e.log.push(now, Record::OrderCreated { order: id, site: SiteId(order.site), size: order.size, due });
     let entity = e.world.spawn((order, OrderState::Pending)).id();
     e.orders.insert(id, entity);
-    e.cal
-        .schedule(ready.max(now), Event::OrderReady { order: entity });
+    e.cal.schedule(ready.max(now), Event::OrderReady { order: entity });
     schedule_cancel(e, entity, due);
 }
 
 /// Schedules the customer's cancellation, if the scenario has one.
 pub(crate) fn schedule_cancel(e: &mut Engine, order: Entity, due: TimeMs) {
     if let Some(after) = e.scenario.cancel_after_due {
-        let id = e
-            .cal
-            .schedule((due + after).max(e.now()), Event::OrderCancel { order });
+        let id = e.cal.schedule((due + after).max(e.now()), Event::OrderCancel { order });
         e.world.entity_mut(order).insert(CancelDeadline(id));
     }
 }
@@ -265,10 +232,7 @@ pub(crate) fn on_ready(e: &mut Engine, entity: Entity) {
 }
 
 pub(crate) fn on_cancel(e: &mut Engine, entity: Entity) {
-    let state = *e
-        .world
-        .get::<OrderState>(entity)
-        .expect("a cancellation is withdrawn when the order is routed");
+    let state = *e.world.get::<OrderState>(entity).expect("a cancellation is withdrawn when the order is routed");
     debug_assert!(matches!(state, OrderState::Pending | OrderState::Open));
     let id = e.world.get::<Order>(entity).expect("order").id;
     e.log.push(e.now(), Record::OrderCancelled { order: id });

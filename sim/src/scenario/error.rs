@@ -7,19 +7,10 @@ use std::path::PathBuf;
 pub enum ScenarioError {
     /// The file could not be read: check the path and permissions.
     #[error("{}: cannot read: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     /// A value is malformed, out of range, unknown, or refers to something that does not exist.
     #[error("{}:{line}:{column}: {field}: {message}", path.display())]
-    Invalid {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-        field: String,
-        message: String,
-    },
+    Invalid { path: PathBuf, line: usize, column: usize, field: String, message: String },
 }
 
 /// 1-based line and column of byte `offset` in `text`.
@@ -52,19 +43,13 @@ pub(crate) fn from_toml(path: &std::path::Path, text: &str, err: toml::de::Error
         }
         field.push_str(key);
         let header = format!("[[{}]]", keys[..=i].join("."));
-        let tables = text[..offset.min(text.len())]
-            .lines()
-            .filter(|l| l.trim() == header)
-            .count();
+        let tables = text[..offset.min(text.len())].lines().filter(|l| l.trim() == header).count();
         if tables > 0 {
             field.push_str(&format!("[{}]", tables - 1));
         }
     }
     let message = err.message().trim().to_string();
-    if let Some(unknown) = message
-        .strip_prefix("unknown field `")
-        .and_then(|m| m.split('`').next())
-    {
+    if let Some(unknown) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
         if !field.is_empty() {
             field.push('.');
         }
@@ -73,11 +58,5 @@ pub(crate) fn from_toml(path: &std::path::Path, text: &str, err: toml::de::Error
     if field.is_empty() {
         field = "(document)".into();
     }
-    ScenarioError::Invalid {
-        path: path.to_path_buf(),
-        line,
-        column,
-        field,
-        message,
-    }
+    ScenarioError::Invalid { path: path.to_path_buf(), line, column, field, message }
 }

@@ -149,10 +149,8 @@ pub enum Destinations {
 impl Scenario {
     /// Reads and validates a scenario file (and the order CSV it may name).
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
         Scenario::from_str(path, &text)
     }
 
@@ -189,12 +187,7 @@ impl Resolver<'_> {
         Dist::new(spec.get_ref()).map_err(|m| self.err(Some(spec.span()), field, m))
     }
 
-    fn opt_dist(
-        &self,
-        spec: &Option<Spanned<DistSpec>>,
-        field: &str,
-        default: Dist,
-    ) -> Result<Dist, ScenarioError> {
+    fn opt_dist(&self, spec: &Option<Spanned<DistSpec>>, field: &str, default: Dist) -> Result<Dist, ScenarioError> {
         spec.as_ref().map_or(Ok(default), |s| self.dist(s, field))
     }
 
@@ -206,43 +199,21 @@ impl Resolver<'_> {
     ) -> Result<Dist, ScenarioError> {
         match spec {
             Some(s) => self.dist(s, field),
-            None => Err(self.err(
-                Some(table.clone()),
-                field,
-                "missing; required when orders are generated",
-            )),
+            None => Err(self.err(Some(table.clone()), field, "missing; required when orders are generated")),
         }
     }
 
-    fn lookup(
-        &self,
-        names: &[String],
-        name: &Spanned<String>,
-        field: &str,
-        what: &str,
-    ) -> Result<u32, ScenarioError> {
-        names
-            .iter()
-            .position(|n| n == name.get_ref())
-            .map(|i| i as u32)
-            .ok_or_else(|| {
-                self.err(
-                    Some(name.span()),
-                    field,
-                    format!(
-                        "unknown {what} {:?}; known: {}",
-                        name.get_ref(),
-                        names.join(", ")
-                    ),
-                )
-            })
+    fn lookup(&self, names: &[String], name: &Spanned<String>, field: &str, what: &str) -> Result<u32, ScenarioError> {
+        names.iter().position(|n| n == name.get_ref()).map(|i| i as u32).ok_or_else(|| {
+            self.err(
+                Some(name.span()),
+                field,
+                format!("unknown {what} {:?}; known: {}", name.get_ref(), names.join(", ")),
+            )
+        })
     }
 
-    fn unique(
-        &self,
-        names: &[&Spanned<String>],
-        field: &str,
-    ) -> Result<Vec<String>, ScenarioError> {
+    fn unique(&self, names: &[&Spanned<String>], field: &str) -> Result<Vec<String>, ScenarioError> {
         let mut out: Vec<String> = Vec::new();
         for (i, n) in names.iter().enumerate() {
             if out.contains(n.get_ref()) {
@@ -258,24 +229,14 @@ impl Resolver<'_> {
     }
 
     fn resolve(&self, raw: RawScenario) -> Result<Scenario, ScenarioError> {
-        let travel_noise = self.opt_dist(
-            &raw.network.travel_noise,
-            "network.travel_noise",
-            Dist::fixed(1.0),
-        )?;
-        let travel = TravelModel {
-            metric: raw.network.metric,
-            circuity: raw.network.circuity,
-            noise_mean: travel_noise.mean(),
-        };
+        let travel_noise = self.opt_dist(&raw.network.travel_noise, "network.travel_noise", Dist::fixed(1.0))?;
+        let travel =
+            TravelModel { metric: raw.network.metric, circuity: raw.network.circuity, noise_mean: travel_noise.mean() };
 
         if raw.site.is_empty() {
             return Err(self.err(None, "site", "at least one [[site]] is required"));
         }
-        let site_names = self.unique(
-            &raw.site.iter().map(|s| &s.name).collect::<Vec<_>>(),
-            "site",
-        )?;
+        let site_names = self.unique(&raw.site.iter().map(|s| &s.name).collect::<Vec<_>>(), "site")?;
         let mut sites = Vec::new();
         for (i, s) in raw.site.iter().enumerate() {
             let hours = match &s.hours {
@@ -289,22 +250,15 @@ impl Resolver<'_> {
                             "opening and closing times are equal",
                         ));
                     }
-                    DailyWindow {
-                        open_ms: o,
-                        close_ms: c,
-                    }
+                    DailyWindow { open_ms: o, close_ms: c }
                 }
             };
             sites.push(Site {
                 name: s.name.get_ref().clone(),
-                location: Point {
-                    x: s.location[0],
-                    y: s.location[1],
-                },
+                location: Point { x: s.location[0], y: s.location[1] },
                 doors: s.doors,
                 hours,
-                load_fixed_min: self
-                    .dist(&s.load_fixed_min, &format!("site[{i}].load_fixed_min"))?,
+                load_fixed_min: self.dist(&s.load_fixed_min, &format!("site[{i}].load_fixed_min"))?,
                 load_per_unit_min: self.opt_dist(
                     &s.load_per_unit_min,
                     &format!("site[{i}].load_per_unit_min"),
@@ -314,16 +268,9 @@ impl Resolver<'_> {
         }
 
         if raw.vehicle_type.is_empty() {
-            return Err(self.err(
-                None,
-                "vehicle_type",
-                "at least one [[vehicle_type]] is required",
-            ));
+            return Err(self.err(None, "vehicle_type", "at least one [[vehicle_type]] is required"));
         }
-        let type_names = self.unique(
-            &raw.vehicle_type.iter().map(|t| &t.name).collect::<Vec<_>>(),
-            "vehicle_type",
-        )?;
+        let type_names = self.unique(&raw.vehicle_type.iter().map(|t| &t.name).collect::<Vec<_>>(), "vehicle_type")?;
         let vehicle_types = raw
             .vehicle_type
             .iter()
@@ -337,33 +284,18 @@ impl Resolver<'_> {
             .collect();
 
         if raw.fleet.is_empty() {
-            return Err(self.err(
-                None,
-                "fleet",
-                "the fleet is empty: at least one [[fleet]] entry is required",
-            ));
+            return Err(self.err(None, "fleet", "the fleet is empty: at least one [[fleet]] entry is required"));
         }
         let mut vehicles = Vec::new();
         for (i, f) in raw.fleet.iter().enumerate() {
             let site = self.lookup(&site_names, &f.site, &format!("fleet[{i}].site"), "site")?;
-            let vehicle_type = self.lookup(
-                &type_names,
-                &f.vehicle_type,
-                &format!("fleet[{i}].type"),
-                "vehicle type",
-            )?;
-            vehicles.extend(std::iter::repeat_n(
-                VehicleSpec { site, vehicle_type },
-                f.count as usize,
-            ));
+            let vehicle_type =
+                self.lookup(&type_names, &f.vehicle_type, &format!("fleet[{i}].type"), "vehicle type")?;
+            vehicles.extend(std::iter::repeat_n(VehicleSpec { site, vehicle_type }, f.count as usize));
         }
 
         if raw.drivers.is_empty() {
-            return Err(self.err(
-                None,
-                "drivers",
-                "no drivers: at least one [[drivers]] entry is required",
-            ));
+            return Err(self.err(None, "drivers", "no drivers: at least one [[drivers]] entry is required"));
         }
         let mut drivers = Vec::new();
         for (i, d) in raw.drivers.iter().enumerate() {
@@ -395,21 +327,12 @@ impl Resolver<'_> {
                 None => shift_len + overtime_max,
             };
             drivers.extend(std::iter::repeat_n(
-                DriverSpec {
-                    site,
-                    shift_start_ms: start.0 % MS_PER_DAY,
-                    shift_len,
-                    overtime_max,
-                    max_duty,
-                },
+                DriverSpec { site, shift_start_ms: start.0 % MS_PER_DAY, shift_len, overtime_max, max_duty },
                 d.count as usize,
             ));
         }
 
-        let carrier_names = self.unique(
-            &raw.carrier.iter().map(|c| &c.name).collect::<Vec<_>>(),
-            "carrier",
-        )?;
+        let carrier_names = self.unique(&raw.carrier.iter().map(|c| &c.name).collect::<Vec<_>>(), "carrier")?;
         let carriers = raw
             .carrier
             .iter()
@@ -430,9 +353,7 @@ impl Resolver<'_> {
         let policy = match &raw.policy {
             None => PolicyConfig::default(),
             Some(p) => {
-                p.get_ref()
-                    .validate()
-                    .map_err(|m| self.err(Some(p.span()), "policy", m))?;
+                p.get_ref().validate().map_err(|m| self.err(Some(p.span()), "policy", m))?;
                 p.get_ref().clone()
             }
         };
@@ -469,51 +390,28 @@ impl Resolver<'_> {
         let cancel = o.cancel_after_due_min.map(TimeMs::from_min);
         if let Some(csv) = &o.csv {
             if !o.rate.is_empty() || !o.class.is_empty() {
-                return Err(self.err(Some(csv.span()), "orders.csv", "orders are either replayed from `csv` or generated from `rate`/`class`, not both"));
-            }
-            let file = self
-                .path
-                .parent()
-                .unwrap_or(Path::new("."))
-                .join(csv.get_ref());
-            let service = o
-                .service_min
-                .as_ref()
-                .map(|s| self.dist(s, "orders.service_min"))
-                .transpose()?;
-            let bytes = std::fs::read(&file).map_err(|e| {
-                self.err(
+                return Err(self.err(
                     Some(csv.span()),
                     "orders.csv",
-                    format!("cannot read {}: {e}", file.display()),
-                )
+                    "orders are either replayed from `csv` or generated from `rate`/`class`, not both",
+                ));
+            }
+            let file = self.path.parent().unwrap_or(Path::new(".")).join(csv.get_ref());
+            let service = o.service_min.as_ref().map(|s| self.dist(s, "orders.service_min")).transpose()?;
+            let bytes = std::fs::read(&file).map_err(|e| {
+                self.err(Some(csv.span()), "orders.csv", format!("cannot read {}: {e}", file.display()))
             })?;
             std::hash::Hasher::write(hash, &bytes);
             let rows = orders_csv::read(&file, &bytes, site_names, service.as_ref())?;
-            return Ok((
-                Demand::Replay(Replay {
-                    rows: rows.into(),
-                    service_min: service,
-                }),
-                cancel,
-            ));
+            return Ok((Demand::Replay(Replay { rows: rows.into(), service_min: service }), cancel));
         }
 
         if o.rate.is_empty() {
-            return Err(self.err(
-                Some(span),
-                "orders.rate",
-                "no demand: give [[orders.rate]] per site, or `csv`",
-            ));
+            return Err(self.err(Some(span), "orders.rate", "no demand: give [[orders.rate]] per site, or `csv`"));
         }
         let mut rates = vec![[0.0; 24]; site_names.len()];
         for (i, r) in o.rate.iter().enumerate() {
-            let site = self.lookup(
-                site_names,
-                &r.site,
-                &format!("orders.rate[{i}].site"),
-                "site",
-            )?;
+            let site = self.lookup(site_names, &r.site, &format!("orders.rate[{i}].site"), "site")?;
             let field = format!("orders.rate[{i}].per_hour");
             let per_hour = r.per_hour.get_ref();
             if per_hour.len() != 24 {
@@ -524,22 +422,14 @@ impl Resolver<'_> {
                 ));
             }
             if let Some(bad) = per_hour.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
-                return Err(self.err(
-                    Some(r.per_hour.span()),
-                    field,
-                    format!("rates must be >= 0, got {bad}"),
-                ));
+                return Err(self.err(Some(r.per_hour.span()), field, format!("rates must be >= 0, got {bad}")));
             }
             for (h, v) in per_hour.iter().enumerate() {
                 rates[site as usize][h] += v;
             }
         }
 
-        let window_width = o
-            .window_width_min
-            .as_ref()
-            .map(|s| self.dist(s, "orders.window_width_min"))
-            .transpose()?;
+        let window_width = o.window_width_min.as_ref().map(|s| self.dist(s, "orders.window_width_min")).transpose()?;
         let mut classes = Vec::new();
         if o.class.is_empty() {
             let Some(width) = window_width.clone() else {
@@ -574,32 +464,18 @@ impl Resolver<'_> {
             };
             classes.push(OrderClass {
                 name: c.name.clone(),
-                cumulative_share: if i + 1 == o.class.len() {
-                    1.0
-                } else {
-                    cumulative
-                },
+                cumulative_share: if i + 1 == o.class.len() { 1.0 } else { cumulative },
                 priority: c.priority,
-                value: self.opt_dist(
-                    &c.value,
-                    &format!("orders.class[{i}].value"),
-                    Dist::fixed(0.0),
-                )?,
+                value: self.opt_dist(&c.value, &format!("orders.class[{i}].value"), Dist::fixed(0.0))?,
                 window_width_min: width,
             });
         }
 
         let destinations = match &o.destinations {
             None => {
-                return Err(self.err(
-                    Some(span),
-                    "orders.destinations",
-                    "missing; required when orders are generated",
-                ));
+                return Err(self.err(Some(span), "orders.destinations", "missing; required when orders are generated"));
             }
-            Some(RawDestinations::Disk { radius_km }) => Destinations::Disk {
-                radius_km: *radius_km,
-            },
+            Some(RawDestinations::Disk { radius_km }) => Destinations::Disk { radius_km: *radius_km },
             Some(RawDestinations::Region { x, y }) => {
                 if !(x[0] < x[1] && y[0] < y[1]) {
                     return Err(self.err(
@@ -612,11 +488,7 @@ impl Resolver<'_> {
             }
             Some(RawDestinations::Customers { points }) => {
                 if points.is_empty() {
-                    return Err(self.err(
-                        Some(span),
-                        "orders.destinations.points",
-                        "no customer locations",
-                    ));
+                    return Err(self.err(Some(span), "orders.destinations.points", "no customer locations"));
                 }
                 Destinations::Customers(points.iter().map(|p| Point { x: p[0], y: p[1] }).collect())
             }
@@ -626,11 +498,7 @@ impl Resolver<'_> {
             rates_per_hour: rates,
             classes,
             size: self.required_dist(&o.size, "orders.size", &span)?,
-            ready_after_min: self.opt_dist(
-                &o.ready_after_min,
-                "orders.ready_after_min",
-                Dist::fixed(0.0),
-            )?,
+            ready_after_min: self.opt_dist(&o.ready_after_min, "orders.ready_after_min", Dist::fixed(0.0))?,
             window_start_after_min: self.opt_dist(
                 &o.window_start_after_min,
                 "orders.window_start_after_min",

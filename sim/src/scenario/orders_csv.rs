@@ -50,15 +50,11 @@ impl<'de> Deserialize<'de> for CsvTime {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         if s.contains(':') {
-            return ClockTime::parse(&s)
-                .map(|c| CsvTime(TimeMs(c.0)))
-                .map_err(D::Error::custom);
+            return ClockTime::parse(&s).map(|c| CsvTime(TimeMs(c.0))).map_err(D::Error::custom);
         }
         match s.trim().parse::<f64>() {
             Ok(min) if min.is_finite() && min >= 0.0 => Ok(CsvTime(TimeMs::from_min(min))),
-            _ => Err(D::Error::custom(format!(
-                "expected minutes >= 0 or \"HH:MM\", got {s:?}"
-            ))),
+            _ => Err(D::Error::custom(format!("expected minutes >= 0 or \"HH:MM\", got {s:?}"))),
         }
     }
 }
@@ -76,13 +72,8 @@ pub(super) fn read(
         field: field.to_string(),
         message,
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(bytes);
-    let headers = reader
-        .headers()
-        .map_err(|e| invalid(1, 1, "(header)", e.to_string()))?
-        .clone();
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
+    let headers = reader.headers().map_err(|e| invalid(1, 1, "(header)", e.to_string()))?.clone();
     for required in ["site", "created", "due", "size", "x", "y"] {
         if !headers.iter().any(|h| h == required) {
             return Err(invalid(1, 1, required, "required column is missing".into()));
@@ -95,64 +86,31 @@ pub(super) fn read(
             let line = e.position().map_or(0, |p| p.line());
             match e.kind() {
                 csv::ErrorKind::Deserialize { err, .. } => {
-                    let field = err
-                        .field()
-                        .and_then(|i| headers.get(i as usize))
-                        .unwrap_or("(row)");
-                    invalid(
-                        line,
-                        err.field().map_or(1, |i| i as usize + 1),
-                        field,
-                        err.kind().to_string(),
-                    )
+                    let field = err.field().and_then(|i| headers.get(i as usize)).unwrap_or("(row)");
+                    invalid(line, err.field().map_or(1, |i| i as usize + 1), field, err.kind().to_string())
                 }
                 other => invalid(line, 1, "(row)", format!("{other:?}")),
             }
         })?;
         let line = rows.len() as u64 + 2;
         let site = sites.iter().position(|s| *s == r.site).ok_or_else(|| {
-            invalid(
-                line,
-                column_of("site"),
-                "site",
-                format!("unknown site {:?}; known: {}", r.site, sites.join(", ")),
-            )
+            invalid(line, column_of("site"), "site", format!("unknown site {:?}; known: {}", r.site, sites.join(", ")))
         })? as u32;
         let ready = r.ready.unwrap_or(r.created).0;
         let earliest = r.earliest.map_or(ready, |e| e.0);
         if ready < r.created.0 {
-            return Err(invalid(
-                line,
-                column_of("ready"),
-                "ready",
-                "is before `created`".into(),
-            ));
+            return Err(invalid(line, column_of("ready"), "ready", "is before `created`".into()));
         }
         if r.due.0 < earliest {
-            return Err(invalid(
-                line,
-                column_of("due"),
-                "due",
-                "is before `earliest` (or `ready`)".into(),
-            ));
+            return Err(invalid(line, column_of("due"), "due", "is before `earliest` (or `ready`)".into()));
         }
         if r.size == 0 {
-            return Err(invalid(
-                line,
-                column_of("size"),
-                "size",
-                "must be >= 1".into(),
-            ));
+            return Err(invalid(line, column_of("size"), "size", "must be >= 1".into()));
         }
         let service = match (r.service_min, service) {
             (Some(m), _) if m.is_finite() && m >= 0.0 => Some(TimeMs::from_min(m)),
             (Some(m), _) => {
-                return Err(invalid(
-                    line,
-                    column_of("service_min"),
-                    "service_min",
-                    format!("must be >= 0, got {m}"),
-                ));
+                return Err(invalid(line, column_of("service_min"), "service_min", format!("must be >= 0, got {m}")));
             }
             (None, Some(_)) => None,
             (None, None) => {

@@ -166,19 +166,12 @@ pub struct ClockTime(pub u64);
 
 impl ClockTime {
     pub fn parse(s: &str) -> Result<ClockTime, String> {
-        let bad = || {
-            format!(
-                "expected a time of day \"HH:MM\" or \"HH:MM:SS\" between 00:00 and 24:00, got {s:?}"
-            )
-        };
+        let bad = || format!("expected a time of day \"HH:MM\" or \"HH:MM:SS\" between 00:00 and 24:00, got {s:?}");
         let parts: Vec<&str> = s.split(':').collect();
         if !(2..=3).contains(&parts.len()) {
             return Err(bad());
         }
-        let nums: Vec<u64> = parts
-            .iter()
-            .map(|p| p.parse::<u64>().map_err(|_| bad()))
-            .collect::<Result<_, _>>()?;
+        let nums: Vec<u64> = parts.iter().map(|p| p.parse::<u64>().map_err(|_| bad())).collect::<Result<_, _>>()?;
         let (h, m, sec) = (nums[0], nums[1], nums.get(2).copied().unwrap_or(0));
         if m >= 60 || sec >= 60 || h > 24 || (h == 24 && (m, sec) != (0, 0)) {
             return Err(bad());
@@ -204,11 +197,7 @@ fn check<'de, D: Deserializer<'de>, T: Deserialize<'de> + Copy + std::fmt::Displ
     what: &str,
 ) -> Result<T, D::Error> {
     let v = T::deserialize(d)?;
-    if ok(v) {
-        Ok(v)
-    } else {
-        Err(D::Error::custom(format!("must be {what}, got {v}")))
-    }
+    if ok(v) { Ok(v) } else { Err(D::Error::custom(format!("must be {what}, got {v}"))) }
 }
 
 fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
@@ -221,11 +210,7 @@ fn at_least_one_f<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     check(d, |v: f64| v.is_finite() && v >= 1.0, "a number >= 1")
 }
 fn probability<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    check(
-        d,
-        |v: f64| (0.0..=1.0).contains(&v),
-        "a probability in [0, 1]",
-    )
+    check(d, |v: f64| (0.0..=1.0).contains(&v), "a probability in [0, 1]")
 }
 fn at_least_one<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     check(d, |v: u32| v >= 1, "an integer >= 1")

@@ -11,10 +11,7 @@ use crate::load;
 fn golden_event_log_fingerprint() {
     let scenario = load("scenarios/tiny.toml");
     let results = run_replications(&scenario, 7, 3, true, &|| {}).unwrap();
-    let got: Vec<String> = results
-        .iter()
-        .map(|r| format!("{:016x}", r.fingerprint))
-        .collect();
+    let got: Vec<String> = results.iter().map(|r| format!("{:016x}", r.fingerprint)).collect();
     let want = ["cb2902c409c4f185", "635d84dbfb219036", "d70b577dc446b3a6"];
     assert_eq!(
         got, want,
@@ -26,19 +23,12 @@ fn golden_event_log_fingerprint() {
 fn same_results_with_one_and_two_threads() {
     let scenario = load("scenarios/regional.toml");
     let run = |threads| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| run_replications(&scenario, 99, 6, false, &|| {}))
-            .unwrap()
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| run_replications(&scenario, 99, 6, false, &|| {})).unwrap()
     };
     let (one, two) = (run(1), run(2));
     assert_eq!(one, two);
-    assert!(
-        one.iter().all(|r| r.events > 5_000),
-        "regional replications should be busy"
-    );
+    assert!(one.iter().all(|r| r.events > 5_000), "regional replications should be busy");
 }
 
 #[test]

@@ -37,21 +37,10 @@ fn stressed_network_exercises_what_the_invariants_guard() {
     // The invariant checks above are only meaningful if the fixture really hits the limits.
     let scenario = load("sim/tests/fixtures/stressed.toml");
     let kpi = |name: &str| -> f64 {
-        (0..10)
-            .map(|s| {
-                run_replication(&scenario, s, 0, true)
-                    .unwrap()
-                    .kpis
-                    .get(name)
-                    .unwrap()
-            })
-            .sum()
+        (0..10).map(|s| run_replication(&scenario, s, 0, true).unwrap().kpis.get(name).unwrap()).sum()
     };
     assert!(kpi("orders_cancelled") > 0.0, "no cancellations");
     assert!(kpi("dock_wait_min_mean") > 0.0, "doors never busy");
-    assert!(
-        kpi("stops_aborted") > 0.0,
-        "the drivers' hours guard never acted"
-    );
+    assert!(kpi("stops_aborted") > 0.0, "the drivers' hours guard never acted");
     assert!(kpi("orders_delivered") > 100.0, "hardly any deliveries");
 }

@@ -12,9 +12,7 @@ use sim::Scenario;
 
 /// A path under the repository root (tests run with the crate folder as working directory).
 pub fn repo(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(path)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
 }
 
 pub fn load(path: &str) -> Scenario {

@@ -19,17 +19,11 @@ fn erlang_c(a: f64, c: u32) -> f64 {
 
 fn kpis() -> Vec<Kpis> {
     let scenario = load("sim/tests/fixtures/dock_mmc.toml");
-    run_replications(
-        &scenario,
-        scenario.seed,
-        scenario.replications,
-        true,
-        &|| {},
-    )
-    .unwrap()
-    .into_iter()
-    .map(|r| r.kpis)
-    .collect()
+    run_replications(&scenario, scenario.seed, scenario.replications, true, &|| {})
+        .unwrap()
+        .into_iter()
+        .map(|r| r.kpis)
+        .collect()
 }
 
 #[test]
@@ -42,10 +36,7 @@ fn erlang_c_matches_textbook_value() {
 fn dock_wait_matches_erlang_c() {
     let (lambda_h, mu_h, c) = (12.0, 5.0, 4); // fixture: 12 trucks/h, 12 min mean loading, 4 doors
     let wq_min = erlang_c(lambda_h / mu_h, c) / (c as f64 * mu_h - lambda_h) * 60.0;
-    let waits: Vec<f64> = kpis()
-        .iter()
-        .map(|k| k.get("dock_wait_min_mean").unwrap())
-        .collect();
+    let waits: Vec<f64> = kpis().iter().map(|k| k.get("dock_wait_min_mean").unwrap()).collect();
     let stat = reports::Stat::of(&waits);
     let (lo, hi) = (stat.ci95_low.unwrap(), stat.ci95_high.unwrap());
     assert!(
@@ -62,10 +53,6 @@ fn littles_law_holds_on_the_dock_queue() {
         let l = k.get("dock_queue_mean").unwrap();
         let lambda_per_min = k.get("dock_arrivals_per_hour").unwrap() / 60.0;
         let w = k.get("dock_wait_min_mean").unwrap();
-        assert!(
-            (l - lambda_per_min * w).abs() <= 0.01 * l,
-            "L = {l:.4}, lambda W = {:.4}",
-            lambda_per_min * w
-        );
+        assert!((l - lambda_per_min * w).abs() <= 0.01 * l, "L = {l:.4}, lambda W = {:.4}", lambda_per_min * w);
     }
 }

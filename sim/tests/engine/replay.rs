@@ -21,9 +21,7 @@ fn replayed_orders_are_all_delivered() {
     let text = replay_scenario("csv = \"orders.csv\"");
     let path = repo("sim/tests/fixtures/replay.toml");
     let scenario = Scenario::from_str(&path, &text).unwrap_or_else(|e| panic!("{e}"));
-    let Demand::Replay(r) = &scenario.demand else {
-        panic!("expected replay")
-    };
+    let Demand::Replay(r) = &scenario.demand else { panic!("expected replay") };
     assert_eq!(r.rows.len(), 4);
     // Sorted by creation; the blank service time is left to be sampled.
     assert!(r.rows.windows(2).all(|w| w[0].created <= w[1].created));
@@ -42,29 +40,13 @@ fn bad_csv_rows_name_file_line_and_column() {
     )
     .unwrap();
     let path = dir.path().join("s.toml");
-    let err = Scenario::from_str(&path, &replay_scenario("csv = \"orders.csv\""))
-        .unwrap_err()
-        .to_string();
+    let err = Scenario::from_str(&path, &replay_scenario("csv = \"orders.csv\"")).unwrap_err().to_string();
     assert!(err.contains("orders.csv:3:4: size:"), "{err}");
 
-    std::fs::write(
-        dir.path().join("orders.csv"),
-        "site,created,due,size,x,y\nnowhere,06:00,10:00,2,1,1\n",
-    )
-    .unwrap();
-    let err = Scenario::from_str(&path, &replay_scenario("csv = \"orders.csv\""))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("orders.csv:2:1: site: unknown site \"nowhere\""),
-        "{err}"
-    );
+    std::fs::write(dir.path().join("orders.csv"), "site,created,due,size,x,y\nnowhere,06:00,10:00,2,1,1\n").unwrap();
+    let err = Scenario::from_str(&path, &replay_scenario("csv = \"orders.csv\"")).unwrap_err().to_string();
+    assert!(err.contains("orders.csv:2:1: site: unknown site \"nowhere\""), "{err}");
 
-    let err = Scenario::from_str(&path, &replay_scenario("csv = \"missing.csv\""))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("orders.csv") && err.contains("cannot read"),
-        "{err}"
-    );
+    let err = Scenario::from_str(&path, &replay_scenario("csv = \"missing.csv\"")).unwrap_err().to_string();
+    assert!(err.contains("orders.csv") && err.contains("cannot read"), "{err}");
 }
