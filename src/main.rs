@@ -33,6 +33,39 @@ enum Command {
     },
     /// List the KPIs with their meaning.
     Kpis,
+    /// Turn a benchmark instance into a scenario.
+    #[command(subcommand)]
+    Import(Import),
+}
+
+#[derive(Subcommand)]
+enum Import {
+    /// A Solomon VRPTW instance: writes DIR/NAME.toml and DIR/NAME.orders.csv.
+    Solomon(SolomonArgs),
+}
+
+#[derive(clap::Args)]
+struct SolomonArgs {
+    /// Instance file in the original Solomon text format.
+    instance: PathBuf,
+    /// Folder for the scenario and its orders (created if missing).
+    #[arg(short, long, default_value = ".")]
+    out: PathBuf,
+    /// Arc distances: exact Euclidean, or truncated to one decimal (DIMACS, as CVRPLIB's solutions).
+    #[arg(long, value_enum, default_value = "exact")]
+    convention: ConventionArg,
+    /// Replay this solution (CVRPLIB `Route #k:` text or JSON plan) instead of the greedy_edd policy.
+    #[arg(long)]
+    plan: Option<PathBuf>,
+    /// Replace files already there.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ConventionArg {
+    Exact,
+    Dimacs,
 }
 
 #[derive(clap::Args)]
@@ -71,6 +104,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Check { scenario } => check(&scenario),
+        Command::Import(Import::Solomon(args)) => import_solomon(&args),
         Command::Kpis => {
             for k in KPIS {
                 println!("{:<24} {}", k.name, k.description);
@@ -209,6 +243,36 @@ fn run(args: RunArgs) -> Result<()> {
             eprintln!("wrote {} and {}", out.join("summary.json").display(), out.join("replications.csv").display());
         }
     }
+    Ok(())
+}
+
+fn import_solomon(args: &SolomonArgs) -> Result<()> {
+    use sim::solomon::{Convention, Instance};
+    let text = std::fs::read_to_string(&args.instance)
+        .map_err(|e| UsageError(format!("{}: cannot read: {e}", args.instance.display())))?;
+    let instance = Instance::parse(&text).map_err(|e| UsageError(format!("{}: {e}", args.instance.display())))?;
+    let policy = match &args.plan {
+        Some(plan) => {
+            let plan = std::fs::canonicalize(plan).map_err(|e| UsageError(format!("{}: {e}", plan.display())))?;
+            format!("kind = \"plan_replay\"\nfile = {:?}", plan.display().to_string())
+        }
+        // Everything is known at time zero: dispatch every route as soon as it is built.
+        None => "kind = \"greedy_edd\"\nepoch_min = 1440\non_events = true\nmin_fill = 0".to_string(),
+    };
+    let convention = match args.convention {
+        ConventionArg::Exact => Convention::Exact,
+        ConventionArg::Dimacs => Convention::Dimacs,
+    };
+    let (toml, csv) = (args.out.join(format!("{}.toml", instance.name)), format!("{}.orders.csv", instance.name));
+    for path in [&toml, &args.out.join(&csv)] {
+        if path.exists() && !args.force {
+            return Err(UsageError(format!("{} already exists; pass --force to replace it", path.display())).into());
+        }
+    }
+    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    reports::write_atomic(&args.out.join(&csv), instance.orders_csv().as_bytes())?;
+    reports::write_atomic(&toml, instance.scenario_toml(convention, &csv, &policy).as_bytes())?;
+    println!("wrote {} ({} customers)", toml.display(), instance.customers.len());
     Ok(())
 }
 

@@ -41,6 +41,10 @@ pub struct TravelModel {
     pub circuity: f64,
     /// Mean of the multiplicative travel-time noise; planners multiply nominal times by it.
     pub noise_mean: f64,
+    /// Truncate every arc's road distance to this many decimals (the DIMACS convention for
+    /// benchmark instances uses 1); `None` keeps exact distances.
+    #[serde(default)]
+    pub truncate_decimals: Option<u32>,
 }
 
 impl TravelModel {
@@ -82,7 +86,14 @@ impl TravelModel {
             // Great-circle arc from the chord between unit vectors.
             Metric::GreatCircle => 2.0 * EARTH_RADIUS_KM * (chord / 2.0).min(1.0).asin(),
         };
-        straight * self.circuity
+        let road = straight * self.circuity;
+        match self.truncate_decimals {
+            None => road,
+            Some(d) => {
+                let scale = 10f64.powi(d as i32);
+                (road * scale).floor() / scale
+            }
+        }
     }
 
     /// Nominal (noise-free) driving time for `km` at `speed_kmh`.
@@ -102,12 +113,15 @@ mod tests {
 
     #[test]
     fn euclidean_and_great_circle() {
-        let m = TravelModel { metric: Metric::Euclidean, circuity: 1.0, noise_mean: 1.0 };
+        let m = TravelModel { metric: Metric::Euclidean, circuity: 1.0, noise_mean: 1.0, truncate_decimals: None };
         assert_eq!(m.distance_km(Point { x: 0.0, y: 0.0 }, Point { x: 3.0, y: 4.0 }), 5.0);
-        let g = TravelModel { metric: Metric::GreatCircle, circuity: 1.0, noise_mean: 1.0 };
+        let g = TravelModel { metric: Metric::GreatCircle, circuity: 1.0, noise_mean: 1.0, truncate_decimals: None };
         // Paris -> London, about 344 km.
         let d = g.distance_km(Point { x: 2.3522, y: 48.8566 }, Point { x: -0.1276, y: 51.5072 });
         assert!((d - 343.5).abs() < 2.0, "{d}");
         assert_eq!(m.expected_time(Point { x: 0.0, y: 0.0 }, Point { x: 60.0, y: 0.0 }, 60.0), TimeMs(MS_PER_HOUR));
+        let t = TravelModel { truncate_decimals: Some(1), ..m };
+        assert_eq!(t.distance_km(Point { x: 0.0, y: 0.0 }, Point { x: 1.0, y: 1.0 }), 1.4);
+        assert_eq!(t.distance_km(Point { x: 0.0, y: 0.0 }, Point { x: 3.0, y: 4.0 }), 5.0);
     }
 }

@@ -3,11 +3,13 @@
 pub mod geo;
 pub mod greedy;
 pub mod plan;
+pub mod plan_replay;
 pub mod time;
 pub mod view;
 
 pub use geo::{Metric, Point, TravelModel};
 pub use greedy::{GreedyEdd, GreedyEddConfig};
+pub use plan_replay::{Plan, PlanReplay, PlanReplayConfig, PlannedRoute};
 pub use time::{DailyWindow, MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, TimeMs};
 pub use view::*;
 
@@ -28,6 +30,7 @@ pub trait AllocationPolicy: Send {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PolicyConfig {
     GreedyEdd(GreedyEddConfig),
+    PlanReplay(PlanReplayConfig),
 }
 
 impl Default for PolicyConfig {
@@ -41,12 +44,14 @@ impl PolicyConfig {
     pub fn validate(&self) -> Result<(), String> {
         match self {
             PolicyConfig::GreedyEdd(c) => c.validate(),
+            PolicyConfig::PlanReplay(c) => c.plan.validate(),
         }
     }
 
     pub fn build(&self) -> Box<dyn AllocationPolicy> {
         match self {
             PolicyConfig::GreedyEdd(c) => Box::new(GreedyEdd::new(c.clone())),
+            PolicyConfig::PlanReplay(c) => Box::new(PlanReplay::new(c.plan.clone())),
         }
     }
 }

@@ -47,6 +47,8 @@ impl SiteView {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OrderView {
     pub id: OrderId,
+    /// The order's own reference (e.g. the order system's id), if it has one.
+    pub reference: Option<String>,
     pub site: SiteId,
     pub destination: Point,
     /// Load units (e.g. pallets).

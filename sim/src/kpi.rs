@@ -34,6 +34,7 @@ kpis! {
     Delivered = "orders_delivered": "orders delivered",
     Cancelled = "orders_cancelled": "orders cancelled by the customer before being routed",
     OpenEnd = "orders_open_end": "orders neither delivered nor cancelled at the end of the horizon",
+    Late = "orders_late": "orders delivered after their due time (time-window violations)",
     LateMean = "lateness_min_mean": "mean lateness of delivered orders (0 when on time), minutes",
     LateP95 = "lateness_min_p95": "95th percentile of lateness of delivered orders, minutes",
     CycleMean = "order_cycle_min_mean": "mean time from order creation to delivery, minutes",
@@ -106,6 +107,7 @@ pub struct KpiCollector {
     cancelled: u64,
     due_in_horizon: u64,
     on_time_in_horizon: u64,
+    late: u64,
     lateness: Durations,
     cycle: Durations,
     dispatch_delay: Durations,
@@ -121,7 +123,7 @@ pub struct KpiCollector {
     routes: u64,
     routed_stops: u64,
     trips: u64,
-    distance_m: u64,
+    distance_mm: u64,
     cost: f64,
     overtime_ms: u64,
     aborted: u64,
@@ -149,6 +151,7 @@ impl KpiCollector {
             cancelled: 0,
             due_in_horizon: 0,
             on_time_in_horizon: 0,
+            late: 0,
             lateness: Durations::new(),
             cycle: Durations::new(),
             dispatch_delay: Durations::new(),
@@ -162,7 +165,7 @@ impl KpiCollector {
             routes: 0,
             routed_stops: 0,
             trips: 0,
-            distance_m: 0,
+            distance_mm: 0,
             cost: 0.0,
             overtime_ms: 0,
             aborted: 0,
@@ -200,6 +203,7 @@ impl KpiCollector {
         set(K::Delivered, self.delivered as f64);
         set(K::Cancelled, self.cancelled as f64);
         set(K::OpenEnd, (self.created - self.delivered - self.cancelled) as f64);
+        set(K::Late, self.late as f64);
         set(K::LateMean, self.lateness.mean_min());
         set(K::LateP95, self.lateness.p95_min());
         set(K::CycleMean, self.cycle.mean_min());
@@ -214,7 +218,7 @@ impl KpiCollector {
         set(K::DriverUtil, ratio(vehicle_busy as f64, on_shift as f64));
         set(K::Trips, self.trips as f64);
         set(K::StopsPerTrip, ratio(self.routed_stops as f64, self.routes as f64));
-        set(K::Distance, self.distance_m as f64 / 1000.0);
+        set(K::Distance, self.distance_mm as f64 / 1e6);
         set(K::Cost, self.cost);
         set(K::CostPerOrder, ratio(self.cost, self.delivered as f64));
         set(K::Overtime, self.overtime_ms as f64 / MS_PER_MIN as f64);
@@ -239,6 +243,9 @@ impl LogSink for KpiCollector {
                 self.delivered += 1;
                 if service_start <= due && due <= self.horizon {
                     self.on_time_in_horizon += 1;
+                }
+                if service_start > due {
+                    self.late += 1;
                 }
                 self.lateness.add(service_start - due);
                 self.cycle.add(t - created);
@@ -265,12 +272,11 @@ impl LogSink for KpiCollector {
                 self.end_busy(vehicle, t);
             }
             Record::StopsAborted { orders, .. } => self.aborted += orders as u64,
-            Record::TripEnded { vehicle, started, distance_m, .. } => {
+            Record::TripEnded { vehicle, started, distance_mm, .. } => {
                 self.trips += 1;
-                self.distance_m += distance_m;
+                self.distance_mm += distance_mm;
                 let (per_km, per_hour) = self.vehicle_rates[vehicle.0 as usize];
-                self.cost +=
-                    per_km * distance_m as f64 / 1000.0 + per_hour * (t - started).0 as f64 / MS_PER_HOUR as f64;
+                self.cost += per_km * distance_mm as f64 / 1e6 + per_hour * (t - started).0 as f64 / MS_PER_HOUR as f64;
                 self.end_busy(vehicle, t);
             }
             Record::ShiftStarted { driver } => self.driver_shift_since[driver.0 as usize] = Some(t),

@@ -11,6 +11,7 @@ pub mod log;
 pub mod replicate;
 pub mod rng;
 pub mod scenario;
+pub mod solomon;
 
 pub use engine::{Engine, Event, ReplicationResult};
 pub use kpi::{KPIS, KpiDef, Kpis};

@@ -112,7 +112,7 @@ pub enum Record {
         vehicle: VehicleId,
         driver: DriverId,
         started: TimeMs,
-        distance_m: u64,
+        distance_mm: u64,
     },
     ShiftStarted {
         driver: DriverId,

@@ -112,6 +112,7 @@ fn snapshot_orders(mut snap: ResMut<Snapshot>, orders: Query<(&Order, &OrderStat
     }
     req.orders.extend(orders.iter().filter(|(_, s)| **s == OrderState::Open).map(|(o, _)| OrderView {
         id: o.id,
+        reference: o.reference.as_deref().map(str::to_string),
         site: SiteId(o.site),
         destination: o.destination,
         size: o.size,

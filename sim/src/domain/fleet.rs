@@ -261,7 +261,7 @@ pub(crate) fn on_back(e: &mut Engine, vehicle: Entity) {
             vehicle: id,
             driver: trip.driver_id,
             started: trip.started,
-            distance_m: (trip.distance_km * 1000.0).round() as u64,
+            distance_mm: (trip.distance_km * 1e6).round() as u64,
         },
     );
     drivers::trip_done(e, trip.driver, trip.started);

@@ -16,6 +16,8 @@ use policies::Metric;
 #[derive(Component, Clone, Debug)]
 pub struct Order {
     pub id: OrderId,
+    /// The order's own reference (replayed orders' `id` column).
+    pub reference: Option<std::sync::Arc<str>>,
     pub site: u32,
     pub destination: Point,
     /// `destination` prepared for `TravelModel::distance_prepared`.
@@ -113,6 +115,7 @@ pub(crate) fn on_arrival(e: &mut Engine, site: u32) {
     let destination = sample_destination(&g.destinations, origin, e.scenario.travel.metric, rng);
     let order = Order {
         id: OrderId(e.next_order_id),
+        reference: None,
         site,
         destination,
         point: e.scenario.travel.prepare(destination),
@@ -149,6 +152,7 @@ pub(crate) fn on_replay(e: &mut Engine) {
     };
     let order = Order {
         id: OrderId(e.next_order_id),
+        reference: row.reference.clone(),
         site: row.site,
         destination: row.destination,
         point: e.scenario.travel.prepare(row.destination),

@@ -230,8 +230,12 @@ impl Resolver<'_> {
 
     fn resolve(&self, raw: RawScenario) -> Result<Scenario, ScenarioError> {
         let travel_noise = self.opt_dist(&raw.network.travel_noise, "network.travel_noise", Dist::fixed(1.0))?;
-        let travel =
-            TravelModel { metric: raw.network.metric, circuity: raw.network.circuity, noise_mean: travel_noise.mean() };
+        let travel = TravelModel {
+            metric: raw.network.metric,
+            circuity: raw.network.circuity,
+            noise_mean: travel_noise.mean(),
+            truncate_decimals: raw.network.truncate_decimals,
+        };
 
         if raw.site.is_empty() {
             return Err(self.err(None, "site", "at least one [[site]] is required"));
@@ -350,12 +354,9 @@ impl Resolver<'_> {
         std::hash::Hasher::write(&mut hash, self.text.as_bytes());
         let (demand, cancel_after_due) = self.demand(&raw.orders, &site_names, &mut hash)?;
 
-        let policy = match &raw.policy {
+        let policy = match raw.policy {
             None => PolicyConfig::default(),
-            Some(p) => {
-                p.get_ref().validate().map_err(|m| self.err(Some(p.span()), "policy", m))?;
-                p.get_ref().clone()
-            }
+            Some(p) => self.policy(p, &mut hash)?,
         };
 
         Ok(Scenario {
@@ -377,6 +378,27 @@ impl Resolver<'_> {
             cancel_after_due,
             policy,
         })
+    }
+
+    /// Validates the policy's parameters and reads the files it names.
+    fn policy(&self, spanned: Spanned<PolicyConfig>, hash: &mut StableHasher) -> Result<PolicyConfig, ScenarioError> {
+        let span = spanned.span();
+        let mut policy = spanned.into_inner();
+        if let PolicyConfig::PlanReplay(c) = &mut policy {
+            let file = self.path.parent().unwrap_or(Path::new(".")).join(&c.file);
+            let text = std::fs::read_to_string(&file).map_err(|e| {
+                self.err(Some(span.clone()), "policy.file", format!("cannot read {}: {e}", file.display()))
+            })?;
+            std::hash::Hasher::write(hash, text.as_bytes());
+            c.plan = if text.trim_start().starts_with('{') {
+                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))
+            } else {
+                policies::Plan::from_cvrplib(&text).map_err(|e| format!("{}: {e}", file.display()))
+            }
+            .map_err(|m| self.err(Some(span.clone()), "policy.file", m))?;
+        }
+        policy.validate().map_err(|m| self.err(Some(span), "policy", m))?;
+        Ok(policy)
     }
 
     fn demand(

@@ -1,11 +1,13 @@
 //! Replayed orders: a CSV file of a real day's orders.
 //!
 //! Columns (header required, any order): `site`, `created`, `due`, `size`, `x`, `y`, and optionally
-//! `ready` (default `created`), `earliest` (default `ready`), `priority` (default 0), `value`
+//! `id` (the order's own reference, unique), `ready` (default `created`), `earliest` (default `ready`), `priority` (default 0), `value`
 //! (default 0), `service_min` (default: sampled from `[orders].service_min`). Times are minutes
 //! after the start of the horizon (`90`, `1530.5`) or times of day on the first day (`"06:30"`).
 
+use std::collections::HashSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use policies::{Point, TimeMs};
 use serde::{Deserialize, Deserializer, de::Error as _};
@@ -16,6 +18,7 @@ use crate::dist::Dist;
 /// One order from the file, resolved. `service` is `None` when it is to be sampled.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OrderRow {
+    pub reference: Option<Arc<str>>,
     pub site: u32,
     pub created: TimeMs,
     pub ready: TimeMs,
@@ -30,6 +33,7 @@ pub struct OrderRow {
 
 #[derive(Deserialize)]
 struct Row {
+    id: Option<String>,
     site: String,
     created: CsvTime,
     ready: Option<CsvTime>,
@@ -81,6 +85,7 @@ pub(super) fn read(
     }
     let column_of = |name: &str| headers.iter().position(|h| h == name).map_or(1, |i| i + 1);
     let mut rows = Vec::new();
+    let mut ids = HashSet::new();
     for record in reader.deserialize::<Row>() {
         let r = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
@@ -122,7 +127,13 @@ pub(super) fn read(
                 ));
             }
         };
+        if let Some(id) = &r.id
+            && !ids.insert(id.clone())
+        {
+            return Err(invalid(line, column_of("id"), "id", format!("duplicate order id {id:?}")));
+        }
         rows.push(OrderRow {
+            reference: r.id.map(Arc::from),
             site,
             created: r.created.0,
             ready,

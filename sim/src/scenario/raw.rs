@@ -43,6 +43,8 @@ pub struct RawNetwork {
     #[serde(default = "one", deserialize_with = "at_least_one_f")]
     pub circuity: f64,
     pub travel_noise: Option<SDist>,
+    #[serde(default, deserialize_with = "opt_decimals")]
+    pub truncate_decimals: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -220,6 +222,9 @@ fn opt_at_least_one<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::E
 }
 fn opt_positive<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     positive(d).map(Some)
+}
+fn opt_decimals<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    check(d, |v: u32| v <= 6, "an integer from 0 to 6").map(Some)
 }
 fn opt_non_negative<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     non_negative(d).map(Some)

@@ -5,6 +5,7 @@ mod invariants;
 mod queueing;
 mod replay;
 mod scenario_errors;
+mod solomon;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,107 @@
+//! The Solomon VRPTW benchmark: replaying published solutions reproduces their distances under
+//! both conventions and flags time-window violations (`../shared/data/solomon`, see its README).
+
+use std::path::{Path, PathBuf};
+
+use sim::solomon::{Convention, Instance};
+use sim::{Scenario, run_replication};
+
+use crate::repo;
+
+fn data() -> PathBuf {
+    let dir = repo("../shared/data/solomon");
+    assert!(dir.is_dir(), "benchmark data missing: {} (CI clones the project beside ../shared)", dir.display());
+    dir
+}
+
+fn instances() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(data().join("instances"))
+        .unwrap()
+        .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Imports `name` into `dir` replaying its CVRPLIB routes; returns the loaded scenario.
+fn replay(dir: &Path, name: &str, convention: Convention) -> Scenario {
+    let text = std::fs::read_to_string(data().join(format!("instances/{name}.txt"))).unwrap();
+    let instance = Instance::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let sol = data().join(format!("solutions/cvrplib/{name}.sol"));
+    let policy = format!("kind = \"plan_replay\"\nfile = {:?}", sol.display().to_string());
+    let scenario = dir.join(format!("{name}.toml"));
+    std::fs::write(dir.join(format!("{name}.orders.csv")), instance.orders_csv()).unwrap();
+    std::fs::write(&scenario, instance.scenario_toml(convention, &format!("{name}.orders.csv"), &policy)).unwrap();
+    Scenario::load(&scenario).unwrap_or_else(|e| panic!("{e}"))
+}
+
+struct Replayed {
+    distance: f64,
+    delivered: f64,
+    late: f64,
+}
+
+fn run(scenario: &Scenario) -> Replayed {
+    let r = run_replication(scenario, 1, 0, true).unwrap_or_else(|e| panic!("{}: {e}", scenario.name));
+    let k = |n: &str| r.kpis.get(n).unwrap();
+    Replayed { distance: k("distance_km"), delivered: k("orders_delivered"), late: k("orders_late") }
+}
+
+fn published_cost(name: &str) -> f64 {
+    let sol = std::fs::read_to_string(data().join(format!("solutions/cvrplib/{name}.sol"))).unwrap();
+    sol.lines().find_map(|l| l.strip_prefix("Cost ")).unwrap().trim().parse().unwrap()
+}
+
+#[test]
+fn cvrplib_solutions_reproduce_their_cost_under_the_dimacs_convention() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = instances();
+    assert_eq!(names.len(), 56);
+    for name in names {
+        let r = run(&replay(dir.path(), &name, Convention::Dimacs));
+        let want = published_cost(&name);
+        assert_eq!(format!("{:.2}", r.distance), format!("{want:.2}"), "{name}: distance");
+        assert_eq!(r.delivered, 100.0, "{name}: every customer served");
+        assert_eq!(r.late, 0.0, "{name}: feasible under truncated times");
+    }
+}
+
+#[test]
+fn exact_times_flag_the_known_late_arrivals_and_match_sintef_distances() {
+    // The README's independent checker: these 8 CVRPLIB route files each have exactly one
+    // arrival after the due date under exact Euclidean times.
+    let late = ["R102", "R105", "R107", "R108", "R112", "R211", "RC101", "RC105"];
+    let sintef = std::fs::read_to_string(data().join("sintef_bks_100.csv")).unwrap();
+    let same_routes: Vec<(String, f64)> = sintef
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("instance"))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f.len() > 3 && !f[3].is_empty()).then(|| (f[0].to_string(), f[2].parse().unwrap()))
+        })
+        .collect();
+    assert_eq!(same_routes.len(), 19);
+    let dir = tempfile::tempdir().unwrap();
+    for name in instances() {
+        let r = run(&replay(dir.path(), &name, Convention::Exact));
+        let want_late = if late.contains(&name.as_str()) { 1.0 } else { 0.0 };
+        assert_eq!(r.late, want_late, "{name}: late arrivals under exact times");
+        if let Some((_, distance)) = same_routes.iter().find(|(n, _)| *n == name) {
+            assert_eq!(format!("{:.2}", r.distance), format!("{distance:.2}"), "{name}: SINTEF distance");
+        }
+    }
+}
+
+#[test]
+fn instance_parser_reads_header_depot_and_customers() {
+    let text = std::fs::read_to_string(data().join("instances/C101.txt")).unwrap();
+    let i = Instance::parse(&text).unwrap();
+    assert_eq!((i.name.as_str(), i.vehicles, i.capacity, i.customers.len()), ("C101", 25, 200, 100));
+    assert_eq!((i.depot.x, i.depot.y, i.depot.due), (40.0, 50.0, 1236.0));
+    assert_eq!(i.customers[0].id, 1);
+    assert_eq!(
+        (i.customers[0].demand, i.customers[0].ready, i.customers[0].due, i.customers[0].service),
+        (10, 912.0, 967.0, 90.0)
+    );
+    assert!(Instance::parse("C1\n\nVEHICLE\nNUMBER CAPACITY\n 25 x\n").unwrap_err().starts_with("line 5"));
+}
