@@ -213,24 +213,21 @@ impl<'a> SiteRouter<'a> {
         let leg =
             |draft: &Draft, a: Option<usize>, b: Option<usize>| draft.km[a.unwrap_or(n) * (n + 1) + b.unwrap_or(n)];
         loop {
-            // Each candidate at its cheapest position.
+            // Every position of every candidate that fits the load, cheapest first: with tight
+            // windows the cheapest position is often infeasible while another one is not.
             moves.clear();
             for (ri, &c) in remaining.iter().enumerate() {
                 if draft.plan.load + self.orders[draft.nodes[c]].size > vehicle.capacity {
                     continue;
                 }
-                let (mut best, mut best_pos) = (f64::INFINITY, 0);
                 for pos in 0..=draft.stops.len() {
                     let prev = (pos > 0).then(|| draft.stops[pos - 1]);
                     let next = draft.stops.get(pos).copied();
                     let delta = leg(&draft, prev, Some(c)) + leg(&draft, Some(c), next) - leg(&draft, prev, next);
-                    if delta < best {
-                        (best, best_pos) = (delta, pos);
-                    }
+                    moves.push((delta, ri, pos));
                 }
-                moves.push((best, ri, best_pos));
             }
-            moves.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            moves.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
             let mut inserted = None;
             for &(_, ri, pos) in &moves {
                 let c = remaining[ri];

@@ -1,7 +1,9 @@
 //! The event calendar: a priority queue of future events in a total order.
 //!
-//! Events are ordered by (time, insertion sequence): two events at the same millisecond
-//! fire in the order they were scheduled (FIFO), so a run never depends on heap internals.
+//! Events are ordered by (time, class, insertion sequence): two events at the same millisecond
+//! fire in the order they were scheduled (FIFO), so a run never depends on heap internals. Events
+//! scheduled with [`Calendar::schedule_last`] fire after every ordinary event at their time, even
+//! ones scheduled later: decision epochs see everything that happened at that instant.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashSet};
@@ -13,7 +15,8 @@ use policies::TimeMs;
 pub struct EventId(u64);
 
 struct Entry<E> {
-    /// Time in the high 64 bits, insertion sequence in the low: one comparison orders both.
+    /// Time in the high 64 bits, then the class bit, then the insertion sequence: one comparison
+    /// orders all three.
     key: u128,
     event: E,
 }
@@ -23,7 +26,7 @@ impl<E> Entry<E> {
         TimeMs((self.key >> 64) as u64)
     }
     fn seq(&self) -> u64 {
-        self.key as u64
+        self.key as u64 & !LAST
     }
 }
 
@@ -44,6 +47,9 @@ impl<E> Ord for Entry<E> {
         other.key.cmp(&self.key)
     }
 }
+
+/// The class bit of events that fire after the ordinary ones at their time.
+const LAST: u64 = 1 << 63;
 
 pub struct Calendar<E> {
     heap: BinaryHeap<Entry<E>>,
@@ -71,10 +77,19 @@ impl<E> Calendar<E> {
 
     /// Schedules `event` at `time`, which must not be in the past.
     pub fn schedule(&mut self, time: TimeMs, event: E) -> EventId {
+        self.push(time, 0, event)
+    }
+
+    /// Schedules `event` at `time`, to fire after every ordinary event at that time.
+    pub fn schedule_last(&mut self, time: TimeMs, event: E) -> EventId {
+        self.push(time, LAST, event)
+    }
+
+    fn push(&mut self, time: TimeMs, class: u64, event: E) -> EventId {
         assert!(time >= self.now, "event scheduled in the past: {time:?} < now {:?}", self.now);
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { key: (time.0 as u128) << 64 | seq as u128, event });
+        self.heap.push(Entry { key: (time.0 as u128) << 64 | (class | seq) as u128, event });
         EventId(seq)
     }
 
@@ -154,6 +169,18 @@ mod tests {
         assert_eq!(cal.pop(), Some((TimeMs(5), "a")));
         cal.schedule_in(TimeMs(0), "zero-delay");
         assert_eq!(drain(&mut cal), vec![(5, "b"), (5, "zero-delay")]);
+    }
+
+    #[test]
+    fn last_events_fire_after_ordinary_ones_scheduled_even_later() {
+        let mut cal = Calendar::new();
+        cal.schedule(TimeMs(5), "a");
+        cal.schedule_last(TimeMs(5), "epoch");
+        cal.schedule_last(TimeMs(5), "epoch 2");
+        cal.schedule(TimeMs(6), "next");
+        assert_eq!(cal.pop(), Some((TimeMs(5), "a")));
+        cal.schedule_in(TimeMs(0), "caused by a");
+        assert_eq!(drain(&mut cal), vec![(5, "caused by a"), (5, "epoch"), (5, "epoch 2"), (6, "next")]);
     }
 
     #[test]

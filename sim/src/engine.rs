@@ -228,11 +228,11 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Asks for a decision epoch now, after the events already due now (event-triggered epochs).
+    /// Asks for a decision epoch now, after everything else that happens now (event-triggered epochs).
     pub(crate) fn request_decision(&mut self) {
         if !self.decide_pending {
             self.decide_pending = true;
-            self.cal.schedule_in(TimeMs::ZERO, Event::Decide { periodic: false });
+            self.cal.schedule_last(self.now(), Event::Decide { periodic: false });
         }
     }
 }

@@ -71,7 +71,7 @@ pub(crate) fn spawn_carriers(e: &mut Engine) {
 
 pub(crate) fn start(e: &mut Engine) {
     if e.epochs.every.is_some() {
-        e.cal.schedule(TimeMs::ZERO, Event::Decide { periodic: true });
+        e.cal.schedule_last(TimeMs::ZERO, Event::Decide { periodic: true });
     }
 }
 
@@ -179,7 +179,7 @@ pub(crate) fn on_decide(e: &mut Engine, periodic: bool) {
     if periodic {
         let every = e.epochs.every.expect("periodic epochs have an interval");
         if now + every <= e.scenario.horizon {
-            e.cal.schedule(now + every, Event::Decide { periodic: true });
+            e.cal.schedule_last(now + every, Event::Decide { periodic: true });
         }
     } else {
         e.decide_pending = false;

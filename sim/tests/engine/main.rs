@@ -3,6 +3,7 @@
 mod determinism;
 mod invariants;
 mod queueing;
+mod regression;
 mod replay;
 mod scenario_errors;
 mod solomon;

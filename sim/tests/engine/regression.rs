@@ -1,0 +1,36 @@
+//! One test per bug found, named after what went wrong.
+
+use policies::TimeMs;
+use sim::log::{LogSink, Record};
+use sim::{Engine, Scenario};
+
+use crate::repo;
+
+struct Decisions(Vec<(TimeMs, u32, u32)>);
+
+impl LogSink for Decisions {
+    fn record(&mut self, t: TimeMs, record: &Record) {
+        if let Record::Decision { open_orders, routes } = record {
+            self.0.push((t, *open_orders, *routes));
+        }
+    }
+}
+
+/// Orders created at the same instant used to reach the policy one by one: the event-triggered
+/// epoch fired between them, so a plan of the day was cut into single-stop routes.
+#[test]
+fn a_decision_epoch_sees_everything_that_happened_at_its_instant() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "id,site,created,due,size,x,y,service_min\na,depot,06:00,12:00,1,1,1,5\nb,depot,06:00,12:00,1,1,2,5\nc,depot,06:00,12:00,1,2,1,5\n";
+    std::fs::write(dir.path().join("orders.csv"), csv).unwrap();
+    let tiny = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap();
+    let (head, tail) = (&tiny[..tiny.find("[orders]").unwrap()], &tiny[tiny.find("[policy]").unwrap()..]);
+    let text = format!("{head}[orders]\ncsv = \"orders.csv\"\n\n{tail}")
+        .replace("epoch_min = 5", "epoch_min = 1440\non_events = true")
+        .replace("min_fill = 0.7", "min_fill = 0");
+    let scenario = Scenario::from_str(&dir.path().join("s.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+    let mut decisions = Decisions(Vec::new());
+    Engine::new(&scenario, 1, 0, vec![&mut decisions]).run();
+    let at_six: Vec<_> = decisions.0.iter().filter(|(t, _, _)| *t == TimeMs::from_hours(6.0)).collect();
+    assert_eq!(at_six, [&(TimeMs::from_hours(6.0), 3, 1)], "{:?}", decisions.0);
+}
