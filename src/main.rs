@@ -256,8 +256,12 @@ fn import_solomon(args: &SolomonArgs) -> Result<()> {
             let plan = std::fs::canonicalize(plan).map_err(|e| UsageError(format!("{}: {e}", plan.display())))?;
             format!("kind = \"plan_replay\"\nfile = {:?}", plan.display().to_string())
         }
-        // Everything is known at time zero: dispatch every route as soon as it is built.
-        None => "kind = \"greedy_edd\"\nepoch_min = 1440\non_events = true\nmin_fill = 0".to_string(),
+        // Everything is known at time zero: dispatch every route as soon as it is built, and
+        // consider every customer for every route.
+        None => format!(
+            "kind = \"greedy_edd\"\nepoch_min = 1440\non_events = true\nmin_fill = 0\nneighbours = {}",
+            instance.customers.len()
+        ),
     };
     let convention = match args.convention {
         ConventionArg::Exact => Convention::Exact,

@@ -3,7 +3,7 @@
 //! At each epoch, per site: open orders are taken in due-date order; the most urgent order not yet
 //! routed seeds a route on the largest free vehicle and the free driver whose shift ends first but
 //! can still do it. Its nearest `neighbours` orders are then inserted one at a time where they
-//! add the least distance, keeping capacity, the driver's shift end and duty time, and never making a
+//! add the least distance (less `depot_bonus` times their distance from the site), keeping capacity, the driver's shift end and duty time, and never making a
 //! stop late that was on time (stops already late may be delayed further). The route is dispatched when it is at least `min_fill` full or when
 //! waiting longer would make a stop late (slack below `slack_min`); otherwise its orders wait for
 //! the next epoch, where more orders may fill it. At most as many routes are held back per site as
@@ -31,11 +31,21 @@ pub struct GreedyEddConfig {
     pub slack_min: f64,
     /// How many nearest orders to the seed are candidates for its route (>= 1). Default 16.
     pub neighbours: u32,
+    /// Insertion cost bonus per km an order lies from the site (0..=5; Solomon's lambda): above 0,
+    /// far orders join routes first, which suits wide time windows. Default 0.
+    pub depot_bonus: f64,
 }
 
 impl Default for GreedyEddConfig {
     fn default() -> Self {
-        GreedyEddConfig { epoch_min: 5.0, on_events: false, min_fill: 0.7, slack_min: 60.0, neighbours: 16 }
+        GreedyEddConfig {
+            epoch_min: 5.0,
+            on_events: false,
+            min_fill: 0.7,
+            slack_min: 60.0,
+            neighbours: 16,
+            depot_bonus: 0.0,
+        }
     }
 }
 
@@ -53,6 +63,9 @@ impl GreedyEddConfig {
         }
         if self.neighbours == 0 {
             return Err("neighbours must be >= 1".into());
+        }
+        if !(0.0..=5.0).contains(&self.depot_bonus) {
+            return Err(format!("depot_bonus must be in [0, 5], got {}", self.depot_bonus));
         }
         Ok(())
     }
@@ -223,7 +236,9 @@ impl<'a> SiteRouter<'a> {
                 for pos in 0..=draft.stops.len() {
                     let prev = (pos > 0).then(|| draft.stops[pos - 1]);
                     let next = draft.stops.get(pos).copied();
-                    let delta = leg(&draft, prev, Some(c)) + leg(&draft, Some(c), next) - leg(&draft, prev, next);
+                    let delta = leg(&draft, prev, Some(c)) + leg(&draft, Some(c), next)
+                        - leg(&draft, prev, next)
+                        - self.cfg.depot_bonus * leg(&draft, None, Some(c));
                     moves.push((delta, ri, pos));
                 }
             }
