@@ -33,6 +33,8 @@ enum Command {
     },
     /// List the KPIs with their meaning.
     Kpis,
+    /// List the built-in policies with their parameters, ranges and defaults.
+    Policies,
     /// Turn a benchmark instance into a scenario.
     #[command(subcommand)]
     Import(Import),
@@ -105,6 +107,10 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Check { scenario } => check(&scenario),
         Command::Import(Import::Solomon(args)) => import_solomon(&args),
+        Command::Policies => {
+            print!("{}", policy_catalog());
+            Ok(())
+        }
         Command::Kpis => {
             for k in KPIS {
                 println!("{:<24} {}", k.name, k.description);
@@ -244,6 +250,27 @@ fn run(args: RunArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn policy_catalog() -> String {
+    use policies::ParamKind;
+    let mut out = String::new();
+    for p in policies::CATALOG {
+        out += &format!("{}: {}\n", p.kind, p.summary);
+        for param in p.params {
+            let (kind, default) = match param.kind {
+                ParamKind::Real => ("real", param.default.to_string()),
+                ParamKind::Integer => ("integer", param.default.to_string()),
+                ParamKind::Bool => ("bool", (param.default == 1.0).to_string()),
+            };
+            out +=
+                &format!("  {:<12} {kind:<8} {:<14} default {default:<6} {}\n", param.name, param.range(), param.doc);
+        }
+        for (name, doc) in p.settings {
+            out += &format!("  {name:<12} {:<8} {:<14} {:<14} {doc}\n", "path", "", "required");
+        }
+    }
+    out
 }
 
 fn import_solomon(args: &SolomonArgs) -> Result<()> {

@@ -126,4 +126,7 @@ fn check_validates_and_describes() {
     assert!(out.contains("sites         3 (18 doors)") && out.contains("vehicles      80"), "{out}");
     let kpis = text(&dtwin(&["kpis"]).stdout);
     assert!(kpis.lines().count() >= 20 && kpis.contains("on_time_rate"));
+    let policies = text(&dtwin(&["policies"]).stdout);
+    assert!(policies.contains("greedy_edd:") && policies.contains("plan_replay:"), "{policies}");
+    assert!(policies.lines().any(|l| l.trim_start().starts_with("epoch_min") && l.contains("(0, 1440]")), "{policies}");
 }

@@ -3,69 +3,93 @@
 //! At each epoch, per site: open orders are taken in due-date order; the most urgent order not yet
 //! routed seeds a route on the largest free vehicle and the free driver whose shift ends first but
 //! can still do it. Its nearest `neighbours` orders are then inserted one at a time where they
-//! add the least distance (less `depot_bonus` times their distance from the site), keeping capacity, the driver's shift end and duty time, and never making a
-//! stop late that was on time (stops already late may be delayed further). The route is dispatched when it is at least `min_fill` full or when
-//! waiting longer would make a stop late (slack below `slack_min`); otherwise its orders wait for
+//! add the least distance (less `depot_bonus` times their distance from the site), keeping
+//! capacity, the driver's shift end and duty time, and never making a stop late that was on time
+//! (stops already late may be delayed further). The route is dispatched when it is at least
+//! `min_fill` full or when waiting longer would make a stop late (slack below `slack_min`);
+//! otherwise its orders wait for
 //! the next epoch, where more orders may fill it. At most as many routes are held back per site as
 //! there are free vehicle-driver pairs: a dispatcher plans for the trucks it has.
 
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 
+use crate::params::{Param, Tunable, checked};
 use crate::plan::{RoutePlan, plan_route_by, plan_route_into};
 use crate::time::{MS_PER_HOUR, MS_PER_MIN, TimeMs};
 use crate::view::{AllocationRequest, Decision, DriverView, OrderView, Route, SiteView, VehicleView};
 use crate::{AllocationPolicy, Epochs};
 
-/// Parameters of [`GreedyEdd`]; every field has a default.
+/// Parameters of [`GreedyEdd`]; every field has a default. Ranges: [`GreedyEddConfig::PARAMS`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct GreedyEddConfig {
-    /// Minutes between decision epochs (0 < x <= 1440). Default 5.
     pub epoch_min: f64,
-    /// Also decide when an order becomes ready or a vehicle or driver frees up. Default false.
     pub on_events: bool,
-    /// Dispatch a route once its load reaches this share of capacity (0..=1). Default 0.7.
     pub min_fill: f64,
-    /// Dispatch a route anyway once a stop's expected slack to its due time is below this (minutes, >= 0). Default 60.
     pub slack_min: f64,
-    /// How many nearest orders to the seed are candidates for its route (>= 1). Default 16.
     pub neighbours: u32,
-    /// Insertion cost bonus per km an order lies from the site (0..=5; Solomon's lambda): above 0,
-    /// far orders join routes first, which suits wide time windows. Default 0.
     pub depot_bonus: f64,
 }
 
 impl Default for GreedyEddConfig {
     fn default() -> Self {
+        let d = |name| Self::PARAMS.iter().find(|p| p.name == name).expect("listed").default;
         GreedyEddConfig {
-            epoch_min: 5.0,
-            on_events: false,
-            min_fill: 0.7,
-            slack_min: 60.0,
-            neighbours: 16,
-            depot_bonus: 0.0,
+            epoch_min: d("epoch_min"),
+            on_events: d("on_events") == 1.0,
+            min_fill: d("min_fill"),
+            slack_min: d("slack_min"),
+            neighbours: d("neighbours") as u32,
+            depot_bonus: d("depot_bonus"),
         }
     }
 }
 
-impl GreedyEddConfig {
-    /// Checks each parameter's range; the error names the parameter.
-    pub fn validate(&self) -> Result<(), String> {
-        if !(self.epoch_min > 0.0 && self.epoch_min <= 1440.0) {
-            return Err(format!("epoch_min must be in (0, 1440], got {}", self.epoch_min));
-        }
-        if !(0.0..=1.0).contains(&self.min_fill) {
-            return Err(format!("min_fill must be in [0, 1], got {}", self.min_fill));
-        }
-        if !(self.slack_min >= 0.0 && self.slack_min.is_finite()) {
-            return Err(format!("slack_min must be >= 0, got {}", self.slack_min));
-        }
-        if self.neighbours == 0 {
-            return Err("neighbours must be >= 1".into());
-        }
-        if !(0.0..=5.0).contains(&self.depot_bonus) {
-            return Err(format!("depot_bonus must be in [0, 5], got {}", self.depot_bonus));
+impl Tunable for GreedyEddConfig {
+    const PARAMS: &'static [Param] = &[
+        Param::real("epoch_min", 0.0, 1440.0, 5.0, "minutes between decision epochs").above(),
+        Param::boolean("on_events", false, "also decide when an order becomes ready or a vehicle or driver frees up"),
+        Param::real("min_fill", 0.0, 1.0, 0.7, "dispatch a route once its load reaches this share of capacity"),
+        Param::real(
+            "slack_min",
+            0.0,
+            f64::INFINITY,
+            60.0,
+            "dispatch a route anyway once a stop's expected slack to its due time is below this many minutes",
+        ),
+        Param::integer("neighbours", 1.0, 100_000.0, 16.0, "nearest open orders considered for a route"),
+        Param::real(
+            "depot_bonus",
+            0.0,
+            5.0,
+            0.0,
+            "insertion-cost bonus per km an order lies from the site (Solomon's lambda): far orders join routes first",
+        ),
+    ];
+
+    fn get(&self, name: &str) -> Option<f64> {
+        Some(match name {
+            "epoch_min" => self.epoch_min,
+            "on_events" => self.on_events as u8 as f64,
+            "min_fill" => self.min_fill,
+            "slack_min" => self.slack_min,
+            "neighbours" => self.neighbours as f64,
+            "depot_bonus" => self.depot_bonus,
+            _ => return None,
+        })
+    }
+
+    fn set(&mut self, name: &str, value: f64) -> Result<(), String> {
+        checked(Self::PARAMS, name, value)?;
+        match name {
+            "epoch_min" => self.epoch_min = value,
+            "on_events" => self.on_events = value == 1.0,
+            "min_fill" => self.min_fill = value,
+            "slack_min" => self.slack_min = value,
+            "neighbours" => self.neighbours = value as u32,
+            "depot_bonus" => self.depot_bonus = value,
+            _ => unreachable!("checked above"),
         }
         Ok(())
     }
@@ -283,6 +307,26 @@ impl<'a> SiteRouter<'a> {
             std::mem::swap(&mut draft.views, &mut trial_views);
             std::mem::swap(&mut draft.plan, &mut trial_plan);
             remaining.remove(ri);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_round_trip_by_name_and_defaults_are_in_range() {
+        let mut c = GreedyEddConfig::default();
+        assert!(c.validate().is_ok());
+        assert_eq!((c.epoch_min, c.on_events, c.neighbours), (5.0, false, 16));
+        c.set("min_fill", 0.5).unwrap();
+        c.set("on_events", 1.0).unwrap();
+        assert_eq!((c.get("min_fill"), c.on_events), (Some(0.5), true));
+        assert!(c.set("min_fill", 1.5).unwrap_err().contains("min_fill must be in [0, 1]"));
+        assert!(c.set("nope", 1.0).is_err());
+        for p in GreedyEddConfig::PARAMS {
+            assert!(c.get(p.name).is_some_and(|v| p.check(v).is_ok()), "{}", p.name);
         }
     }
 }

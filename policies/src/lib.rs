@@ -2,6 +2,7 @@
 
 pub mod geo;
 pub mod greedy;
+pub mod params;
 pub mod plan;
 pub mod plan_replay;
 pub mod time;
@@ -9,6 +10,7 @@ pub mod view;
 
 pub use geo::{Metric, Point, TravelModel};
 pub use greedy::{GreedyEdd, GreedyEddConfig};
+pub use params::{Param, ParamKind, Tunable};
 pub use plan_replay::{Plan, PlanReplay, PlanReplayConfig, PlannedRoute};
 pub use time::{DailyWindow, MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, TimeMs};
 pub use view::*;
@@ -32,6 +34,37 @@ pub enum PolicyConfig {
     GreedyEdd(GreedyEddConfig),
     PlanReplay(PlanReplayConfig),
 }
+
+/// A built-in policy as `dtwin policies` lists it.
+#[derive(Clone, Copy, Debug)]
+pub struct PolicyInfo {
+    /// The `kind` that selects it.
+    pub kind: &'static str,
+    pub summary: &'static str,
+    /// Tunable parameters.
+    pub params: &'static [Param],
+    /// Settings that are not tunable numbers, as `(name, meaning)`.
+    pub settings: &'static [(&'static str, &'static str)],
+}
+
+/// Every built-in policy.
+pub const CATALOG: &[PolicyInfo] = &[
+    PolicyInfo {
+        kind: "greedy_edd",
+        summary: "earliest due date first; greedy multi-stop routes by cheapest feasible insertion, held back until full or urgent",
+        params: GreedyEddConfig::PARAMS,
+        settings: &[],
+    },
+    PolicyInfo {
+        kind: "plan_replay",
+        summary: "execute a fixed plan of routes (the production plan of the day, or a published solution)",
+        params: &[],
+        settings: &[(
+            "file",
+            "the plan, relative to the scenario: CVRPLIB `Route #k:` text or JSON {\"routes\": [{\"stops\": [...]}]}",
+        )],
+    },
+];
 
 impl Default for PolicyConfig {
     fn default() -> Self {

@@ -1,0 +1,115 @@
+//! Named, typed, bounded parameters of policies: listed by `dtwin policies`, checked when a
+//! scenario is loaded, and set by name by threshold sweeps.
+
+/// What values a parameter takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamKind {
+    Real,
+    Integer,
+    /// 0 is false, 1 is true.
+    Bool,
+}
+
+/// A tunable parameter and its documented range.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Param {
+    pub name: &'static str,
+    pub kind: ParamKind,
+    pub min: f64,
+    pub max: f64,
+    /// Whether `min` itself is excluded.
+    pub min_exclusive: bool,
+    pub default: f64,
+    pub doc: &'static str,
+}
+
+impl Param {
+    pub const fn real(name: &'static str, min: f64, max: f64, default: f64, doc: &'static str) -> Param {
+        Param { name, kind: ParamKind::Real, min, max, min_exclusive: false, default, doc }
+    }
+    pub const fn integer(name: &'static str, min: f64, max: f64, default: f64, doc: &'static str) -> Param {
+        Param { name, kind: ParamKind::Integer, min, max, min_exclusive: false, default, doc }
+    }
+    pub const fn boolean(name: &'static str, default: bool, doc: &'static str) -> Param {
+        let default = if default { 1.0 } else { 0.0 };
+        Param { name, kind: ParamKind::Bool, min: 0.0, max: 1.0, min_exclusive: false, default, doc }
+    }
+    pub const fn above(mut self) -> Param {
+        self.min_exclusive = true;
+        self
+    }
+
+    /// The range as written in the docs: `[0, 1]`, `(0, 1440]`, `{false, true}`.
+    pub fn range(&self) -> String {
+        match self.kind {
+            ParamKind::Bool => "{false, true}".into(),
+            _ => {
+                let open = if self.min_exclusive { '(' } else { '[' };
+                let max = if self.max.is_infinite() { "inf".to_string() } else { self.max.to_string() };
+                format!("{open}{}, {max}]", self.min)
+            }
+        }
+    }
+
+    /// Checks `value` against the range and kind; the message names the parameter.
+    pub fn check(&self, value: f64) -> Result<(), String> {
+        let in_range = if self.min_exclusive { value > self.min } else { value >= self.min } && value <= self.max;
+        let right_kind = match self.kind {
+            ParamKind::Real => value.is_finite(),
+            ParamKind::Integer => value.fract() == 0.0,
+            ParamKind::Bool => value == 0.0 || value == 1.0,
+        };
+        if in_range && right_kind {
+            Ok(())
+        } else {
+            Err(format!("{} must be in {}, got {value}", self.name, self.range()))
+        }
+    }
+}
+
+/// A policy configuration whose parameters can be read and set by name.
+pub trait Tunable {
+    const PARAMS: &'static [Param];
+
+    fn get(&self, name: &str) -> Option<f64>;
+
+    /// Sets a parameter (`Err` for an unknown name or a value out of range).
+    fn set(&mut self, name: &str, value: f64) -> Result<(), String>;
+
+    /// Checks every parameter's range; the message names the first one out of range.
+    fn validate(&self) -> Result<(), String> {
+        for p in Self::PARAMS {
+            p.check(self.get(p.name).expect("every listed parameter can be read"))?;
+        }
+        Ok(())
+    }
+}
+
+/// Looks `name` up in `params` and checks `value` for it.
+pub fn checked(params: &[Param], name: &str, value: f64) -> Result<(), String> {
+    let p = params.iter().find(|p| p.name == name).ok_or_else(|| {
+        let known: Vec<&str> = params.iter().map(|p| p.name).collect();
+        format!("unknown parameter {name:?}; known: {}", known.join(", "))
+    })?;
+    p.check(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_and_kinds_are_checked() {
+        let p = Param::real("epoch_min", 0.0, 1440.0, 5.0, "").above();
+        assert_eq!(p.range(), "(0, 1440]");
+        assert!(p.check(5.0).is_ok());
+        assert!(p.check(0.0).unwrap_err().contains("epoch_min must be in (0, 1440]"));
+        assert!(p.check(f64::NAN).is_err());
+        let n = Param::integer("neighbours", 1.0, f64::INFINITY, 16.0, "");
+        assert!(n.check(2.5).is_err() && n.check(3.0).is_ok());
+        assert_eq!(n.range(), "[1, inf]");
+        let b = Param::boolean("on_events", false, "");
+        assert!(b.check(1.0).is_ok() && b.check(0.5).is_err());
+        assert!(checked(&[p], "nope", 1.0).unwrap_err().contains("known: epoch_min"));
+    }
+}
