@@ -1,13 +1,18 @@
 #![doc = include_str!("../README.md")]
 
+pub mod edd;
+pub mod fifo;
 pub mod geo;
 pub mod greedy;
 pub mod params;
 pub mod plan;
 pub mod plan_replay;
+mod single;
 pub mod time;
 pub mod view;
 
+pub use edd::{EarliestDue, EarliestDueConfig};
+pub use fifo::{NearestVehicle, NearestVehicleConfig};
 pub use geo::{Metric, Point, TravelModel};
 pub use greedy::{GreedyEdd, GreedyEddConfig};
 pub use params::{Param, ParamKind, Tunable};
@@ -31,6 +36,8 @@ pub trait AllocationPolicy: Send {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PolicyConfig {
+    NearestVehicle(NearestVehicleConfig),
+    EarliestDue(EarliestDueConfig),
     GreedyEdd(GreedyEddConfig),
     PlanReplay(PlanReplayConfig),
 }
@@ -49,6 +56,18 @@ pub struct PolicyInfo {
 
 /// Every built-in policy.
 pub const CATALOG: &[PolicyInfo] = &[
+    PolicyInfo {
+        kind: "nearest_vehicle",
+        summary: "first come first served: each ready order alone on a free vehicle of its site",
+        params: NearestVehicleConfig::PARAMS,
+        settings: &[],
+    },
+    PolicyInfo {
+        kind: "earliest_due",
+        summary: "earliest due date first: each order alone on a free vehicle of its site, most urgent first",
+        params: EarliestDueConfig::PARAMS,
+        settings: &[],
+    },
     PolicyInfo {
         kind: "greedy_edd",
         summary: "earliest due date first; greedy multi-stop routes by cheapest feasible insertion, held back until full or urgent",
@@ -76,6 +95,7 @@ impl PolicyConfig {
     /// Checks every parameter's range; the message names the parameter.
     pub fn validate(&self) -> Result<(), String> {
         match self {
+            PolicyConfig::NearestVehicle(c) | PolicyConfig::EarliestDue(c) => c.validate(),
             PolicyConfig::GreedyEdd(c) => c.validate(),
             PolicyConfig::PlanReplay(c) => c.plan.validate(),
         }
@@ -83,6 +103,8 @@ impl PolicyConfig {
 
     pub fn build(&self) -> Box<dyn AllocationPolicy> {
         match self {
+            PolicyConfig::NearestVehicle(c) => Box::new(NearestVehicle::new(c.clone())),
+            PolicyConfig::EarliestDue(c) => Box::new(EarliestDue::new(c.clone())),
             PolicyConfig::GreedyEdd(c) => Box::new(GreedyEdd::new(c.clone())),
             PolicyConfig::PlanReplay(c) => Box::new(PlanReplay::new(c.plan.clone())),
         }

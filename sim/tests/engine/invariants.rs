@@ -44,3 +44,17 @@ fn stressed_network_exercises_what_the_invariants_guard() {
     assert!(kpi("stops_aborted") > 0.0, "the drivers' hours guard never acted");
     assert!(kpi("orders_delivered") > 100.0, "hardly any deliveries");
 }
+
+#[test]
+fn every_built_in_policy_keeps_the_invariants() {
+    let tiny = std::fs::read_to_string(crate::repo("scenarios/tiny.toml")).unwrap();
+    let base = &tiny[..tiny.find("[policy]").unwrap()];
+    for info in policies::CATALOG.iter().filter(|p| p.settings.is_empty()) {
+        let text = format!("{base}[policy]\nkind = \"{}\"\n", info.kind);
+        let scenario = sim::Scenario::from_str(&crate::repo("scenarios/tiny.toml"), &text).unwrap();
+        for seed in 0..5 {
+            let r = run_replication(&scenario, seed, 0, true).unwrap_or_else(|e| panic!("{}: {e}", info.kind));
+            assert!(r.kpis.get("orders_delivered").unwrap() > 50.0, "{}: hardly any deliveries", info.kind);
+        }
+    }
+}
