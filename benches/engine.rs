@@ -41,14 +41,14 @@ fn calendar(c: &mut Criterion) {
 
 fn replication(c: &mut Criterion) {
     let scenario = regional();
-    let events = Engine::new(&scenario, 1, 0, Vec::new()).run().events;
+    let events = Engine::new(&scenario, 1, 0, Vec::new()).run().unwrap().events;
     let mut group = c.benchmark_group("engine");
     group.throughput(Throughput::Elements(events));
     group.bench_function("regional_replication", |b| {
         let mut rep = 0;
         b.iter(|| {
             rep += 1;
-            black_box(Engine::new(&scenario, 1, rep % 8, Vec::new()).run())
+            black_box(Engine::new(&scenario, 1, rep % 8, Vec::new()).run().unwrap())
         })
     });
     group.finish();
@@ -73,13 +73,13 @@ impl AllocationPolicy for Recorder {
 fn policy(c: &mut Criterion) {
     let scenario = regional();
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let recorder = Recorder { inner: scenario.policy.build(), seen: seen.clone() };
-    Engine::with_policy(&scenario, 1, 0, Vec::new(), Box::new(recorder)).run();
+    let recorder = Recorder { inner: scenario.policy.build().unwrap(), seen: seen.clone() };
+    Engine::with_policy(&scenario, 1, 0, Vec::new(), Box::new(recorder)).run().unwrap();
     let requests = std::mem::take(&mut *seen.lock().unwrap());
     let mut group = c.benchmark_group("policy");
     group.throughput(Throughput::Elements(requests.len() as u64));
     group.bench_function("greedy_edd_regional_day_of_epochs", |b| {
-        let mut policy = scenario.policy.build();
+        let mut policy = scenario.policy.build().unwrap();
         b.iter(|| {
             for r in &requests {
                 black_box(policy.allocate(r));

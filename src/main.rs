@@ -74,6 +74,9 @@ enum ConventionArg {
 struct RunArgs {
     /// Scenario TOML file (see docs/scenario.md).
     scenario: PathBuf,
+    /// Policy TOML file (`kind = ...` and its parameters) to use instead of the scenario's `[policy]`.
+    #[arg(short, long)]
+    policy: Option<PathBuf>,
     /// Number of replications [default: the scenario's `replications`, else 10].
     #[arg(short, long, value_parser = clap::value_parser!(u32).range(1..))]
     replications: Option<u32>,
@@ -160,7 +163,10 @@ fn check(path: &Path) -> Result<()> {
 }
 
 fn run(args: RunArgs) -> Result<()> {
-    let scenario = Scenario::load(&args.scenario)?;
+    let mut scenario = Scenario::load(&args.scenario)?;
+    if let Some(policy) = &args.policy {
+        scenario.use_policy_file(policy)?;
+    }
     if let Some(out) = &args.out
         && !args.force
     {
@@ -310,7 +316,7 @@ fn import_solomon(args: &SolomonArgs) -> Result<()> {
 /// Re-runs replication 0 (bit-identical) with a JSON-lines sink, written atomically.
 fn write_events(scenario: &Scenario, seed: u64, path: &Path) -> Result<()> {
     let mut sink = sim::log::JsonLines::new(Vec::new());
-    sim::Engine::new(scenario, seed, 0, vec![&mut sink]).run();
+    sim::Engine::new(scenario, seed, 0, vec![&mut sink]).run().map_err(anyhow::Error::msg)?;
     let bytes = sink.finish().context("serialising the event log")?;
     reports::write_atomic(path, &bytes)?;
     Ok(())

@@ -7,6 +7,7 @@ pub mod greedy;
 pub mod params;
 pub mod plan;
 pub mod plan_replay;
+pub mod process;
 mod single;
 pub mod time;
 pub mod view;
@@ -17,6 +18,7 @@ pub use geo::{Metric, Point, TravelModel};
 pub use greedy::{GreedyEdd, GreedyEddConfig};
 pub use params::{Param, ParamKind, Tunable};
 pub use plan_replay::{Plan, PlanReplay, PlanReplayConfig, PlannedRoute};
+pub use process::ProcessConfig;
 pub use time::{DailyWindow, MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, TimeMs};
 pub use view::*;
 
@@ -30,6 +32,13 @@ pub trait AllocationPolicy: Send {
     /// When the engine should call [`AllocationPolicy::allocate`].
     fn epochs(&self) -> Epochs;
     fn allocate(&mut self, request: &AllocationRequest) -> Decision;
+
+    /// Why the policy could not decide at the last call, if it could not (an external program
+    /// crashed, timed out or answered nonsense). The caller stops the run with this message.
+    /// Built-in policies always decide.
+    fn take_failure(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// Built-in policies, chosen in a scenario's `[policy]` table by `kind`.
@@ -40,6 +49,7 @@ pub enum PolicyConfig {
     EarliestDue(EarliestDueConfig),
     GreedyEdd(GreedyEddConfig),
     PlanReplay(PlanReplayConfig),
+    Process(ProcessConfig),
 }
 
 /// A built-in policy as `dtwin policies` lists it.
@@ -75,6 +85,12 @@ pub const CATALOG: &[PolicyInfo] = &[
         settings: &[],
     },
     PolicyInfo {
+        kind: "process",
+        summary: "a policy in any language: a program spoken to over JSON lines (docs/policy-protocol.md)",
+        params: ProcessConfig::PARAMS,
+        settings: &[("command", "program and arguments, e.g. [\"python3\", \"policy.py\"], relative to the scenario")],
+    },
+    PolicyInfo {
         kind: "plan_replay",
         summary: "execute a fixed plan of routes (the production plan of the day, or a published solution)",
         params: &[],
@@ -98,15 +114,19 @@ impl PolicyConfig {
             PolicyConfig::NearestVehicle(c) | PolicyConfig::EarliestDue(c) => c.validate(),
             PolicyConfig::GreedyEdd(c) => c.validate(),
             PolicyConfig::PlanReplay(c) => c.plan.validate(),
+            PolicyConfig::Process(c) => c.validate(),
         }
     }
 
-    pub fn build(&self) -> Box<dyn AllocationPolicy> {
-        match self {
+    /// The policy, ready to decide; `None` for [`PolicyConfig::Process`], whose program the
+    /// caller starts (`sim::process`).
+    pub fn build(&self) -> Option<Box<dyn AllocationPolicy>> {
+        Some(match self {
             PolicyConfig::NearestVehicle(c) => Box::new(NearestVehicle::new(c.clone())),
             PolicyConfig::EarliestDue(c) => Box::new(EarliestDue::new(c.clone())),
             PolicyConfig::GreedyEdd(c) => Box::new(GreedyEdd::new(c.clone())),
             PolicyConfig::PlanReplay(c) => Box::new(PlanReplay::new(c.plan.clone())),
-        }
+            PolicyConfig::Process(_) => return None,
+        })
     }
 }

@@ -125,6 +125,8 @@ pub struct Engine<'a> {
     pub(crate) orders: HashMap<OrderId, Entity>,
     pub(crate) next_order_id: u64,
     pub(crate) replay_cursor: usize,
+    /// Set when the policy could not decide; the run stops.
+    pub(crate) failure: Option<String>,
     events: u64,
 }
 
@@ -132,7 +134,16 @@ impl<'a> Engine<'a> {
     /// Builds replication `replication` of `scenario` with master seed `seed`. `sinks` receive
     /// every log record besides the built-in KPI and fingerprint consumers.
     pub fn new(scenario: &'a Scenario, seed: u64, replication: u32, sinks: Vec<&'a mut dyn LogSink>) -> Self {
-        Self::with_policy(scenario, seed, replication, sinks, scenario.policy.build())
+        let policy = scenario.policy.build().unwrap_or_else(|| match &scenario.policy {
+            policies::PolicyConfig::Process(c) => Box::new(crate::process::ProcessPolicy::new(
+                c.clone(),
+                &scenario.policy_dir,
+                &scenario.name,
+                replication,
+            )),
+            _ => unreachable!("every other policy is built in"),
+        });
+        Self::with_policy(scenario, seed, replication, sinks, policy)
     }
 
     /// Like [`Engine::new`], with `policy` instead of the scenario's.
@@ -169,6 +180,7 @@ impl<'a> Engine<'a> {
             orders: HashMap::new(),
             next_order_id: 0,
             replay_cursor: 0,
+            failure: None,
             events: 0,
         };
         docks::spawn(&mut engine);
@@ -184,20 +196,21 @@ impl<'a> Engine<'a> {
         self.cal.now()
     }
 
-    /// Runs to the end of the horizon and returns the KPIs.
-    pub fn run(self) -> ReplicationResult {
-        self.run_counting_live().0
+    /// Runs to the end of the horizon and returns the KPIs, or why the policy could not decide.
+    pub fn run(self) -> Result<ReplicationResult, String> {
+        self.run_counting_live().map(|(r, _)| r)
     }
 
     /// Like [`Engine::run`], also returning how many orders are still live at the end.
-    pub fn run_counting_live(mut self) -> (ReplicationResult, usize) {
+    pub fn run_counting_live(mut self) -> Result<(ReplicationResult, usize), String> {
         let horizon = self.scenario.horizon;
         while self.cal.peek_time().is_some_and(|t| t <= horizon) {
-            let Some((_, event)) = self.cal.pop() else {
-                break;
-            };
+            let Some((_, event)) = self.cal.pop() else { break };
             self.events += 1;
             self.handle(event);
+            if let Some(failure) = self.failure.take() {
+                return Err(failure);
+            }
         }
         let kpis = self.log.kpis.finish(horizon);
         let result = ReplicationResult {
@@ -207,7 +220,7 @@ impl<'a> Engine<'a> {
             records: self.log.fingerprint.records,
             events: self.events,
         };
-        (result, self.orders.len())
+        Ok((result, self.orders.len()))
     }
 
     fn handle(&mut self, event: Event) {

@@ -8,6 +8,7 @@ pub mod hash;
 pub mod invariants;
 pub mod kpi;
 pub mod log;
+pub mod process;
 pub mod replicate;
 pub mod rng;
 pub mod scenario;
@@ -15,5 +16,5 @@ pub mod solomon;
 
 pub use engine::{Engine, Event, ReplicationResult};
 pub use kpi::{KPIS, KpiDef, Kpis};
-pub use replicate::{InvariantViolation, run_replication, run_replications};
+pub use replicate::{RunError, run_replication, run_replications};
 pub use scenario::{Scenario, ScenarioError};

@@ -8,13 +8,17 @@ use crate::invariants::InvariantChecker;
 use crate::log::LogSink;
 use crate::scenario::Scenario;
 
-/// A replication broke an invariant: a bug in the engine or a policy, never a user error.
+/// Why a replication could not finish.
 #[derive(Debug, thiserror::Error)]
-#[error("replication {replication} (seed {seed}) broke invariants:\n  {}", violations.join("\n  "))]
-pub struct InvariantViolation {
-    pub replication: u32,
-    pub seed: u64,
-    pub violations: Vec<String>,
+#[non_exhaustive]
+pub enum RunError {
+    /// The log broke an invariant: a bug in the engine or a policy, never a user error.
+    #[error("replication {replication} (seed {seed}) broke invariants:\n  {}", violations.join("\n  "))]
+    Invariants { replication: u32, seed: u64, violations: Vec<String> },
+    /// The policy could not decide (an external program crashed, timed out or answered nonsense):
+    /// the message names the replication, the decision time and the request.
+    #[error("{0}")]
+    Policy(String),
 }
 
 /// Runs replication `replication`; with `check`, also verifies the invariants on its log.
@@ -23,14 +27,14 @@ pub fn run_replication(
     seed: u64,
     replication: u32,
     check: bool,
-) -> Result<ReplicationResult, InvariantViolation> {
+) -> Result<ReplicationResult, RunError> {
     let mut checker = check.then(|| InvariantChecker::new(scenario));
     let sinks: Vec<&mut dyn LogSink> = checker.iter_mut().map(|c| c as &mut dyn LogSink).collect();
     let engine = Engine::new(scenario, seed, replication, sinks);
-    let (mut result, live) = engine.run_counting_live();
+    let (mut result, live) = engine.run_counting_live().map_err(RunError::Policy)?;
     result.replication = replication;
     if let Some(c) = checker {
-        c.finish(live).map_err(|violations| InvariantViolation { replication, seed, violations })?;
+        c.finish(live).map_err(|violations| RunError::Invariants { replication, seed, violations })?;
     }
     Ok(result)
 }
@@ -43,7 +47,7 @@ pub fn run_replications(
     n: u32,
     check: bool,
     progress: &(dyn Fn() + Sync),
-) -> Result<Vec<ReplicationResult>, InvariantViolation> {
+) -> Result<Vec<ReplicationResult>, RunError> {
     (0..n)
         .into_par_iter()
         .map(|rep| {

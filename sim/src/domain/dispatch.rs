@@ -190,7 +190,9 @@ pub(crate) fn on_decide(e: &mut Engine, periodic: bool) {
     let decision = if request.orders.is_empty() || request.vehicles.is_empty() || request.drivers.is_empty() {
         Default::default()
     } else {
-        e.policy.allocate(&request)
+        let decision = e.policy.allocate(&request);
+        e.failure = e.policy.take_failure();
+        decision
     };
     e.log.push(now, Record::Decision { open_orders, routes: decision.routes.len() as u32 });
     e.world.insert_resource(Snapshot(request, open_orders));

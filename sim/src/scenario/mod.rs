@@ -48,6 +48,8 @@ pub struct Scenario {
     /// Unrouted orders are cancelled by the customer this long after their due time.
     pub cancel_after_due: Option<TimeMs>,
     pub policy: PolicyConfig,
+    /// Folder of the file that defined the policy: where its relative paths start.
+    pub policy_dir: PathBuf,
 }
 
 #[derive(Clone, Debug)]
@@ -152,6 +154,21 @@ impl Scenario {
         let text =
             std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
         Scenario::from_str(path, &text)
+    }
+
+    /// Replaces the scenario's policy with the one in a policy file: a TOML table with `kind` and
+    /// the policy's parameters, as the scenario's `[policy]` table. Paths in it are relative to it.
+    pub fn use_policy_file(&mut self, path: &Path) -> Result<(), ScenarioError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
+        let policy: Spanned<PolicyConfig> = toml::from_str(&text).map_err(|e| error::from_toml(path, &text, e))?;
+        let mut hash = StableHasher::default();
+        std::hash::Hasher::write_u64(&mut hash, self.hash);
+        std::hash::Hasher::write(&mut hash, text.as_bytes());
+        self.policy = Resolver { path, text: &text }.policy(policy, &mut hash, "")?;
+        self.policy_dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        self.hash = std::hash::Hasher::finish(&hash);
+        Ok(())
     }
 
     /// Validates scenario text; `path` is used in messages and to find relative files.
@@ -356,7 +373,7 @@ impl Resolver<'_> {
 
         let policy = match raw.policy {
             None => PolicyConfig::default(),
-            Some(p) => self.policy(p, &mut hash)?,
+            Some(p) => self.policy(p, &mut hash, "policy")?,
         };
 
         Ok(Scenario {
@@ -377,17 +394,26 @@ impl Resolver<'_> {
             demand,
             cancel_after_due,
             policy,
+            policy_dir: self.path.parent().unwrap_or(Path::new("")).to_path_buf(),
         })
     }
 
     /// Validates the policy's parameters and reads the files it names.
-    fn policy(&self, spanned: Spanned<PolicyConfig>, hash: &mut StableHasher) -> Result<PolicyConfig, ScenarioError> {
+    /// Validates the policy's parameters and reads the files it names. `field` is where the policy
+    /// table is (`policy` in a scenario, empty in a policy file).
+    fn policy(
+        &self,
+        spanned: Spanned<PolicyConfig>,
+        hash: &mut StableHasher,
+        field: &str,
+    ) -> Result<PolicyConfig, ScenarioError> {
         let span = spanned.span();
         let mut policy = spanned.into_inner();
+        let name = |key: &str| if field.is_empty() { key.to_string() } else { format!("{field}.{key}") };
         if let PolicyConfig::PlanReplay(c) = &mut policy {
             let file = self.path.parent().unwrap_or(Path::new(".")).join(&c.file);
             let text = std::fs::read_to_string(&file).map_err(|e| {
-                self.err(Some(span.clone()), "policy.file", format!("cannot read {}: {e}", file.display()))
+                self.err(Some(span.clone()), name("file"), format!("cannot read {}: {e}", file.display()))
             })?;
             std::hash::Hasher::write(hash, text.as_bytes());
             c.plan = if text.trim_start().starts_with('{') {
@@ -395,9 +421,9 @@ impl Resolver<'_> {
             } else {
                 policies::Plan::from_cvrplib(&text).map_err(|e| format!("{}: {e}", file.display()))
             }
-            .map_err(|m| self.err(Some(span.clone()), "policy.file", m))?;
+            .map_err(|m| self.err(Some(span.clone()), name("file"), m))?;
         }
-        policy.validate().map_err(|m| self.err(Some(span), "policy", m))?;
+        policy.validate().map_err(|m| self.err(Some(span), if field.is_empty() { "(policy)" } else { field }, m))?;
         Ok(policy)
     }
 

@@ -2,6 +2,7 @@
 
 mod determinism;
 mod invariants;
+mod process;
 mod queueing;
 mod regression;
 mod replay;

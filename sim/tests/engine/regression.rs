@@ -30,7 +30,7 @@ fn a_decision_epoch_sees_everything_that_happened_at_its_instant() {
         .replace("min_fill = 0.7", "min_fill = 0");
     let scenario = Scenario::from_str(&dir.path().join("s.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
     let mut decisions = Decisions(Vec::new());
-    Engine::new(&scenario, 1, 0, vec![&mut decisions]).run();
+    Engine::new(&scenario, 1, 0, vec![&mut decisions]).run().unwrap();
     let at_six: Vec<_> = decisions.0.iter().filter(|(t, _, _)| *t == TimeMs::from_hours(6.0)).collect();
     assert_eq!(at_six, [&(TimeMs::from_hours(6.0), 3, 1)], "{:?}", decisions.0);
 }

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""A dtwin dispatch policy in Python, spoken to over the JSON-lines protocol dtwin-policy/1
+(docs/policy-protocol.md).
+
+Earliest due date first, vans filled to capacity: at each decision epoch and at each site, the
+open orders are taken most urgent first and packed into the free vehicles (largest first), each
+van with one free driver; a van's stops are then visited nearest first from the depot. No time
+checks here: dtwin validates every route and refuses those a driver could not finish in time.
+
+Use it with any scenario through its policy file:
+
+    dtwin run scenarios/tiny.toml --policy examples/policies/edd_fill.toml
+"""
+import json
+import math
+import sys
+
+PROTOCOL = "dtwin-policy/1"
+
+
+def distance(a, b):
+    return math.hypot(a["x"] - b["x"], a["y"] - b["y"])
+
+
+def decide(request):
+    routes = []
+    sites = {s["id"]: s for s in request["sites"]}
+    for site_id, site in sites.items():
+        orders = sorted(
+            (o for o in request["orders"] if o["site"] == site_id),
+            key=lambda o: (o["due"], -o["priority"], o["id"]),
+        )
+        vehicles = sorted(
+            (v for v in request["vehicles"] if v["site"] == site_id),
+            key=lambda v: (-v["capacity"], v["id"]),
+        )
+        drivers = sorted(
+            (d for d in request["drivers"] if d["site"] == site_id),
+            key=lambda d: (-d["shift_end"], d["id"]),
+        )
+        for vehicle, driver in zip(vehicles, drivers):
+            if not orders:
+                break
+            load, chosen, rest = 0, [], []
+            for order in orders:
+                if load + order["size"] <= vehicle["capacity"]:
+                    load += order["size"]
+                    chosen.append(order)
+                else:
+                    rest.append(order)
+            orders = rest
+            if not chosen:
+                continue
+            # Nearest neighbour from the depot.
+            here, stops = site["location"], []
+            while chosen:
+                nearest = min(chosen, key=lambda o: (distance(here, o["destination"]), o["id"]))
+                chosen.remove(nearest)
+                stops.append(nearest["id"])
+                here = nearest["destination"]
+            routes.append({"vehicle": vehicle["id"], "driver": driver["id"], "stops": stops})
+    return routes
+
+
+def main():
+    for line in sys.stdin:
+        message = json.loads(line)
+        if message["type"] == "hello":
+            reply = {"type": "ready", "protocol": PROTOCOL, "name": "edd_fill.py"}
+        elif message["type"] == "decide":
+            reply = {"type": "decision", "epoch": message["epoch"], "routes": decide(message["request"])}
+        elif message["type"] == "bye":
+            return
+        else:
+            print(f"unknown message type {message['type']!r}", file=sys.stderr)
+            sys.exit(2)
+        print(json.dumps(reply), flush=True)
+
+
+if __name__ == "__main__":
+    main()

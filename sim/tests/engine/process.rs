@@ -1,0 +1,143 @@
+//! Policies as external programs over the JSON-lines protocol: the Python example works, runs
+//! are reproducible, and every way a program can fail stops the run with a message naming the
+//! replication, the decision time and the request — never a hang.
+
+use std::path::Path;
+
+use sim::{RunError, Scenario, run_replication};
+
+use crate::{load, repo};
+
+fn tiny_with_policy_file(file: &Path) -> Scenario {
+    let mut scenario = load("scenarios/tiny.toml");
+    scenario.use_policy_file(file).unwrap_or_else(|e| panic!("{e}"));
+    scenario
+}
+
+#[test]
+fn the_python_example_policy_dispatches_and_keeps_the_invariants() {
+    let scenario = tiny_with_policy_file(&repo("examples/policies/edd_fill.toml"));
+    let a = run_replication(&scenario, 3, 0, true).unwrap_or_else(|e| panic!("{e}"));
+    assert!(a.kpis.get("orders_delivered").unwrap() > 100.0);
+    assert!(a.kpis.get("stops_per_trip_mean").unwrap() > 2.0, "it fills vans");
+    let b = run_replication(&scenario, 3, 0, true).unwrap();
+    assert_eq!(a.fingerprint, b.fingerprint, "same program, same seed: same run");
+}
+
+/// A policy file running `script` (Python) with a short time limit.
+fn failing(dir: &Path, script: &str) -> String {
+    std::fs::write(dir.join("policy.py"), script).unwrap();
+    std::fs::write(
+        dir.join("policy.toml"),
+        "kind = \"process\"\ncommand = [\"python3\", \"policy.py\"]\ntimeout_ms = 400\n",
+    )
+    .unwrap();
+    let scenario = tiny_with_policy_file(&dir.join("policy.toml"));
+    let started = std::time::Instant::now();
+    let err = match run_replication(&scenario, 1, 0, false) {
+        Err(RunError::Policy(message)) => message,
+        other => panic!("expected a policy failure, got {other:?}"),
+    };
+    assert!(started.elapsed().as_secs() < 20, "took {:?}", started.elapsed());
+    assert!(err.contains("replication 0, decision epoch"), "{err}");
+    assert!(err.contains("request: {\"now\":"), "{err}");
+    err
+}
+
+const HEADER: &str = "import json, sys, time\nfor line in sys.stdin:\n    m = json.loads(line)\n    if m['type'] == 'hello':\n        print(json.dumps({'type': 'ready', 'protocol': 'dtwin-policy/1'}), flush=True)\n        continue\n";
+
+#[test]
+fn a_crash_is_reported_with_the_programs_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = failing(dir.path(), &format!("{HEADER}    sys.stderr.write('out of coffee\\n')\n    sys.exit(3)\n"));
+    assert!(err.contains("closed its output without replying"), "{err}");
+    assert!(err.contains("out of coffee"), "{err}");
+}
+
+#[test]
+fn a_timeout_stops_the_program_and_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = failing(dir.path(), &format!("{HEADER}    time.sleep(30)\n"));
+    assert!(err.contains("no reply within 400 ms"), "{err}");
+}
+
+#[test]
+fn malformed_and_mismatched_replies_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = failing(dir.path(), &format!("{HEADER}    print('routes: none', flush=True)\n"));
+    assert!(err.contains("malformed reply") && err.contains("routes: none"), "{err}");
+    let err = failing(
+        dir.path(),
+        &format!("{HEADER}    print(json.dumps({{'type': 'decision', 'epoch': 99, 'routes': []}}), flush=True)\n"),
+    );
+    assert!(err.contains("answered epoch 99, expected 0"), "{err}");
+    let wrong_protocol = "import json, sys\nfor line in sys.stdin:\n    print(json.dumps({'type': 'ready', 'protocol': 'other/9'}), flush=True)\n";
+    let err = failing(dir.path(), wrong_protocol);
+    assert!(err.contains("speaks protocol \"other/9\""), "{err}");
+}
+
+#[test]
+fn a_missing_program_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("policy.toml"), "kind = \"process\"\ncommand = [\"./no-such-program\"]\n").unwrap();
+    let scenario = tiny_with_policy_file(&dir.path().join("policy.toml"));
+    let Err(RunError::Policy(err)) = run_replication(&scenario, 1, 0, false) else { panic!("expected a failure") };
+    assert!(err.contains("cannot start") && err.contains("no-such-program"), "{err}");
+}
+
+#[test]
+fn policy_files_are_validated_like_scenarios() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    std::fs::write(&path, "kind = \"greedy_edd\"\nmin_fill = 2\n").unwrap();
+    let err = load("scenarios/tiny.toml").use_policy_file(&path).unwrap_err().to_string();
+    assert!(err.contains("p.toml:1:1: (policy): min_fill must be in [0, 1], got 2"), "{err}");
+    std::fs::write(&path, "kind = \"process\"\ncomand = [\"x\"]\n").unwrap();
+    let err = load("scenarios/tiny.toml").use_policy_file(&path).unwrap_err().to_string();
+    assert!(err.contains("p.toml:") && err.contains("comand"), "{err}");
+}
+
+/// The protocol's JSON Schemas (docs/schemas) list exactly the fields dtwin sends.
+#[test]
+fn documented_schemas_match_what_is_sent() {
+    use policies::{AllocationPolicy, AllocationRequest, Decision, Epochs};
+    use std::sync::{Arc, Mutex};
+    struct Record(Arc<Mutex<Option<AllocationRequest>>>, Box<dyn AllocationPolicy>);
+    impl AllocationPolicy for Record {
+        fn epochs(&self) -> Epochs {
+            self.1.epochs()
+        }
+        fn allocate(&mut self, r: &AllocationRequest) -> Decision {
+            self.0.lock().unwrap().get_or_insert_with(|| r.clone());
+            self.1.allocate(r)
+        }
+    }
+    let scenario = load("scenarios/regional.toml");
+    let seen = Arc::new(Mutex::new(None));
+    let policy = Record(seen.clone(), scenario.policy.build().unwrap());
+    sim::Engine::with_policy(&scenario, 1, 0, vec![], Box::new(policy)).run().unwrap();
+    let request = serde_json::to_value(seen.lock().unwrap().take().unwrap()).unwrap();
+
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo("docs/schemas/decide.schema.json")).unwrap()).unwrap();
+    let defs = &schema["$defs"];
+    fn keys(v: &serde_json::Value) -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    }
+    fn required(s: &serde_json::Value) -> Vec<String> {
+        let mut k: Vec<String> =
+            s["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        k.sort();
+        k
+    }
+    let req_schema = &defs["request"];
+    assert_eq!(keys(&request), required(req_schema));
+    assert_eq!(keys(&request["travel"]), required(&req_schema["properties"]["travel"]));
+    for list in ["sites", "orders", "vehicles", "drivers", "carriers"] {
+        let item = &request[list][0];
+        assert!(!item.is_null(), "regional's first epoch has {list}");
+        assert_eq!(keys(item), required(&req_schema["properties"][list]["items"]), "{list}");
+    }
+}
