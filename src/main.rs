@@ -215,6 +215,7 @@ fn run(args: RunArgs) -> Result<()> {
             path: args.scenario.display().to_string(),
             hash: format!("{:016x}", scenario.hash),
         },
+        policy: serde_json::to_value(&scenario.policy).context("describing the policy")?,
         seed,
         replications: n,
         fingerprint: format!("{:016x}", std::hash::Hasher::finish(&fingerprint)),

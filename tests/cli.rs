@@ -37,6 +37,8 @@ fn run_prints_the_kpi_table_and_writes_summary_and_replications() {
     assert_eq!(s["replications"], 4);
     assert_eq!(s["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(s["scenario"]["hash"].as_str().unwrap().len(), 16);
+    assert_eq!(s["policy"]["kind"], "greedy_edd");
+    assert_eq!(s["policy"]["min_fill"], 0.7);
     let on_time = &s["kpis"]["on_time_rate"];
     for field in ["mean", "ci95_low", "ci95_high", "p5", "p95"] {
         assert!(on_time[field].is_f64(), "{field}: {on_time}");
@@ -129,4 +131,30 @@ fn check_validates_and_describes() {
     let policies = text(&dtwin(&["policies"]).stdout);
     assert!(policies.contains("greedy_edd:") && policies.contains("plan_replay:"), "{policies}");
     assert!(policies.lines().any(|l| l.trim_start().starts_with("epoch_min") && l.contains("(0, 1440]")), "{policies}");
+}
+
+#[test]
+fn a_policy_file_replaces_the_scenarios_policy() {
+    let (dir, out) = tmp();
+    let policy = dir.path().join("edd.toml");
+    std::fs::write(&policy, "kind = \"earliest_due\"\nepoch_min = 30\n").unwrap();
+    let o = dtwin(&[
+        "run",
+        "scenarios/tiny.toml",
+        "-r",
+        "2",
+        "-q",
+        "--policy",
+        policy.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let s = summary(&out);
+    assert_eq!(s["policy"]["kind"], "earliest_due");
+    assert_eq!(s["kpis"]["stops_per_trip_mean"]["mean"], 1.0);
+    std::fs::write(&policy, "kind = \"earliest_due\"\nepoch_min = -1\n").unwrap();
+    let o = dtwin(&["run", "scenarios/tiny.toml", "--policy", policy.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("epoch_min must be in (0, 1440]"), "{}", text(&o.stderr));
 }

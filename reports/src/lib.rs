@@ -77,6 +77,8 @@ pub struct Summary {
     pub tool: String,
     pub version: String,
     pub scenario: ScenarioInfo,
+    /// The policy that decided, as configured (`kind` and parameters).
+    pub policy: serde_json::Value,
     pub seed: u64,
     pub replications: u32,
     /// Hash over every replication's event-log fingerprint, hex: equal runs have equal values.
@@ -199,6 +201,7 @@ mod tests {
             tool: "dtwin".into(),
             version: "0".into(),
             scenario: ScenarioInfo { name: "t".into(), path: "t.toml".into(), hash: "00".into() },
+            policy: serde_json::json!({"kind": "greedy_edd"}),
             seed: 1,
             replications: 1,
             fingerprint: "00".into(),
