@@ -273,8 +273,8 @@ fn policy_catalog() -> String {
             out +=
                 &format!("  {:<12} {kind:<8} {:<14} default {default:<6} {}\n", param.name, param.range(), param.doc);
         }
-        for (name, doc) in p.settings {
-            out += &format!("  {name:<12} {:<8} {:<14} {:<14} {doc}\n", "path", "", "required");
+        for (name, kind, doc) in p.settings {
+            out += &format!("  {name:<12} {kind:<8} {:<14} {:<14} {doc}\n", "", "");
         }
     }
     out

@@ -29,6 +29,7 @@ impl AllocationPolicy for EarliestDue {
             every: Some(TimeMs::from_min(self.config.epoch_min).max(TimeMs(1))),
             on_order_ready: true,
             on_resource_free: true,
+            needs_free_fleet: true,
         }
     }
 

@@ -111,6 +111,7 @@ impl AllocationPolicy for GreedyEdd {
             every: Some(TimeMs::from_min(self.config.epoch_min).max(TimeMs(1))),
             on_order_ready: self.config.on_events,
             on_resource_free: self.config.on_events,
+            needs_free_fleet: true,
         }
     }
 

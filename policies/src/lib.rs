@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod carrier_overflow;
 pub mod edd;
 pub mod fifo;
 pub mod geo;
@@ -12,6 +13,7 @@ mod single;
 pub mod time;
 pub mod view;
 
+pub use carrier_overflow::{CarrierOverflow, CarrierOverflowConfig};
 pub use edd::{EarliestDue, EarliestDueConfig};
 pub use fifo::{NearestVehicle, NearestVehicleConfig};
 pub use geo::{Metric, Point, TravelModel};
@@ -48,6 +50,7 @@ pub enum PolicyConfig {
     NearestVehicle(NearestVehicleConfig),
     EarliestDue(EarliestDueConfig),
     GreedyEdd(GreedyEddConfig),
+    CarrierOverflow(CarrierOverflowConfig),
     PlanReplay(PlanReplayConfig),
     Process(ProcessConfig),
 }
@@ -60,8 +63,8 @@ pub struct PolicyInfo {
     pub summary: &'static str,
     /// Tunable parameters.
     pub params: &'static [Param],
-    /// Settings that are not tunable numbers, as `(name, meaning)`.
-    pub settings: &'static [(&'static str, &'static str)],
+    /// Settings that are not tunable numbers, as `(name, what it takes, meaning)`.
+    pub settings: &'static [(&'static str, &'static str, &'static str)],
 }
 
 /// Every built-in policy.
@@ -85,10 +88,24 @@ pub const CATALOG: &[PolicyInfo] = &[
         settings: &[],
     },
     PolicyInfo {
+        kind: "carrier_overflow",
+        summary: "greedy_edd for the own fleet; orders it cannot take in time tendered to the cheapest able carrier within a price cap",
+        params: CarrierOverflowConfig::PARAMS,
+        settings: &[(
+            "greedy",
+            "table",
+            "a nested greedy_edd table for the own fleet ([policy.greedy]); its parameters tune as greedy.NAME",
+        )],
+    },
+    PolicyInfo {
         kind: "process",
         summary: "a policy in any language: a program spoken to over JSON lines (docs/policy-protocol.md)",
         params: ProcessConfig::PARAMS,
-        settings: &[("command", "program and arguments, e.g. [\"python3\", \"policy.py\"], relative to the scenario")],
+        settings: &[(
+            "command",
+            "strings",
+            "program and arguments, e.g. [\"python3\", \"policy.py\"], relative to the scenario",
+        )],
     },
     PolicyInfo {
         kind: "plan_replay",
@@ -96,6 +113,7 @@ pub const CATALOG: &[PolicyInfo] = &[
         params: &[],
         settings: &[(
             "file",
+            "path",
             "the plan, relative to the scenario: CVRPLIB `Route #k:` text or JSON {\"routes\": [{\"stops\": [...]}]}",
         )],
     },
@@ -113,6 +131,7 @@ impl PolicyConfig {
         match self {
             PolicyConfig::NearestVehicle(c) | PolicyConfig::EarliestDue(c) => c.validate(),
             PolicyConfig::GreedyEdd(c) => c.validate(),
+            PolicyConfig::CarrierOverflow(c) => c.validate(),
             PolicyConfig::PlanReplay(c) => c.plan.validate(),
             PolicyConfig::Process(c) => c.validate(),
         }
@@ -125,6 +144,7 @@ impl PolicyConfig {
             PolicyConfig::NearestVehicle(c) => Box::new(NearestVehicle::new(c.clone())),
             PolicyConfig::EarliestDue(c) => Box::new(EarliestDue::new(c.clone())),
             PolicyConfig::GreedyEdd(c) => Box::new(GreedyEdd::new(c.clone())),
+            PolicyConfig::CarrierOverflow(c) => Box::new(CarrierOverflow::new(c.clone())),
             PolicyConfig::PlanReplay(c) => Box::new(PlanReplay::new(c.plan.clone())),
             PolicyConfig::Process(_) => return None,
         })

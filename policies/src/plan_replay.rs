@@ -86,7 +86,7 @@ impl PlanReplay {
 
 impl AllocationPolicy for PlanReplay {
     fn epochs(&self) -> Epochs {
-        Epochs { every: None, on_order_ready: true, on_resource_free: true }
+        Epochs { every: None, on_order_ready: true, on_resource_free: true, needs_free_fleet: true }
     }
 
     fn allocate(&mut self, req: &AllocationRequest) -> Decision {

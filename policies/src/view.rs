@@ -97,6 +97,8 @@ pub struct CarrierView {
     pub acceptance_probability: f64,
     pub pickup_lead: TimeMs,
     pub price_per_order: f64,
+    /// Average road speed from pickup to the customer.
+    pub speed_kmh: f64,
 }
 
 /// Everything a dispatcher knows at a decision epoch.
@@ -120,9 +122,18 @@ pub struct Route {
     pub stops: Vec<OrderId>,
 }
 
+/// Offer one order to a carrier as premium freight; the carrier accepts or rejects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tender {
+    pub order: OrderId,
+    pub carrier: CarrierId,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     pub routes: Vec<Route>,
+    #[serde(default)]
+    pub tenders: Vec<Tender>,
 }
 
 /// When the engine asks the policy for a decision.
@@ -134,4 +145,7 @@ pub struct Epochs {
     pub on_order_ready: bool,
     /// Decide as soon as a vehicle comes back or a driver starts a shift.
     pub on_resource_free: bool,
+    /// Only worth asking when a vehicle and a driver are free somewhere (policies that only route
+    /// the own fleet); `false` for policies that also tender to carriers.
+    pub needs_free_fleet: bool,
 }

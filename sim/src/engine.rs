@@ -13,7 +13,7 @@ use bevy_ecs::schedule::Schedule;
 use policies::{AllocationPolicy, Epochs, OrderId, TimeMs};
 
 use crate::calendar::Calendar;
-use crate::domain::{dispatch, docks, drivers, fleet, orders};
+use crate::domain::{carriers, dispatch, docks, drivers, fleet, orders};
 use crate::kpi::{KpiCollector, Kpis};
 use crate::log::{Fingerprint, LogSink, Record};
 use crate::rng::{Rng, Stream, stream_rng};
@@ -61,6 +61,11 @@ pub enum Event {
     ShiftEnd {
         driver: Entity,
     },
+    /// A carrier delivers a tendered order.
+    CarrierDelivery {
+        order: Entity,
+        carrier: u32,
+    },
     /// A decision epoch: periodic ones schedule the next.
     Decide {
         periodic: bool,
@@ -72,6 +77,7 @@ pub(crate) struct Rngs {
     pub demand: Vec<Rng>,
     pub travel: Vec<Rng>,
     pub dock: Vec<Rng>,
+    pub carrier: Vec<Rng>,
 }
 
 /// Where the log goes: always the fingerprint and the KPIs, plus optional sinks (files, checks).
@@ -160,6 +166,7 @@ impl<'a> Engine<'a> {
             demand: (0..n_sites).map(|i| stream_rng(seed, rep, Stream::Demand(i))).collect(),
             travel: (0..scenario.vehicles.len() as u32).map(|i| stream_rng(seed, rep, Stream::Travel(i))).collect(),
             dock: (0..n_sites).map(|i| stream_rng(seed, rep, Stream::Dock(i))).collect(),
+            carrier: (0..scenario.carriers.len() as u32).map(|i| stream_rng(seed, rep, Stream::Carrier(i))).collect(),
         };
         let epochs = policy.epochs();
         let mut engine = Engine {
@@ -186,7 +193,8 @@ impl<'a> Engine<'a> {
         docks::spawn(&mut engine);
         fleet::spawn(&mut engine);
         drivers::spawn(&mut engine);
-        dispatch::spawn_carriers(&mut engine);
+        carriers::spawn(&mut engine);
+        dispatch::insert_snapshot(&mut engine);
         orders::start(&mut engine);
         dispatch::start(&mut engine);
         engine
@@ -237,6 +245,7 @@ impl<'a> Engine<'a> {
             Event::VehicleBack { vehicle } => fleet::on_back(self, vehicle),
             Event::ShiftStart { driver } => drivers::on_shift_start(self, driver),
             Event::ShiftEnd { driver } => drivers::on_shift_end(self, driver),
+            Event::CarrierDelivery { order, carrier } => carriers::on_delivery(self, order, carrier),
             Event::Decide { periodic } => dispatch::on_decide(self, periodic),
         }
     }

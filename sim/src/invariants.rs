@@ -1,5 +1,5 @@
 //! Invariants of a run, checked on its event log: every order accounted for exactly once, no
-//! vehicle over capacity, never more vehicles loading at a site than it has doors, no driver
+//! vehicle over capacity, no carrier over its daily capacity, never more vehicles loading at a site than it has doors, no driver
 //! working past shift end plus allowed overtime, and time never going back.
 
 use std::collections::HashSet;
@@ -15,6 +15,9 @@ pub struct InvariantChecker {
     loading: Vec<u32>,
     capacities: Vec<u32>,
     overtime_max: Vec<TimeMs>,
+    /// Per carrier: daily capacity, and (day, tenders accepted that day).
+    carrier_capacity: Vec<u32>,
+    carrier_accepted: Vec<(u64, u32)>,
     open: HashSet<OrderId>,
     closed: u64,
     last_t: TimeMs,
@@ -33,6 +36,8 @@ impl InvariantChecker {
                 .map(|v| scenario.vehicle_types[v.vehicle_type as usize].capacity)
                 .collect(),
             overtime_max: scenario.drivers.iter().map(|d| d.overtime_max).collect(),
+            carrier_capacity: scenario.carriers.iter().map(|c| c.daily_capacity).collect(),
+            carrier_accepted: vec![(0, 0); scenario.carriers.len()],
             open: HashSet::new(),
             closed: 0,
             last_t: TimeMs::ZERO,
@@ -81,7 +86,9 @@ impl LogSink for InvariantChecker {
             Record::OrderCreated { order, .. } if !self.open.insert(order) => {
                 self.fail(t, format!("order {} created twice", order.0));
             }
-            Record::Delivered { order, .. } | Record::OrderCancelled { order } => {
+            Record::Delivered { order, .. }
+            | Record::CarrierDelivered { order, .. }
+            | Record::OrderCancelled { order } => {
                 if self.open.remove(&order) {
                     self.closed += 1;
                 } else {
@@ -102,6 +109,21 @@ impl LogSink for InvariantChecker {
                 }
             }
             Record::LoadingDone { site, .. } => self.loading[site.0 as usize] -= 1,
+            Record::TenderAccepted { carrier, .. } => {
+                let (c, day) = (carrier.0 as usize, t.0 / policies::MS_PER_DAY);
+                let (d, n) = &mut self.carrier_accepted[c];
+                if *d != day {
+                    (*d, *n) = (day, 0);
+                }
+                *n += 1;
+                if *n > self.carrier_capacity[c] {
+                    let what = format!(
+                        "carrier {c} accepted {} orders on day {day}, capacity {}",
+                        *n, self.carrier_capacity[c]
+                    );
+                    self.fail(t, what);
+                }
+            }
             Record::ShiftEnded { driver, scheduled_end } => {
                 let limit = scheduled_end + self.overtime_max[driver.0 as usize];
                 if t > limit {

@@ -56,6 +56,11 @@ kpis! {
     Aborted = "stops_aborted": "stops given up because the driver would have run out of hours",
     Rejected = "decisions_rejected": "routes proposed by the policy and refused by the engine",
     GiveUps = "dock_give_ups": "routes released unloaded because the driver would have run out of hours waiting for a door",
+    Premium = "premium_orders": "orders carried by third-party carriers (tenders accepted)",
+    PremiumCost = "premium_cost": "price of the tenders accepted",
+    TendersRejected = "tenders_rejected": "tenders the carrier said no to (or could not take)",
+    CostTotal = "cost_total": "fleet cost plus premium freight",
+    CostTotalPerOrder = "cost_total_per_order": "total cost per delivered order",
 }
 
 /// KPI values of one replication, in [`KPIS`] order.
@@ -129,6 +134,11 @@ pub struct KpiCollector {
     aborted: u64,
     rejected: u64,
     give_ups: u64,
+    /// Price per order by carrier id.
+    carrier_prices: Vec<f64>,
+    premium: u64,
+    premium_cost: f64,
+    tenders_rejected: u64,
 }
 
 impl KpiCollector {
@@ -171,6 +181,10 @@ impl KpiCollector {
             aborted: 0,
             rejected: 0,
             give_ups: 0,
+            carrier_prices: scenario.carriers.iter().map(|c| c.price_per_order).collect(),
+            premium: 0,
+            premium_cost: 0.0,
+            tenders_rejected: 0,
         }
     }
 
@@ -225,6 +239,11 @@ impl KpiCollector {
         set(K::Aborted, self.aborted as f64);
         set(K::Rejected, self.rejected as f64);
         set(K::GiveUps, self.give_ups as f64);
+        set(K::Premium, self.premium as f64);
+        set(K::PremiumCost, self.premium_cost);
+        set(K::TendersRejected, self.tenders_rejected as f64);
+        set(K::CostTotal, self.cost + self.premium_cost);
+        set(K::CostTotalPerOrder, ratio(self.cost + self.premium_cost, self.delivered as f64));
         Kpis(v)
     }
 }
@@ -239,7 +258,8 @@ impl LogSink for KpiCollector {
                 }
             }
             Record::OrderCancelled { .. } => self.cancelled += 1,
-            Record::Delivered { created, due, service_start, .. } => {
+            Record::Delivered { created, due, service_start, .. }
+            | Record::CarrierDelivered { created, due, service_start, .. } => {
                 self.delivered += 1;
                 if service_start <= due && due <= self.horizon {
                     self.on_time_in_horizon += 1;
@@ -252,6 +272,11 @@ impl LogSink for KpiCollector {
             }
             Record::OrderDeparted { ready, .. } => self.dispatch_delay.add(t - ready),
             Record::DecisionRejected { .. } => self.rejected += 1,
+            Record::TenderAccepted { carrier, .. } => {
+                self.premium += 1;
+                self.premium_cost += self.carrier_prices[carrier.0 as usize];
+            }
+            Record::TenderRejected { .. } | Record::TenderRefused { .. } => self.tenders_rejected += 1,
             Record::RouteAssigned { vehicle, stops, .. } => {
                 self.routes += 1;
                 self.routed_stops += stops as u64;

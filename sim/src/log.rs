@@ -5,7 +5,7 @@
 
 use std::hash::{Hash, Hasher};
 
-use policies::{DriverId, OrderId, SiteId, TimeMs, VehicleId};
+use policies::{CarrierId, DriverId, OrderId, SiteId, TimeMs, VehicleId};
 use serde::Serialize;
 
 use crate::hash::StableHasher;
@@ -26,6 +26,9 @@ pub enum Rejection {
     OverCapacity,
     /// Even at once and at worst, the driver could not serve the first stop and be back in time.
     DriverOutOfHours,
+    UnknownCarrier,
+    /// The carrier has taken its daily capacity.
+    CarrierFull,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -124,6 +127,28 @@ pub enum Record {
     },
     DocksOpened {
         site: SiteId,
+    },
+    /// A tender the world could not honour (unknown carrier or order, order not open, carrier full).
+    TenderRefused {
+        order: OrderId,
+        carrier: CarrierId,
+        reason: Rejection,
+    },
+    TenderAccepted {
+        order: OrderId,
+        carrier: CarrierId,
+    },
+    /// The carrier said no; the order stays open.
+    TenderRejected {
+        order: OrderId,
+        carrier: CarrierId,
+    },
+    CarrierDelivered {
+        order: OrderId,
+        carrier: CarrierId,
+        created: TimeMs,
+        due: TimeMs,
+        service_start: TimeMs,
     },
 }
 

@@ -10,7 +10,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use policies::{AllocationPolicy, AllocationRequest, Decision, Epochs, ProcessConfig, Route, TimeMs};
+use policies::{AllocationPolicy, AllocationRequest, Decision, Epochs, ProcessConfig, Route, Tender, TimeMs};
 use serde::{Deserialize, Serialize};
 
 /// The protocol version spoken; a program must answer `hello` with this in `ready`.
@@ -36,6 +36,8 @@ enum FromPolicy {
     Decision {
         epoch: u64,
         routes: Vec<Route>,
+        #[serde(default)]
+        tenders: Vec<Tender>,
     },
 }
 
@@ -154,7 +156,7 @@ impl ProcessPolicy {
         let result = self.exchange(&mut running, &ToPolicy::Decide { epoch: self.epoch, request });
         self.running = Some(running);
         match result? {
-            FromPolicy::Decision { epoch, routes } if epoch == self.epoch => Ok(Decision { routes }),
+            FromPolicy::Decision { epoch, routes, tenders } if epoch == self.epoch => Ok(Decision { routes, tenders }),
             FromPolicy::Decision { epoch, .. } => Err(format!("answered epoch {epoch}, expected {}", self.epoch)),
             FromPolicy::Ready { .. } => Err("answered `decide` with `ready` instead of a decision".into()),
         }
@@ -188,6 +190,7 @@ impl AllocationPolicy for ProcessPolicy {
             every: Some(TimeMs::from_min(self.config.epoch_min).max(TimeMs(1))),
             on_order_ready: self.config.on_events,
             on_resource_free: self.config.on_events,
+            needs_free_fleet: false,
         }
     }
 

@@ -16,6 +16,8 @@ pub enum Stream {
     Travel(u32),
     /// Loading times at a site's doors.
     Dock(u32),
+    /// A carrier's acceptance of tenders and its transit times.
+    Carrier(u32),
     /// Randomised policy decisions.
     Policy,
     /// Reserved for disruptions.
@@ -30,6 +32,7 @@ impl Stream {
             Stream::Dock(i) => (3, i),
             Stream::Policy => (4, 0),
             Stream::Disruption(i) => (5, i),
+            Stream::Carrier(i) => (6, i),
         };
         (kind << 32) | index as u64
     }

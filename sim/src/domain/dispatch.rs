@@ -9,10 +9,9 @@ use std::collections::HashSet;
 
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{LogLevel, Schedule, ScheduleBuildSettings, SingleThreadedExecutor};
-use policies::{
-    AllocationRequest, CarrierId, CarrierView, DriverView, OrderView, Route, SiteId, SiteView, TimeMs, VehicleView,
-};
+use policies::{AllocationRequest, CarrierView, DriverView, OrderView, Route, SiteId, SiteView, TimeMs, VehicleView};
 
+use super::carriers::{Carrier, CarrierUsage};
 use super::docks::{Dock, Site};
 use super::drivers::{Driver, DriverState};
 use super::fleet::{Trip, Vehicle};
@@ -20,41 +19,14 @@ use super::orders::{Order, OrderState};
 use crate::engine::{Engine, Event};
 use crate::log::{Record, Rejection};
 
-/// Third-party capacity, used by carrier policies.
-#[derive(Component, Clone, Debug)]
-pub struct Carrier {
-    pub id: CarrierId,
-    pub name: String,
-    pub daily_capacity: u32,
-    pub acceptance: f64,
-    pub pickup_lead: TimeMs,
-    pub price_per_order: f64,
-}
-
-/// Orders a carrier accepted on a given day; the count resets each day.
-#[derive(Component, Clone, Debug, Default)]
-pub struct CarrierUsage {
-    pub day: u64,
-    pub accepted: u32,
-}
-
-/// The request being built for the policy, and the number of open orders.
+/// The request being built for the policy, the number of open orders, and whether the policy
+/// only needs them when a vehicle and a driver are free.
 #[derive(Resource)]
-pub struct Snapshot(pub AllocationRequest, pub u32);
+pub struct Snapshot(pub AllocationRequest, pub u32, pub bool);
 
-pub(crate) fn spawn_carriers(e: &mut Engine) {
-    for (i, c) in e.scenario.carriers.iter().enumerate() {
-        let carrier = Carrier {
-            id: CarrierId(i as u32),
-            name: c.name.clone(),
-            daily_capacity: c.daily_capacity,
-            acceptance: c.acceptance,
-            pickup_lead: c.pickup_lead,
-            price_per_order: c.price_per_order,
-        };
-        e.carriers.push(e.world.spawn((carrier, CarrierUsage::default())).id());
-    }
+pub(crate) fn insert_snapshot(e: &mut Engine) {
     let travel = e.scenario.travel;
+    let needs_free_fleet = e.epochs.needs_free_fleet;
     e.world.insert_resource(Snapshot(
         AllocationRequest {
             now: TimeMs::ZERO,
@@ -66,6 +38,7 @@ pub(crate) fn spawn_carriers(e: &mut Engine) {
             carriers: Vec::new(),
         },
         0,
+        needs_free_fleet,
     ));
 }
 
@@ -101,12 +74,12 @@ fn snapshot_sites(mut snap: ResMut<Snapshot>, sites: Query<(&Site, &Dock)>) {
     req.sites.sort_unstable_by_key(|s| s.id);
 }
 
-/// Open orders. The policy is only asked when a vehicle and a driver are free, so otherwise they
-/// are only counted: at peak times that is most epochs.
+/// Open orders. A policy that only routes the own fleet is only asked when a vehicle and a driver
+/// are free, so otherwise they are only counted: at peak times that is most epochs.
 fn snapshot_orders(mut snap: ResMut<Snapshot>, orders: Query<(&Order, &OrderState)>) {
-    let Snapshot(req, open) = &mut *snap;
+    let Snapshot(req, open, needs_free_fleet) = &mut *snap;
     req.orders.clear();
-    if req.vehicles.is_empty() || req.drivers.is_empty() {
+    if *needs_free_fleet && (req.vehicles.is_empty() || req.drivers.is_empty()) {
         *open = orders.iter().filter(|(_, s)| **s == OrderState::Open).count() as u32;
         return;
     }
@@ -161,15 +134,16 @@ fn snapshot_drivers(mut snap: ResMut<Snapshot>, drivers: Query<(&Driver, &Driver
 
 fn snapshot_carriers(mut snap: ResMut<Snapshot>, carriers: Query<(&Carrier, &CarrierUsage)>) {
     let req = &mut snap.0;
-    let day = req.now.0 / policies::MS_PER_DAY;
+    let now = req.now;
     req.carriers.clear();
     req.carriers.extend(carriers.iter().map(|(c, u)| CarrierView {
         id: c.id,
         name: c.name.clone(),
-        capacity_left_today: if u.day == day { c.daily_capacity.saturating_sub(u.accepted) } else { c.daily_capacity },
+        capacity_left_today: u.left(c, now),
         acceptance_probability: c.acceptance,
         pickup_lead: c.pickup_lead,
         price_per_order: c.price_per_order,
+        speed_kmh: c.speed_kmh,
     }));
     req.carriers.sort_unstable_by_key(|c| c.id);
 }
@@ -186,8 +160,9 @@ pub(crate) fn on_decide(e: &mut Engine, periodic: bool) {
     }
     e.world.resource_mut::<Snapshot>().0.now = now;
     e.snapshot.run(&mut e.world);
-    let Snapshot(request, open_orders) = e.world.remove_resource::<Snapshot>().expect("snapshot");
-    let decision = if request.orders.is_empty() || request.vehicles.is_empty() || request.drivers.is_empty() {
+    let Snapshot(request, open_orders, needs_free_fleet) = e.world.remove_resource::<Snapshot>().expect("snapshot");
+    let no_fleet = request.vehicles.is_empty() || request.drivers.is_empty();
+    let decision = if request.orders.is_empty() || (no_fleet && (needs_free_fleet || request.carriers.is_empty())) {
         Default::default()
     } else {
         let decision = e.policy.allocate(&request);
@@ -195,7 +170,7 @@ pub(crate) fn on_decide(e: &mut Engine, periodic: bool) {
         decision
     };
     e.log.push(now, Record::Decision { open_orders, routes: decision.routes.len() as u32 });
-    e.world.insert_resource(Snapshot(request, open_orders));
+    e.world.insert_resource(Snapshot(request, open_orders, needs_free_fleet));
     for route in decision.routes {
         match validate(e, &route) {
             Ok((vehicle, driver, stops)) => super::fleet::assign(e, vehicle, driver, stops),
@@ -203,6 +178,9 @@ pub(crate) fn on_decide(e: &mut Engine, periodic: bool) {
                 e.log.push(now, Record::DecisionRejected { vehicle: route.vehicle, driver: route.driver, reason })
             }
         }
+    }
+    for tender in decision.tenders {
+        super::carriers::tender(e, tender);
     }
 }
 

@@ -1,6 +1,7 @@
 //! The logistics world, one module per domain. Each owns its components and the handlers of the
 //! events it is responsible for.
 
+pub mod carriers;
 pub mod dispatch;
 pub mod docks;
 pub mod drivers;

@@ -46,6 +46,8 @@ pub enum OrderState {
     Assigned,
     /// Loaded on a vehicle.
     OnBoard,
+    /// Accepted by a carrier as premium freight.
+    Tendered,
 }
 
 /// The customer's cancellation deadline, while it is pending in the calendar.

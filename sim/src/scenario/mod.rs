@@ -102,6 +102,7 @@ pub struct CarrierSpec {
     pub acceptance: f64,
     pub pickup_lead: TimeMs,
     pub price_per_order: f64,
+    pub speed_kmh: f64,
 }
 
 #[derive(Clone, Debug)]
@@ -364,6 +365,7 @@ impl Resolver<'_> {
                 acceptance: c.acceptance,
                 pickup_lead: TimeMs::from_min(c.pickup_lead_min),
                 price_per_order: c.price_per_order,
+                speed_kmh: c.speed_kmh,
             })
             .collect();
 

@@ -107,6 +107,8 @@ pub struct RawCarrier {
     pub pickup_lead_min: f64,
     #[serde(deserialize_with = "non_negative")]
     pub price_per_order: f64,
+    #[serde(default = "fifty", deserialize_with = "positive")]
+    pub speed_kmh: f64,
 }
 
 #[derive(Deserialize)]
@@ -191,6 +193,9 @@ impl<'de> Deserialize<'de> for ClockTime {
 
 fn one() -> f64 {
     1.0
+}
+fn fifty() -> f64 {
+    50.0
 }
 
 fn check<'de, D: Deserializer<'de>, T: Deserialize<'de> + Copy + std::fmt::Display>(

@@ -1,0 +1,101 @@
+//! Third-party carriers: premium freight. A tendered order is accepted with the carrier's
+//! acceptance probability while it has capacity left that day; the carrier picks it up after its
+//! lead time and drives it straight to the customer.
+
+use bevy_ecs::prelude::*;
+use policies::{CarrierId, MS_PER_DAY, MS_PER_HOUR, OrderId, Tender, TimeMs};
+use rand::RngExt;
+
+use super::orders::{self, Order, OrderState};
+use crate::engine::{Engine, Event};
+use crate::log::{Record, Rejection};
+
+#[derive(Component, Clone, Debug)]
+pub struct Carrier {
+    pub id: CarrierId,
+    pub name: String,
+    pub daily_capacity: u32,
+    pub acceptance: f64,
+    pub pickup_lead: TimeMs,
+    pub price_per_order: f64,
+    pub speed_kmh: f64,
+}
+
+/// Orders a carrier accepted on a given day; the count resets each day.
+#[derive(Component, Clone, Debug, Default)]
+pub struct CarrierUsage {
+    pub day: u64,
+    pub accepted: u32,
+}
+
+impl CarrierUsage {
+    pub fn left(&self, carrier: &Carrier, now: TimeMs) -> u32 {
+        if self.day == now.0 / MS_PER_DAY {
+            carrier.daily_capacity.saturating_sub(self.accepted)
+        } else {
+            carrier.daily_capacity
+        }
+    }
+}
+
+pub(crate) fn spawn(e: &mut Engine) {
+    for (i, c) in e.scenario.carriers.iter().enumerate() {
+        let carrier = Carrier {
+            id: CarrierId(i as u32),
+            name: c.name.clone(),
+            daily_capacity: c.daily_capacity,
+            acceptance: c.acceptance,
+            pickup_lead: c.pickup_lead,
+            price_per_order: c.price_per_order,
+            speed_kmh: c.speed_kmh,
+        };
+        e.carriers.push(e.world.spawn((carrier, CarrierUsage::default())).id());
+    }
+}
+
+/// Offers an order to a carrier; a tender the world cannot honour is refused and logged.
+pub(crate) fn tender(e: &mut Engine, tender: Tender) {
+    let now = e.now();
+    let refuse = |e: &mut Engine, reason| {
+        e.log.push(now, Record::TenderRefused { order: tender.order, carrier: tender.carrier, reason });
+    };
+    let Some(&carrier) = e.carriers.get(tender.carrier.0 as usize) else { return refuse(e, Rejection::UnknownCarrier) };
+    let Some(&order) = e.orders.get(&tender.order) else { return refuse(e, Rejection::UnknownOrder) };
+    if *e.world.get::<OrderState>(order).expect("order") != OrderState::Open {
+        return refuse(e, Rejection::OrderNotOpen);
+    }
+    let c = e.world.get::<Carrier>(carrier).expect("carrier").clone();
+    if e.world.get::<CarrierUsage>(carrier).expect("carrier").left(&c, now) == 0 {
+        return refuse(e, Rejection::CarrierFull);
+    }
+    let rng = &mut e.rng.carrier[tender.carrier.0 as usize];
+    let accepted = rng.random::<f64>() < c.acceptance;
+    let noise = e.scenario.travel_noise.sample(rng);
+    if !accepted {
+        e.log.push(now, Record::TenderRejected { order: tender.order, carrier: tender.carrier });
+        return;
+    }
+    let mut usage = e.world.get_mut::<CarrierUsage>(carrier).expect("carrier");
+    if usage.day != now.0 / MS_PER_DAY {
+        *usage = CarrierUsage { day: now.0 / MS_PER_DAY, accepted: 0 };
+    }
+    usage.accepted += 1;
+    *e.world.get_mut::<OrderState>(order).expect("order") = OrderState::Tendered;
+    orders::withdraw_cancel(e, order);
+    e.log.push(now, Record::TenderAccepted { order: tender.order, carrier: tender.carrier });
+    let o = e.world.get::<Order>(order).expect("order");
+    let site = e.site_points[o.site as usize];
+    let km = e.scenario.travel.distance_prepared(&site, &o.point);
+    let transit = TimeMs((km / c.speed_kmh * MS_PER_HOUR as f64 * noise).round() as u64);
+    let start = (now + c.pickup_lead + transit).max(o.earliest);
+    e.cal.schedule(start + o.service, Event::CarrierDelivery { order, carrier: tender.carrier.0 });
+}
+
+pub(crate) fn on_delivery(e: &mut Engine, order: Entity, carrier: u32) {
+    let now = e.now();
+    let o = e.world.get::<Order>(order).expect("a tendered order stays until delivered");
+    let (id, created, due, service_start): (OrderId, _, _, _) = (o.id, o.created, o.due, now - o.service);
+    e.log.push(now, Record::CarrierDelivered { order: id, carrier: CarrierId(carrier), created, due, service_start });
+    e.orders.remove(&id);
+    e.world.despawn(order);
+}
