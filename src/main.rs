@@ -271,10 +271,10 @@ fn policy_catalog() -> String {
                 ParamKind::Bool => ("bool", (param.default == 1.0).to_string()),
             };
             out +=
-                &format!("  {:<12} {kind:<8} {:<14} default {default:<6} {}\n", param.name, param.range(), param.doc);
+                &format!("  {:<16} {kind:<8} {:<16} default {default:<6} {}\n", param.name, param.range(), param.doc);
         }
         for (name, kind, doc) in p.settings {
-            out += &format!("  {name:<12} {kind:<8} {:<14} {:<14} {doc}\n", "", "");
+            out += &format!("  {name:<16} {kind:<8} {:<16} {:<14} {doc}\n", "", "");
         }
     }
     out
