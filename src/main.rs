@@ -290,10 +290,10 @@ fn import_solomon(args: &SolomonArgs) -> Result<()> {
             let plan = std::fs::canonicalize(plan).map_err(|e| UsageError(format!("{}: {e}", plan.display())))?;
             format!("kind = \"plan_replay\"\nfile = {:?}", plan.display().to_string())
         }
-        // Everything is known at time zero: dispatch every route as soon as it is built, and
-        // consider every customer for every route.
+        // Everything is known at time zero: dispatch every route as soon as it is built, consider
+        // every customer for every route, and improve the routes by local search.
         None => format!(
-            "kind = \"greedy_edd\"\nepoch_min = 1440\non_events = true\nmin_fill = 0\nneighbours = {}",
+            "kind = \"greedy_edd\"\nepoch_min = 1440\non_events = true\nmin_fill = 0\nneighbours = {}\nimprove_passes = 50",
             instance.customers.len()
         ),
     };

@@ -14,6 +14,7 @@
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 
+use crate::improve::{RouteDraft, improve};
 use crate::params::{Param, Tunable, checked};
 use crate::plan::{RoutePlan, plan_route_by, plan_route_into};
 use crate::time::{MS_PER_HOUR, MS_PER_MIN, TimeMs};
@@ -30,6 +31,7 @@ pub struct GreedyEddConfig {
     pub slack_min: f64,
     pub neighbours: u32,
     pub depot_bonus: f64,
+    pub improve_passes: u32,
 }
 
 impl Default for GreedyEddConfig {
@@ -42,6 +44,7 @@ impl Default for GreedyEddConfig {
             slack_min: d("slack_min"),
             neighbours: d("neighbours") as u32,
             depot_bonus: d("depot_bonus"),
+            improve_passes: d("improve_passes") as u32,
         }
     }
 }
@@ -66,6 +69,13 @@ impl Tunable for GreedyEddConfig {
             0.0,
             "insertion-cost bonus per km an order lies from the site (Solomon's lambda): far orders join routes first",
         ),
+        Param::integer(
+            "improve_passes",
+            0.0,
+            1000.0,
+            0.0,
+            "rounds of local search (relocate, 2-opt) on the routes dispatched together from a site; 0 is off",
+        ),
     ];
 
     fn get(&self, name: &str) -> Option<f64> {
@@ -76,6 +86,7 @@ impl Tunable for GreedyEddConfig {
             "slack_min" => self.slack_min,
             "neighbours" => self.neighbours as f64,
             "depot_bonus" => self.depot_bonus,
+            "improve_passes" => self.improve_passes as f64,
             _ => return None,
         })
     }
@@ -89,6 +100,7 @@ impl Tunable for GreedyEddConfig {
             "slack_min" => self.slack_min = value,
             "neighbours" => self.neighbours = value as u32,
             "depot_bonus" => self.depot_bonus = value,
+            "improve_passes" => self.improve_passes = value as u32,
             _ => unreachable!("checked above"),
         }
         Ok(())
@@ -167,7 +179,13 @@ struct Draft<'a> {
 }
 
 impl<'a> SiteRouter<'a> {
-    fn route(&mut self, vehicles: &mut Vec<&VehicleView>, drivers: &mut Vec<&'a DriverView>, decision: &mut Decision) {
+    fn route(
+        &mut self,
+        vehicles: &mut Vec<&'a VehicleView>,
+        drivers: &mut Vec<&'a DriverView>,
+        decision: &mut Decision,
+    ) {
+        let mut dispatched: Vec<RouteDraft<'a>> = Vec::new();
         let mut held = 0;
         for seed in 0..self.orders.len() {
             if held >= vehicles.len().min(drivers.len()) {
@@ -191,17 +209,21 @@ impl<'a> SiteRouter<'a> {
             let full = draft.plan.load as f64 >= self.cfg.min_fill * vehicle.capacity as f64;
             let urgent = draft.plan.min_slack_ms(&draft.views) <= (self.cfg.slack_min * MS_PER_MIN as f64) as i64;
             if full || urgent {
-                decision.routes.push(Route {
-                    vehicle: vehicle.id,
-                    driver: drivers[d].id,
-                    stops: draft.views.iter().map(|o| o.id).collect(),
-                });
+                dispatched.push(RouteDraft { vehicle, driver: drivers[d], stops: draft.views });
                 vehicles.remove(0);
                 drivers.remove(d);
             } else {
                 held += 1;
             }
         }
+        if self.cfg.improve_passes > 0 {
+            improve(&mut dispatched, &self.req.travel, self.site, self.req.now, self.cfg.improve_passes);
+        }
+        decision.routes.extend(dispatched.into_iter().map(|r| Route {
+            vehicle: r.vehicle.id,
+            driver: r.driver.id,
+            stops: r.stops.iter().map(|o| o.id).collect(),
+        }));
     }
 
     fn plan_alone(&self, seed: usize, vehicle: &VehicleView) -> RoutePlan {

@@ -5,6 +5,7 @@ pub mod edd;
 pub mod fifo;
 pub mod geo;
 pub mod greedy;
+pub mod improve;
 pub mod params;
 pub mod plan;
 pub mod plan_replay;

@@ -106,16 +106,17 @@ fn instance_parser_reads_header_depot_and_customers() {
     assert!(Instance::parse("C1\n\nVEHICLE\nNUMBER CAPACITY\n 25 x\n").unwrap_err().starts_with("line 5"));
 }
 
-/// Guards the built-in policy's quality on two instances where it finds (near-)optimal routes;
-/// the full table is in docs/solomon.md (`scripts/solomon-gaps.sh`).
+/// Guards the built-in policy's quality: with local search it finds the best known routes of
+/// C101 and stays within 10% on C102 and C105; the full table is in docs/solomon.md
+/// (`scripts/solomon-gaps.sh`). Without local search C101 is 2.9% above.
 #[test]
-fn greedy_policy_is_near_the_best_known_on_c101_and_optimal_on_c201() {
+fn greedy_policy_with_local_search_is_near_the_best_known_on_clustered_instances() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, bonus, max_gap) in [("C101", 0.0, 0.03), ("C201", 2.0, 0.0001)] {
+    for (name, passes, max_gap) in [("C101", 0, 0.03), ("C101", 50, 0.0001), ("C102", 50, 0.1), ("C105", 50, 0.1)] {
         let text = std::fs::read_to_string(data().join(format!("instances/{name}.txt"))).unwrap();
         let instance = Instance::parse(&text).unwrap();
         let policy = format!(
-            "kind = \"greedy_edd\"\nepoch_min = 1440\non_events = true\nmin_fill = 0\nneighbours = 100\ndepot_bonus = {bonus}"
+            "kind = \"greedy_edd\"\nepoch_min = 1440\non_events = true\nmin_fill = 0\nneighbours = 100\nimprove_passes = {passes}"
         );
         std::fs::write(dir.path().join("o.csv"), instance.orders_csv()).unwrap();
         let path = dir.path().join("s.toml");
@@ -123,6 +124,6 @@ fn greedy_policy_is_near_the_best_known_on_c101_and_optimal_on_c201() {
         let r = run(&Scenario::load(&path).unwrap());
         let best = published_cost(name);
         assert_eq!((r.delivered, r.late), (100.0, 0.0), "{name}");
-        assert!(r.distance <= best * (1.0 + max_gap), "{name}: {} vs best {best}", r.distance);
+        assert!(r.distance <= best * (1.0 + max_gap), "{name} ({passes} passes): {} vs best {best}", r.distance);
     }
 }
