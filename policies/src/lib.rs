@@ -1,8 +1,6 @@
 #![doc = include_str!("../README.md")]
 
 pub mod carrier_overflow;
-pub mod edd;
-pub mod fifo;
 pub mod geo;
 pub mod greedy;
 pub mod improve;
@@ -10,18 +8,17 @@ pub mod params;
 pub mod plan;
 pub mod plan_replay;
 pub mod process;
-mod single;
+pub mod single;
 pub mod time;
 pub mod view;
 
 pub use carrier_overflow::{CarrierOverflow, CarrierOverflowConfig};
-pub use edd::{EarliestDue, EarliestDueConfig};
-pub use fifo::{NearestVehicle, NearestVehicleConfig};
 pub use geo::{Metric, Point, TravelModel};
 pub use greedy::{GreedyEdd, GreedyEddConfig};
 pub use params::{Param, ParamKind, Tunable};
 pub use plan_replay::{Plan, PlanReplay, PlanReplayConfig, PlannedRoute};
 pub use process::ProcessConfig;
+pub use single::{Sequence, SingleOrder, SingleOrderConfig};
 pub use time::{DailyWindow, MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, TimeMs};
 pub use view::*;
 
@@ -48,8 +45,8 @@ pub trait AllocationPolicy: Send {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PolicyConfig {
-    NearestVehicle(NearestVehicleConfig),
-    EarliestDue(EarliestDueConfig),
+    NearestVehicle(SingleOrderConfig),
+    EarliestDue(SingleOrderConfig),
     GreedyEdd(GreedyEddConfig),
     CarrierOverflow(CarrierOverflowConfig),
     PlanReplay(PlanReplayConfig),
@@ -73,13 +70,13 @@ pub const CATALOG: &[PolicyInfo] = &[
     PolicyInfo {
         kind: "nearest_vehicle",
         summary: "first come first served: each ready order alone on a free vehicle of its site",
-        params: NearestVehicleConfig::PARAMS,
+        params: SingleOrderConfig::PARAMS,
         settings: &[],
     },
     PolicyInfo {
         kind: "earliest_due",
         summary: "earliest due date first: each order alone on a free vehicle of its site, most urgent first",
-        params: EarliestDueConfig::PARAMS,
+        params: SingleOrderConfig::PARAMS,
         settings: &[],
     },
     PolicyInfo {
@@ -142,8 +139,8 @@ impl PolicyConfig {
     /// caller starts (`sim::process`).
     pub fn build(&self) -> Option<Box<dyn AllocationPolicy>> {
         Some(match self {
-            PolicyConfig::NearestVehicle(c) => Box::new(NearestVehicle::new(c.clone())),
-            PolicyConfig::EarliestDue(c) => Box::new(EarliestDue::new(c.clone())),
+            PolicyConfig::NearestVehicle(c) => Box::new(SingleOrder::new(c.clone(), Sequence::Ready)),
+            PolicyConfig::EarliestDue(c) => Box::new(SingleOrder::new(c.clone(), Sequence::Due)),
             PolicyConfig::GreedyEdd(c) => Box::new(GreedyEdd::new(c.clone())),
             PolicyConfig::CarrierOverflow(c) => Box::new(CarrierOverflow::new(c.clone())),
             PolicyConfig::PlanReplay(c) => Box::new(PlanReplay::new(c.plan.clone())),
