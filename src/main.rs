@@ -33,7 +33,7 @@ enum Command {
     },
     /// List the KPIs with their meaning.
     Kpis,
-    /// List the built-in policies with their parameters, ranges and defaults.
+    /// List the built-in allocation and exception policies with their parameters, ranges and defaults.
     Policies,
     /// Turn a benchmark instance into a scenario.
     #[command(subcommand)]
@@ -261,8 +261,11 @@ fn run(args: RunArgs) -> Result<()> {
 
 fn policy_catalog() -> String {
     use policies::ParamKind;
-    let mut out = String::new();
-    for p in policies::CATALOG {
+    let mut out = String::from("Allocation policies ([policy], or --policy FILE):\n\n");
+    for (i, p) in policies::CATALOG.iter().chain(policies::EXCEPTION_CATALOG).enumerate() {
+        if i == policies::CATALOG.len() {
+            out += "\nException policies ([exceptions]):\n\n";
+        }
         out += &format!("{}: {}\n", p.kind, p.summary);
         for param in p.params {
             let (kind, default) = match param.kind {

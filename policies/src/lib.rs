@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod carrier_overflow;
+pub mod exceptions;
 pub mod geo;
 pub mod greedy;
 pub mod improve;
@@ -13,6 +14,7 @@ pub mod time;
 pub mod view;
 
 pub use carrier_overflow::{CarrierOverflow, CarrierOverflowConfig};
+pub use exceptions::{Action, ExceptionKind, ExceptionPolicy, ExceptionPolicyConfig, ExceptionView, Severity, Triage};
 pub use geo::{Metric, Point, TravelModel};
 pub use greedy::{GreedyEdd, GreedyEddConfig};
 pub use params::{Param, ParamKind, Tunable};
@@ -114,6 +116,22 @@ pub const CATALOG: &[PolicyInfo] = &[
             "path",
             "the plan, relative to the scenario: CVRPLIB `Route #k:` text or JSON {\"routes\": [{\"stops\": [...]}]}",
         )],
+    },
+];
+
+/// Every built-in exception policy, chosen in a scenario's `[exceptions]` table by `kind`.
+pub const EXCEPTION_CATALOG: &[PolicyInfo] = &[
+    PolicyInfo {
+        kind: "rule_based",
+        summary: "classify by predicted lateness, priority and value; resolve below `escalate_from` at once, escalate the rest",
+        params: exceptions::RuleBasedConfig::PARAMS,
+        settings: &[],
+    },
+    PolicyInfo {
+        kind: "always_escalate",
+        summary: "every exception to the dispatchers, who apply the rule-based actions: the manual baseline",
+        params: exceptions::RuleBasedConfig::PARAMS,
+        settings: &[],
     },
 ];
 

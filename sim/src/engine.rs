@@ -13,7 +13,7 @@ use bevy_ecs::schedule::Schedule;
 use policies::{AllocationPolicy, Epochs, OrderId, TimeMs};
 
 use crate::calendar::Calendar;
-use crate::domain::{carriers, dispatch, docks, drivers, fleet, orders};
+use crate::domain::{carriers, dispatch, docks, drivers, exceptions, fleet, orders};
 use crate::kpi::{KpiCollector, Kpis};
 use crate::log::{Fingerprint, LogSink, Record};
 use crate::rng::{Rng, Stream, stream_rng};
@@ -66,6 +66,19 @@ pub enum Event {
         order: Entity,
         carrier: u32,
     },
+    /// Check the trips on the road for ETAs at risk (periodic).
+    EtaCheck,
+    /// The dispatchers' working hours begin.
+    DeskOpen,
+    /// A dispatcher is done with an escalated exception.
+    ExceptionHandled {
+        exception: Entity,
+    },
+    /// A premium tender's approval arrives.
+    TenderApproved {
+        order: OrderId,
+        carrier: u32,
+    },
     /// A decision epoch: periodic ones schedule the next.
     Decide {
         periodic: bool,
@@ -78,6 +91,10 @@ pub(crate) struct Rngs {
     pub travel: Vec<Rng>,
     pub dock: Vec<Rng>,
     pub carrier: Vec<Rng>,
+    /// Failed delivery attempts, per site.
+    pub delivery: Vec<Rng>,
+    /// Dispatchers' handling times.
+    pub desk: Rng,
 }
 
 /// Where the log goes: always the fingerprint and the KPIs, plus optional sinks (files, checks).
@@ -117,6 +134,10 @@ pub struct Engine<'a> {
     pub(crate) log: Log<'a>,
     pub(crate) rng: Rngs,
     pub(crate) policy: Box<dyn AllocationPolicy>,
+    pub(crate) exception_policy: Box<dyn policies::ExceptionPolicy>,
+    /// The dispatcher team's entity (its queue).
+    pub(crate) desk: Entity,
+    pub(crate) next_exception_id: u64,
     pub(crate) epochs: Epochs,
     pub(crate) decide_pending: bool,
     pub(crate) snapshot: Schedule,
@@ -167,6 +188,8 @@ impl<'a> Engine<'a> {
             travel: (0..scenario.vehicles.len() as u32).map(|i| stream_rng(seed, rep, Stream::Travel(i))).collect(),
             dock: (0..n_sites).map(|i| stream_rng(seed, rep, Stream::Dock(i))).collect(),
             carrier: (0..scenario.carriers.len() as u32).map(|i| stream_rng(seed, rep, Stream::Carrier(i))).collect(),
+            delivery: (0..n_sites).map(|i| stream_rng(seed, rep, Stream::Delivery(i))).collect(),
+            desk: stream_rng(seed, rep, Stream::Desk),
         };
         let epochs = policy.epochs();
         let mut engine = Engine {
@@ -176,6 +199,9 @@ impl<'a> Engine<'a> {
             log: Log { fingerprint: Fingerprint::default(), kpis: KpiCollector::new(scenario), extra: sinks },
             rng,
             policy,
+            exception_policy: scenario.exceptions.build(),
+            desk: Entity::PLACEHOLDER,
+            next_exception_id: 0,
             epochs,
             decide_pending: false,
             snapshot: dispatch::snapshot_schedule(),
@@ -197,6 +223,7 @@ impl<'a> Engine<'a> {
         dispatch::insert_snapshot(&mut engine);
         orders::start(&mut engine);
         dispatch::start(&mut engine);
+        exceptions::start(&mut engine);
         engine
     }
 
@@ -246,6 +273,10 @@ impl<'a> Engine<'a> {
             Event::ShiftStart { driver } => drivers::on_shift_start(self, driver),
             Event::ShiftEnd { driver } => drivers::on_shift_end(self, driver),
             Event::CarrierDelivery { order, carrier } => carriers::on_delivery(self, order, carrier),
+            Event::EtaCheck => exceptions::on_eta_check(self),
+            Event::DeskOpen => exceptions::on_desk_open(self),
+            Event::ExceptionHandled { exception } => exceptions::on_handled(self, exception),
+            Event::TenderApproved { order, carrier } => exceptions::on_tender_approved(self, order, carrier),
             Event::Decide { periodic } => dispatch::on_decide(self, periodic),
         }
     }

@@ -5,7 +5,9 @@
 //! however long the horizon.
 
 use hdrhistogram::Histogram;
-use policies::{MS_PER_HOUR, MS_PER_MIN, TimeMs};
+use std::collections::HashMap;
+
+use policies::{ExceptionKind, MS_PER_HOUR, MS_PER_MIN, Severity, TimeMs};
 
 use crate::log::{LogSink, Record};
 use crate::scenario::Scenario;
@@ -61,6 +63,20 @@ kpis! {
     TendersRejected = "tenders_rejected": "tenders the carrier said no to (or could not take)",
     CostTotal = "cost_total": "fleet cost plus premium freight",
     CostTotalPerOrder = "cost_total_per_order": "total cost per delivered order",
+    Failed = "deliveries_failed": "delivery attempts the customer could not take (the order rides back)",
+    Exceptions = "exceptions": "exceptions raised",
+    ExcEta = "exceptions_eta_risk": "exceptions: predicted arrival past due by more than the policy's threshold",
+    ExcTender = "exceptions_tender_rejected": "exceptions: a carrier rejected a tender",
+    ExcFailed = "exceptions_failed_delivery": "exceptions: a delivery attempt failed",
+    ExcDock = "exceptions_missed_dock_slot": "exceptions: a route given up at the doors",
+    ExcSevere = "exceptions_high_or_critical": "exceptions classified high or critical",
+    Escalated = "exceptions_escalated": "exceptions handed to the dispatchers",
+    Resolve = "exception_resolve_min_mean": "mean time from detection to resolution, minutes",
+    ResolveP95 = "exception_resolve_min_p95": "95th percentile of exception resolution time, minutes",
+    ExcOpen = "exceptions_open_end": "exceptions still unresolved at the end of the horizon",
+    ExcAge = "exception_open_age_min_mean": "mean age of the exceptions unresolved at the end, minutes",
+    Touches = "manual_touches_per_order": "exceptions resolved by a dispatcher, per order created",
+    Notified = "customer_notifications": "customers told of a new ETA",
 }
 
 /// KPI values of one replication, in [`KPIS`] order.
@@ -139,6 +155,15 @@ pub struct KpiCollector {
     premium: u64,
     premium_cost: f64,
     tenders_rejected: u64,
+    failed: u64,
+    exceptions_by_kind: [u64; 4],
+    severe: u64,
+    escalated: u64,
+    resolve: Durations,
+    manual: u64,
+    notified: u64,
+    /// Detection time of exceptions not yet resolved.
+    open_exceptions: HashMap<u64, TimeMs>,
 }
 
 impl KpiCollector {
@@ -185,6 +210,14 @@ impl KpiCollector {
             premium: 0,
             premium_cost: 0.0,
             tenders_rejected: 0,
+            failed: 0,
+            exceptions_by_kind: [0; 4],
+            severe: 0,
+            escalated: 0,
+            resolve: Durations::new(),
+            manual: 0,
+            notified: 0,
+            open_exceptions: HashMap::new(),
         }
     }
 
@@ -244,6 +277,20 @@ impl KpiCollector {
         set(K::TendersRejected, self.tenders_rejected as f64);
         set(K::CostTotal, self.cost + self.premium_cost);
         set(K::CostTotalPerOrder, ratio(self.cost + self.premium_cost, self.delivered as f64));
+        set(K::Failed, self.failed as f64);
+        set(K::Exceptions, self.exceptions_by_kind.iter().sum::<u64>() as f64);
+        for (k, n) in [K::ExcEta, K::ExcTender, K::ExcFailed, K::ExcDock].into_iter().zip(self.exceptions_by_kind) {
+            set(k, n as f64);
+        }
+        set(K::ExcSevere, self.severe as f64);
+        set(K::Escalated, self.escalated as f64);
+        set(K::Resolve, self.resolve.mean_min());
+        set(K::ResolveP95, self.resolve.p95_min());
+        set(K::ExcOpen, self.open_exceptions.len() as f64);
+        let ages: f64 = self.open_exceptions.values().map(|d| (horizon - *d).as_min()).sum();
+        set(K::ExcAge, ratio(ages, self.open_exceptions.len() as f64));
+        set(K::Touches, ratio(self.manual as f64, self.created as f64));
+        set(K::Notified, self.notified as f64);
         Kpis(v)
     }
 }
@@ -277,6 +324,22 @@ impl LogSink for KpiCollector {
                 self.premium_cost += self.carrier_prices[carrier.0 as usize];
             }
             Record::TenderRejected { .. } | Record::TenderRefused { .. } => self.tenders_rejected += 1,
+            Record::DeliveryFailed { .. } => self.failed += 1,
+            Record::ExceptionRaised { exception, exception_kind, severity, .. } => {
+                let kind = ExceptionKind::ALL.iter().position(|k| *k == exception_kind).expect("every kind listed");
+                self.exceptions_by_kind[kind] += 1;
+                if severity >= Severity::High {
+                    self.severe += 1;
+                }
+                self.open_exceptions.insert(exception, t);
+            }
+            Record::ExceptionEscalated { .. } => self.escalated += 1,
+            Record::ExceptionResolved { exception, manual, detected, .. } => {
+                self.open_exceptions.remove(&exception);
+                self.resolve.add(t - detected);
+                self.manual += manual as u64;
+            }
+            Record::CustomerNotified { .. } => self.notified += 1,
             Record::RouteAssigned { vehicle, stops, .. } => {
                 self.routes += 1;
                 self.routed_stops += stops as u64;
@@ -316,7 +379,8 @@ impl LogSink for KpiCollector {
             | Record::LoadingDone { .. }
             | Record::StopArrived { .. }
             | Record::OrderReturned { .. }
-            | Record::DocksOpened { .. } => {}
+            | Record::DocksOpened { .. }
+            | Record::ApprovalRequested { .. } => {}
         }
     }
 }

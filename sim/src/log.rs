@@ -5,7 +5,7 @@
 
 use std::hash::{Hash, Hasher};
 
-use policies::{CarrierId, DriverId, OrderId, SiteId, TimeMs, VehicleId};
+use policies::{Action, CarrierId, DriverId, ExceptionKind, OrderId, Severity, SiteId, TimeMs, VehicleId};
 use serde::Serialize;
 
 use crate::hash::StableHasher;
@@ -149,6 +149,35 @@ pub enum Record {
         created: TimeMs,
         due: TimeMs,
         service_start: TimeMs,
+    },
+    /// The customer could not take the delivery; the order rides back to its site.
+    DeliveryFailed {
+        order: OrderId,
+        vehicle: VehicleId,
+    },
+    ExceptionRaised {
+        exception: u64,
+        exception_kind: ExceptionKind,
+        order: OrderId,
+        severity: Severity,
+    },
+    ExceptionEscalated {
+        exception: u64,
+    },
+    /// `manual`: a dispatcher resolved it (else the policy did, at once).
+    ExceptionResolved {
+        exception: u64,
+        action: Action,
+        manual: bool,
+        detected: TimeMs,
+    },
+    CustomerNotified {
+        order: OrderId,
+    },
+    /// A premium tender above the approval threshold waits for its approval.
+    ApprovalRequested {
+        order: OrderId,
+        carrier: CarrierId,
     },
 }
 

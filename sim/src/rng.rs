@@ -18,6 +18,10 @@ pub enum Stream {
     Dock(u32),
     /// A carrier's acceptance of tenders and its transit times.
     Carrier(u32),
+    /// Failed delivery attempts at a site's customers.
+    Delivery(u32),
+    /// The dispatchers' handling times.
+    Desk,
     /// Randomised policy decisions.
     Policy,
     /// Reserved for disruptions.
@@ -33,6 +37,8 @@ impl Stream {
             Stream::Policy => (4, 0),
             Stream::Disruption(i) => (5, i),
             Stream::Carrier(i) => (6, i),
+            Stream::Delivery(i) => (7, i),
+            Stream::Desk => (8, 0),
         };
         (kind << 32) | index as u64
     }

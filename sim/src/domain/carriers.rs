@@ -3,7 +3,7 @@
 //! lead time and drives it straight to the customer.
 
 use bevy_ecs::prelude::*;
-use policies::{CarrierId, MS_PER_DAY, MS_PER_HOUR, OrderId, Tender, TimeMs};
+use policies::{CarrierId, CarrierView, ExceptionKind, MS_PER_DAY, MS_PER_HOUR, OrderId, Tender, TimeMs};
 use rand::RngExt;
 
 use super::orders::{self, Order, OrderState};
@@ -36,6 +36,32 @@ impl CarrierUsage {
             carrier.daily_capacity
         }
     }
+}
+
+impl Carrier {
+    /// The carrier as policies see it at `now`.
+    pub fn view(&self, usage: &CarrierUsage, now: TimeMs) -> CarrierView {
+        CarrierView {
+            id: self.id,
+            name: self.name.clone(),
+            capacity_left_today: usage.left(self, now),
+            acceptance_probability: self.acceptance,
+            pickup_lead: self.pickup_lead,
+            price_per_order: self.price_per_order,
+            speed_kmh: self.speed_kmh,
+        }
+    }
+}
+
+/// Every carrier as policies see it now, by id.
+pub(crate) fn views(e: &Engine) -> Vec<CarrierView> {
+    let now = e.now();
+    e.carriers
+        .iter()
+        .map(|&c| {
+            e.world.get::<Carrier>(c).expect("carrier").view(e.world.get::<CarrierUsage>(c).expect("carrier"), now)
+        })
+        .collect()
 }
 
 pub(crate) fn spawn(e: &mut Engine) {
@@ -73,6 +99,8 @@ pub(crate) fn tender(e: &mut Engine, tender: Tender) {
     let noise = e.scenario.travel_noise.sample(rng);
     if !accepted {
         e.log.push(now, Record::TenderRejected { order: tender.order, carrier: tender.carrier });
+        e.world.get_mut::<Order>(order).expect("order").rejected_tenders += 1;
+        super::exceptions::raise(e, ExceptionKind::TenderRejected, order, None);
         return;
     }
     let mut usage = e.world.get_mut::<CarrierUsage>(carrier).expect("carrier");

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{LogLevel, Schedule, ScheduleBuildSettings, SingleThreadedExecutor};
-use policies::{AllocationRequest, CarrierView, DriverView, OrderView, Route, SiteId, SiteView, TimeMs, VehicleView};
+use policies::{AllocationRequest, DriverView, OrderView, Route, SiteId, SiteView, TimeMs, VehicleView};
 
 use super::carriers::{Carrier, CarrierUsage};
 use super::docks::{Dock, Site};
@@ -136,15 +136,7 @@ fn snapshot_carriers(mut snap: ResMut<Snapshot>, carriers: Query<(&Carrier, &Car
     let req = &mut snap.0;
     let now = req.now;
     req.carriers.clear();
-    req.carriers.extend(carriers.iter().map(|(c, u)| CarrierView {
-        id: c.id,
-        name: c.name.clone(),
-        capacity_left_today: u.left(c, now),
-        acceptance_probability: c.acceptance,
-        pickup_lead: c.pickup_lead,
-        price_per_order: c.price_per_order,
-        speed_kmh: c.speed_kmh,
-    }));
+    req.carriers.extend(carriers.iter().map(|(c, u)| c.view(u, now)));
     req.carriers.sort_unstable_by_key(|c| c.id);
 }
 

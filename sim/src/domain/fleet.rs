@@ -4,6 +4,7 @@
 
 use bevy_ecs::prelude::*;
 use policies::{DriverId, OrderId, TimeMs, TravelModel, VehicleId};
+use rand::RngExt;
 
 use super::drivers::{self, Driver, DriverState};
 use super::orders::{self, Order, OrderState};
@@ -39,6 +40,16 @@ pub struct Trip {
     pub aborted: bool,
     /// Pending give-up while queued at the doors.
     pub give_up: Option<crate::calendar::EventId>,
+    /// Loaded and gone from the doors.
+    pub departed: bool,
+    /// At stop `next`, unloading (else driving to it, or still at the site).
+    pub serving: bool,
+    /// Expected time the current leg or unloading ends, for ETA predictions.
+    pub free_at: TimeMs,
+    /// The current stop's delivery attempt fails (decided on arrival).
+    pub attempt_fails: bool,
+    /// Orders whose delivery failed: they ride back to the site.
+    pub failed: Vec<(Entity, OrderId)>,
 }
 
 pub(crate) fn spawn(e: &mut Engine) {
@@ -93,6 +104,11 @@ pub(crate) fn assign(e: &mut Engine, vehicle: Entity, driver: Entity, stops: Vec
         distance_km: 0.0,
         aborted: false,
         give_up: None,
+        departed: false,
+        serving: false,
+        free_at: now,
+        attempt_fails: false,
+        failed: Vec::new(),
     });
     let first = e.world.get::<Order>(stops_first).expect("order");
     let deadline = loading_deadline(e, &v, driver, now, load, first);
@@ -135,6 +151,9 @@ pub(crate) fn release_unloaded(e: &mut Engine, vehicle: Entity) {
         },
     );
     reopen(e, &trip.stops);
+    for &(order, _) in &trip.stops {
+        super::exceptions::raise(e, policies::ExceptionKind::MissedDockSlot, order, None);
+    }
     drivers::trip_done(e, trip.driver, trip.started);
     if e.epochs.on_resource_free {
         e.request_decision();
@@ -174,6 +193,7 @@ pub(crate) fn depart(e: &mut Engine, vehicle: Entity) {
         *e.world.get_mut::<OrderState>(order).expect("order") = OrderState::OnBoard;
         e.log.push(now, Record::OrderDeparted { order: order_id, vehicle: id, ready });
     }
+    e.world.get_mut::<Trip>(vehicle).expect("trip").departed = true;
     next_leg(e, vehicle);
 }
 
@@ -205,9 +225,12 @@ fn next_leg(e: &mut Engine, vehicle: Entity) {
         let back_by = (now + drive_bound(e, &v, km)).max(earliest) + service_max + drive_bound(e, &v, km_home);
         if drivers::can_work_until(e, driver, started, back_by) {
             let time = drive(e, &v, km);
+            let expected = TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * e.scenario.travel.noise_mean) as u64);
             let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
             trip.at = dest;
             trip.distance_km += km;
+            trip.serving = false;
+            trip.free_at = now + expected;
             e.cal.schedule_in(time, Event::StopArrive { vehicle });
             return;
         }
@@ -231,7 +254,12 @@ pub(crate) fn on_stop_arrive(e: &mut Engine, vehicle: Entity) {
     let (order, order_id) = trip.stops[trip.next];
     let o = e.world.get::<Order>(order).expect("order");
     // Service waits for the window to open.
-    let done = now.max(o.earliest) + o.service;
+    let start = now.max(o.earliest);
+    let (done, expected_done, site) = (start + o.service, start + o.service_expected, o.site);
+    let p = e.scenario.failed_delivery_prob;
+    let fails = p > 0.0 && e.rng.delivery[site as usize].random::<f64>() < p;
+    let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
+    (trip.serving, trip.free_at, trip.attempt_fails) = (true, expected_done, fails);
     e.log.push(now, Record::StopArrived { vehicle: id, order: order_id });
     e.cal.schedule(done, Event::ServiceDone { vehicle });
 }
@@ -242,11 +270,20 @@ pub(crate) fn on_service_done(e: &mut Engine, vehicle: Entity) {
     let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
     let (order, order_id) = trip.stops[trip.next];
     trip.next += 1;
-    let o = e.world.get::<Order>(order).expect("order");
-    let service_start = now - o.service;
-    e.log.push(now, Record::Delivered { order: order_id, vehicle: id, created: o.created, due: o.due, service_start });
-    e.orders.remove(&order_id);
-    e.world.despawn(order);
+    if trip.attempt_fails {
+        trip.failed.push((order, order_id));
+        e.log.push(now, Record::DeliveryFailed { order: order_id, vehicle: id });
+        super::exceptions::raise(e, policies::ExceptionKind::FailedDelivery, order, None);
+    } else {
+        let o = e.world.get::<Order>(order).expect("order");
+        let service_start = now - o.service;
+        e.log.push(
+            now,
+            Record::Delivered { order: order_id, vehicle: id, created: o.created, due: o.due, service_start },
+        );
+        e.orders.remove(&order_id);
+        e.world.despawn(order);
+    }
     next_leg(e, vehicle);
 }
 
@@ -255,6 +292,7 @@ pub(crate) fn on_back(e: &mut Engine, vehicle: Entity) {
     let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
     let trip = e.world.entity_mut(vehicle).take::<Trip>().expect("trip");
     reopen(e, &trip.stops[trip.next..]);
+    reopen(e, &trip.failed);
     e.log.push(
         now,
         Record::TripEnded {

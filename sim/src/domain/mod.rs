@@ -5,5 +5,6 @@ pub mod carriers;
 pub mod dispatch;
 pub mod docks;
 pub mod drivers;
+pub mod exceptions;
 pub mod fleet;
 pub mod orders;

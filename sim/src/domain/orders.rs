@@ -34,6 +34,8 @@ pub struct Order {
     pub service_expected: TimeMs,
     /// Upper bound of the unloading time, for the drivers' duty guard.
     pub service_max: TimeMs,
+    /// Tenders carriers rejected.
+    pub rejected_tenders: u32,
 }
 
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,6 +133,7 @@ pub(crate) fn on_arrival(e: &mut Engine, site: u32) {
         service,
         service_expected,
         service_max,
+        rejected_tenders: 0,
     };
     create(e, order);
     schedule_next_arrival(e, g, site, now);
@@ -168,6 +171,7 @@ pub(crate) fn on_replay(e: &mut Engine) {
         service,
         service_expected,
         service_max,
+        rejected_tenders: 0,
     };
     if let Some(next) = rows.get(e.replay_cursor)
         && next.created <= e.scenario.horizon
@@ -240,6 +244,15 @@ pub(crate) fn on_ready(e: &mut Engine, entity: Entity) {
 pub(crate) fn on_cancel(e: &mut Engine, entity: Entity) {
     let state = *e.world.get::<OrderState>(entity).expect("a cancellation is withdrawn when the order is routed");
     debug_assert!(matches!(state, OrderState::Pending | OrderState::Open));
+    cancel(e, entity, true);
+}
+
+/// Cancels an order waiting at its site: by the customer's deadline (its event is the one
+/// firing), or by a dispatcher (the deadline, if any, is withdrawn).
+pub(crate) fn cancel(e: &mut Engine, entity: Entity, by_deadline: bool) {
+    if !by_deadline {
+        withdraw_cancel(e, entity);
+    }
     let id = e.world.get::<Order>(entity).expect("order").id;
     e.log.push(e.now(), Record::OrderCancelled { order: id });
     e.orders.remove(&id);

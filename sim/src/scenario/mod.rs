@@ -50,6 +50,18 @@ pub struct Scenario {
     pub policy: PolicyConfig,
     /// Folder of the file that defined the policy: where its relative paths start.
     pub policy_dir: PathBuf,
+    pub exceptions: policies::ExceptionPolicyConfig,
+    pub dispatchers: Dispatchers,
+    /// Chance that a delivery attempt fails (the customer cannot take it).
+    pub failed_delivery_prob: f64,
+}
+
+/// The dispatcher team that handles escalated exceptions.
+#[derive(Clone, Debug)]
+pub struct Dispatchers {
+    pub count: u32,
+    pub hours: DailyWindow,
+    pub handling_min: Dist,
 }
 
 #[derive(Clone, Debug)]
@@ -201,6 +213,15 @@ impl Resolver<'_> {
         }
     }
 
+    /// A daily window from `["HH:MM", "HH:MM"]`.
+    fn window(&self, [open, close]: &[Spanned<ClockTime>; 2], field: &str) -> Result<DailyWindow, ScenarioError> {
+        let (o, c) = (open.get_ref().0, close.get_ref().0);
+        if o == c % MS_PER_DAY && !(o == 0 && c == MS_PER_DAY) {
+            return Err(self.err(Some(open.span()), field, "opening and closing times are equal"));
+        }
+        Ok(DailyWindow { open_ms: o, close_ms: c })
+    }
+
     fn dist(&self, spec: &Spanned<DistSpec>, field: &str) -> Result<Dist, ScenarioError> {
         Dist::new(spec.get_ref()).map_err(|m| self.err(Some(spec.span()), field, m))
     }
@@ -263,17 +284,7 @@ impl Resolver<'_> {
         for (i, s) in raw.site.iter().enumerate() {
             let hours = match &s.hours {
                 None => DailyWindow::ALWAYS,
-                Some([open, close]) => {
-                    let (o, c) = (open.get_ref().0, close.get_ref().0);
-                    if o == c % MS_PER_DAY && !(o == 0 && c == MS_PER_DAY) {
-                        return Err(self.err(
-                            Some(open.span()),
-                            format!("site[{i}].hours"),
-                            "opening and closing times are equal",
-                        ));
-                    }
-                    DailyWindow { open_ms: o, close_ms: c }
-                }
+                Some(h) => self.window(h, &format!("site[{i}].hours"))?,
             };
             sites.push(Site {
                 name: s.name.get_ref().clone(),
@@ -373,6 +384,29 @@ impl Resolver<'_> {
         std::hash::Hasher::write(&mut hash, self.text.as_bytes());
         let (demand, cancel_after_due) = self.demand(&raw.orders, &site_names, &mut hash)?;
 
+        let exceptions = match raw.exceptions {
+            None => policies::ExceptionPolicyConfig::default(),
+            Some(x) => {
+                x.get_ref().validate().map_err(|m| self.err(Some(x.span()), "exceptions", m))?;
+                x.into_inner()
+            }
+        };
+        let dispatchers = match &raw.dispatchers {
+            // One dispatcher, always there, 10 minutes an exception on average.
+            None => Dispatchers {
+                count: 1,
+                hours: DailyWindow::ALWAYS,
+                handling_min: Dist::new(&DistSpec::Exponential { mean: 10.0, max: None }).expect("valid"),
+            },
+            Some(d) => Dispatchers {
+                count: d.count,
+                hours: match &d.hours {
+                    None => DailyWindow::ALWAYS,
+                    Some(h) => self.window(h, "dispatchers.hours")?,
+                },
+                handling_min: self.dist(&d.handling_min, "dispatchers.handling_min")?,
+            },
+        };
         let policy = match raw.policy {
             None => PolicyConfig::default(),
             Some(p) => self.policy(p, &mut hash, "policy")?,
@@ -397,6 +431,9 @@ impl Resolver<'_> {
             cancel_after_due,
             policy,
             policy_dir: self.path.parent().unwrap_or(Path::new("")).to_path_buf(),
+            exceptions,
+            dispatchers,
+            failed_delivery_prob: raw.orders.get_ref().failed_delivery_prob,
         })
     }
 

@@ -34,6 +34,18 @@ pub struct RawScenario {
     pub orders: Spanned<RawOrders>,
     #[serde(default)]
     pub policy: Option<Spanned<policies::PolicyConfig>>,
+    #[serde(default)]
+    pub exceptions: Option<Spanned<policies::ExceptionPolicyConfig>>,
+    #[serde(default)]
+    pub dispatchers: Option<RawDispatchers>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDispatchers {
+    pub count: u32,
+    pub hours: Option<[Spanned<ClockTime>; 2]>,
+    pub handling_min: SDist,
 }
 
 #[derive(Deserialize)]
@@ -128,6 +140,8 @@ pub struct RawOrders {
     pub destinations: Option<RawDestinations>,
     #[serde(default, deserialize_with = "opt_non_negative")]
     pub cancel_after_due_min: Option<f64>,
+    #[serde(default, deserialize_with = "probability")]
+    pub failed_delivery_prob: f64,
 }
 
 #[derive(Deserialize)]

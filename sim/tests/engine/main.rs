@@ -1,6 +1,7 @@
 //! Integration tests of the engine, one module per behaviour.
 
 mod determinism;
+mod exceptions;
 mod invariants;
 mod process;
 mod queueing;

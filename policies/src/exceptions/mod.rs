@@ -1,0 +1,132 @@
+//! Exception handling: what a dispatch team does when something goes wrong with an order.
+//!
+//! The engine detects an exception (an ETA at risk, a tender rejected, a failed delivery, a route
+//! given up at the doors) and asks the [`ExceptionPolicy`] to classify it and either resolve it at
+//! once with an [`Action`] (auto-resolution) or escalate it to the dispatcher team, which works
+//! through escalated exceptions in severity order and asks the policy what to do when it takes
+//! one.
+
+mod always_escalate;
+mod rule_based;
+
+pub use always_escalate::AlwaysEscalate;
+pub use rule_based::{RuleBased, RuleBasedConfig};
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::TimeMs;
+use crate::view::{CarrierId, CarrierView, OrderId, SiteId};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExceptionKind {
+    /// The predicted arrival is past the due time by more than the policy's threshold.
+    EtaRisk,
+    /// A carrier rejected a tender.
+    TenderRejected,
+    /// The customer could not take the delivery; the order rides back to its site.
+    FailedDelivery,
+    /// A route was given up at the doors: the driver would have run out of hours.
+    MissedDockSlot,
+}
+
+impl ExceptionKind {
+    pub const ALL: [ExceptionKind; 4] = [
+        ExceptionKind::EtaRisk,
+        ExceptionKind::TenderRejected,
+        ExceptionKind::FailedDelivery,
+        ExceptionKind::MissedDockSlot,
+    ];
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// An exception as the policy sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExceptionView {
+    pub id: u64,
+    pub kind: ExceptionKind,
+    pub detected: TimeMs,
+    pub order: OrderId,
+    pub site: SiteId,
+    pub due: TimeMs,
+    pub priority: u8,
+    pub value: f64,
+    /// Expected lateness if nothing is done, in minutes (0 when on time).
+    pub late_min: f64,
+    /// Whether the order waits at its site (and so can be tendered or cancelled).
+    pub order_open: bool,
+    /// Direct distance from the site to the customer, for carrier choices.
+    pub distance_km: f64,
+    /// Tenders of this order carriers have rejected so far.
+    pub rejected_tenders: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// Nothing to do: the plan absorbs it.
+    Wait,
+    /// Tell the customer the new ETA.
+    Notify,
+    /// Send the order as premium freight (open orders only).
+    Tender { carrier: CarrierId },
+    /// Cancel the order (open orders only).
+    Cancel,
+}
+
+/// Auto-resolve with an action, or hand to the dispatcher team.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Triage {
+    Auto(Action),
+    Escalate,
+}
+
+pub trait ExceptionPolicy: Send {
+    /// How often ETAs are checked, and how late a predicted arrival must be to raise `eta_risk`.
+    fn eta_check(&self) -> (TimeMs, TimeMs);
+    fn classify(&self, exception: &ExceptionView) -> Severity;
+    fn triage(&mut self, exception: &ExceptionView, severity: Severity, carriers: &[CarrierView]) -> Triage;
+    /// What a dispatcher does on taking an escalated exception.
+    fn resolve(&mut self, exception: &ExceptionView, severity: Severity, carriers: &[CarrierView]) -> Action;
+    /// Tenders above this price wait `approval_delay` for an approval before they are sent.
+    fn approval(&self) -> (f64, TimeMs);
+}
+
+/// Exception policies, chosen in a scenario's `[exceptions]` table by `kind`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ExceptionPolicyConfig {
+    RuleBased(RuleBasedConfig),
+    /// Every exception to the dispatchers, who then apply the rule-based actions: the manual baseline.
+    AlwaysEscalate(RuleBasedConfig),
+}
+
+impl Default for ExceptionPolicyConfig {
+    fn default() -> Self {
+        ExceptionPolicyConfig::RuleBased(RuleBasedConfig::default())
+    }
+}
+
+impl ExceptionPolicyConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        use crate::params::Tunable;
+        match self {
+            ExceptionPolicyConfig::RuleBased(c) | ExceptionPolicyConfig::AlwaysEscalate(c) => c.validate(),
+        }
+    }
+
+    pub fn build(&self) -> Box<dyn ExceptionPolicy> {
+        match self {
+            ExceptionPolicyConfig::RuleBased(c) => Box::new(RuleBased::new(c.clone())),
+            ExceptionPolicyConfig::AlwaysEscalate(c) => Box::new(AlwaysEscalate::new(c.clone())),
+        }
+    }
+}
