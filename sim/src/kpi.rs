@@ -77,6 +77,7 @@ kpis! {
     ExcAge = "exception_open_age_min_mean": "mean age of the exceptions unresolved at the end, minutes",
     Touches = "manual_touches_per_order": "exceptions resolved by a dispatcher, per order created",
     Notified = "customer_notifications": "customers told of a new ETA",
+    Resequenced = "routes_resequenced": "routes re-ordered on the road to cut expected lateness",
 }
 
 /// KPI values of one replication, in [`KPIS`] order.
@@ -162,6 +163,7 @@ pub struct KpiCollector {
     resolve: Durations,
     manual: u64,
     notified: u64,
+    resequenced: u64,
     /// Detection time of exceptions not yet resolved.
     open_exceptions: HashMap<u64, TimeMs>,
 }
@@ -217,6 +219,7 @@ impl KpiCollector {
             resolve: Durations::new(),
             manual: 0,
             notified: 0,
+            resequenced: 0,
             open_exceptions: HashMap::new(),
         }
     }
@@ -291,6 +294,7 @@ impl KpiCollector {
         set(K::ExcAge, ratio(ages, self.open_exceptions.len() as f64));
         set(K::Touches, ratio(self.manual as f64, self.created as f64));
         set(K::Notified, self.notified as f64);
+        set(K::Resequenced, self.resequenced as f64);
         Kpis(v)
     }
 }
@@ -340,6 +344,7 @@ impl LogSink for KpiCollector {
                 self.manual += manual as u64;
             }
             Record::CustomerNotified { .. } => self.notified += 1,
+            Record::RouteResequenced { .. } => self.resequenced += 1,
             Record::RouteAssigned { vehicle, stops, .. } => {
                 self.routes += 1;
                 self.routed_stops += stops as u64;

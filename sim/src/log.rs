@@ -174,6 +174,12 @@ pub enum Record {
     CustomerNotified {
         order: OrderId,
     },
+    /// The stops ahead of a vehicle were re-ordered: fewer stops expected late, or `saved_ms` less
+    /// expected lateness in all.
+    RouteResequenced {
+        vehicle: VehicleId,
+        saved_ms: u64,
+    },
     /// A premium tender above the approval threshold waits for its approval.
     ApprovalRequested {
         order: OrderId,

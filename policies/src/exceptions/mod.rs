@@ -76,6 +76,9 @@ pub enum Action {
     Wait,
     /// Tell the customer the new ETA.
     Notify,
+    /// Re-order the stops still ahead of the order's vehicle by due time, if that makes fewer
+    /// stops late (or as many, less late), and tell the customer the new ETA (orders on a vehicle).
+    Resequence,
     /// Send the order as premium freight (open orders only).
     Tender { carrier: CarrierId },
     /// Cancel the order (open orders only).

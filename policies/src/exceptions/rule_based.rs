@@ -4,7 +4,9 @@
 //! `critical_late_min` `critical`; otherwise any lateness makes it `medium`; a priority order or
 //! one worth at least `high_value` is one level higher (at most `critical`).
 //! Triage: exceptions below `escalate_from` are resolved at once, the rest go to the dispatchers.
-//! Action (automatic or the dispatcher's): an ETA at risk is notified to the customer; an order
+//! Action (automatic or the dispatcher's): an ETA at risk is notified to the customer (with
+//! `resequence`, when it is at least `high_late_min` late, the vehicle's remaining stops are also
+//! re-ordered by due time if that makes fewer of them late); an order
 //! waiting at its site that would be late by more than `cancel_late_min` is cancelled; otherwise it
 //! is tendered to the cheapest carrier with capacity within `premium_cost_cap` that can deliver by
 //! the due time (or, failing that, at all) unless carriers rejected it `max_tenders` times, or else
@@ -33,6 +35,7 @@ pub struct RuleBasedConfig {
     pub approval_delay_min: f64,
     pub cancel_late_min: f64,
     pub max_tenders: u32,
+    pub resequence: bool,
 }
 
 impl Default for RuleBasedConfig {
@@ -50,6 +53,7 @@ impl Default for RuleBasedConfig {
             approval_delay_min: d("approval_delay_min"),
             cancel_late_min: d("cancel_late_min"),
             max_tenders: d("max_tenders") as u32,
+            resequence: d("resequence") == 1.0,
         }
     }
 }
@@ -97,6 +101,11 @@ impl Tunable for RuleBasedConfig {
             "cancel an order waiting at its site that would be this many minutes late",
         ),
         Param::integer("max_tenders", 0.0, 100.0, 2.0, "stop tendering an order after this many rejections"),
+        Param::boolean(
+            "resequence",
+            false,
+            "on a high or critical ETA risk, re-order the vehicle's remaining stops by due time when that makes fewer stops late",
+        ),
     ];
 
     fn get(&self, name: &str) -> Option<f64> {
@@ -112,6 +121,7 @@ impl Tunable for RuleBasedConfig {
             "approval_delay_min" => self.approval_delay_min,
             "cancel_late_min" => self.cancel_late_min,
             "max_tenders" => self.max_tenders as f64,
+            "resequence" => self.resequence as u8 as f64,
             _ => return None,
         })
     }
@@ -130,6 +140,10 @@ impl Tunable for RuleBasedConfig {
             "cancel_late_min" => &mut self.cancel_late_min,
             "max_tenders" => {
                 self.max_tenders = value as u32;
+                return Ok(());
+            }
+            "resequence" => {
+                self.resequence = value == 1.0;
                 return Ok(());
             }
             _ => {
@@ -153,7 +167,12 @@ impl RuleBased {
 
     /// The action the rules prescribe, whoever applies it.
     pub(super) fn action(&self, e: &ExceptionView, carriers: &[CarrierView]) -> Action {
-        if e.kind == ExceptionKind::EtaRisk || !e.order_open {
+        if e.kind == ExceptionKind::EtaRisk {
+            // Severe enough to be worth changing the route, not just the customer's expectation.
+            let severe = e.late_min >= self.config.high_late_min;
+            return if self.config.resequence && severe { Action::Resequence } else { Action::Notify };
+        }
+        if !e.order_open {
             return Action::Notify;
         }
         if e.late_min > self.config.cancel_late_min {

@@ -150,6 +150,10 @@ fn apply(e: &mut Engine, view: &ExceptionView, action: Action) {
     match action {
         Action::Wait => {}
         Action::Notify => e.log.push(now, Record::CustomerNotified { order: view.order }),
+        Action::Resequence => {
+            resequence(e, view.order);
+            e.log.push(now, Record::CustomerNotified { order: view.order });
+        }
         Action::Cancel if open => orders::cancel(e, order, false),
         Action::Tender { carrier } if open => {
             let (above, delay) = e.exception_policy.approval();
@@ -173,39 +177,91 @@ pub(crate) fn on_tender_approved(e: &mut Engine, order: OrderId, carrier: u32) {
     }
 }
 
+/// Expected service starts of a trip's stops from `first` on, visited in `order`, from where the
+/// vehicle will next be free (at the stop it is driving to, or done unloading one).
+fn predict(e: &Engine, v: &Vehicle, trip: &Trip, order: &[Entity]) -> Vec<TimeMs> {
+    let travel = &e.scenario.travel;
+    let ms_per_km = policies::MS_PER_HOUR as f64 / v.speed_kmh * travel.noise_mean;
+    let mut t = trip.free_at.max(e.now());
+    let mut at = trip.at;
+    let mut starts = Vec::with_capacity(order.len());
+    for (k, &stop) in order.iter().enumerate() {
+        let o = e.world.get::<Order>(stop).expect("order");
+        // The stop being driven to is reached at `free_at`; the others after a leg.
+        if k > 0 || trip.serving {
+            t = t + TimeMs((travel.distance_prepared(&at, &o.point) * ms_per_km) as u64);
+        }
+        let start = t.max(o.earliest);
+        starts.push(start);
+        t = start + o.service_expected;
+        at = o.point;
+    }
+    starts
+}
+
+/// The stops still to visit, the one being driven to first (its leg cannot change).
+fn ahead(trip: &Trip) -> &[(Entity, OrderId)] {
+    let from = if trip.serving { trip.next + 1 } else { trip.next };
+    &trip.stops[from.min(trip.stops.len())..]
+}
+
 /// Predicts every trip's remaining stops from where it is, with expected times, and raises
 /// `eta_risk` for stops predicted later than due plus the policy's threshold.
 pub(crate) fn on_eta_check(e: &mut Engine) {
-    let now = e.now();
     let (every, threshold) = e.exception_policy.eta_check();
     e.cal.schedule_in(every, Event::EtaCheck);
-    let travel = e.scenario.travel;
     let mut at_risk: Vec<(Entity, f64)> = Vec::new();
     for &vehicle in &e.vehicles {
         let (Some(v), Some(trip)) = (e.world.get::<Vehicle>(vehicle), e.world.get::<Trip>(vehicle)) else { continue };
         if !trip.departed || trip.aborted {
             continue;
         }
-        let ms_per_km = policies::MS_PER_HOUR as f64 / v.speed_kmh * travel.noise_mean;
-        // Where the vehicle will next be free: at the stop it is driving to, or done serving one.
-        let mut t = trip.free_at.max(now);
-        let mut at = trip.at;
-        let first = if trip.serving { trip.next + 1 } else { trip.next };
-        for (k, &(order, _)) in trip.stops.iter().enumerate().skip(first) {
-            let o = e.world.get::<Order>(order).expect("order");
-            if k > trip.next {
-                t = t + TimeMs((travel.distance_prepared(&at, &o.point) * ms_per_km) as u64);
+        let stops: Vec<Entity> = ahead(trip).iter().map(|(s, _)| *s).collect();
+        for (stop, start) in stops.iter().zip(predict(e, v, trip, &stops)) {
+            let due = e.world.get::<Order>(*stop).expect("order").due;
+            if start > due + threshold && e.world.get::<EtaRiskRaised>(*stop).is_none() {
+                at_risk.push((*stop, (start - due).as_min()));
             }
-            let start = t.max(o.earliest);
-            if start > o.due + threshold && e.world.get::<EtaRiskRaised>(order).is_none() {
-                at_risk.push((order, (start - o.due).as_min()));
-            }
-            t = start + o.service_expected;
-            at = o.point;
         }
     }
     for (order, late_min) in at_risk {
         e.world.entity_mut(order).insert(EtaRiskRaised);
         raise(e, ExceptionKind::EtaRisk, order, Some(late_min));
     }
+}
+
+/// How many stops are expected late, and their total expected lateness in ms.
+fn lateness(e: &Engine, stops: &[Entity], starts: &[TimeMs]) -> (usize, u64) {
+    let late = stops.iter().zip(starts).map(|(s, t)| (*t - e.world.get::<Order>(*s).expect("order").due).0);
+    late.fold((0, 0), |(n, sum), l| (n + usize::from(l > 0), sum + l))
+}
+
+/// Re-orders the stops after the current leg of the vehicle carrying `order` by due time, if
+/// that makes fewer stops late, or as many but less late in all.
+fn resequence(e: &mut Engine, order: OrderId) {
+    let now = e.now();
+    let Some(&vehicle) = e.vehicles.iter().find(|&&v| {
+        e.world.get::<Trip>(v).is_some_and(|t| t.departed && !t.aborted && ahead(t).iter().any(|(_, id)| *id == order))
+    }) else {
+        return;
+    };
+    let (v, trip) = (e.world.get::<Vehicle>(vehicle).expect("vehicle"), e.world.get::<Trip>(vehicle).expect("trip"));
+    let current: Vec<(Entity, OrderId)> = ahead(trip).to_vec();
+    // The stop being driven to keeps its place.
+    let fixed = usize::from(!trip.serving).min(current.len());
+    let mut proposed = current.clone();
+    proposed[fixed..].sort_by_key(|(s, id)| (e.world.get::<Order>(*s).expect("order").due, *id));
+    let entities = |list: &[(Entity, OrderId)]| list.iter().map(|(s, _)| *s).collect::<Vec<_>>();
+    let (before, after) = (entities(&current), entities(&proposed));
+    let (late_before, late_after) =
+        (lateness(e, &before, &predict(e, v, trip, &before)), lateness(e, &after, &predict(e, v, trip, &after)));
+    if late_after >= late_before {
+        return;
+    }
+    let id = v.id;
+    let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
+    let start = trip.stops.len() - proposed.len();
+    trip.stops.truncate(start);
+    trip.stops.extend(proposed);
+    e.log.push(now, Record::RouteResequenced { vehicle: id, saved_ms: late_before.1.saturating_sub(late_after.1) });
 }
