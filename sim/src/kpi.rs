@@ -77,6 +77,7 @@ kpis! {
     ExcAge = "exception_open_age_min_mean": "mean age of the exceptions unresolved at the end, minutes",
     Touches = "manual_touches_per_order": "exceptions resolved by a dispatcher, per order created",
     Notified = "customer_notifications": "customers told of a new ETA",
+    EtaLead = "eta_risk_lead_min_mean": "time to detect, as lead: minutes from an ETA-risk detection to the order's due time (negative: detected after it)",
     Resequenced = "routes_resequenced": "routes re-ordered on the road to cut expected lateness",
 }
 
@@ -164,6 +165,8 @@ pub struct KpiCollector {
     manual: u64,
     notified: u64,
     resequenced: u64,
+    /// Sum and count of (due - detection) over ETA risks, ms.
+    eta_lead_ms: (i128, u64),
     /// Detection time of exceptions not yet resolved.
     open_exceptions: HashMap<u64, TimeMs>,
 }
@@ -220,6 +223,7 @@ impl KpiCollector {
             manual: 0,
             notified: 0,
             resequenced: 0,
+            eta_lead_ms: (0, 0),
             open_exceptions: HashMap::new(),
         }
     }
@@ -295,6 +299,7 @@ impl KpiCollector {
         set(K::Touches, ratio(self.manual as f64, self.created as f64));
         set(K::Notified, self.notified as f64);
         set(K::Resequenced, self.resequenced as f64);
+        set(K::EtaLead, ratio(self.eta_lead_ms.0 as f64 / MS_PER_MIN as f64, self.eta_lead_ms.1 as f64));
         Kpis(v)
     }
 }
@@ -329,7 +334,11 @@ impl LogSink for KpiCollector {
             }
             Record::TenderRejected { .. } | Record::TenderRefused { .. } => self.tenders_rejected += 1,
             Record::DeliveryFailed { .. } => self.failed += 1,
-            Record::ExceptionRaised { exception, exception_kind, severity, .. } => {
+            Record::ExceptionRaised { exception, exception_kind, severity, due, .. } => {
+                if exception_kind == ExceptionKind::EtaRisk {
+                    self.eta_lead_ms.0 += due.0 as i128 - t.0 as i128;
+                    self.eta_lead_ms.1 += 1;
+                }
                 let kind = ExceptionKind::ALL.iter().position(|k| *k == exception_kind).expect("every kind listed");
                 self.exceptions_by_kind[kind] += 1;
                 if severity >= Severity::High {

@@ -155,11 +155,13 @@ pub enum Record {
         order: OrderId,
         vehicle: VehicleId,
     },
+    /// `due` is the order's due time: for an ETA risk, how early it was detected.
     ExceptionRaised {
         exception: u64,
         exception_kind: ExceptionKind,
         order: OrderId,
         severity: Severity,
+        due: TimeMs,
     },
     ExceptionEscalated {
         exception: u64,

@@ -74,7 +74,16 @@ pub(crate) fn raise(e: &mut Engine, kind: ExceptionKind, order: Entity, late_min
     };
     e.next_exception_id += 1;
     let severity = e.exception_policy.classify(&view);
-    e.log.push(now, Record::ExceptionRaised { exception: view.id, exception_kind: kind, order: view.order, severity });
+    e.log.push(
+        now,
+        Record::ExceptionRaised {
+            exception: view.id,
+            exception_kind: kind,
+            order: view.order,
+            severity,
+            due: view.due,
+        },
+    );
     let carriers = carriers::views(e);
     match e.exception_policy.triage(&view, severity, &carriers) {
         Triage::Auto(action) => {
