@@ -9,16 +9,12 @@ use rand::RngExt;
 use super::orders::{self, Order, OrderState};
 use crate::engine::{Engine, Event};
 use crate::log::{Record, Rejection};
+use crate::scenario::CarrierSpec;
 
 #[derive(Component, Clone, Debug)]
 pub struct Carrier {
     pub id: CarrierId,
-    pub name: String,
-    pub daily_capacity: u32,
-    pub acceptance: f64,
-    pub pickup_lead: TimeMs,
-    pub price_per_order: f64,
-    pub speed_kmh: f64,
+    pub spec: CarrierSpec,
 }
 
 /// Orders a carrier accepted on a given day; the count resets each day.
@@ -31,9 +27,9 @@ pub struct CarrierUsage {
 impl CarrierUsage {
     pub fn left(&self, carrier: &Carrier, now: TimeMs) -> u32 {
         if self.day == now.0 / MS_PER_DAY {
-            carrier.daily_capacity.saturating_sub(self.accepted)
+            carrier.spec.daily_capacity.saturating_sub(self.accepted)
         } else {
-            carrier.daily_capacity
+            carrier.spec.daily_capacity
         }
     }
 }
@@ -43,12 +39,12 @@ impl Carrier {
     pub fn view(&self, usage: &CarrierUsage, now: TimeMs) -> CarrierView {
         CarrierView {
             id: self.id,
-            name: self.name.clone(),
+            name: self.spec.name.clone(),
             capacity_left_today: usage.left(self, now),
-            acceptance_probability: self.acceptance,
-            pickup_lead: self.pickup_lead,
-            price_per_order: self.price_per_order,
-            speed_kmh: self.speed_kmh,
+            acceptance_probability: self.spec.acceptance,
+            pickup_lead: self.spec.pickup_lead,
+            price_per_order: self.spec.price_per_order,
+            speed_kmh: self.spec.speed_kmh,
         }
     }
 }
@@ -65,16 +61,8 @@ pub(crate) fn views(e: &Engine) -> Vec<CarrierView> {
 }
 
 pub(crate) fn spawn(e: &mut Engine) {
-    for (i, c) in e.scenario.carriers.iter().enumerate() {
-        let carrier = Carrier {
-            id: CarrierId(i as u32),
-            name: c.name.clone(),
-            daily_capacity: c.daily_capacity,
-            acceptance: c.acceptance,
-            pickup_lead: c.pickup_lead,
-            price_per_order: c.price_per_order,
-            speed_kmh: c.speed_kmh,
-        };
+    for (i, spec) in e.scenario.carriers.iter().enumerate() {
+        let carrier = Carrier { id: CarrierId(i as u32), spec: spec.clone() };
         e.carriers.push(e.world.spawn((carrier, CarrierUsage::default())).id());
     }
 }
@@ -90,8 +78,13 @@ pub(crate) fn tender(e: &mut Engine, tender: Tender) {
     if *e.world.get::<OrderState>(order).expect("order") != OrderState::Open {
         return refuse(e, Rejection::OrderNotOpen);
     }
-    let c = e.world.get::<Carrier>(carrier).expect("carrier").clone();
-    if e.world.get::<CarrierUsage>(carrier).expect("carrier").left(&c, now) == 0 {
+    let c = e.world.get::<Carrier>(carrier).expect("carrier").spec.clone();
+    if e.world
+        .get::<CarrierUsage>(carrier)
+        .expect("carrier")
+        .left(e.world.get::<Carrier>(carrier).expect("carrier"), now)
+        == 0
+    {
         return refuse(e, Rejection::CarrierFull);
     }
     let rng = &mut e.rng.carrier[tender.carrier.0 as usize];
