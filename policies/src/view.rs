@@ -134,6 +134,10 @@ pub struct Decision {
     pub routes: Vec<Route>,
     #[serde(default)]
     pub tenders: Vec<Tender>,
+    /// Open orders to cancel (e.g. no longer worth serving). Orders a policy neither routes,
+    /// tenders nor cancels are held: they stay open for later epochs.
+    #[serde(default)]
+    pub cancellations: Vec<OrderId>,
 }
 
 /// When the engine asks the policy for a decision.

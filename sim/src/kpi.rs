@@ -56,7 +56,7 @@ kpis! {
     CostPerOrder = "cost_per_order": "fleet cost per delivered order",
     Overtime = "driver_overtime_min": "minutes drivers worked past their scheduled shift end, total",
     Aborted = "stops_aborted": "stops given up because the driver would have run out of hours",
-    Rejected = "decisions_rejected": "routes proposed by the policy and refused by the engine",
+    Rejected = "decisions_rejected": "routes and cancellations proposed by the policy and refused by the engine",
     GiveUps = "dock_give_ups": "routes released unloaded because the driver would have run out of hours waiting for a door",
     Premium = "premium_orders": "orders carried by third-party carriers (tenders accepted)",
     PremiumCost = "premium_cost": "price of the tenders accepted",
@@ -327,7 +327,7 @@ impl LogSink for KpiCollector {
                 self.cycle.add(t - created);
             }
             Record::OrderDeparted { ready, .. } => self.dispatch_delay.add(t - ready),
-            Record::DecisionRejected { .. } => self.rejected += 1,
+            Record::DecisionRejected { .. } | Record::CancellationRefused { .. } => self.rejected += 1,
             Record::TenderAccepted { carrier, .. } => {
                 self.premium += 1;
                 self.premium_cost += self.carrier_prices[carrier.0 as usize];

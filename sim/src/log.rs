@@ -134,6 +134,11 @@ pub enum Record {
         carrier: CarrierId,
         reason: Rejection,
     },
+    /// A cancellation a policy asked for that the world could not honour.
+    CancellationRefused {
+        order: OrderId,
+        reason: Rejection,
+    },
     TenderAccepted {
         order: OrderId,
         carrier: CarrierId,

@@ -10,7 +10,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use policies::{AllocationPolicy, AllocationRequest, Decision, Epochs, ProcessConfig, Route, Tender, TimeMs};
+use policies::{AllocationPolicy, AllocationRequest, Decision, Epochs, OrderId, ProcessConfig, Route, Tender, TimeMs};
 use serde::{Deserialize, Serialize};
 
 /// The protocol version spoken; a program must answer `hello` with this in `ready`.
@@ -38,6 +38,8 @@ enum FromPolicy {
         routes: Vec<Route>,
         #[serde(default)]
         tenders: Vec<Tender>,
+        #[serde(default)]
+        cancellations: Vec<OrderId>,
     },
 }
 
@@ -156,7 +158,9 @@ impl ProcessPolicy {
         let result = self.exchange(&mut running, &ToPolicy::Decide { epoch: self.epoch, request });
         self.running = Some(running);
         match result? {
-            FromPolicy::Decision { epoch, routes, tenders } if epoch == self.epoch => Ok(Decision { routes, tenders }),
+            FromPolicy::Decision { epoch, routes, tenders, cancellations } if epoch == self.epoch => {
+                Ok(Decision { routes, tenders, cancellations })
+            }
             FromPolicy::Decision { epoch, .. } => Err(format!("answered epoch {epoch}, expected {}", self.epoch)),
             FromPolicy::Ready { .. } => Err("answered `decide` with `ready` instead of a decision".into()),
         }

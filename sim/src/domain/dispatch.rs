@@ -174,6 +174,15 @@ pub(crate) fn on_decide(e: &mut Engine, periodic: bool) {
     for tender in decision.tenders {
         super::carriers::tender(e, tender);
     }
+    for order in decision.cancellations {
+        match e.orders.get(&order).copied() {
+            Some(entity) if e.world.get::<OrderState>(entity).is_some_and(|s| *s == OrderState::Open) => {
+                super::orders::cancel(e, entity, false)
+            }
+            Some(_) => e.log.push(now, Record::CancellationRefused { order, reason: Rejection::OrderNotOpen }),
+            None => e.log.push(now, Record::CancellationRefused { order, reason: Rejection::UnknownOrder }),
+        }
+    }
 }
 
 type Validated = (Entity, Entity, Vec<(Entity, policies::OrderId)>);

@@ -141,3 +141,24 @@ fn documented_schemas_match_what_is_sent() {
         assert_eq!(keys(item), required(&req_schema["properties"][list]["items"]), "{list}");
     }
 }
+
+/// A policy may cancel open orders; cancelling what is not open is refused and counted.
+#[test]
+fn cancellations_from_a_program_cancel_open_orders_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = format!(
+        "{HEADER}    ids = [o['id'] for o in m['request']['orders']]\n    print(json.dumps({{'type': 'decision', 'epoch': m['epoch'], 'routes': [], 'cancellations': ids + [999999]}}), flush=True)\n"
+    );
+    std::fs::write(dir.path().join("policy.py"), script).unwrap();
+    std::fs::write(
+        dir.path().join("policy.toml"),
+        "kind = \"process\"\ncommand = [\"python3\", \"policy.py\"]\non_events = true\n",
+    )
+    .unwrap();
+    let scenario = tiny_with_policy_file(&dir.path().join("policy.toml"));
+    let r = run_replication(&scenario, 1, 0, true).unwrap_or_else(|e| panic!("{e}"));
+    let k = |n: &str| r.kpis.get(n).unwrap();
+    assert_eq!(k("orders_delivered"), 0.0);
+    assert_eq!(k("orders_cancelled"), k("orders_created"), "every order cancelled once it was ready");
+    assert!(k("decisions_rejected") > 0.0, "the unknown order's cancellations are refused");
+}
