@@ -33,6 +33,7 @@ pub enum Rejection {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+/// New variants go at the end: the fingerprint hashes each variant's index.
 pub enum Record {
     OrderCreated {
         order: OrderId,
@@ -134,11 +135,6 @@ pub enum Record {
         carrier: CarrierId,
         reason: Rejection,
     },
-    /// A cancellation a policy asked for that the world could not honour.
-    CancellationRefused {
-        order: OrderId,
-        reason: Rejection,
-    },
     TenderAccepted {
         order: OrderId,
         carrier: CarrierId,
@@ -191,6 +187,11 @@ pub enum Record {
     ApprovalRequested {
         order: OrderId,
         carrier: CarrierId,
+    },
+    /// A cancellation a policy asked for that the world could not honour.
+    CancellationRefused {
+        order: OrderId,
+        reason: Rejection,
     },
 }
 
