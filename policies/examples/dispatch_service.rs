@@ -81,6 +81,7 @@ fn main() {
                 duty_left: TimeMs::from_hours(6.0),
             })
             .collect(),
+        busy_vehicles: vec![],
         carriers: vec![],
     };
 

@@ -167,6 +167,7 @@ mod tests {
                 latest_return: TimeMs::from_hours(9.0),
                 duty_left: TimeMs::from_hours(8.0),
             }],
+            busy_vehicles: vec![],
             carriers: vec![],
         }
     }

@@ -76,6 +76,22 @@ pub struct VehicleView {
     pub cost_per_hour: f64,
 }
 
+/// A vehicle on a trip: queued or loading at its site, or out on the road.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BusyVehicleView {
+    pub id: VehicleId,
+    pub site: SiteId,
+    pub capacity: u32,
+    /// Where it is, or the stop (or site) it is driving to.
+    pub position: Point,
+    /// Loaded and gone from the doors.
+    pub departed: bool,
+    /// Orders still to deliver, in visiting order.
+    pub stops_left: Vec<OrderId>,
+    /// When it is expected back at its site (known once it has left the doors).
+    pub back_expected: Option<TimeMs>,
+}
+
 /// A driver on shift and idle at their home site.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DriverView {
@@ -110,6 +126,8 @@ pub struct AllocationRequest {
     pub sites: Vec<SiteView>,
     pub orders: Vec<OrderView>,
     pub vehicles: Vec<VehicleView>,
+    /// Vehicles on trips, with their remaining stops: for policies that plan ahead.
+    pub busy_vehicles: Vec<BusyVehicleView>,
     pub drivers: Vec<DriverView>,
     pub carriers: Vec<CarrierView>,
 }

@@ -31,9 +31,9 @@ pub enum Rejection {
     CarrierFull,
 }
 
+/// New variants go at the end: the fingerprint hashes each variant's index.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-/// New variants go at the end: the fingerprint hashes each variant's index.
 pub enum Record {
     OrderCreated {
         order: OrderId,

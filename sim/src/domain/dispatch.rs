@@ -9,7 +9,9 @@ use std::collections::HashSet;
 
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{LogLevel, Schedule, ScheduleBuildSettings, SingleThreadedExecutor};
-use policies::{AllocationRequest, DriverView, OrderView, Route, SiteId, SiteView, TimeMs, VehicleView};
+use policies::{
+    AllocationRequest, BusyVehicleView, DriverView, OrderView, Route, SiteId, SiteView, TimeMs, VehicleView,
+};
 
 use super::carriers::{Carrier, CarrierUsage};
 use super::docks::{Dock, Site};
@@ -34,6 +36,7 @@ pub(crate) fn insert_snapshot(e: &mut Engine) {
             sites: Vec::new(),
             orders: Vec::new(),
             vehicles: Vec::new(),
+            busy_vehicles: Vec::new(),
             drivers: Vec::new(),
             carriers: Vec::new(),
         },
@@ -52,8 +55,17 @@ pub(crate) fn snapshot_schedule() -> Schedule {
     let mut schedule = Schedule::default();
     schedule.set_executor(SingleThreadedExecutor::new());
     schedule.set_build_settings(ScheduleBuildSettings { ambiguity_detection: LogLevel::Error, ..Default::default() });
-    schedule
-        .add_systems((snapshot_sites, snapshot_vehicles, snapshot_drivers, snapshot_carriers, snapshot_orders).chain());
+    schedule.add_systems(
+        (
+            snapshot_sites,
+            snapshot_vehicles,
+            snapshot_drivers,
+            snapshot_carriers,
+            snapshot_orders,
+            snapshot_busy_vehicles,
+        )
+            .chain(),
+    );
     schedule
 }
 
@@ -114,6 +126,33 @@ fn snapshot_vehicles(mut snap: ResMut<Snapshot>, vehicles: Query<&Vehicle, Witho
         cost_per_hour: v.cost_per_hour,
     }));
     req.vehicles.sort_unstable_by_key(|v| v.id);
+}
+
+/// Vehicles on trips, only when the policy will be asked (the orders were gathered).
+fn snapshot_busy_vehicles(mut snap: ResMut<Snapshot>, vehicles: Query<(&Vehicle, &Trip)>, orders: Query<&Order>) {
+    let req = &mut snap.0;
+    req.busy_vehicles.clear();
+    if req.orders.is_empty() {
+        return;
+    }
+    req.busy_vehicles.extend(vehicles.iter().map(|(v, trip)| {
+        let ahead = if trip.aborted { &[][..] } else { &trip.stops[trip.next.min(trip.stops.len())..] };
+        let home = req.sites[v.site as usize].location;
+        let position = match ahead.first() {
+            Some((order, _)) if trip.departed => orders.get(*order).map_or(home, |o| o.destination),
+            _ => home,
+        };
+        BusyVehicleView {
+            id: v.id,
+            site: SiteId(v.site),
+            capacity: v.capacity,
+            position,
+            departed: trip.departed,
+            stops_left: ahead.iter().map(|(_, id)| *id).collect(),
+            back_expected: trip.back_expected,
+        }
+    }));
+    req.busy_vehicles.sort_unstable_by_key(|v| v.id);
 }
 
 fn snapshot_drivers(mut snap: ResMut<Snapshot>, drivers: Query<(&Driver, &DriverState)>) {

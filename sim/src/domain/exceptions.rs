@@ -10,7 +10,7 @@ use bevy_ecs::prelude::*;
 use policies::{Action, ExceptionKind, ExceptionView, OrderId, Severity, SiteId, TimeMs, Triage};
 
 use super::carriers;
-use super::fleet::{Trip, Vehicle};
+use super::fleet::{Trip, Vehicle, ahead, predict};
 use super::orders::{self, Order, OrderState};
 use crate::engine::{Engine, Event};
 use crate::log::Record;
@@ -186,34 +186,6 @@ pub(crate) fn on_tender_approved(e: &mut Engine, order: OrderId, carrier: u32) {
     }
 }
 
-/// Expected service starts of a trip's stops from `first` on, visited in `order`, from where the
-/// vehicle will next be free (at the stop it is driving to, or done unloading one).
-fn predict(e: &Engine, v: &Vehicle, trip: &Trip, order: &[Entity]) -> Vec<TimeMs> {
-    let travel = &e.scenario.travel;
-    let ms_per_km = policies::MS_PER_HOUR as f64 / v.speed_kmh * travel.noise_mean;
-    let mut t = trip.free_at.max(e.now());
-    let mut at = trip.at;
-    let mut starts = Vec::with_capacity(order.len());
-    for (k, &stop) in order.iter().enumerate() {
-        let o = e.world.get::<Order>(stop).expect("order");
-        // The stop being driven to is reached at `free_at`; the others after a leg.
-        if k > 0 || trip.serving {
-            t = t + TimeMs((travel.distance_prepared(&at, &o.point) * ms_per_km) as u64);
-        }
-        let start = t.max(o.earliest);
-        starts.push(start);
-        t = start + o.service_expected;
-        at = o.point;
-    }
-    starts
-}
-
-/// The stops still to visit, the one being driven to first (its leg cannot change).
-fn ahead(trip: &Trip) -> &[(Entity, OrderId)] {
-    let from = if trip.serving { trip.next + 1 } else { trip.next };
-    &trip.stops[from.min(trip.stops.len())..]
-}
-
 /// Predicts every trip's remaining stops from where it is, with expected times, and raises
 /// `eta_risk` for stops predicted later than due plus the policy's threshold.
 pub(crate) fn on_eta_check(e: &mut Engine) {
@@ -273,4 +245,5 @@ fn resequence(e: &mut Engine, order: OrderId) {
     trip.stops.truncate(start);
     trip.stops.extend(proposed);
     e.log.push(now, Record::RouteResequenced { vehicle: id, saved_ms: late_before.1.saturating_sub(late_after.1) });
+    super::fleet::refresh_back(e, vehicle);
 }

@@ -50,6 +50,8 @@ pub struct Trip {
     pub attempt_fails: bool,
     /// Orders whose delivery failed: they ride back to the site.
     pub failed: Vec<(Entity, OrderId)>,
+    /// When it is expected back at its site (once gone from the doors).
+    pub back_expected: Option<TimeMs>,
 }
 
 pub(crate) fn spawn(e: &mut Engine) {
@@ -109,6 +111,7 @@ pub(crate) fn assign(e: &mut Engine, vehicle: Entity, driver: Entity, stops: Vec
         free_at: now,
         attempt_fails: false,
         failed: Vec::new(),
+        back_expected: None,
     });
     let first = e.world.get::<Order>(stops_first).expect("order");
     let deadline = loading_deadline(e, &v, driver, now, load, first);
@@ -232,6 +235,7 @@ fn next_leg(e: &mut Engine, vehicle: Entity) {
             trip.serving = false;
             trip.free_at = now + expected;
             e.cal.schedule_in(time, Event::StopArrive { vehicle });
+            refresh_back(e, vehicle);
             return;
         }
         let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
@@ -241,9 +245,11 @@ fn next_leg(e: &mut Engine, vehicle: Entity) {
     }
     let km = e.scenario.travel.distance_prepared(&at, &home);
     let time = drive(e, &v, km);
+    let expected = TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * e.scenario.travel.noise_mean) as u64);
     let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
     trip.at = home;
     trip.distance_km += km;
+    (trip.serving, trip.free_at, trip.back_expected) = (false, now + expected, Some(now + expected));
     e.cal.schedule_in(time, Event::VehicleBack { vehicle });
 }
 
@@ -262,6 +268,7 @@ pub(crate) fn on_stop_arrive(e: &mut Engine, vehicle: Entity) {
     (trip.serving, trip.free_at, trip.attempt_fails) = (true, expected_done, fails);
     e.log.push(now, Record::StopArrived { vehicle: id, order: order_id });
     e.cal.schedule(done, Event::ServiceDone { vehicle });
+    refresh_back(e, vehicle);
 }
 
 pub(crate) fn on_service_done(e: &mut Engine, vehicle: Entity) {
@@ -306,4 +313,50 @@ pub(crate) fn on_back(e: &mut Engine, vehicle: Entity) {
     if e.epochs.on_resource_free {
         e.request_decision();
     }
+}
+
+/// Expected service starts of a trip's stops from `first` on, visited in `order`, from where the
+/// vehicle will next be free (at the stop it is driving to, or done unloading one).
+pub(crate) fn predict(e: &Engine, v: &Vehicle, trip: &Trip, order: &[Entity]) -> Vec<TimeMs> {
+    let travel = &e.scenario.travel;
+    let ms_per_km = policies::MS_PER_HOUR as f64 / v.speed_kmh * travel.noise_mean;
+    let mut t = trip.free_at.max(e.now());
+    let mut at = trip.at;
+    let mut starts = Vec::with_capacity(order.len());
+    for (k, &stop) in order.iter().enumerate() {
+        let o = e.world.get::<Order>(stop).expect("order");
+        // The stop being driven to is reached at `free_at`; the others after a leg.
+        if k > 0 || trip.serving {
+            t = t + TimeMs((travel.distance_prepared(&at, &o.point) * ms_per_km) as u64);
+        }
+        let start = t.max(o.earliest);
+        starts.push(start);
+        t = start + o.service_expected;
+        at = o.point;
+    }
+    starts
+}
+
+/// The stops still to visit, the one being driven to first (its leg cannot change).
+pub(crate) fn ahead(trip: &Trip) -> &[(Entity, OrderId)] {
+    let from = if trip.serving { trip.next + 1 } else { trip.next };
+    &trip.stops[from.min(trip.stops.len())..]
+}
+
+/// Recomputes when the vehicle is expected back at its site, from where it is, with expected times.
+pub(crate) fn refresh_back(e: &mut Engine, vehicle: Entity) {
+    let v = e.world.get::<Vehicle>(vehicle).expect("vehicle");
+    let trip = e.world.get::<Trip>(vehicle).expect("trip");
+    let stops: Vec<Entity> = if trip.aborted { Vec::new() } else { ahead(trip).iter().map(|(s, _)| *s).collect() };
+    let starts = predict(e, v, trip, &stops);
+    let (t, at) = match (stops.last(), starts.last()) {
+        (Some(s), Some(start)) => {
+            let o = e.world.get::<Order>(*s).expect("order");
+            (*start + o.service_expected, o.point)
+        }
+        _ => (trip.free_at.max(e.now()), trip.at),
+    };
+    let km = e.scenario.travel.distance_prepared(&at, &e.site_points[v.site as usize]);
+    let back = t + TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * e.scenario.travel.noise_mean) as u64);
+    e.world.get_mut::<Trip>(vehicle).expect("trip").back_expected = Some(back);
 }
