@@ -41,6 +41,12 @@ pub trait AllocationPolicy: Send {
     fn take_failure(&mut self) -> Option<String> {
         None
     }
+
+    /// How long the last decision took, when that time is to be charged to simulated time (the
+    /// decision then takes effect that much later). Built-in policies decide instantly.
+    fn latency(&self) -> Option<TimeMs> {
+        None
+    }
 }
 
 /// Built-in policies, chosen in a scenario's `[policy]` table by `kind`.

@@ -19,6 +19,10 @@ pub struct ProcessConfig {
     pub epoch_min: f64,
     #[serde(default)]
     pub on_events: bool,
+    /// Charge each reply's measured wall-clock time to simulated time: decisions take effect that
+    /// much after their epoch. Makes runs depend on the machine (off by default).
+    #[serde(default)]
+    pub charge_latency: bool,
 }
 
 fn default_timeout_ms() -> f64 {

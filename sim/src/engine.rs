@@ -79,6 +79,10 @@ pub enum Event {
         order: OrderId,
         carrier: u32,
     },
+    /// A decision whose latency is charged to simulated time takes effect.
+    ApplyDecision {
+        id: u64,
+    },
     /// A decision epoch: periodic ones schedule the next.
     Decide {
         periodic: bool,
@@ -152,6 +156,9 @@ pub struct Engine<'a> {
     pub(crate) orders: HashMap<OrderId, Entity>,
     pub(crate) next_order_id: u64,
     pub(crate) replay_cursor: usize,
+    /// Decisions waiting for their latency to pass, by id.
+    pub(crate) pending_decisions: HashMap<u64, policies::Decision>,
+    pub(crate) next_decision_id: u64,
     /// Set when the policy could not decide; the run stops.
     pub(crate) failure: Option<String>,
     events: u64,
@@ -213,6 +220,8 @@ impl<'a> Engine<'a> {
             orders: HashMap::new(),
             next_order_id: 0,
             replay_cursor: 0,
+            pending_decisions: HashMap::new(),
+            next_decision_id: 0,
             failure: None,
             events: 0,
         };
@@ -277,6 +286,7 @@ impl<'a> Engine<'a> {
             Event::DeskOpen => exceptions::on_desk_open(self),
             Event::ExceptionHandled { exception } => exceptions::on_handled(self, exception),
             Event::TenderApproved { order, carrier } => exceptions::on_tender_approved(self, order, carrier),
+            Event::ApplyDecision { id } => dispatch::on_apply(self, id),
             Event::Decide { periodic } => dispatch::on_decide(self, periodic),
         }
     }

@@ -61,6 +61,8 @@ pub struct ProcessPolicy {
     epoch: u64,
     failure: Option<String>,
     failed: bool,
+    /// Wall-clock time the last reply took.
+    last_latency: Duration,
 }
 
 const STDERR_TAIL: usize = 2000;
@@ -79,6 +81,7 @@ impl ProcessPolicy {
             epoch: 0,
             failure: None,
             failed: false,
+            last_latency: Duration::ZERO,
         }
     }
 
@@ -155,7 +158,9 @@ impl ProcessPolicy {
             self.running = Some(self.start()?);
         }
         let mut running = self.running.take().expect("started");
+        let asked = std::time::Instant::now();
         let result = self.exchange(&mut running, &ToPolicy::Decide { epoch: self.epoch, request });
+        self.last_latency = asked.elapsed();
         self.running = Some(running);
         match result? {
             FromPolicy::Decision { epoch, routes, tenders, cancellations } if epoch == self.epoch => {
@@ -222,6 +227,10 @@ impl AllocationPolicy for ProcessPolicy {
 
     fn take_failure(&mut self) -> Option<String> {
         self.failure.take()
+    }
+
+    fn latency(&self) -> Option<TimeMs> {
+        self.config.charge_latency.then(|| TimeMs(self.last_latency.as_millis() as u64))
     }
 }
 

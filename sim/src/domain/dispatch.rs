@@ -202,6 +202,26 @@ pub(crate) fn on_decide(e: &mut Engine, periodic: bool) {
     };
     e.log.push(now, Record::Decision { open_orders, routes: decision.routes.len() as u32 });
     e.world.insert_resource(Snapshot(request, open_orders, needs_free_fleet));
+    match e.policy.latency().filter(|l| *l > TimeMs::ZERO) {
+        // The decision takes effect once the policy has answered, in simulated time too.
+        Some(latency) => {
+            e.pending_decisions.insert(e.next_decision_id, decision);
+            e.cal.schedule_in(latency, Event::ApplyDecision { id: e.next_decision_id });
+            e.next_decision_id += 1;
+        }
+        None => apply(e, decision),
+    }
+}
+
+pub(crate) fn on_apply(e: &mut Engine, id: u64) {
+    let decision = e.pending_decisions.remove(&id).expect("a pending decision");
+    apply(e, decision);
+}
+
+/// Validates and carries out a decision: routes, tenders, cancellations. What the world cannot
+/// honour (any more) is refused and logged.
+fn apply(e: &mut Engine, decision: policies::Decision) {
+    let now = e.now();
     for route in decision.routes {
         match validate(e, &route) {
             Ok((vehicle, driver, stops)) => super::fleet::assign(e, vehicle, driver, stops),

@@ -173,3 +173,38 @@ fn cancellations_from_a_program_cancel_open_orders_only() {
     assert_eq!(k("orders_cancelled"), k("orders_created"), "every order cancelled once it was ready");
     assert!(k("decisions_rejected") > 0.0, "the unknown order's cancellations are refused");
 }
+
+/// With `charge_latency`, a decision takes effect its measured reply time after the epoch.
+#[test]
+fn charged_latency_delays_decisions_in_simulated_time() {
+    use policies::TimeMs;
+    use sim::log::{LogSink, Record};
+    struct Assigned(Vec<TimeMs>);
+    impl LogSink for Assigned {
+        fn record(&mut self, t: TimeMs, r: &Record) {
+            if matches!(r, Record::RouteAssigned { .. }) {
+                self.0.push(t);
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let example = repo("examples/policies");
+    let script = format!(
+        "import sys, time\nsys.path.insert(0, {:?})\nimport edd_fill\nslow = edd_fill.decide\nedd_fill.decide = lambda r: (time.sleep(0.005), slow(r))[1]\nedd_fill.main()\n",
+        example.display().to_string()
+    );
+    std::fs::write(dir.path().join("slow.py"), script).unwrap();
+    let epoch_ms = 10 * 60_000;
+    for (charge, delayed) in [(false, false), (true, true)] {
+        let toml = format!(
+            "kind = \"process\"\ncommand = [\"python3\", \"slow.py\"]\nepoch_min = 10\ncharge_latency = {charge}\n"
+        );
+        std::fs::write(dir.path().join("slow.toml"), toml).unwrap();
+        let scenario = tiny_with_policy_file(&dir.path().join("slow.toml"));
+        let mut assigned = Assigned(Vec::new());
+        sim::Engine::new(&scenario, 1, 0, vec![&mut assigned]).run().unwrap();
+        assert!(!assigned.0.is_empty());
+        let off_epoch = assigned.0.iter().filter(|t| t.0 % epoch_ms != 0).count();
+        assert_eq!(off_epoch > 0, delayed, "charge_latency = {charge}: {:?}", &assigned.0[..5.min(assigned.0.len())]);
+    }
+}
