@@ -230,7 +230,7 @@ impl AllocationPolicy for ProcessPolicy {
     }
 
     fn latency(&self) -> Option<TimeMs> {
-        self.config.charge_latency.then(|| TimeMs(self.last_latency.as_millis() as u64))
+        self.config.charge_latency.then_some(TimeMs(self.last_latency.as_millis() as u64))
     }
 }
 
