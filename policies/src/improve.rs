@@ -1,5 +1,6 @@
 //! Local search on the routes a policy dispatches together from one site: move a stop to another
-//! position (in its route or another) and reverse stretches of a route (2-opt), keeping only moves
+//! position (in its route or another), swap stops between routes, and reverse stretches of a
+//! route (2-opt), keeping only moves
 //! that shorten the total distance and keep every rule: capacity, drivers back by shift end within
 //! duty time, no stop that was on time becoming late and no late stop getting later. A route
 //! emptied by the moves is dropped, freeing its vehicle.
@@ -74,6 +75,12 @@ pub fn improve(routes: &mut Vec<RouteDraft>, travel: &TravelModel, site: &SiteVi
                 }
             }
         }
+        // Swap two stops of different routes.
+        for a in 0..routes.len() {
+            for b in a + 1..routes.len() {
+                improved |= exchange(routes, &mut length, &ctx, a, b, EPS);
+            }
+        }
         // Reverse a stretch of one route.
         for a in 0..routes.len() {
             let n = routes[a].stops.len();
@@ -96,6 +103,26 @@ pub fn improve(routes: &mut Vec<RouteDraft>, travel: &TravelModel, site: &SiteVi
         }
     }
     routes.retain(|r| !r.stops.is_empty());
+}
+
+/// Swaps the pair of stops between routes `a` and `b` that shortens them most, if any (each stop
+/// takes the other's place); whether it swapped.
+fn exchange(routes: &mut [RouteDraft], length: &mut [f64], ctx: &Ctx, a: usize, b: usize, eps: f64) -> bool {
+    let mut best: Option<(f64, Vec<&OrderView>, f64, Vec<&OrderView>, f64)> = None;
+    for i in 0..routes[a].stops.len() {
+        for j in 0..routes[b].stops.len() {
+            let (mut ra, mut rb) = (routes[a].stops.clone(), routes[b].stops.clone());
+            std::mem::swap(&mut ra[i], &mut rb[j]);
+            let (Some(pa), Some(pb)) = (ctx.plan(&routes[a], &ra), ctx.plan(&routes[b], &rb)) else { continue };
+            let gain = length[a] + length[b] - pa.distance_km - pb.distance_km;
+            if gain > eps && best.as_ref().is_none_or(|(g, ..)| gain > *g) {
+                best = Some((gain, ra, pa.distance_km, rb, pb.distance_km));
+            }
+        }
+    }
+    let Some((_, ra, la, rb, lb)) = best else { return false };
+    (routes[a].stops, length[a], routes[b].stops, length[b]) = (ra, la, rb, lb);
+    true
 }
 
 /// Moves stop `i` of route `a` to its best improving position, if any; whether it moved.
