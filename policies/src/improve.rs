@@ -108,7 +108,9 @@ pub fn improve(routes: &mut Vec<RouteDraft>, travel: &TravelModel, site: &SiteVi
 /// Swaps the pair of stops between routes `a` and `b` that shortens them most, if any (each stop
 /// takes the other's place); whether it swapped.
 fn exchange(routes: &mut [RouteDraft], length: &mut [f64], ctx: &Ctx, a: usize, b: usize, eps: f64) -> bool {
-    let mut best: Option<(f64, Vec<&OrderView>, f64, Vec<&OrderView>, f64)> = None;
+    // (gain, route a's new stops and length, route b's)
+    type Swap<'o> = (f64, Vec<&'o OrderView>, f64, Vec<&'o OrderView>, f64);
+    let mut best: Option<Swap> = None;
     for i in 0..routes[a].stops.len() {
         for j in 0..routes[b].stops.len() {
             let (mut ra, mut rb) = (routes[a].stops.clone(), routes[b].stops.clone());
