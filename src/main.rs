@@ -160,21 +160,7 @@ fn check(path: &Path) -> Result<()> {
     }
     println!("  policy        {}", serde_json::to_string(&s.policy).unwrap_or_default());
     println!("  exceptions    {}", serde_json::to_string(&s.exceptions).unwrap_or_default());
-    println!(
-        "  dispatchers   {} ({})",
-        s.dispatchers.count,
-        if s.dispatchers.hours.is_always() {
-            "always".to_string()
-        } else {
-            format!(
-                "{:02}:{:02}-{:02}:{:02}",
-                s.dispatchers.hours.open_ms / 3_600_000,
-                s.dispatchers.hours.open_ms / 60_000 % 60,
-                s.dispatchers.hours.close_ms / 3_600_000,
-                s.dispatchers.hours.close_ms / 60_000 % 60
-            )
-        }
-    );
+    println!("  dispatchers   {} ({})", s.dispatchers.count, s.dispatchers.hours);
     Ok(())
 }
 

@@ -103,6 +103,18 @@ impl DailyWindow {
     }
 }
 
+impl std::fmt::Display for DailyWindow {
+    /// `06:00-22:00`, or `always`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_always() {
+            return f.write_str("always");
+        }
+        let hm = |ms: u64| (ms / MS_PER_HOUR, ms / MS_PER_MIN % 60);
+        let ((oh, om), (ch, cm)) = (hm(self.open_ms), hm(self.close_ms));
+        write!(f, "{oh:02}:{om:02}-{ch:02}:{cm:02}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +132,6 @@ mod tests {
         assert!(!night.contains(TimeMs(12 * MS_PER_HOUR)));
         assert_eq!(night.closes_after(TimeMs(23 * MS_PER_HOUR)), TimeMs(MS_PER_DAY + 6 * MS_PER_HOUR));
         assert_eq!(DailyWindow::ALWAYS.closes_after(TimeMs(5)), TimeMs::MAX);
+        assert_eq!((w.to_string(), DailyWindow::ALWAYS.to_string()), ("06:00-22:00".into(), "always".into()));
     }
 }
