@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use reports::{ReplicationRow, ScenarioInfo, Stat, Summary};
+use reports::{PairedDiff, ReplicationRow, ScenarioInfo, Stat, StressColumn, StressMatrix, Summary};
 use sim::hash::StableHasher;
 use sim::{KPIS, Scenario, ScenarioError};
 
@@ -26,6 +26,8 @@ struct Cli {
 enum Command {
     /// Run a scenario as seeded replications and report KPIs with confidence intervals.
     Run(RunArgs),
+    /// Run several scenarios on the same seeds and compare each KPI with the first (the baseline).
+    Stress(StressArgs),
     /// Validate a scenario file and describe what it contains, without running it.
     Check {
         /// Scenario TOML file.
@@ -71,6 +73,34 @@ enum ConventionArg {
 }
 
 #[derive(clap::Args)]
+struct StressArgs {
+    /// Scenario files; the first is the baseline the others are compared with.
+    #[arg(required = true, num_args = 2..)]
+    scenarios: Vec<PathBuf>,
+    /// Policy TOML file to run every scenario with, instead of their own `[policy]`.
+    #[arg(short, long)]
+    policy: Option<PathBuf>,
+    /// Replications per scenario [default: the baseline's `replications`].
+    #[arg(short, long, value_parser = clap::value_parser!(u32).range(2..))]
+    replications: Option<u32>,
+    /// Master seed shared by all scenarios (common random numbers) [default: the baseline's `seed`].
+    #[arg(short, long)]
+    seed: Option<u64>,
+    /// Worker threads [default: all cores].
+    #[arg(short, long, value_parser = clap::value_parser!(u32).range(1..))]
+    threads: Option<u32>,
+    /// KPIs to show, in order (repeatable) [default: a planner's selection].
+    #[arg(short, long = "kpi")]
+    kpis: Vec<String>,
+    /// Write stress.json and stress.csv into this folder (created if missing).
+    #[arg(short, long)]
+    out: Option<PathBuf>,
+    /// Replace results already in --out.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(clap::Args)]
 struct RunArgs {
     /// Scenario TOML file (see docs/scenario.md).
     scenario: PathBuf,
@@ -108,6 +138,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run(args),
+        Command::Stress(args) => stress(args),
         Command::Check { scenario } => check(&scenario),
         Command::Import(Import::Solomon(args)) => import_solomon(&args),
         Command::Policies => {
@@ -164,15 +195,21 @@ fn check(path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn run(args: RunArgs) -> Result<()> {
-    let mut scenario = Scenario::load(&args.scenario)?;
-    if let Some(policy) = &args.policy {
+/// Loads a scenario, with the policy in `policy` instead of its own if given.
+fn load(path: &Path, policy: Option<&Path>) -> Result<Scenario> {
+    let mut scenario = Scenario::load(path)?;
+    if let Some(policy) = policy {
         scenario.use_policy_file(policy)?;
     }
-    if let Some(out) = &args.out
-        && !args.force
+    Ok(scenario)
+}
+
+/// Refuses to replace results in `out` without `--force`.
+fn keep_results(out: Option<&Path>, force: bool, files: &[&str]) -> Result<()> {
+    if let Some(out) = out
+        && !force
     {
-        for f in ["summary.json", "replications.csv"] {
+        for f in files {
             if out.join(f).exists() {
                 return Err(UsageError(format!(
                     "{} already exists; pass --force to replace it",
@@ -182,26 +219,127 @@ fn run(args: RunArgs) -> Result<()> {
             }
         }
     }
-    let seed = args.seed.unwrap_or(scenario.seed);
-    let n = args.replications.unwrap_or(scenario.replications);
+    Ok(())
+}
+
+fn thread_pool(threads: Option<u32>) -> Result<rayon::ThreadPool> {
     let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = args.threads {
+    if let Some(t) = threads {
         pool = pool.num_threads(t as usize);
     }
-    let pool = pool.build().context("starting worker threads")?;
+    pool.build().context("starting worker threads")
+}
 
-    let bar = if args.quiet {
+/// Runs replications `0..n` with a progress bar on a terminal.
+fn replicate(
+    pool: &rayon::ThreadPool,
+    scenario: &Scenario,
+    seed: u64,
+    n: u32,
+    check: bool,
+    quiet: bool,
+) -> Result<Vec<sim::ReplicationResult>> {
+    let bar = if quiet {
         ProgressBar::hidden()
     } else {
         ProgressBar::with_draw_target(Some(n as u64), ProgressDrawTarget::stderr())
     };
     bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} replications, {elapsed} elapsed, ETA {eta}")
+        ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} replications, {elapsed} elapsed, ETA {eta}")
             .expect("template"),
     );
-    let started = std::time::Instant::now();
-    let results = pool.install(|| sim::run_replications(&scenario, seed, n, args.check, &|| bar.inc(1)))?;
+    bar.set_message(scenario.name.clone());
+    let results = pool.install(|| sim::run_replications(scenario, seed, n, check, &|| bar.inc(1)))?;
     bar.finish_and_clear();
+    Ok(results)
+}
+
+/// Statistics of KPI `index` over the replications.
+fn stat(results: &[sim::ReplicationResult], index: usize) -> Stat {
+    Stat::of(&results.iter().map(|r| r.kpis.0[index]).collect::<Vec<_>>())
+}
+
+fn scenario_info(scenario: &Scenario, path: &Path) -> ScenarioInfo {
+    ScenarioInfo {
+        name: scenario.name.clone(),
+        path: path.display().to_string(),
+        hash: format!("{:016x}", scenario.hash),
+    }
+}
+
+/// What a planner looks at first when stress-testing.
+const STRESS_KPIS: &[&str] = &[
+    "on_time_rate",
+    "lateness_min_mean",
+    "orders_late",
+    "orders_open_end",
+    "dock_wait_min_mean",
+    "driver_utilisation",
+    "cost_total_per_order",
+    "premium_orders",
+    "tenders_rejected",
+    "exceptions",
+    "manual_touches_per_order",
+];
+
+fn stress(args: StressArgs) -> Result<()> {
+    let scenarios: Vec<Scenario> =
+        args.scenarios.iter().map(|p| load(p, args.policy.as_deref())).collect::<Result<_>>()?;
+    let kpis: Vec<String> =
+        if args.kpis.is_empty() { STRESS_KPIS.iter().map(|k| k.to_string()).collect() } else { args.kpis.clone() };
+    let index = |k: &str| KPIS.iter().position(|d| d.name == k);
+    if let Some(unknown) = kpis.iter().find(|k| index(k).is_none()) {
+        return Err(UsageError(format!("unknown KPI {unknown:?}; `dtwin kpis` lists them")).into());
+    }
+    keep_results(args.out.as_deref(), args.force, &["stress.json", "stress.csv"])?;
+    let seed = args.seed.unwrap_or(scenarios[0].seed);
+    let n = args.replications.unwrap_or(scenarios[0].replications).max(2);
+    let pool = thread_pool(args.threads)?;
+    let runs: Vec<Vec<sim::ReplicationResult>> =
+        scenarios.iter().map(|s| replicate(&pool, s, seed, n, false, false)).collect::<Result<_>>()?;
+    let column = |j: usize| StressColumn {
+        scenario: scenario_info(&scenarios[j], &args.scenarios[j]),
+        kpis: kpis
+            .iter()
+            .map(|k| {
+                let i = index(k).expect("checked");
+                let values = |r: &[sim::ReplicationResult]| r.iter().map(|x| x.kpis.0[i]).collect::<Vec<_>>();
+                let diff = (j > 0).then(|| PairedDiff::of(&values(&runs[0]), &values(&runs[j])));
+                (k.clone(), (stat(&runs[j], i), diff))
+            })
+            .collect(),
+    };
+    let matrix = StressMatrix {
+        tool: "dtwin".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        policy: serde_json::to_value(&scenarios[0].policy).context("describing the policy")?,
+        seed,
+        replications: n,
+        scenarios: (0..scenarios.len()).map(column).collect(),
+        kpis,
+    };
+    let text = format!(
+        "{} scenarios x {n} replications, seed {seed}; change against {} with its paired 95% CI, * significant\n{}",
+        scenarios.len(),
+        scenarios[0].name,
+        reports::render_stress_table(&matrix)
+    );
+    std::io::stdout().write_all(text.as_bytes())?;
+    if let Some(out) = &args.out {
+        reports::write_stress(out, &matrix)?;
+        eprintln!("wrote {} and {}", out.join("stress.json").display(), out.join("stress.csv").display());
+    }
+    Ok(())
+}
+
+fn run(args: RunArgs) -> Result<()> {
+    let scenario = load(&args.scenario, args.policy.as_deref())?;
+    keep_results(args.out.as_deref(), args.force, &["summary.json", "replications.csv"])?;
+    let seed = args.seed.unwrap_or(scenario.seed);
+    let n = args.replications.unwrap_or(scenario.replications);
+    let pool = thread_pool(args.threads)?;
+    let started = std::time::Instant::now();
+    let results = replicate(&pool, &scenario, seed, n, args.check, args.quiet)?;
     let elapsed = started.elapsed();
 
     let names: Vec<&str> = KPIS.iter().map(|k| k.name).collect();
@@ -212,20 +350,12 @@ fn run(args: RunArgs) -> Result<()> {
     let summary = Summary {
         tool: "dtwin".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        scenario: ScenarioInfo {
-            name: scenario.name.clone(),
-            path: args.scenario.display().to_string(),
-            hash: format!("{:016x}", scenario.hash),
-        },
+        scenario: scenario_info(&scenario, &args.scenario),
         policy: serde_json::to_value(&scenario.policy).context("describing the policy")?,
         seed,
         replications: n,
         fingerprint: format!("{:016x}", std::hash::Hasher::finish(&fingerprint)),
-        kpis: names
-            .iter()
-            .enumerate()
-            .map(|(i, name)| (name.to_string(), Stat::of(&results.iter().map(|r| r.kpis.0[i]).collect::<Vec<_>>())))
-            .collect(),
+        kpis: names.iter().enumerate().map(|(i, name)| (name.to_string(), stat(&results, i))).collect(),
     };
 
     let mut text = String::new();

@@ -158,3 +158,48 @@ fn a_policy_file_replaces_the_scenarios_policy() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("epoch_min must be in (0, 1440]"), "{}", text(&o.stderr));
 }
+
+#[test]
+fn stress_compares_scenarios_on_common_random_numbers() {
+    let (dir, out) = tmp();
+    let tiny = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tiny.toml")).unwrap();
+    let short = dir.path().join("short.toml");
+    std::fs::write(
+        &short,
+        tiny.replace("count = 5\nshift", "count = 3\nshift").replace("name = \"tiny\"", "name = \"short\""),
+    )
+    .unwrap();
+    let same = dir.path().join("same.toml");
+    std::fs::write(&same, tiny.replace("name = \"tiny\"", "name = \"same\"")).unwrap();
+    let o = dtwin(&[
+        "stress",
+        "scenarios/tiny.toml",
+        short.to_str().unwrap(),
+        same.to_str().unwrap(),
+        "-r",
+        "6",
+        "--kpi",
+        "on_time_rate",
+        "--kpi",
+        "orders_open_end",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(stdout.lines().next().unwrap().contains("3 scenarios x 6 replications"), "{stdout}");
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("stress.json")).unwrap()).unwrap();
+    let cell = |j: usize, k: &str| &m["scenarios"][j]["kpis"][k];
+    assert!(cell(0, "on_time_rate")[1].is_null(), "the baseline has no difference");
+    // Fewer drivers: fewer orders on time, significantly, on the same random numbers.
+    assert!(cell(1, "on_time_rate")[1]["mean"].as_f64().unwrap() < 0.0);
+    assert_eq!(cell(1, "on_time_rate")[1]["significant"], true);
+    // The same scenario under another name: identical, difference exactly zero.
+    assert_eq!(cell(2, "on_time_rate")[1]["mean"], 0.0);
+    assert_eq!(cell(2, "on_time_rate")[1]["significant"], false);
+    let csv = std::fs::read_to_string(out.join("stress.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 2 * 3);
+    // Unknown KPIs are a usage error.
+    let o = dtwin(&["stress", "scenarios/tiny.toml", short.to_str().unwrap(), "--kpi", "happiness"]);
+    assert_eq!(o.status.code(), Some(2));
+}

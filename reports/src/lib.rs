@@ -63,6 +63,31 @@ impl Stat {
     }
 }
 
+/// The difference `b - a` of paired samples (replication i of `a` with replication i of `b`, which
+/// share their random streams: common random numbers), with its Student-t 95% confidence interval.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PairedDiff {
+    pub mean: f64,
+    pub ci95_low: Option<f64>,
+    pub ci95_high: Option<f64>,
+    /// The interval excludes zero.
+    pub significant: bool,
+}
+
+impl PairedDiff {
+    /// `a` and `b` must have the same length (at least one).
+    pub fn of(a: &[f64], b: &[f64]) -> PairedDiff {
+        assert_eq!(a.len(), b.len(), "paired samples");
+        let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| y - x).collect();
+        let s = Stat::of(&d);
+        let significant = match (s.ci95_low, s.ci95_high) {
+            (Some(lo), Some(hi)) => lo > 0.0 || hi < 0.0,
+            _ => false,
+        };
+        PairedDiff { mean: s.mean, ci95_low: s.ci95_low, ci95_high: s.ci95_high, significant }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioInfo {
     pub name: String,
@@ -117,6 +142,121 @@ fn num(x: f64) -> String {
     format!("{x:.digits$}")
 }
 
+/// One scenario's column in a stress matrix.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StressColumn {
+    pub scenario: ScenarioInfo,
+    /// Per KPI: its statistics, and (for all but the baseline) the paired difference to the baseline.
+    pub kpis: BTreeMap<String, (Stat, Option<PairedDiff>)>,
+}
+
+/// `stress.json`: KPIs by scenario, each against the first (the baseline), on common random numbers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StressMatrix {
+    pub tool: String,
+    pub version: String,
+    pub policy: serde_json::Value,
+    pub seed: u64,
+    pub replications: u32,
+    /// KPIs in display order.
+    pub kpis: Vec<String>,
+    pub scenarios: Vec<StressColumn>,
+}
+
+/// The matrix as a table: a row per KPI, a column per scenario; after the baseline, each cell is
+/// the mean and its change against the baseline with the 95% interval, `*` when significant.
+pub fn render_stress_table(m: &StressMatrix) -> String {
+    let width = m.kpis.iter().map(|n| n.len()).max().unwrap_or(3).max(3);
+    let cells: Vec<Vec<String>> = m
+        .kpis
+        .iter()
+        .map(|k| {
+            m.scenarios
+                .iter()
+                .map(|c| {
+                    let (stat, diff) = &c.kpis[k];
+                    match diff {
+                        None => num(stat.mean),
+                        Some(d) => {
+                            let ci = match (d.ci95_low, d.ci95_high) {
+                                (Some(lo), Some(hi)) => format!(" [{}, {}]", signed(lo), signed(hi)),
+                                _ => String::new(),
+                            };
+                            format!(
+                                "{} ({}{ci}){}",
+                                num(stat.mean),
+                                signed(d.mean),
+                                if d.significant { "*" } else { "" }
+                            )
+                        }
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let col: Vec<usize> = (0..m.scenarios.len())
+        .map(|j| cells.iter().map(|r| r[j].len()).chain([m.scenarios[j].scenario.name.len()]).max().unwrap_or(0))
+        .collect();
+    let mut out = format!("{:<width$}", "kpi");
+    for (c, w) in m.scenarios.iter().zip(&col) {
+        out += &format!("  {:>w$}", c.scenario.name);
+    }
+    out.push('\n');
+    for (k, row) in m.kpis.iter().zip(&cells) {
+        out += &format!("{k:<width$}");
+        for (cell, w) in row.iter().zip(&col) {
+            out += &format!("  {cell:>w$}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn signed(x: f64) -> String {
+    if x >= 0.0 { format!("+{}", num(x)) } else { num(x) }
+}
+
+/// Writes `dir/stress.json` and `dir/stress.csv` (a row per KPI and scenario), both staged before
+/// either is renamed into place.
+pub fn write_stress(dir: &Path, m: &StressMatrix) -> Result<(), WriteError> {
+    std::fs::create_dir_all(dir).map_err(|source| WriteError { path: dir.display().to_string(), source })?;
+    let json = serde_json::to_vec_pretty(m).expect("matrix serialises");
+    let io = |e: csv::Error| WriteError { path: dir.join("stress.csv").display().to_string(), source: e.into() };
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    csv.write_record([
+        "kpi",
+        "scenario",
+        "mean",
+        "ci95_low",
+        "ci95_high",
+        "diff",
+        "diff_ci95_low",
+        "diff_ci95_high",
+        "significant",
+    ])
+    .map_err(io)?;
+    let opt = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
+    for k in &m.kpis {
+        for c in &m.scenarios {
+            let (s, d) = &c.kpis[k];
+            csv.write_record([
+                k.clone(),
+                c.scenario.name.clone(),
+                s.mean.to_string(),
+                opt(s.ci95_low),
+                opt(s.ci95_high),
+                opt(d.as_ref().map(|d| d.mean)),
+                opt(d.as_ref().and_then(|d| d.ci95_low)),
+                opt(d.as_ref().and_then(|d| d.ci95_high)),
+                d.as_ref().map_or(String::new(), |d| d.significant.to_string()),
+            ])
+            .map_err(io)?;
+        }
+    }
+    let csv = csv.into_inner().expect("in-memory writer");
+    write_together(dir, [("stress.json", json), ("stress.csv", csv)])
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: {source}")]
 pub struct WriteError {
@@ -155,10 +295,15 @@ pub fn write_run(dir: &Path, summary: &Summary, names: &[&str], rows: &[Replicat
         csv.write_record(&rec).map_err(io)?;
     }
     let csv = csv.into_inner().expect("in-memory writer");
-    let staged = [
-        (dir.join("summary.json"), stage(&dir.join("summary.json"), &json)?),
-        (dir.join("replications.csv"), stage(&dir.join("replications.csv"), &csv)?),
-    ];
+    write_together(dir, [("summary.json", json), ("replications.csv", csv)])
+}
+
+/// Writes files into `dir` so that none is replaced before all are fully written.
+fn write_together<const N: usize>(dir: &Path, files: [(&str, Vec<u8>); N]) -> Result<(), WriteError> {
+    let mut staged = Vec::with_capacity(N);
+    for (name, bytes) in &files {
+        staged.push((dir.join(name), stage(&dir.join(name), bytes)?));
+    }
     for (path, tmp) in staged {
         tmp.persist(&path).map_err(|e| WriteError { path: path.display().to_string(), source: e.error })?;
     }
@@ -177,6 +322,17 @@ mod tests {
         // t(0.975, 4) = 2.776445
         assert!((s.ci95_half_width.unwrap() - 2.776445 * 2.5f64.sqrt() / 5f64.sqrt()).abs() < 1e-5);
         assert_eq!((s.p5, s.p50, s.p95, s.min, s.max), (1.2, 3.0, 4.8, 1.0, 5.0));
+    }
+
+    #[test]
+    fn paired_differences_use_the_pairs() {
+        // Large spread across replications, constant shift within pairs: clearly significant.
+        let a = [10.0, 50.0, 90.0, 30.0];
+        let b = [11.0, 51.2, 90.8, 31.0];
+        let d = PairedDiff::of(&a, &b);
+        assert!((d.mean - 1.0).abs() < 1e-12 && d.significant, "{d:?}");
+        let same = PairedDiff::of(&a, &a);
+        assert_eq!((same.mean, same.significant), (0.0, false));
     }
 
     #[test]
