@@ -13,7 +13,7 @@ use bevy_ecs::schedule::Schedule;
 use policies::{AllocationPolicy, Epochs, OrderId, TimeMs};
 
 use crate::calendar::Calendar;
-use crate::domain::{carriers, dispatch, docks, drivers, exceptions, fleet, orders};
+use crate::domain::{carriers, dispatch, disruptions, docks, drivers, exceptions, fleet, orders};
 use crate::kpi::{KpiCollector, Kpis};
 use crate::log::{Fingerprint, LogSink, Record};
 use crate::rng::{Rng, Stream, stream_rng};
@@ -78,6 +78,11 @@ pub enum Event {
     TenderApproved {
         order: OrderId,
         carrier: u32,
+    },
+    /// A disruption begins or ends.
+    Disruption {
+        index: u32,
+        begins: bool,
     },
     /// A decision whose latency is charged to simulated time takes effect.
     ApplyDecision {
@@ -156,6 +161,8 @@ pub struct Engine<'a> {
     pub(crate) orders: HashMap<OrderId, Entity>,
     pub(crate) next_order_id: u64,
     pub(crate) replay_cursor: usize,
+    /// Demand surges (start, end, multiplier) by site.
+    pub(crate) surges: Vec<Vec<(TimeMs, TimeMs, f64)>>,
     /// Decisions waiting for their latency to pass, by id.
     pub(crate) pending_decisions: HashMap<u64, policies::Decision>,
     pub(crate) next_decision_id: u64,
@@ -220,6 +227,7 @@ impl<'a> Engine<'a> {
             orders: HashMap::new(),
             next_order_id: 0,
             replay_cursor: 0,
+            surges: disruptions::surges(scenario),
             pending_decisions: HashMap::new(),
             next_decision_id: 0,
             failure: None,
@@ -233,6 +241,7 @@ impl<'a> Engine<'a> {
         orders::start(&mut engine);
         dispatch::start(&mut engine);
         exceptions::start(&mut engine);
+        disruptions::start(&mut engine);
         engine
     }
 
@@ -287,6 +296,7 @@ impl<'a> Engine<'a> {
             Event::ExceptionHandled { exception } => exceptions::on_handled(self, exception),
             Event::TenderApproved { order, carrier } => exceptions::on_tender_approved(self, order, carrier),
             Event::ApplyDecision { id } => dispatch::on_apply(self, id),
+            Event::Disruption { index, begins } => disruptions::on_disruption(self, index, begins),
             Event::Decide { periodic } => dispatch::on_decide(self, periodic),
         }
     }

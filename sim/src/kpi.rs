@@ -394,7 +394,9 @@ impl LogSink for KpiCollector {
             | Record::StopArrived { .. }
             | Record::OrderReturned { .. }
             | Record::DocksOpened { .. }
-            | Record::ApprovalRequested { .. } => {}
+            | Record::ApprovalRequested { .. }
+            | Record::DisruptionStarted { .. }
+            | Record::DisruptionEnded { .. } => {}
         }
     }
 }

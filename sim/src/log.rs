@@ -193,6 +193,12 @@ pub enum Record {
         order: OrderId,
         reason: Rejection,
     },
+    DisruptionStarted {
+        disruption: u32,
+    },
+    DisruptionEnded {
+        disruption: u32,
+    },
 }
 
 /// A consumer of the log.

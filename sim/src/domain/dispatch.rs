@@ -75,7 +75,7 @@ fn snapshot_sites(mut snap: ResMut<Snapshot>, sites: Query<(&Site, &Dock)>) {
     req.sites.extend(sites.iter().map(|(s, d)| SiteView {
         id: SiteId(s.index),
         location: s.location,
-        doors: s.doors,
+        doors: s.doors.saturating_sub(s.down),
         doors_busy: d.busy,
         queue_len: d.queue.len() as u32,
         hours: s.hours,

@@ -17,6 +17,8 @@ pub struct Site {
     pub hours: DailyWindow,
     pub load_fixed_mean: TimeMs,
     pub load_per_unit_mean_ms: f64,
+    /// Doors out of service (dock outages).
+    pub down: u32,
 }
 
 #[derive(Component, Default, Debug)]
@@ -36,6 +38,7 @@ pub(crate) fn spawn(e: &mut Engine) {
             hours: s.hours,
             load_fixed_mean: TimeMs::from_min(s.load_fixed_min.mean()),
             load_per_unit_mean_ms: s.load_per_unit_min.mean() * MS_PER_MIN as f64,
+            down: 0,
         };
         e.sites.push(e.world.spawn((site, Dock::default())).id());
         if !s.hours.is_always() {
@@ -56,12 +59,12 @@ pub(crate) fn arrive(e: &mut Engine, site: u32, vehicle: Entity) {
 }
 
 /// Starts loading queued vehicles while doors are free and open.
-fn start_loads(e: &mut Engine, site: u32) {
+pub(crate) fn start_loads(e: &mut Engine, site: u32) {
     let now = e.now();
     let entity = e.sites[site as usize];
     let (doors, hours) = {
         let s = e.world.get::<Site>(entity).expect("site");
-        (s.doors, s.hours)
+        (s.doors.saturating_sub(s.down), s.hours)
     };
     if !hours.contains(now) {
         return;

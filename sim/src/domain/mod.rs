@@ -3,6 +3,7 @@
 
 pub mod carriers;
 pub mod dispatch;
+pub mod disruptions;
 pub mod docks;
 pub mod drivers;
 pub mod exceptions;

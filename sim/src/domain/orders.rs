@@ -71,28 +71,45 @@ pub(crate) fn start(e: &mut Engine) {
     }
 }
 
-/// Next arrival of a non-homogeneous Poisson process with piecewise-constant hourly rates,
-/// by inversion: spend one Exp(1) draw of cumulative intensity hour by hour. Exact, no thinning.
-pub fn next_arrival(rates_per_hour: &[f64; 24], from: TimeMs, rng: &mut Rng) -> Option<TimeMs> {
+/// Next arrival of a non-homogeneous Poisson process with piecewise-constant hourly rates, times
+/// the multipliers of the `surges` (start, end, multiplier) under way, by inversion: spend one
+/// Exp(1) draw of cumulative intensity segment by segment. Exact, no thinning.
+pub fn next_arrival(
+    rates_per_hour: &[f64; 24],
+    surges: &[(TimeMs, TimeMs, f64)],
+    from: TimeMs,
+    rng: &mut Rng,
+) -> Option<TimeMs> {
     if rates_per_hour.iter().all(|r| *r <= 0.0) {
         return None;
     }
     let mut need: f64 = Exp1.sample(rng);
     let mut t = from.0;
     loop {
-        let hour_end = (t / MS_PER_HOUR + 1) * MS_PER_HOUR;
-        let rate = rates_per_hour[((t % MS_PER_DAY) / MS_PER_HOUR) as usize] / MS_PER_HOUR as f64;
-        let mass = rate * (hour_end - t) as f64;
+        let mut end = (t / MS_PER_HOUR + 1) * MS_PER_HOUR;
+        let mut rate = rates_per_hour[((t % MS_PER_DAY) / MS_PER_HOUR) as usize] / MS_PER_HOUR as f64;
+        for &(start, stop, multiplier) in surges {
+            if start.0 <= t && t < stop.0 {
+                rate *= multiplier;
+            }
+            for boundary in [start.0, stop.0] {
+                if boundary > t {
+                    end = end.min(boundary);
+                }
+            }
+        }
+        let mass = rate * (end - t) as f64;
         if mass >= need {
             return Some(TimeMs(t + (need / rate).ceil() as u64));
         }
         need -= mass;
-        t = hour_end;
+        t = end;
     }
 }
 
 fn schedule_next_arrival(e: &mut Engine, g: &Generator, site: u32, from: TimeMs) {
-    if let Some(t) = next_arrival(&g.rates_per_hour[site as usize], from, &mut e.rng.demand[site as usize])
+    let surges = &e.surges[site as usize];
+    if let Some(t) = next_arrival(&g.rates_per_hour[site as usize], surges, from, &mut e.rng.demand[site as usize])
         && t <= e.scenario.horizon
     {
         e.cal.schedule(t, Event::OrderArrival { site });

@@ -5,6 +5,7 @@
 
 mod error;
 mod orders_csv;
+mod overlay;
 mod raw;
 
 use std::path::{Path, PathBuf};
@@ -54,6 +55,33 @@ pub struct Scenario {
     pub dispatchers: Dispatchers,
     /// Chance that a delivery attempt fails (the customer cannot take it).
     pub failed_delivery_prob: f64,
+    /// Disruptions that change something (neutral ones are dropped when loading: bit-identical runs).
+    pub disruptions: Vec<Disruption>,
+}
+
+/// A disruption over `[start, end)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Disruption {
+    pub start: TimeMs,
+    pub end: TimeMs,
+    pub effect: Effect,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Arrival rates multiplied at these sites.
+    DemandSurge { multiplier: f64, sites: Vec<u32> },
+    /// Doors of a site out of service.
+    DockOutage { site: u32, doors_down: u32 },
+}
+
+impl Disruption {
+    pub fn kind(&self) -> &'static str {
+        match self.effect {
+            Effect::DemandSurge { .. } => "demand_surge",
+            Effect::DockOutage { .. } => "dock_outage",
+        }
+    }
 }
 
 /// The dispatcher team that handles escalated exceptions.
@@ -186,6 +214,13 @@ impl Scenario {
 
     /// Validates scenario text; `path` is used in messages and to find relative files.
     pub fn from_str(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+        if let Some((merged, sources)) = overlay::merged(path, text)? {
+            return Self::parse(path, &merged).map_err(|e| sources.relocate(e));
+        }
+        Self::parse(path, text)
+    }
+
+    fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
         let raw: RawScenario = toml::from_str(text).map_err(|e| error::from_toml(path, text, e))?;
         Resolver { path, text }.resolve(raw)
     }
@@ -384,6 +419,7 @@ impl Resolver<'_> {
         std::hash::Hasher::write(&mut hash, self.text.as_bytes());
         let (demand, cancel_after_due) = self.demand(&raw.orders, &site_names, &mut hash)?;
 
+        let disruptions = self.disruptions(&raw.disruption, &site_names)?;
         let exceptions = match raw.exceptions {
             None => policies::ExceptionPolicyConfig::default(),
             Some(x) => {
@@ -434,7 +470,49 @@ impl Resolver<'_> {
             exceptions,
             dispatchers,
             failed_delivery_prob: raw.orders.get_ref().failed_delivery_prob,
+            disruptions,
         })
+    }
+
+    /// Resolves disruptions, dropping those with neutral intensity.
+    fn disruptions(
+        &self,
+        raw: &[Spanned<raw::RawDisruption>],
+        site_names: &[String],
+    ) -> Result<Vec<Disruption>, ScenarioError> {
+        use raw::RawDisruption as R;
+        let mut out = Vec::new();
+        for (i, d) in raw.iter().enumerate() {
+            let site = |name: &str, field: &str| {
+                site_names.iter().position(|s| s == name).map(|p| p as u32).ok_or_else(|| {
+                    let known = site_names.join(", ");
+                    self.err(
+                        Some(d.span()),
+                        format!("disruption[{i}].{field}"),
+                        format!("unknown site {name:?}; known: {known}"),
+                    )
+                })
+            };
+            let window =
+                |start_h: f64, duration_h: f64| (TimeMs::from_hours(start_h), TimeMs::from_hours(start_h + duration_h));
+            let (start, end, effect) = match d.get_ref() {
+                R::DemandSurge { start_h, duration_h, multiplier, sites: names } => {
+                    let sites = names.iter().map(|n| site(n, "sites")).collect::<Result<Vec<_>, _>>()?;
+                    let sites = if sites.is_empty() { (0..site_names.len() as u32).collect() } else { sites };
+                    let (s, e) = window(*start_h, *duration_h);
+                    (s, e, (*multiplier != 1.0).then_some(Effect::DemandSurge { multiplier: *multiplier, sites }))
+                }
+                R::DockOutage { start_h, duration_h, site: name, doors_down } => {
+                    let site = site(name, "site")?;
+                    let (s, e) = window(*start_h, *duration_h);
+                    (s, e, (*doors_down > 0).then_some(Effect::DockOutage { site, doors_down: *doors_down }))
+                }
+            };
+            if let Some(effect) = effect {
+                out.push(Disruption { start, end, effect });
+            }
+        }
+        Ok(out)
     }
 
     /// Validates the policy's parameters and reads the files it names.

@@ -38,6 +38,34 @@ pub struct RawScenario {
     pub exceptions: Option<Spanned<policies::ExceptionPolicyConfig>>,
     #[serde(default)]
     pub dispatchers: Option<RawDispatchers>,
+    #[serde(default)]
+    pub disruption: Vec<Spanned<RawDisruption>>,
+}
+
+/// A disruption over a window: `start_h` hours after time zero, for `duration_h` hours.
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawDisruption {
+    /// Order arrival rates multiplied, at some sites (all when `sites` is empty).
+    DemandSurge {
+        #[serde(deserialize_with = "non_negative")]
+        start_h: f64,
+        #[serde(deserialize_with = "positive")]
+        duration_h: f64,
+        #[serde(deserialize_with = "non_negative")]
+        multiplier: f64,
+        #[serde(default)]
+        sites: Vec<String>,
+    },
+    /// Some doors of a site out of service.
+    DockOutage {
+        #[serde(deserialize_with = "non_negative")]
+        start_h: f64,
+        #[serde(deserialize_with = "positive")]
+        duration_h: f64,
+        site: String,
+        doors_down: u32,
+    },
 }
 
 #[derive(Deserialize)]

@@ -1,8 +1,10 @@
 //! Integration tests of the engine, one module per behaviour.
 
 mod determinism;
+mod disruptions;
 mod exceptions;
 mod invariants;
+mod overlays;
 mod process;
 mod queueing;
 mod regression;
