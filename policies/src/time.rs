@@ -30,6 +30,11 @@ impl TimeMs {
     pub fn as_hours(self) -> f64 {
         self.0 as f64 / MS_PER_HOUR as f64
     }
+    /// This duration times `factor` (rounded up); exactly itself for a factor of 1.
+    pub fn scale(self, factor: f64) -> TimeMs {
+        if factor == 1.0 { self } else { TimeMs((self.0 as f64 * factor).ceil() as u64) }
+    }
+
     pub fn saturating_sub(self, other: TimeMs) -> TimeMs {
         TimeMs(self.0.saturating_sub(other.0))
     }

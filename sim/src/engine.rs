@@ -104,6 +104,8 @@ pub(crate) struct Rngs {
     pub delivery: Vec<Rng>,
     /// Dispatchers' handling times.
     pub desk: Rng,
+    /// One per disruption (driver no-shows).
+    pub disruption: Vec<Rng>,
 }
 
 /// Where the log goes: always the fingerprint and the KPIs, plus optional sinks (files, checks).
@@ -163,6 +165,8 @@ pub struct Engine<'a> {
     pub(crate) replay_cursor: usize,
     /// Demand surges (start, end, multiplier) by site.
     pub(crate) surges: Vec<Vec<(TimeMs, TimeMs, f64)>>,
+    /// Disruptions under way.
+    pub(crate) active: disruptions::Active,
     /// Decisions waiting for their latency to pass, by id.
     pub(crate) pending_decisions: HashMap<u64, policies::Decision>,
     pub(crate) next_decision_id: u64,
@@ -204,6 +208,9 @@ impl<'a> Engine<'a> {
             carrier: (0..scenario.carriers.len() as u32).map(|i| stream_rng(seed, rep, Stream::Carrier(i))).collect(),
             delivery: (0..n_sites).map(|i| stream_rng(seed, rep, Stream::Delivery(i))).collect(),
             desk: stream_rng(seed, rep, Stream::Desk),
+            disruption: (0..scenario.disruptions.len() as u32)
+                .map(|i| stream_rng(seed, rep, Stream::Disruption(i)))
+                .collect(),
         };
         let epochs = policy.epochs();
         let mut engine = Engine {
@@ -228,6 +235,7 @@ impl<'a> Engine<'a> {
             next_order_id: 0,
             replay_cursor: 0,
             surges: disruptions::surges(scenario),
+            active: disruptions::Active::new(scenario),
             pending_decisions: HashMap::new(),
             next_decision_id: 0,
             failure: None,

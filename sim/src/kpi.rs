@@ -79,6 +79,7 @@ kpis! {
     Notified = "customer_notifications": "customers told of a new ETA",
     EtaLead = "eta_risk_lead_min_mean": "time to detect, as lead: minutes from an ETA-risk detection to the order's due time (negative: detected after it)",
     Resequenced = "routes_resequenced": "routes re-ordered on the road to cut expected lateness",
+    NoShows = "driver_no_shows": "shifts drivers did not turn up for",
 }
 
 /// KPI values of one replication, in [`KPIS`] order.
@@ -165,6 +166,7 @@ pub struct KpiCollector {
     manual: u64,
     notified: u64,
     resequenced: u64,
+    no_shows: u64,
     /// Sum and count of (due - detection) over ETA risks, ms.
     eta_lead_ms: (i128, u64),
     /// Detection time of exceptions not yet resolved.
@@ -223,6 +225,7 @@ impl KpiCollector {
             manual: 0,
             notified: 0,
             resequenced: 0,
+            no_shows: 0,
             eta_lead_ms: (0, 0),
             open_exceptions: HashMap::new(),
         }
@@ -299,6 +302,7 @@ impl KpiCollector {
         set(K::Touches, ratio(self.manual as f64, self.created as f64));
         set(K::Notified, self.notified as f64);
         set(K::Resequenced, self.resequenced as f64);
+        set(K::NoShows, self.no_shows as f64);
         set(K::EtaLead, ratio(self.eta_lead_ms.0 as f64 / MS_PER_MIN as f64, self.eta_lead_ms.1 as f64));
         Kpis(v)
     }
@@ -354,6 +358,7 @@ impl LogSink for KpiCollector {
             }
             Record::CustomerNotified { .. } => self.notified += 1,
             Record::RouteResequenced { .. } => self.resequenced += 1,
+            Record::DriverNoShow { .. } => self.no_shows += 1,
             Record::RouteAssigned { vehicle, stops, .. } => {
                 self.routes += 1;
                 self.routed_stops += stops as u64;

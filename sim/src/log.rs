@@ -199,6 +199,10 @@ pub enum Record {
     DisruptionEnded {
         disruption: u32,
     },
+    /// A driver did not turn up for a shift (driver absence).
+    DriverNoShow {
+        driver: DriverId,
+    },
 }
 
 /// A consumer of the log.

@@ -15,6 +15,18 @@ use crate::scenario::CarrierSpec;
 pub struct Carrier {
     pub id: CarrierId,
     pub spec: CarrierSpec,
+    /// Carrier shortages under way: capacity multiplied, acceptance lowered.
+    pub capacity_multiplier: f64,
+    pub acceptance_drop: f64,
+}
+
+impl Carrier {
+    pub fn daily_capacity(&self) -> u32 {
+        (self.spec.daily_capacity as f64 * self.capacity_multiplier).floor() as u32
+    }
+    pub fn acceptance(&self) -> f64 {
+        (self.spec.acceptance - self.acceptance_drop).max(0.0)
+    }
 }
 
 /// Orders a carrier accepted on a given day; the count resets each day.
@@ -27,9 +39,9 @@ pub struct CarrierUsage {
 impl CarrierUsage {
     pub fn left(&self, carrier: &Carrier, now: TimeMs) -> u32 {
         if self.day == now.0 / MS_PER_DAY {
-            carrier.spec.daily_capacity.saturating_sub(self.accepted)
+            carrier.daily_capacity().saturating_sub(self.accepted)
         } else {
-            carrier.spec.daily_capacity
+            carrier.daily_capacity()
         }
     }
 }
@@ -41,7 +53,7 @@ impl Carrier {
             id: self.id,
             name: self.spec.name.clone(),
             capacity_left_today: usage.left(self, now),
-            acceptance_probability: self.spec.acceptance,
+            acceptance_probability: self.acceptance(),
             pickup_lead: self.spec.pickup_lead,
             price_per_order: self.spec.price_per_order,
             speed_kmh: self.spec.speed_kmh,
@@ -62,7 +74,8 @@ pub(crate) fn views(e: &Engine) -> Vec<CarrierView> {
 
 pub(crate) fn spawn(e: &mut Engine) {
     for (i, spec) in e.scenario.carriers.iter().enumerate() {
-        let carrier = Carrier { id: CarrierId(i as u32), spec: spec.clone() };
+        let carrier =
+            Carrier { id: CarrierId(i as u32), spec: spec.clone(), capacity_multiplier: 1.0, acceptance_drop: 0.0 };
         e.carriers.push(e.world.spawn((carrier, CarrierUsage::default())).id());
     }
 }
@@ -78,7 +91,10 @@ pub(crate) fn tender(e: &mut Engine, tender: Tender) {
     if *e.world.get::<OrderState>(order).expect("order") != OrderState::Open {
         return refuse(e, Rejection::OrderNotOpen);
     }
-    let c = e.world.get::<Carrier>(carrier).expect("carrier").spec.clone();
+    let (c, acceptance) = {
+        let c = e.world.get::<Carrier>(carrier).expect("carrier");
+        (c.spec.clone(), c.acceptance())
+    };
     if e.world
         .get::<CarrierUsage>(carrier)
         .expect("carrier")
@@ -88,7 +104,7 @@ pub(crate) fn tender(e: &mut Engine, tender: Tender) {
         return refuse(e, Rejection::CarrierFull);
     }
     let rng = &mut e.rng.carrier[tender.carrier.0 as usize];
-    let accepted = rng.random::<f64>() < c.acceptance;
+    let accepted = rng.random::<f64>() < acceptance;
     let noise = e.scenario.travel_noise.sample(rng);
     if !accepted {
         e.log.push(now, Record::TenderRejected { order: tender.order, carrier: tender.carrier });

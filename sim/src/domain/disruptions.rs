@@ -4,6 +4,7 @@
 
 use policies::TimeMs;
 
+use super::carriers::Carrier;
 use super::docks::{self, Site};
 use crate::engine::{Engine, Event};
 use crate::log::Record;
@@ -22,6 +23,51 @@ pub(crate) fn surges(scenario: &Scenario) -> Vec<Vec<(TimeMs, TimeMs, f64)>> {
     by_site
 }
 
+/// Disruptions under way, and what the engine asks of them.
+#[derive(Default)]
+pub(crate) struct Active {
+    pub indices: Vec<u32>,
+    /// Weather regions by disruption index: prepared centre and road-distance radius.
+    pub regions: Vec<Option<([f64; 3], f64)>>,
+    /// The slowest driving and longest unloading any weather can bring, for the drivers' guard.
+    pub worst_speed: f64,
+    pub worst_service: f64,
+}
+
+impl Active {
+    pub(crate) fn new(scenario: &Scenario) -> Active {
+        let (mut worst_speed, mut worst_service) = (1.0f64, 1.0f64);
+        let regions = scenario
+            .disruptions
+            .iter()
+            .map(|d| match d.effect {
+                Effect::Weather { center, radius_km, speed_multiplier, service_multiplier } => {
+                    worst_speed = worst_speed.min(speed_multiplier);
+                    worst_service = worst_service.max(service_multiplier);
+                    Some((scenario.travel.prepare(center), radius_km * scenario.travel.circuity))
+                }
+                _ => None,
+            })
+            .collect();
+        Active { indices: Vec::new(), regions, worst_speed, worst_service }
+    }
+}
+
+/// Speed and unloading-time multipliers of the weather under way at `point` (prepared).
+pub(crate) fn weather_at(e: &Engine, point: &[f64; 3]) -> (f64, f64) {
+    let mut factors = (1.0, 1.0);
+    for &i in &e.active.indices {
+        if let (Some((center, radius)), Effect::Weather { speed_multiplier, service_multiplier, .. }) =
+            (e.active.regions[i as usize], &e.scenario.disruptions[i as usize].effect)
+            && e.scenario.travel.distance_prepared(&center, point) <= radius
+        {
+            factors.0 *= speed_multiplier;
+            factors.1 *= service_multiplier;
+        }
+    }
+    factors
+}
+
 pub(crate) fn start(e: &mut Engine) {
     for (i, d) in e.scenario.disruptions.iter().enumerate() {
         e.cal.schedule(d.start, Event::Disruption { index: i as u32, begins: true });
@@ -36,13 +82,54 @@ pub(crate) fn on_disruption(e: &mut Engine, index: u32, begins: bool) {
         now,
         if begins { Record::DisruptionStarted { disruption } } else { Record::DisruptionEnded { disruption } },
     );
-    if let Effect::DockOutage { site, doors_down } = e.scenario.disruptions[index as usize].effect {
-        let mut s = e.world.get_mut::<Site>(e.sites[site as usize]).expect("site");
-        if begins {
-            s.down += doors_down;
-        } else {
-            s.down -= doors_down;
-            docks::start_loads(e, site);
+    if begins {
+        e.active.indices.push(index);
+    } else {
+        e.active.indices.retain(|i| *i != index);
+    }
+    match e.scenario.disruptions[index as usize].effect {
+        Effect::DockOutage { site, doors_down } => {
+            let mut s = e.world.get_mut::<Site>(e.sites[site as usize]).expect("site");
+            if begins {
+                s.down += doors_down;
+            } else {
+                s.down -= doors_down;
+                docks::start_loads(e, site);
+            }
+        }
+        Effect::CarrierShortage { .. } => refresh_carriers(e),
+        Effect::DemandSurge { .. } | Effect::Weather { .. } | Effect::DriverAbsence { .. } => {}
+    }
+}
+
+/// Sets each carrier's capacity multiplier and acceptance drop from the shortages under way.
+fn refresh_carriers(e: &mut Engine) {
+    for (c, &entity) in e.carriers.iter().enumerate() {
+        let (mut capacity, mut drop) = (1.0, 0.0);
+        for &i in &e.active.indices {
+            if let Effect::CarrierShortage { carriers, capacity_multiplier, acceptance_drop } =
+                &e.scenario.disruptions[i as usize].effect
+                && carriers.contains(&(c as u32))
+            {
+                capacity *= capacity_multiplier;
+                drop += acceptance_drop;
+            }
+        }
+        let mut carrier = e.world.get_mut::<Carrier>(entity).expect("carrier");
+        (carrier.capacity_multiplier, carrier.acceptance_drop) = (capacity, drop);
+    }
+}
+
+/// Whether a driver of `site` starting a shift now fails to show up.
+pub(crate) fn no_show(e: &mut Engine, site: u32) -> bool {
+    use rand::RngExt;
+    let mut absent = false;
+    for &i in &e.active.indices {
+        if let Effect::DriverAbsence { sites, no_show_prob } = &e.scenario.disruptions[i as usize].effect
+            && sites.contains(&site)
+        {
+            absent |= e.rng.disruption[i as usize].random::<f64>() < *no_show_prob;
         }
     }
+    absent
 }

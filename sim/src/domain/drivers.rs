@@ -69,7 +69,16 @@ fn begin_shift(e: &mut Engine, driver: Entity, shift_end: TimeMs) {
 }
 
 pub(crate) fn on_shift_start(e: &mut Engine, driver: Entity) {
-    let len = e.world.get::<Driver>(driver).expect("driver").shift_len;
+    let (len, site, id) = {
+        let d = e.world.get::<Driver>(driver).expect("driver");
+        (d.shift_len, d.site, d.id)
+    };
+    if super::disruptions::no_show(e, site) {
+        // Missed: off until the next shift, a day after this one's start.
+        e.log.push(e.now(), Record::DriverNoShow { driver: id });
+        e.cal.schedule_in(TimeMs(MS_PER_DAY), Event::ShiftStart { driver });
+        return;
+    }
     let end = e.now() + len;
     begin_shift(e, driver, end);
     e.cal.schedule(end, Event::ShiftEnd { driver });

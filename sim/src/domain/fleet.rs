@@ -6,6 +6,7 @@ use bevy_ecs::prelude::*;
 use policies::{DriverId, OrderId, TimeMs, TravelModel, VehicleId};
 use rand::RngExt;
 
+use super::disruptions;
 use super::drivers::{self, Driver, DriverState};
 use super::orders::{self, Order, OrderState};
 use crate::engine::{Engine, Event};
@@ -52,6 +53,8 @@ pub struct Trip {
     pub failed: Vec<(Entity, OrderId)>,
     /// When it is expected back at its site (once gone from the doors).
     pub back_expected: Option<TimeMs>,
+    /// How long unloading the current stop takes (weather may lengthen it).
+    pub service_taken: TimeMs,
 }
 
 pub(crate) fn spawn(e: &mut Engine) {
@@ -112,6 +115,7 @@ pub(crate) fn assign(e: &mut Engine, vehicle: Entity, driver: Entity, stops: Vec
         attempt_fails: false,
         failed: Vec::new(),
         back_expected: None,
+        service_taken: TimeMs::ZERO,
     });
     let first = e.world.get::<Order>(stops_first).expect("order");
     let deadline = loading_deadline(e, &v, driver, now, load, first);
@@ -132,8 +136,10 @@ pub(crate) fn loading_deadline(
     first: &Order,
 ) -> TimeMs {
     let km = e.scenario.travel.distance_prepared(&e.site_points[v.site as usize], &first.point);
-    let work =
-        super::docks::load_bound(e, v.site, load) + drive_bound(e, v, km) + first.service_max + drive_bound(e, v, km);
+    let work = super::docks::load_bound(e, v.site, load)
+        + drive_bound(e, v, km)
+        + service_bound(e, first)
+        + drive_bound(e, v, km);
     drivers::latest_start(e, driver, trip_start, work)
 }
 
@@ -201,15 +207,24 @@ pub(crate) fn depart(e: &mut Engine, vehicle: Entity) {
 }
 
 /// Sampled driving time over `km`.
-fn drive(e: &mut Engine, vehicle: &Vehicle, km: f64) -> TimeMs {
+/// Sampled driving time over `km` from `from` to `to` (prepared points); weather at either end
+/// slows the leg.
+fn drive(e: &mut Engine, vehicle: &Vehicle, km: f64, from: &[f64; 3], to: &[f64; 3]) -> TimeMs {
     let noise = e.scenario.travel_noise.sample(&mut e.rng.travel[vehicle.id.0 as usize]);
-    TimeMs((TravelModel::nominal_ms(km, vehicle.speed_kmh) * noise).round() as u64)
+    let speed = disruptions::weather_at(e, from).0.min(disruptions::weather_at(e, to).0);
+    TimeMs((TravelModel::nominal_ms(km, vehicle.speed_kmh * speed) * noise).round() as u64)
 }
 
 /// Longest driving `km` can take (mean noise if the noise is unbounded).
 fn drive_bound(e: &Engine, vehicle: &Vehicle, km: f64) -> TimeMs {
     let noise = &e.scenario.travel_noise;
-    TimeMs((TravelModel::nominal_ms(km, vehicle.speed_kmh) * noise.upper_bound().unwrap_or(noise.mean())).ceil() as u64)
+    let worst = noise.upper_bound().unwrap_or(noise.mean()) / e.active.worst_speed;
+    TimeMs((TravelModel::nominal_ms(km, vehicle.speed_kmh) * worst).ceil() as u64)
+}
+
+/// Longest unloading `order` can take, weather included.
+fn service_bound(e: &Engine, order: &Order) -> TimeMs {
+    order.service_max.scale(e.active.worst_service)
 }
 
 /// Drives to the next stop, or home when there is none or the driver cannot make it in time.
@@ -222,12 +237,12 @@ fn next_leg(e: &mut Engine, vehicle: Entity) {
     let next = (!trip.aborted).then(|| trip.stops.get(trip.next).copied()).flatten();
     if let Some((order, _)) = next {
         let o = e.world.get::<Order>(order).expect("order");
-        let (dest, earliest, service_max) = (o.point, o.earliest, o.service_max);
+        let (dest, earliest, service_max) = (o.point, o.earliest, service_bound(e, o));
         let travel = &e.scenario.travel;
         let (km, km_home) = (travel.distance_prepared(&at, &dest), travel.distance_prepared(&dest, &home));
         let back_by = (now + drive_bound(e, &v, km)).max(earliest) + service_max + drive_bound(e, &v, km_home);
         if drivers::can_work_until(e, driver, started, back_by) {
-            let time = drive(e, &v, km);
+            let time = drive(e, &v, km, &at, &dest);
             let expected = TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * e.scenario.travel.noise_mean) as u64);
             let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
             trip.at = dest;
@@ -244,7 +259,7 @@ fn next_leg(e: &mut Engine, vehicle: Entity) {
         e.log.push(now, Record::StopsAborted { vehicle: v.id, driver: driver_id, orders: remaining });
     }
     let km = e.scenario.travel.distance_prepared(&at, &home);
-    let time = drive(e, &v, km);
+    let time = drive(e, &v, km, &at, &home);
     let expected = TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * e.scenario.travel.noise_mean) as u64);
     let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
     trip.at = home;
@@ -261,11 +276,12 @@ pub(crate) fn on_stop_arrive(e: &mut Engine, vehicle: Entity) {
     let o = e.world.get::<Order>(order).expect("order");
     // Service waits for the window to open.
     let start = now.max(o.earliest);
-    let (done, expected_done, site) = (start + o.service, start + o.service_expected, o.site);
+    let service = o.service.scale(disruptions::weather_at(e, &o.point).1);
+    let (done, expected_done, site) = (start + service, start + o.service_expected, o.site);
     let p = e.scenario.failed_delivery_prob;
     let fails = p > 0.0 && e.rng.delivery[site as usize].random::<f64>() < p;
     let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
-    (trip.serving, trip.free_at, trip.attempt_fails) = (true, expected_done, fails);
+    (trip.serving, trip.free_at, trip.attempt_fails, trip.service_taken) = (true, expected_done, fails, service);
     e.log.push(now, Record::StopArrived { vehicle: id, order: order_id });
     e.cal.schedule(done, Event::ServiceDone { vehicle });
     refresh_back(e, vehicle);
@@ -276,6 +292,7 @@ pub(crate) fn on_service_done(e: &mut Engine, vehicle: Entity) {
     let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
     let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
     let (order, order_id) = trip.stops[trip.next];
+    let trip_service = trip.service_taken;
     trip.next += 1;
     if trip.attempt_fails {
         trip.failed.push((order, order_id));
@@ -283,7 +300,7 @@ pub(crate) fn on_service_done(e: &mut Engine, vehicle: Entity) {
         super::exceptions::raise(e, policies::ExceptionKind::FailedDelivery, order, None);
     } else {
         let o = e.world.get::<Order>(order).expect("order");
-        let service_start = now - o.service;
+        let service_start = now - trip_service;
         e.log.push(
             now,
             Record::Delivered { order: order_id, vehicle: id, created: o.created, due: o.due, service_start },

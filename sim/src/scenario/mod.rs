@@ -73,6 +73,13 @@ pub enum Effect {
     DemandSurge { multiplier: f64, sites: Vec<u32> },
     /// Doors of a site out of service.
     DockOutage { site: u32, doors_down: u32 },
+    /// Legs to or from the region are driven at `speed_multiplier` times the speed; unloading
+    /// there takes `service_multiplier` times as long.
+    Weather { center: Point, radius_km: f64, speed_multiplier: f64, service_multiplier: f64 },
+    /// These carriers' daily capacity multiplied and acceptance probability lowered.
+    CarrierShortage { carriers: Vec<u32>, capacity_multiplier: f64, acceptance_drop: f64 },
+    /// Each shift starting at these sites is missed with this probability.
+    DriverAbsence { sites: Vec<u32>, no_show_prob: f64 },
 }
 
 impl Disruption {
@@ -80,6 +87,9 @@ impl Disruption {
         match self.effect {
             Effect::DemandSurge { .. } => "demand_surge",
             Effect::DockOutage { .. } => "dock_outage",
+            Effect::Weather { .. } => "weather",
+            Effect::CarrierShortage { .. } => "carrier_shortage",
+            Effect::DriverAbsence { .. } => "driver_absence",
         }
     }
 }
@@ -401,7 +411,7 @@ impl Resolver<'_> {
         }
 
         let carrier_names = self.unique(&raw.carrier.iter().map(|c| &c.name).collect::<Vec<_>>(), "carrier")?;
-        let carriers = raw
+        let carriers: Vec<CarrierSpec> = raw
             .carrier
             .iter()
             .zip(carrier_names)
@@ -419,7 +429,7 @@ impl Resolver<'_> {
         std::hash::Hasher::write(&mut hash, self.text.as_bytes());
         let (demand, cancel_after_due) = self.demand(&raw.orders, &site_names, &mut hash)?;
 
-        let disruptions = self.disruptions(&raw.disruption, &site_names)?;
+        let disruptions = self.disruptions(&raw.disruption, &site_names, &carriers)?;
         let exceptions = match raw.exceptions {
             None => policies::ExceptionPolicyConfig::default(),
             Some(x) => {
@@ -479,6 +489,7 @@ impl Resolver<'_> {
         &self,
         raw: &[Spanned<raw::RawDisruption>],
         site_names: &[String],
+        carriers: &[CarrierSpec],
     ) -> Result<Vec<Disruption>, ScenarioError> {
         use raw::RawDisruption as R;
         let mut out = Vec::new();
@@ -501,6 +512,51 @@ impl Resolver<'_> {
                     let sites = if sites.is_empty() { (0..site_names.len() as u32).collect() } else { sites };
                     let (s, e) = window(*start_h, *duration_h);
                     (s, e, (*multiplier != 1.0).then_some(Effect::DemandSurge { multiplier: *multiplier, sites }))
+                }
+                R::Weather { start_h, duration_h, center, radius_km, speed_multiplier, service_multiplier } => {
+                    let (s, e) = window(*start_h, *duration_h);
+                    let neutral = *speed_multiplier == 1.0 && *service_multiplier == 1.0;
+                    let effect = Effect::Weather {
+                        center: Point { x: center[0], y: center[1] },
+                        radius_km: *radius_km,
+                        speed_multiplier: *speed_multiplier,
+                        service_multiplier: *service_multiplier,
+                    };
+                    (s, e, (!neutral).then_some(effect))
+                }
+                R::CarrierShortage { start_h, duration_h, carriers: names, capacity_multiplier, acceptance_drop } => {
+                    let known: Vec<&str> = carriers.iter().map(|c| c.name.as_str()).collect();
+                    let mut ids = Vec::new();
+                    for n in names {
+                        let id = known.iter().position(|k| k == n).ok_or_else(|| {
+                            let list = known.join(", ");
+                            self.err(
+                                Some(d.span()),
+                                format!("disruption[{i}].carriers"),
+                                format!("unknown carrier {n:?}; known: {list}"),
+                            )
+                        })?;
+                        ids.push(id as u32);
+                    }
+                    let ids = if ids.is_empty() { (0..known.len() as u32).collect() } else { ids };
+                    let (s, e) = window(*start_h, *duration_h);
+                    let neutral = *capacity_multiplier == 1.0 && *acceptance_drop == 0.0;
+                    let effect = Effect::CarrierShortage {
+                        carriers: ids,
+                        capacity_multiplier: *capacity_multiplier,
+                        acceptance_drop: *acceptance_drop,
+                    };
+                    (s, e, (!neutral).then_some(effect))
+                }
+                R::DriverAbsence { start_h, duration_h, sites: names, no_show_prob } => {
+                    let sites = names.iter().map(|n| site(n, "sites")).collect::<Result<Vec<_>, _>>()?;
+                    let sites = if sites.is_empty() { (0..site_names.len() as u32).collect() } else { sites };
+                    let (s, e) = window(*start_h, *duration_h);
+                    (
+                        s,
+                        e,
+                        (*no_show_prob > 0.0).then_some(Effect::DriverAbsence { sites, no_show_prob: *no_show_prob }),
+                    )
                 }
                 R::DockOutage { start_h, duration_h, site: name, doors_down } => {
                     let site = site(name, "site")?;

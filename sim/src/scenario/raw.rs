@@ -57,6 +57,44 @@ pub enum RawDisruption {
         #[serde(default)]
         sites: Vec<String>,
     },
+    /// Slower driving and unloading in a circular region.
+    Weather {
+        #[serde(deserialize_with = "non_negative")]
+        start_h: f64,
+        #[serde(deserialize_with = "positive")]
+        duration_h: f64,
+        center: [f64; 2],
+        #[serde(deserialize_with = "positive")]
+        radius_km: f64,
+        #[serde(default = "one", deserialize_with = "positive")]
+        speed_multiplier: f64,
+        #[serde(default = "one", deserialize_with = "positive")]
+        service_multiplier: f64,
+    },
+    /// Carriers short of trucks: less capacity, more rejections.
+    CarrierShortage {
+        #[serde(deserialize_with = "non_negative")]
+        start_h: f64,
+        #[serde(deserialize_with = "positive")]
+        duration_h: f64,
+        #[serde(default)]
+        carriers: Vec<String>,
+        #[serde(default = "one", deserialize_with = "non_negative")]
+        capacity_multiplier: f64,
+        #[serde(default, deserialize_with = "probability")]
+        acceptance_drop: f64,
+    },
+    /// Drivers not showing up for their shifts.
+    DriverAbsence {
+        #[serde(deserialize_with = "non_negative")]
+        start_h: f64,
+        #[serde(deserialize_with = "positive")]
+        duration_h: f64,
+        #[serde(default)]
+        sites: Vec<String>,
+        #[serde(deserialize_with = "probability")]
+        no_show_prob: f64,
+    },
     /// Some doors of a site out of service.
     DockOutage {
         #[serde(deserialize_with = "non_negative")]

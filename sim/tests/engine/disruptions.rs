@@ -18,12 +18,27 @@ fn mean(s: &Scenario, kpi: &str) -> f64 {
 const SURGE: &str = "[[disruption]]\nkind = \"demand_surge\"\nstart_h = 6\nduration_h = 4\nmultiplier = 1.8\n";
 const OUTAGE: &str =
     "[[disruption]]\nkind = \"dock_outage\"\nsite = \"depot\"\ndoors_down = 1\nstart_h = 6\nduration_h = 6\n";
+const STORM: &str = "[[disruption]]\nkind = \"weather\"\ncenter = [0.0, 0.0]\nradius_km = 30\nspeed_multiplier = 0.5\nservice_multiplier = 1.5\nstart_h = 6\nduration_h = 8\n";
+const SHORTAGE: &str = "[[disruption]]\nkind = \"carrier_shortage\"\ncapacity_multiplier = 0.3\nacceptance_drop = 0.5\nstart_h = 0\nduration_h = 24\n";
+const ABSENCE: &str = "[[disruption]]\nkind = \"driver_absence\"\nno_show_prob = 0.4\nstart_h = 0\nduration_h = 24\n";
 
 #[test]
 fn neutral_disruptions_change_nothing_bit_for_bit() {
     let base = tiny_plus("");
-    let neutral =
-        tiny_plus(&format!("{}\n{}", SURGE.replace("1.8", "1.0"), OUTAGE.replace("doors_down = 1", "doors_down = 0")));
+    let neutral = tiny_plus(
+        &[
+            SURGE.replace("1.8", "1.0"),
+            OUTAGE.replace("doors_down = 1", "doors_down = 0"),
+            STORM
+                .replace("speed_multiplier = 0.5", "speed_multiplier = 1")
+                .replace("service_multiplier = 1.5", "service_multiplier = 1"),
+            SHORTAGE
+                .replace("capacity_multiplier = 0.3", "capacity_multiplier = 1")
+                .replace("acceptance_drop = 0.5", "acceptance_drop = 0"),
+            ABSENCE.replace("0.4", "0.0"),
+        ]
+        .join("\n"),
+    );
     assert!(neutral.disruptions.is_empty(), "neutral disruptions are dropped at load");
     for seed in 0..3 {
         assert_eq!(run_replication(&base, seed, 0, false).unwrap(), run_replication(&neutral, seed, 0, false).unwrap());
@@ -70,4 +85,35 @@ fn a_disruption_naming_an_unknown_site_is_an_error_at_its_line() {
         err.starts_with(&format!("t.toml:{line}:")) && err.contains("disruption[0].site: unknown site \"nowhere\""),
         "{err}"
     );
+}
+
+#[test]
+fn a_storm_slows_driving_and_unloading_in_its_region() {
+    let (base, storm) = (tiny_plus(""), tiny_plus(STORM));
+    assert!(mean(&storm, "on_time_rate") < mean(&base, "on_time_rate"));
+    assert!(mean(&storm, "lateness_min_mean") > mean(&base, "lateness_min_mean"));
+    assert!(mean(&storm, "vehicle_utilisation") > mean(&base, "vehicle_utilisation"), "trips take longer");
+}
+
+#[test]
+fn a_carrier_shortage_cuts_premium_freight_and_raises_rejections() {
+    // Short of drivers, carrier_overflow leans on the carrier; the shortage takes it away.
+    let text =
+        std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap().replace("count = 5\nshift", "count = 3\nshift");
+    let base = &text[..text.find("[policy]").unwrap()];
+    let with = |extra: &str| {
+        let t = format!("{base}[policy]\nkind = \"carrier_overflow\"\nmax_price = 60\n\n{extra}");
+        Scenario::from_str(&repo("scenarios/tiny.toml"), &t).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let (calm, short) = (with(""), with(SHORTAGE));
+    assert!(mean(&short, "premium_orders") < mean(&calm, "premium_orders"));
+    assert!(mean(&short, "tenders_rejected") > mean(&calm, "tenders_rejected"));
+}
+
+#[test]
+fn absent_drivers_leave_orders_behind() {
+    let (base, absent) = (tiny_plus(""), tiny_plus(ABSENCE));
+    assert!(mean(&absent, "driver_no_shows") > 1.0);
+    assert_eq!(mean(&base, "driver_no_shows"), 0.0);
+    assert!(mean(&absent, "on_time_rate") < mean(&base, "on_time_rate"));
 }
