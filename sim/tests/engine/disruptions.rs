@@ -117,3 +117,24 @@ fn absent_drivers_leave_orders_behind() {
     assert_eq!(mean(&base, "driver_no_shows"), 0.0);
     assert!(mean(&absent, "on_time_rate") < mean(&base, "on_time_rate"));
 }
+
+#[test]
+fn invariants_and_determinism_hold_with_every_disruption_on() {
+    let all = [SURGE, OUTAGE, STORM, SHORTAGE, ABSENCE].join("\n");
+    let text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap();
+    let base = &text[..text.find("[policy]").unwrap()];
+    let s = Scenario::from_str(
+        &repo("scenarios/tiny.toml"),
+        &format!("{base}[policy]\nkind = \"carrier_overflow\"\nmax_price = 60\n\n{all}"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.disruptions.len(), 5);
+    for seed in 0..10 {
+        run_replication(&s, seed, 0, true).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let run = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| sim::run_replications(&s, 5, 4, true, &|| {})).unwrap()
+    };
+    assert_eq!(run(1), run(2));
+}

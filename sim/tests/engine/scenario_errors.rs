@@ -98,11 +98,18 @@ fn shipped_scenarios_load() {
     for name in [
         "scenarios/tiny.toml",
         "scenarios/regional.toml",
+        "scenarios/regional-dock-outage.toml",
+        "scenarios/regional-peak-surge.toml",
+        "scenarios/regional-storm.toml",
+        "scenarios/regional-carrier-shortage.toml",
+        "scenarios/regional-storm-shortage.toml",
         "sim/tests/fixtures/dock_mmc.toml",
         "sim/tests/fixtures/stressed.toml",
     ] {
         Scenario::load(&repo(name)).unwrap_or_else(|e| panic!("{e}"));
     }
+    let mut policy = Scenario::load(&repo("scenarios/regional.toml")).unwrap();
+    policy.use_policy_file(&repo("scenarios/policies/carrier_overflow.toml")).unwrap_or_else(|e| panic!("{e}"));
     let regional = Scenario::load(&repo("scenarios/regional.toml")).unwrap();
     assert_eq!(regional.sites.len(), 3);
     assert!(regional.sites.iter().all(|s| (4..=8).contains(&s.doors)));
