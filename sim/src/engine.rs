@@ -79,6 +79,11 @@ pub enum Event {
         order: OrderId,
         carrier: u32,
     },
+    /// A vehicle breaks down on the road and stands for `repair`.
+    Breakdown {
+        vehicle: Entity,
+        repair: TimeMs,
+    },
     /// A disruption begins or ends.
     Disruption {
         index: u32,
@@ -305,6 +310,7 @@ impl<'a> Engine<'a> {
             Event::TenderApproved { order, carrier } => exceptions::on_tender_approved(self, order, carrier),
             Event::ApplyDecision { id } => dispatch::on_apply(self, id),
             Event::Disruption { index, begins } => disruptions::on_disruption(self, index, begins),
+            Event::Breakdown { vehicle, repair } => fleet::on_breakdown(self, vehicle, repair),
             Event::Decide { periodic } => dispatch::on_decide(self, periodic),
         }
     }

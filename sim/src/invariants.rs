@@ -15,6 +15,8 @@ pub struct InvariantChecker {
     loading: Vec<u32>,
     capacities: Vec<u32>,
     overtime_max: Vec<TimeMs>,
+    /// Time each driver stood with a broken-down vehicle this shift: force majeure, allowed on top.
+    breakdown_allowance: Vec<TimeMs>,
     /// Per carrier: daily capacity, and (day, tenders accepted that day).
     carrier_capacity: Vec<u32>,
     carrier_accepted: Vec<(u64, u32)>,
@@ -36,6 +38,7 @@ impl InvariantChecker {
                 .map(|v| scenario.vehicle_types[v.vehicle_type as usize].capacity)
                 .collect(),
             overtime_max: scenario.drivers.iter().map(|d| d.overtime_max).collect(),
+            breakdown_allowance: vec![TimeMs::ZERO; scenario.drivers.len()],
             carrier_capacity: scenario.carriers.iter().map(|c| c.daily_capacity).collect(),
             carrier_accepted: vec![(0, 0); scenario.carriers.len()],
             open: HashSet::new(),
@@ -124,8 +127,13 @@ impl LogSink for InvariantChecker {
                     self.fail(t, what);
                 }
             }
+            Record::VehicleBrokeDown { driver, repair, .. } => {
+                let allowance = &mut self.breakdown_allowance[driver.0 as usize];
+                *allowance = *allowance + repair;
+            }
             Record::ShiftEnded { driver, scheduled_end } => {
-                let limit = scheduled_end + self.overtime_max[driver.0 as usize];
+                let allowance = std::mem::take(&mut self.breakdown_allowance[driver.0 as usize]);
+                let limit = scheduled_end + self.overtime_max[driver.0 as usize] + allowance;
                 if t > limit {
                     self.fail(
                         t,

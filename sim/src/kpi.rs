@@ -80,6 +80,8 @@ kpis! {
     EtaLead = "eta_risk_lead_min_mean": "time to detect, as lead: minutes from an ETA-risk detection to the order's due time (negative: detected after it)",
     Resequenced = "routes_resequenced": "routes re-ordered on the road to cut expected lateness",
     NoShows = "driver_no_shows": "shifts drivers did not turn up for",
+    Breakdowns = "breakdowns": "vehicles broken down on the road",
+    ExcBreakdown = "exceptions_breakdown": "exceptions: an order on a vehicle that broke down",
 }
 
 /// KPI values of one replication, in [`KPIS`] order.
@@ -159,7 +161,7 @@ pub struct KpiCollector {
     premium_cost: f64,
     tenders_rejected: u64,
     failed: u64,
-    exceptions_by_kind: [u64; 4],
+    exceptions_by_kind: [u64; 5],
     severe: u64,
     escalated: u64,
     resolve: Durations,
@@ -167,6 +169,7 @@ pub struct KpiCollector {
     notified: u64,
     resequenced: u64,
     no_shows: u64,
+    breakdowns: u64,
     /// Sum and count of (due - detection) over ETA risks, ms.
     eta_lead_ms: (i128, u64),
     /// Detection time of exceptions not yet resolved.
@@ -218,7 +221,7 @@ impl KpiCollector {
             premium_cost: 0.0,
             tenders_rejected: 0,
             failed: 0,
-            exceptions_by_kind: [0; 4],
+            exceptions_by_kind: [0; 5],
             severe: 0,
             escalated: 0,
             resolve: Durations::new(),
@@ -226,6 +229,7 @@ impl KpiCollector {
             notified: 0,
             resequenced: 0,
             no_shows: 0,
+            breakdowns: 0,
             eta_lead_ms: (0, 0),
             open_exceptions: HashMap::new(),
         }
@@ -289,7 +293,10 @@ impl KpiCollector {
         set(K::CostTotalPerOrder, ratio(self.cost + self.premium_cost, self.delivered as f64));
         set(K::Failed, self.failed as f64);
         set(K::Exceptions, self.exceptions_by_kind.iter().sum::<u64>() as f64);
-        for (k, n) in [K::ExcEta, K::ExcTender, K::ExcFailed, K::ExcDock].into_iter().zip(self.exceptions_by_kind) {
+        for (k, n) in [K::ExcEta, K::ExcTender, K::ExcFailed, K::ExcDock, K::ExcBreakdown]
+            .into_iter()
+            .zip(self.exceptions_by_kind)
+        {
             set(k, n as f64);
         }
         set(K::ExcSevere, self.severe as f64);
@@ -303,6 +310,7 @@ impl KpiCollector {
         set(K::Notified, self.notified as f64);
         set(K::Resequenced, self.resequenced as f64);
         set(K::NoShows, self.no_shows as f64);
+        set(K::Breakdowns, self.breakdowns as f64);
         set(K::EtaLead, ratio(self.eta_lead_ms.0 as f64 / MS_PER_MIN as f64, self.eta_lead_ms.1 as f64));
         Kpis(v)
     }
@@ -359,6 +367,7 @@ impl LogSink for KpiCollector {
             Record::CustomerNotified { .. } => self.notified += 1,
             Record::RouteResequenced { .. } => self.resequenced += 1,
             Record::DriverNoShow { .. } => self.no_shows += 1,
+            Record::VehicleBrokeDown { .. } => self.breakdowns += 1,
             Record::RouteAssigned { vehicle, stops, .. } => {
                 self.routes += 1;
                 self.routed_stops += stops as u64;

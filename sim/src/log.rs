@@ -203,6 +203,12 @@ pub enum Record {
     DriverNoShow {
         driver: DriverId,
     },
+    /// The vehicle broke down and stands for `repair`; the driver's hours run on.
+    VehicleBrokeDown {
+        vehicle: VehicleId,
+        driver: DriverId,
+        repair: TimeMs,
+    },
 }
 
 /// A consumer of the log.

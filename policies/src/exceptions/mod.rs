@@ -28,14 +28,17 @@ pub enum ExceptionKind {
     FailedDelivery,
     /// A route was given up at the doors: the driver would have run out of hours.
     MissedDockSlot,
+    /// The vehicle carrying the order broke down on the road.
+    Breakdown,
 }
 
 impl ExceptionKind {
-    pub const ALL: [ExceptionKind; 4] = [
+    pub const ALL: [ExceptionKind; 5] = [
         ExceptionKind::EtaRisk,
         ExceptionKind::TenderRejected,
         ExceptionKind::FailedDelivery,
         ExceptionKind::MissedDockSlot,
+        ExceptionKind::Breakdown,
     ];
 }
 

@@ -98,7 +98,10 @@ pub(crate) fn on_disruption(e: &mut Engine, index: u32, begins: bool) {
             }
         }
         Effect::CarrierShortage { .. } => refresh_carriers(e),
-        Effect::DemandSurge { .. } | Effect::Weather { .. } | Effect::DriverAbsence { .. } => {}
+        Effect::DemandSurge { .. }
+        | Effect::Weather { .. }
+        | Effect::DriverAbsence { .. }
+        | Effect::Breakdowns { .. } => {}
     }
 }
 
@@ -132,4 +135,22 @@ pub(crate) fn no_show(e: &mut Engine, site: u32) -> bool {
         }
     }
     absent
+}
+
+/// Whether a vehicle starting a leg of `driving` breaks down on it: after how long, and for how
+/// long it stands (the earliest failure of the breakdown disruptions under way).
+pub(crate) fn breakdown(e: &mut Engine, driving: TimeMs) -> Option<(TimeMs, TimeMs)> {
+    use rand_distr::{Distribution, Exp1};
+    let mut first: Option<(TimeMs, TimeMs)> = None;
+    for &i in &e.active.indices {
+        if let Effect::Breakdowns { rate_per_hour, repair_min } = &e.scenario.disruptions[i as usize].effect {
+            let rng = &mut e.rng.disruption[i as usize];
+            let hours: f64 = Exp1.sample(rng);
+            let after = TimeMs::from_hours(hours / rate_per_hour);
+            if after < driving && first.is_none_or(|(f, _)| after < f) {
+                first = Some((after, TimeMs::from_min(repair_min.sample(rng))));
+            }
+        }
+    }
+    first
 }

@@ -243,6 +243,7 @@ fn next_leg(e: &mut Engine, vehicle: Entity) {
         let back_by = (now + drive_bound(e, &v, km)).max(earliest) + service_max + drive_bound(e, &v, km_home);
         if drivers::can_work_until(e, driver, started, back_by) {
             let time = drive(e, &v, km, &at, &dest);
+            let time = time + breakdown(e, vehicle, time);
             let expected = TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * e.scenario.travel.noise_mean) as u64);
             let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
             trip.at = dest;
@@ -260,6 +261,7 @@ fn next_leg(e: &mut Engine, vehicle: Entity) {
     }
     let km = e.scenario.travel.distance_prepared(&at, &home);
     let time = drive(e, &v, km, &at, &home);
+    let time = time + breakdown(e, vehicle, time);
     let expected = TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * e.scenario.travel.noise_mean) as u64);
     let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
     trip.at = home;
@@ -376,4 +378,26 @@ pub(crate) fn refresh_back(e: &mut Engine, vehicle: Entity) {
     let km = e.scenario.travel.distance_prepared(&at, &e.site_points[v.site as usize]);
     let back = t + TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * e.scenario.travel.noise_mean) as u64);
     e.world.get_mut::<Trip>(vehicle).expect("trip").back_expected = Some(back);
+}
+
+/// Schedules a breakdown on a leg of `driving`, if one happens; the repair time it adds.
+fn breakdown(e: &mut Engine, vehicle: Entity, driving: TimeMs) -> TimeMs {
+    let Some((after, repair)) = disruptions::breakdown(e, driving) else { return TimeMs::ZERO };
+    e.cal.schedule_in(after, Event::Breakdown { vehicle, repair });
+    repair
+}
+
+/// The vehicle stands for `repair`: the customers ahead are told, and their orders are exceptions.
+pub(crate) fn on_breakdown(e: &mut Engine, vehicle: Entity, repair: TimeMs) {
+    let now = e.now();
+    let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
+    let mut trip = e.world.get_mut::<Trip>(vehicle).expect("a broken-down vehicle is on a trip");
+    trip.free_at = trip.free_at + repair;
+    let driver = trip.driver_id;
+    let on_board: Vec<Entity> = if trip.aborted { Vec::new() } else { ahead(&trip).iter().map(|(o, _)| *o).collect() };
+    e.log.push(now, Record::VehicleBrokeDown { vehicle: id, driver, repair });
+    refresh_back(e, vehicle);
+    for order in on_board {
+        super::exceptions::raise(e, policies::ExceptionKind::Breakdown, order, None);
+    }
 }

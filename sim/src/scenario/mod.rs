@@ -60,14 +60,14 @@ pub struct Scenario {
 }
 
 /// A disruption over `[start, end)`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Disruption {
     pub start: TimeMs,
     pub end: TimeMs,
     pub effect: Effect,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum Effect {
     /// Arrival rates multiplied at these sites.
     DemandSurge { multiplier: f64, sites: Vec<u32> },
@@ -80,6 +80,8 @@ pub enum Effect {
     CarrierShortage { carriers: Vec<u32>, capacity_multiplier: f64, acceptance_drop: f64 },
     /// Each shift starting at these sites is missed with this probability.
     DriverAbsence { sites: Vec<u32>, no_show_prob: f64 },
+    /// Vehicles break down at this rate per hour of driving, and stand for a repair time (minutes).
+    Breakdowns { rate_per_hour: f64, repair_min: Dist },
 }
 
 impl Disruption {
@@ -90,6 +92,7 @@ impl Disruption {
             Effect::Weather { .. } => "weather",
             Effect::CarrierShortage { .. } => "carrier_shortage",
             Effect::DriverAbsence { .. } => "driver_absence",
+            Effect::Breakdowns { .. } => "breakdowns",
         }
     }
 }
@@ -547,6 +550,17 @@ impl Resolver<'_> {
                         acceptance_drop: *acceptance_drop,
                     };
                     (s, e, (!neutral).then_some(effect))
+                }
+                R::Breakdowns { start_h, duration_h, rate_per_hour, repair_min } => {
+                    let repair_min = Dist::new(repair_min)
+                        .map_err(|m| self.err(Some(d.span()), format!("disruption[{i}].repair_min"), m))?;
+                    let (s, e) = window(*start_h, *duration_h);
+                    (
+                        s,
+                        e,
+                        (*rate_per_hour > 0.0)
+                            .then_some(Effect::Breakdowns { rate_per_hour: *rate_per_hour, repair_min }),
+                    )
                 }
                 R::DriverAbsence { start_h, duration_h, sites: names, no_show_prob } => {
                     let sites = names.iter().map(|n| site(n, "sites")).collect::<Result<Vec<_>, _>>()?;

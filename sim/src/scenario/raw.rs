@@ -84,6 +84,16 @@ pub enum RawDisruption {
         #[serde(default, deserialize_with = "probability")]
         acceptance_drop: f64,
     },
+    /// Vehicles breaking down on the road.
+    Breakdowns {
+        #[serde(deserialize_with = "non_negative")]
+        start_h: f64,
+        #[serde(deserialize_with = "positive")]
+        duration_h: f64,
+        #[serde(deserialize_with = "non_negative")]
+        rate_per_hour: f64,
+        repair_min: DistSpec,
+    },
     /// Drivers not showing up for their shifts.
     DriverAbsence {
         #[serde(deserialize_with = "non_negative")]

@@ -21,6 +21,7 @@ const OUTAGE: &str =
 const STORM: &str = "[[disruption]]\nkind = \"weather\"\ncenter = [0.0, 0.0]\nradius_km = 30\nspeed_multiplier = 0.5\nservice_multiplier = 1.5\nstart_h = 6\nduration_h = 8\n";
 const SHORTAGE: &str = "[[disruption]]\nkind = \"carrier_shortage\"\ncapacity_multiplier = 0.3\nacceptance_drop = 0.5\nstart_h = 0\nduration_h = 24\n";
 const ABSENCE: &str = "[[disruption]]\nkind = \"driver_absence\"\nno_show_prob = 0.4\nstart_h = 0\nduration_h = 24\n";
+const BREAKDOWNS: &str = "[[disruption]]\nkind = \"breakdowns\"\nrate_per_hour = 0.3\nrepair_min = { dist = \"triangular\", min = 20, mode = 45, max = 120 }\nstart_h = 0\nduration_h = 24\n";
 
 #[test]
 fn neutral_disruptions_change_nothing_bit_for_bit() {
@@ -36,6 +37,7 @@ fn neutral_disruptions_change_nothing_bit_for_bit() {
                 .replace("capacity_multiplier = 0.3", "capacity_multiplier = 1")
                 .replace("acceptance_drop = 0.5", "acceptance_drop = 0"),
             ABSENCE.replace("0.4", "0.0"),
+            BREAKDOWNS.replace("rate_per_hour = 0.3", "rate_per_hour = 0"),
         ]
         .join("\n"),
     );
@@ -120,7 +122,7 @@ fn absent_drivers_leave_orders_behind() {
 
 #[test]
 fn invariants_and_determinism_hold_with_every_disruption_on() {
-    let all = [SURGE, OUTAGE, STORM, SHORTAGE, ABSENCE].join("\n");
+    let all = [SURGE, OUTAGE, STORM, SHORTAGE, ABSENCE, BREAKDOWNS].join("\n");
     let text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap();
     let base = &text[..text.find("[policy]").unwrap()];
     let s = Scenario::from_str(
@@ -128,7 +130,7 @@ fn invariants_and_determinism_hold_with_every_disruption_on() {
         &format!("{base}[policy]\nkind = \"carrier_overflow\"\nmax_price = 60\n\n{all}"),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(s.disruptions.len(), 5);
+    assert_eq!(s.disruptions.len(), 6);
     for seed in 0..10 {
         run_replication(&s, seed, 0, true).unwrap_or_else(|e| panic!("{e}"));
     }
@@ -137,4 +139,13 @@ fn invariants_and_determinism_hold_with_every_disruption_on() {
         pool.install(|| sim::run_replications(&s, 5, 4, true, &|| {})).unwrap()
     };
     assert_eq!(run(1), run(2));
+}
+
+#[test]
+fn breakdowns_hold_vehicles_up_and_raise_exceptions_for_the_orders_on_board() {
+    let (base, broken) = (tiny_plus(""), tiny_plus(BREAKDOWNS));
+    assert!(mean(&broken, "breakdowns") > 1.0);
+    assert!(mean(&broken, "exceptions_breakdown") > 0.0);
+    assert!(mean(&broken, "lateness_min_mean") > mean(&base, "lateness_min_mean"));
+    assert_eq!(mean(&base, "breakdowns"), 0.0);
 }
