@@ -82,6 +82,7 @@ kpis! {
     NoShows = "driver_no_shows": "shifts drivers did not turn up for",
     Breakdowns = "breakdowns": "vehicles broken down on the road",
     ExcBreakdown = "exceptions_breakdown": "exceptions: an order on a vehicle that broke down",
+    ExcNotReady = "exceptions_not_ready": "exceptions: an order found not ready at the dock",
 }
 
 /// KPI values of one replication, in [`KPIS`] order.
@@ -161,7 +162,7 @@ pub struct KpiCollector {
     premium_cost: f64,
     tenders_rejected: u64,
     failed: u64,
-    exceptions_by_kind: [u64; 5],
+    exceptions_by_kind: [u64; 6],
     severe: u64,
     escalated: u64,
     resolve: Durations,
@@ -221,7 +222,7 @@ impl KpiCollector {
             premium_cost: 0.0,
             tenders_rejected: 0,
             failed: 0,
-            exceptions_by_kind: [0; 5],
+            exceptions_by_kind: [0; 6],
             severe: 0,
             escalated: 0,
             resolve: Durations::new(),
@@ -293,10 +294,8 @@ impl KpiCollector {
         set(K::CostTotalPerOrder, ratio(self.cost + self.premium_cost, self.delivered as f64));
         set(K::Failed, self.failed as f64);
         set(K::Exceptions, self.exceptions_by_kind.iter().sum::<u64>() as f64);
-        for (k, n) in [K::ExcEta, K::ExcTender, K::ExcFailed, K::ExcDock, K::ExcBreakdown]
-            .into_iter()
-            .zip(self.exceptions_by_kind)
-        {
+        let kinds = [K::ExcEta, K::ExcTender, K::ExcFailed, K::ExcDock, K::ExcBreakdown, K::ExcNotReady];
+        for (k, n) in kinds.into_iter().zip(self.exceptions_by_kind) {
             set(k, n as f64);
         }
         set(K::ExcSevere, self.severe as f64);
@@ -410,6 +409,7 @@ impl LogSink for KpiCollector {
             | Record::DocksOpened { .. }
             | Record::ApprovalRequested { .. }
             | Record::DisruptionStarted { .. }
+            | Record::OrderNotReady { .. }
             | Record::DisruptionEnded { .. } => {}
         }
     }

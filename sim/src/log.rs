@@ -29,6 +29,8 @@ pub enum Rejection {
     UnknownCarrier,
     /// The carrier has taken its daily capacity.
     CarrierFull,
+    /// The carrier booking interface is down (integration outage).
+    BookingDown,
 }
 
 /// New variants go at the end: the fingerprint hashes each variant's index.
@@ -208,6 +210,11 @@ pub enum Record {
         vehicle: VehicleId,
         driver: DriverId,
         repair: TimeMs,
+    },
+    /// Reported ready, found not ready at the dock (stale inventory); ready `delay` later.
+    OrderNotReady {
+        order: OrderId,
+        delay: TimeMs,
     },
 }
 

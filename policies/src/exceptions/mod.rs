@@ -30,15 +30,18 @@ pub enum ExceptionKind {
     MissedDockSlot,
     /// The vehicle carrying the order broke down on the road.
     Breakdown,
+    /// The order was found not ready at the dock when the order system said it was.
+    NotReady,
 }
 
 impl ExceptionKind {
-    pub const ALL: [ExceptionKind; 5] = [
+    pub const ALL: [ExceptionKind; 6] = [
         ExceptionKind::EtaRisk,
         ExceptionKind::TenderRejected,
         ExceptionKind::FailedDelivery,
         ExceptionKind::MissedDockSlot,
         ExceptionKind::Breakdown,
+        ExceptionKind::NotReady,
     ];
 }
 

@@ -9,7 +9,7 @@ use rand::RngExt;
 use super::orders::{self, Order, OrderState};
 use crate::engine::{Engine, Event};
 use crate::log::{Record, Rejection};
-use crate::scenario::CarrierSpec;
+use crate::scenario::{CarrierSpec, Effect};
 
 #[derive(Component, Clone, Debug)]
 pub struct Carrier {
@@ -90,6 +90,12 @@ pub(crate) fn tender(e: &mut Engine, tender: Tender) {
     let Some(&order) = e.orders.get(&tender.order) else { return refuse(e, Rejection::UnknownOrder) };
     if *e.world.get::<OrderState>(order).expect("order") != OrderState::Open {
         return refuse(e, Rejection::OrderNotOpen);
+    }
+    if super::disruptions::active(e, |d| matches!(d, Effect::BookingDown)) {
+        // The booking interface is down: the tender fails like a rejection.
+        refuse(e, Rejection::BookingDown);
+        e.world.get_mut::<Order>(order).expect("order").rejected_tenders += 1;
+        return super::exceptions::raise(e, ExceptionKind::TenderRejected, order, None);
     }
     let (c, acceptance) = {
         let c = e.world.get::<Carrier>(carrier).expect("carrier");

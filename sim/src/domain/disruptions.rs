@@ -101,7 +101,10 @@ pub(crate) fn on_disruption(e: &mut Engine, index: u32, begins: bool) {
         Effect::DemandSurge { .. }
         | Effect::Weather { .. }
         | Effect::DriverAbsence { .. }
-        | Effect::Breakdowns { .. } => {}
+        | Effect::Breakdowns { .. }
+        | Effect::BookingDown
+        | Effect::TelematicsDown
+        | Effect::InventoryStale { .. } => {}
     }
 }
 
@@ -153,4 +156,23 @@ pub(crate) fn breakdown(e: &mut Engine, driving: TimeMs) -> Option<(TimeMs, Time
         }
     }
     first
+}
+
+/// Whether an effect matching `is` is under way.
+pub(crate) fn active(e: &Engine, is: impl Fn(&Effect) -> bool) -> bool {
+    e.active.indices.iter().any(|&i| is(&e.scenario.disruptions[i as usize].effect))
+}
+
+/// How much later an order reported ready now really is ready, if the inventory feed is stale.
+pub(crate) fn not_ready_for(e: &mut Engine) -> Option<TimeMs> {
+    use rand::RngExt;
+    for &i in &e.active.indices {
+        if let Effect::InventoryStale { stale_prob, delay_min } = &e.scenario.disruptions[i as usize].effect {
+            let rng = &mut e.rng.disruption[i as usize];
+            if rng.random::<f64>() < *stale_prob {
+                return Some(TimeMs::from_min(delay_min.sample(rng)));
+            }
+        }
+    }
+    None
 }

@@ -191,6 +191,9 @@ pub(crate) fn on_tender_approved(e: &mut Engine, order: OrderId, carrier: u32) {
 pub(crate) fn on_eta_check(e: &mut Engine) {
     let (every, threshold) = e.exception_policy.eta_check();
     e.cal.schedule_in(every, Event::EtaCheck);
+    if super::disruptions::active(e, |d| matches!(d, crate::scenario::Effect::TelematicsDown)) {
+        return; // no positions, no predictions: risks wait for the feed to come back
+    }
     let mut at_risk: Vec<(Entity, f64)> = Vec::new();
     for &vehicle in &e.vehicles {
         let (Some(v), Some(trip)) = (e.world.get::<Vehicle>(vehicle), e.world.get::<Trip>(vehicle)) else { continue };

@@ -247,10 +247,17 @@ pub(crate) fn schedule_cancel(e: &mut Engine, order: Entity, due: TimeMs) {
 }
 
 pub(crate) fn on_ready(e: &mut Engine, entity: Entity) {
-    let Some(mut state) = e.world.get_mut::<OrderState>(entity) else {
-        return;
-    }; // cancelled before ready
-    *state = OrderState::Open;
+    if e.world.get::<OrderState>(entity).is_none() {
+        return; // cancelled before ready
+    }
+    if let Some(delay) = super::disruptions::not_ready_for(e) {
+        // The order system said ready; the dock finds it is not.
+        let id = e.world.get::<Order>(entity).expect("order").id;
+        e.log.push(e.now(), Record::OrderNotReady { order: id, delay });
+        e.cal.schedule_in(delay, Event::OrderReady { order: entity });
+        return super::exceptions::raise(e, policies::ExceptionKind::NotReady, entity, None);
+    }
+    *e.world.get_mut::<OrderState>(entity).expect("order") = OrderState::Open;
     let id = e.world.get::<Order>(entity).expect("order").id;
     e.log.push(e.now(), Record::OrderReady { order: id });
     if e.epochs.on_order_ready {

@@ -82,6 +82,13 @@ pub enum Effect {
     DriverAbsence { sites: Vec<u32>, no_show_prob: f64 },
     /// Vehicles break down at this rate per hour of driving, and stand for a repair time (minutes).
     Breakdowns { rate_per_hour: f64, repair_min: Dist },
+    /// Carrier booking down: every tender fails.
+    BookingDown,
+    /// Telematics down: no ETA checks, so risks are detected late.
+    TelematicsDown,
+    /// Inventory feed stale: an order reported ready is, with this probability, found not ready
+    /// and becomes ready `delay_min` later.
+    InventoryStale { stale_prob: f64, delay_min: Dist },
 }
 
 impl Disruption {
@@ -93,6 +100,7 @@ impl Disruption {
             Effect::CarrierShortage { .. } => "carrier_shortage",
             Effect::DriverAbsence { .. } => "driver_absence",
             Effect::Breakdowns { .. } => "breakdowns",
+            Effect::BookingDown | Effect::TelematicsDown | Effect::InventoryStale { .. } => "integration_outage",
         }
     }
 }
@@ -561,6 +569,22 @@ impl Resolver<'_> {
                         (*rate_per_hour > 0.0)
                             .then_some(Effect::Breakdowns { rate_per_hour: *rate_per_hour, repair_min }),
                     )
+                }
+                R::IntegrationOutage { start_h, duration_h, system, stale_prob, delay_min } => {
+                    let (s, e) = window(*start_h, *duration_h);
+                    let effect = match system {
+                        raw::System::CarrierBooking => Some(Effect::BookingDown),
+                        raw::System::Telematics => Some(Effect::TelematicsDown),
+                        raw::System::Inventory => {
+                            let field = format!("disruption[{i}].delay_min");
+                            let spec = delay_min.as_ref().ok_or_else(|| {
+                                self.err(Some(d.span()), field.clone(), "an inventory outage needs `delay_min`")
+                            })?;
+                            let delay_min = Dist::new(spec).map_err(|m| self.err(Some(d.span()), field, m))?;
+                            (*stale_prob > 0.0).then_some(Effect::InventoryStale { stale_prob: *stale_prob, delay_min })
+                        }
+                    };
+                    (s, e, effect)
                 }
                 R::DriverAbsence { start_h, duration_h, sites: names, no_show_prob } => {
                     let sites = names.iter().map(|n| site(n, "sites")).collect::<Result<Vec<_>, _>>()?;

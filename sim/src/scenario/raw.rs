@@ -94,6 +94,18 @@ pub enum RawDisruption {
         rate_per_hour: f64,
         repair_min: DistSpec,
     },
+    /// An IT system down: carrier booking (tenders fail), telematics (no ETA checks), or the
+    /// inventory feed (orders reported ready are found not ready).
+    IntegrationOutage {
+        #[serde(deserialize_with = "non_negative")]
+        start_h: f64,
+        #[serde(deserialize_with = "positive")]
+        duration_h: f64,
+        system: System,
+        #[serde(default, deserialize_with = "probability")]
+        stale_prob: f64,
+        delay_min: Option<DistSpec>,
+    },
     /// Drivers not showing up for their shifts.
     DriverAbsence {
         #[serde(deserialize_with = "non_negative")]
@@ -252,6 +264,14 @@ pub enum RawDestinations {
     Region { x: [f64; 2], y: [f64; 2] },
     /// Uniform choice among customer locations.
     Customers { points: Vec<[f64; 2]> },
+}
+
+#[derive(Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum System {
+    CarrierBooking,
+    Telematics,
+    Inventory,
 }
 
 /// A time of day, `"HH:MM"` or `"HH:MM:SS"`, from 00:00 to 24:00, as milliseconds after midnight.

@@ -38,6 +38,7 @@ fn neutral_disruptions_change_nothing_bit_for_bit() {
                 .replace("acceptance_drop = 0.5", "acceptance_drop = 0"),
             ABSENCE.replace("0.4", "0.0"),
             BREAKDOWNS.replace("rate_per_hour = 0.3", "rate_per_hour = 0"),
+            INVENTORY_STALE.replace("stale_prob = 0.3", "stale_prob = 0"),
         ]
         .join("\n"),
     );
@@ -122,7 +123,8 @@ fn absent_drivers_leave_orders_behind() {
 
 #[test]
 fn invariants_and_determinism_hold_with_every_disruption_on() {
-    let all = [SURGE, OUTAGE, STORM, SHORTAGE, ABSENCE, BREAKDOWNS].join("\n");
+    let all = [SURGE, OUTAGE, STORM, SHORTAGE, ABSENCE, BREAKDOWNS, BOOKING_DOWN, TELEMATICS_DOWN, INVENTORY_STALE]
+        .join("\n");
     let text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap();
     let base = &text[..text.find("[policy]").unwrap()];
     let s = Scenario::from_str(
@@ -130,7 +132,7 @@ fn invariants_and_determinism_hold_with_every_disruption_on() {
         &format!("{base}[policy]\nkind = \"carrier_overflow\"\nmax_price = 60\n\n{all}"),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(s.disruptions.len(), 6);
+    assert_eq!(s.disruptions.len(), 9);
     for seed in 0..10 {
         run_replication(&s, seed, 0, true).unwrap_or_else(|e| panic!("{e}"));
     }
@@ -148,4 +150,37 @@ fn breakdowns_hold_vehicles_up_and_raise_exceptions_for_the_orders_on_board() {
     assert!(mean(&broken, "exceptions_breakdown") > 0.0);
     assert!(mean(&broken, "lateness_min_mean") > mean(&base, "lateness_min_mean"));
     assert_eq!(mean(&base, "breakdowns"), 0.0);
+}
+
+const BOOKING_DOWN: &str =
+    "[[disruption]]\nkind = \"integration_outage\"\nsystem = \"carrier_booking\"\nstart_h = 0\nduration_h = 25\n";
+const TELEMATICS_DOWN: &str =
+    "[[disruption]]\nkind = \"integration_outage\"\nsystem = \"telematics\"\nstart_h = 0\nduration_h = 25\n";
+const INVENTORY_STALE: &str = "[[disruption]]\nkind = \"integration_outage\"\nsystem = \"inventory\"\nstale_prob = 0.3\ndelay_min = { dist = \"fixed\", value = 45 }\nstart_h = 0\nduration_h = 24\n";
+
+/// tiny, short of drivers, with carrier_overflow, plus `extra`.
+fn strained(extra: &str) -> Scenario {
+    let text =
+        std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap().replace("count = 5\nshift", "count = 3\nshift");
+    let base = &text[..text.find("[policy]").unwrap()];
+    Scenario::from_str(
+        &repo("scenarios/tiny.toml"),
+        &format!("{base}[policy]\nkind = \"carrier_overflow\"\nmax_price = 60\n\n{extra}"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn integration_outages_fail_tenders_blind_eta_checks_and_hide_unready_orders() {
+    let base = strained("");
+    assert!(mean(&base, "premium_orders") > 0.0 && mean(&base, "exceptions_eta_risk") > 0.0);
+    let booking = strained(BOOKING_DOWN);
+    assert_eq!(mean(&booking, "premium_orders"), 0.0, "no tender gets through");
+    assert!(mean(&booking, "tenders_rejected") > mean(&base, "tenders_rejected"));
+    let blind = strained(TELEMATICS_DOWN);
+    assert_eq!(mean(&blind, "exceptions_eta_risk"), 0.0, "no positions, no ETA risks");
+    let stale = strained(INVENTORY_STALE);
+    assert!(mean(&stale, "exceptions_not_ready") > 5.0);
+    assert!(mean(&stale, "dispatch_delay_min_mean") > mean(&base, "dispatch_delay_min_mean") - 1.0);
+    assert!(mean(&stale, "order_cycle_min_mean") > mean(&base, "order_cycle_min_mean"));
 }
