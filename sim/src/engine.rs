@@ -218,6 +218,7 @@ impl<'a> Engine<'a> {
                 .collect(),
         };
         let epochs = policy.epochs();
+        let occurrences = disruptions::occurrences(scenario, seed, rep);
         let mut engine = Engine {
             scenario,
             world: World::new(),
@@ -239,7 +240,7 @@ impl<'a> Engine<'a> {
             orders: HashMap::new(),
             next_order_id: 0,
             replay_cursor: 0,
-            surges: disruptions::surges(scenario),
+            surges: disruptions::surges(scenario, &occurrences),
             active: disruptions::Active::new(scenario),
             pending_decisions: HashMap::new(),
             next_decision_id: 0,
@@ -254,7 +255,7 @@ impl<'a> Engine<'a> {
         orders::start(&mut engine);
         dispatch::start(&mut engine);
         exceptions::start(&mut engine);
-        disruptions::start(&mut engine);
+        disruptions::start(&mut engine, &occurrences);
         engine
     }
 

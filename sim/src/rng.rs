@@ -24,8 +24,10 @@ pub enum Stream {
     Desk,
     /// Randomised policy decisions.
     Policy,
-    /// Reserved for disruptions.
+    /// What a disruption draws while under way (no-shows, breakdowns, stale orders).
     Disruption(u32),
+    /// Whether and when a random disruption happens.
+    Occurrence(u32),
 }
 
 impl Stream {
@@ -39,6 +41,7 @@ impl Stream {
             Stream::Carrier(i) => (6, i),
             Stream::Delivery(i) => (7, i),
             Stream::Desk => (8, 0),
+            Stream::Occurrence(i) => (9, i),
         };
         (kind << 32) | index as u64
     }

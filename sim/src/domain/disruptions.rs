@@ -2,21 +2,51 @@
 //! event log, so their effect can be followed; what they change lives with the domain it touches
 //! (arrival rates in `orders`, doors in `docks`).
 
-use policies::TimeMs;
+use policies::{MS_PER_DAY, TimeMs};
 
 use super::carriers::Carrier;
 use super::docks::{self, Site};
 use crate::engine::{Engine, Event};
 use crate::log::Record;
-use crate::scenario::{Effect, Scenario};
+use crate::rng::{Stream, stream_rng};
+use crate::scenario::{Effect, Scenario, When};
+
+/// One occurrence of a disruption in a replication: its index, start and end.
+pub(crate) type Occurrence = (u32, TimeMs, TimeMs);
+
+/// When each disruption happens in replication `replication`: fixed ones at their window, random
+/// ones drawn from their own stream, which nothing else reads, so every policy run on the same
+/// seeds meets the same disruptions.
+pub(crate) fn occurrences(scenario: &Scenario, seed: u64, replication: u64) -> Vec<Occurrence> {
+    use rand::RngExt;
+    let mut out = Vec::new();
+    for (i, d) in scenario.disruptions.iter().enumerate() {
+        match &d.when {
+            When::Fixed { start, end } => out.push((i as u32, *start, *end)),
+            When::Random { chance, per_day, start_h, duration_h } => {
+                let mut rng = stream_rng(seed, replication, Stream::Occurrence(i as u32));
+                let days = if *per_day { scenario.horizon.0.div_ceil(MS_PER_DAY) } else { 1 };
+                for day in 0..days {
+                    let happens = rng.random::<f64>() < *chance;
+                    let start = TimeMs(day * MS_PER_DAY) + TimeMs::from_hours(start_h.sample(&mut rng));
+                    let duration = TimeMs::from_hours(duration_h.sample(&mut rng));
+                    if happens && duration > TimeMs::ZERO && start < scenario.horizon {
+                        out.push((i as u32, start, start + duration));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
 
 /// Demand surges (start, end, multiplier) by site, for the order generator.
-pub(crate) fn surges(scenario: &Scenario) -> Vec<Vec<(TimeMs, TimeMs, f64)>> {
+pub(crate) fn surges(scenario: &Scenario, occurrences: &[Occurrence]) -> Vec<Vec<(TimeMs, TimeMs, f64)>> {
     let mut by_site = vec![Vec::new(); scenario.sites.len()];
-    for d in &scenario.disruptions {
-        if let Effect::DemandSurge { multiplier, sites } = &d.effect {
+    for &(i, start, end) in occurrences {
+        if let Effect::DemandSurge { multiplier, sites } = &scenario.disruptions[i as usize].effect {
             for &s in sites {
-                by_site[s as usize].push((d.start, d.end, *multiplier));
+                by_site[s as usize].push((start, end, *multiplier));
             }
         }
     }
@@ -68,10 +98,10 @@ pub(crate) fn weather_at(e: &Engine, point: &[f64; 3]) -> (f64, f64) {
     factors
 }
 
-pub(crate) fn start(e: &mut Engine) {
-    for (i, d) in e.scenario.disruptions.iter().enumerate() {
-        e.cal.schedule(d.start, Event::Disruption { index: i as u32, begins: true });
-        e.cal.schedule(d.end, Event::Disruption { index: i as u32, begins: false });
+pub(crate) fn start(e: &mut Engine, occurrences: &[Occurrence]) {
+    for &(index, start, end) in occurrences {
+        e.cal.schedule(start, Event::Disruption { index, begins: true });
+        e.cal.schedule(end, Event::Disruption { index, begins: false });
     }
 }
 
@@ -84,8 +114,9 @@ pub(crate) fn on_disruption(e: &mut Engine, index: u32, begins: bool) {
     );
     if begins {
         e.active.indices.push(index);
-    } else {
-        e.active.indices.retain(|i| *i != index);
+    } else if let Some(at) = e.active.indices.iter().position(|i| *i == index) {
+        // Occurrences of one disruption may overlap (one per day, lasting over a day): end one.
+        e.active.indices.remove(at);
     }
     match e.scenario.disruptions[index as usize].effect {
         Effect::DockOutage { site, doors_down } => {

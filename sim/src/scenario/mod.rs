@@ -59,12 +59,20 @@ pub struct Scenario {
     pub disruptions: Vec<Disruption>,
 }
 
-/// A disruption over `[start, end)`.
+/// A disruption: when it happens and what it does.
 #[derive(Clone, Debug)]
 pub struct Disruption {
-    pub start: TimeMs,
-    pub end: TimeMs,
+    pub when: When,
     pub effect: Effect,
+}
+
+#[derive(Clone, Debug)]
+pub enum When {
+    /// Over `[start, end)` in every replication.
+    Fixed { start: TimeMs, end: TimeMs },
+    /// With probability `chance` once per replication (or each day when `per_day`), starting
+    /// `start_h` hours after time zero (or the day's midnight), lasting `duration_h` hours.
+    Random { chance: f64, per_day: bool, start_h: Dist, duration_h: Dist },
 }
 
 #[derive(Clone, Debug)]
@@ -515,17 +523,14 @@ impl Resolver<'_> {
                     )
                 })
             };
-            let window =
-                |start_h: f64, duration_h: f64| (TimeMs::from_hours(start_h), TimeMs::from_hours(start_h + duration_h));
-            let (start, end, effect) = match d.get_ref() {
-                R::DemandSurge { start_h, duration_h, multiplier, sites: names } => {
+            let when = self.when(d, i)?;
+            let effect = match d.get_ref() {
+                R::DemandSurge { multiplier, sites: names, .. } => {
                     let sites = names.iter().map(|n| site(n, "sites")).collect::<Result<Vec<_>, _>>()?;
                     let sites = if sites.is_empty() { (0..site_names.len() as u32).collect() } else { sites };
-                    let (s, e) = window(*start_h, *duration_h);
-                    (s, e, (*multiplier != 1.0).then_some(Effect::DemandSurge { multiplier: *multiplier, sites }))
+                    (*multiplier != 1.0).then_some(Effect::DemandSurge { multiplier: *multiplier, sites })
                 }
-                R::Weather { start_h, duration_h, center, radius_km, speed_multiplier, service_multiplier } => {
-                    let (s, e) = window(*start_h, *duration_h);
+                R::Weather { center, radius_km, speed_multiplier, service_multiplier, .. } => {
                     let neutral = *speed_multiplier == 1.0 && *service_multiplier == 1.0;
                     let effect = Effect::Weather {
                         center: Point { x: center[0], y: center[1] },
@@ -533,9 +538,9 @@ impl Resolver<'_> {
                         speed_multiplier: *speed_multiplier,
                         service_multiplier: *service_multiplier,
                     };
-                    (s, e, (!neutral).then_some(effect))
+                    (!neutral).then_some(effect)
                 }
-                R::CarrierShortage { start_h, duration_h, carriers: names, capacity_multiplier, acceptance_drop } => {
+                R::CarrierShortage { carriers: names, capacity_multiplier, acceptance_drop, .. } => {
                     let known: Vec<&str> = carriers.iter().map(|c| c.name.as_str()).collect();
                     let mut ids = Vec::new();
                     for n in names {
@@ -550,63 +555,75 @@ impl Resolver<'_> {
                         ids.push(id as u32);
                     }
                     let ids = if ids.is_empty() { (0..known.len() as u32).collect() } else { ids };
-                    let (s, e) = window(*start_h, *duration_h);
                     let neutral = *capacity_multiplier == 1.0 && *acceptance_drop == 0.0;
                     let effect = Effect::CarrierShortage {
                         carriers: ids,
                         capacity_multiplier: *capacity_multiplier,
                         acceptance_drop: *acceptance_drop,
                     };
-                    (s, e, (!neutral).then_some(effect))
+                    (!neutral).then_some(effect)
                 }
-                R::Breakdowns { start_h, duration_h, rate_per_hour, repair_min } => {
+                R::Breakdowns { rate_per_hour, repair_min, .. } => {
                     let repair_min = Dist::new(repair_min)
                         .map_err(|m| self.err(Some(d.span()), format!("disruption[{i}].repair_min"), m))?;
-                    let (s, e) = window(*start_h, *duration_h);
-                    (
-                        s,
-                        e,
-                        (*rate_per_hour > 0.0)
-                            .then_some(Effect::Breakdowns { rate_per_hour: *rate_per_hour, repair_min }),
-                    )
+                    (*rate_per_hour > 0.0).then_some(Effect::Breakdowns { rate_per_hour: *rate_per_hour, repair_min })
                 }
-                R::IntegrationOutage { start_h, duration_h, system, stale_prob, delay_min } => {
-                    let (s, e) = window(*start_h, *duration_h);
-                    let effect = match system {
-                        raw::System::CarrierBooking => Some(Effect::BookingDown),
-                        raw::System::Telematics => Some(Effect::TelematicsDown),
-                        raw::System::Inventory => {
-                            let field = format!("disruption[{i}].delay_min");
-                            let spec = delay_min.as_ref().ok_or_else(|| {
-                                self.err(Some(d.span()), field.clone(), "an inventory outage needs `delay_min`")
-                            })?;
-                            let delay_min = Dist::new(spec).map_err(|m| self.err(Some(d.span()), field, m))?;
-                            (*stale_prob > 0.0).then_some(Effect::InventoryStale { stale_prob: *stale_prob, delay_min })
-                        }
-                    };
-                    (s, e, effect)
-                }
-                R::DriverAbsence { start_h, duration_h, sites: names, no_show_prob } => {
+                R::IntegrationOutage { system, stale_prob, delay_min, .. } => match system {
+                    raw::System::CarrierBooking => Some(Effect::BookingDown),
+                    raw::System::Telematics => Some(Effect::TelematicsDown),
+                    raw::System::Inventory => {
+                        let field = format!("disruption[{i}].delay_min");
+                        let spec = delay_min.as_ref().ok_or_else(|| {
+                            self.err(Some(d.span()), field.clone(), "an inventory outage needs `delay_min`")
+                        })?;
+                        let delay_min = Dist::new(spec).map_err(|m| self.err(Some(d.span()), field, m))?;
+                        (*stale_prob > 0.0).then_some(Effect::InventoryStale { stale_prob: *stale_prob, delay_min })
+                    }
+                },
+                R::DriverAbsence { sites: names, no_show_prob, .. } => {
                     let sites = names.iter().map(|n| site(n, "sites")).collect::<Result<Vec<_>, _>>()?;
                     let sites = if sites.is_empty() { (0..site_names.len() as u32).collect() } else { sites };
-                    let (s, e) = window(*start_h, *duration_h);
-                    (
-                        s,
-                        e,
-                        (*no_show_prob > 0.0).then_some(Effect::DriverAbsence { sites, no_show_prob: *no_show_prob }),
-                    )
+                    (*no_show_prob > 0.0).then_some(Effect::DriverAbsence { sites, no_show_prob: *no_show_prob })
                 }
-                R::DockOutage { start_h, duration_h, site: name, doors_down } => {
+                R::DockOutage { site: name, doors_down, .. } => {
                     let site = site(name, "site")?;
-                    let (s, e) = window(*start_h, *duration_h);
-                    (s, e, (*doors_down > 0).then_some(Effect::DockOutage { site, doors_down: *doors_down }))
+                    (*doors_down > 0).then_some(Effect::DockOutage { site, doors_down: *doors_down })
                 }
             };
-            if let Some(effect) = effect {
-                out.push(Disruption { start, end, effect });
+            if let (Some(effect), Some(when)) = (effect, when) {
+                out.push(Disruption { when, effect });
             }
         }
         Ok(out)
+    }
+
+    /// When disruption `i` happens; `None` when it never does (`chance = 0`).
+    fn when(&self, d: &Spanned<raw::RawDisruption>, i: usize) -> Result<Option<When>, ScenarioError> {
+        use raw::Hours;
+        let (start_h, duration_h, chance, per) = d.get_ref().timing();
+        let hours = |h: &Hours, field: &str, positive: bool| {
+            let err = |m: String| self.err(Some(d.span()), format!("disruption[{i}].{field}"), m);
+            match h {
+                Hours::Fixed(v) if v.is_finite() && (*v > 0.0 || !positive && *v == 0.0) => Ok(Dist::fixed(*v)),
+                Hours::Fixed(v) => {
+                    Err(err(format!("must be a number {}, got {v}", if positive { "> 0" } else { ">= 0" })))
+                }
+                Hours::Dist(spec) => Dist::new(spec).map_err(err),
+            }
+        };
+        if !(0.0..=1.0).contains(&chance) {
+            let m = format!("must be a probability in [0, 1], got {chance}");
+            return Err(self.err(Some(d.span()), format!("disruption[{i}].chance"), m));
+        }
+        let start = hours(start_h, "start_h", false)?;
+        let duration = hours(duration_h, "duration_h", true)?;
+        Ok(match (start_h, duration_h, per) {
+            _ if chance == 0.0 => None,
+            (Hours::Fixed(s), Hours::Fixed(len), raw::Per::Replication) if chance == 1.0 => {
+                Some(When::Fixed { start: TimeMs::from_hours(*s), end: TimeMs::from_hours(s + len) })
+            }
+            _ => Some(When::Random { chance, per_day: per == raw::Per::Day, start_h: start, duration_h: duration }),
+        })
     }
 
     /// Validates the policy's parameters and reads the files it names.

@@ -42,16 +42,20 @@ pub struct RawScenario {
     pub disruption: Vec<Spanned<RawDisruption>>,
 }
 
-/// A disruption over a window: `start_h` hours after time zero, for `duration_h` hours.
+/// A disruption over a window: `start_h` hours after time zero (or after the start of each day
+/// with `per = "day"`), for `duration_h` hours, each a number or a distribution; it happens with
+/// probability `chance`.
 #[derive(Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RawDisruption {
     /// Order arrival rates multiplied, at some sites (all when `sites` is empty).
     DemandSurge {
-        #[serde(deserialize_with = "non_negative")]
-        start_h: f64,
-        #[serde(deserialize_with = "positive")]
-        duration_h: f64,
+        start_h: Hours,
+        duration_h: Hours,
+        #[serde(default = "one")]
+        chance: f64,
+        #[serde(default)]
+        per: Per,
         #[serde(deserialize_with = "non_negative")]
         multiplier: f64,
         #[serde(default)]
@@ -59,10 +63,12 @@ pub enum RawDisruption {
     },
     /// Slower driving and unloading in a circular region.
     Weather {
-        #[serde(deserialize_with = "non_negative")]
-        start_h: f64,
-        #[serde(deserialize_with = "positive")]
-        duration_h: f64,
+        start_h: Hours,
+        duration_h: Hours,
+        #[serde(default = "one")]
+        chance: f64,
+        #[serde(default)]
+        per: Per,
         center: [f64; 2],
         #[serde(deserialize_with = "positive")]
         radius_km: f64,
@@ -73,10 +79,12 @@ pub enum RawDisruption {
     },
     /// Carriers short of trucks: less capacity, more rejections.
     CarrierShortage {
-        #[serde(deserialize_with = "non_negative")]
-        start_h: f64,
-        #[serde(deserialize_with = "positive")]
-        duration_h: f64,
+        start_h: Hours,
+        duration_h: Hours,
+        #[serde(default = "one")]
+        chance: f64,
+        #[serde(default)]
+        per: Per,
         #[serde(default)]
         carriers: Vec<String>,
         #[serde(default = "one", deserialize_with = "non_negative")]
@@ -86,10 +94,12 @@ pub enum RawDisruption {
     },
     /// Vehicles breaking down on the road.
     Breakdowns {
-        #[serde(deserialize_with = "non_negative")]
-        start_h: f64,
-        #[serde(deserialize_with = "positive")]
-        duration_h: f64,
+        start_h: Hours,
+        duration_h: Hours,
+        #[serde(default = "one")]
+        chance: f64,
+        #[serde(default)]
+        per: Per,
         #[serde(deserialize_with = "non_negative")]
         rate_per_hour: f64,
         repair_min: DistSpec,
@@ -97,10 +107,12 @@ pub enum RawDisruption {
     /// An IT system down: carrier booking (tenders fail), telematics (no ETA checks), or the
     /// inventory feed (orders reported ready are found not ready).
     IntegrationOutage {
-        #[serde(deserialize_with = "non_negative")]
-        start_h: f64,
-        #[serde(deserialize_with = "positive")]
-        duration_h: f64,
+        start_h: Hours,
+        duration_h: Hours,
+        #[serde(default = "one")]
+        chance: f64,
+        #[serde(default)]
+        per: Per,
         system: System,
         #[serde(default, deserialize_with = "probability")]
         stale_prob: f64,
@@ -108,10 +120,12 @@ pub enum RawDisruption {
     },
     /// Drivers not showing up for their shifts.
     DriverAbsence {
-        #[serde(deserialize_with = "non_negative")]
-        start_h: f64,
-        #[serde(deserialize_with = "positive")]
-        duration_h: f64,
+        start_h: Hours,
+        duration_h: Hours,
+        #[serde(default = "one")]
+        chance: f64,
+        #[serde(default)]
+        per: Per,
         #[serde(default)]
         sites: Vec<String>,
         #[serde(deserialize_with = "probability")]
@@ -119,10 +133,12 @@ pub enum RawDisruption {
     },
     /// Some doors of a site out of service.
     DockOutage {
-        #[serde(deserialize_with = "non_negative")]
-        start_h: f64,
-        #[serde(deserialize_with = "positive")]
-        duration_h: f64,
+        start_h: Hours,
+        duration_h: Hours,
+        #[serde(default = "one")]
+        chance: f64,
+        #[serde(default)]
+        per: Per,
         site: String,
         doors_down: u32,
     },
@@ -264,6 +280,65 @@ pub enum RawDestinations {
     Region { x: [f64; 2], y: [f64; 2] },
     /// Uniform choice among customer locations.
     Customers { points: Vec<[f64; 2]> },
+}
+
+impl RawDisruption {
+    /// When it happens: start, duration, chance and its unit.
+    pub fn timing(&self) -> (&Hours, &Hours, f64, Per) {
+        use RawDisruption as R;
+        match self {
+            R::DemandSurge { start_h, duration_h, chance, per, .. }
+            | R::Weather { start_h, duration_h, chance, per, .. }
+            | R::CarrierShortage { start_h, duration_h, chance, per, .. }
+            | R::Breakdowns { start_h, duration_h, chance, per, .. }
+            | R::IntegrationOutage { start_h, duration_h, chance, per, .. }
+            | R::DriverAbsence { start_h, duration_h, chance, per, .. }
+            | R::DockOutage { start_h, duration_h, chance, per, .. } => (start_h, duration_h, *chance, *per),
+        }
+    }
+}
+
+/// What a disruption's `chance` is per.
+#[derive(Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Per {
+    /// At most once in a replication, `start_h` after time zero.
+    #[default]
+    Replication,
+    /// Each simulated day independently, `start_h` after that day's midnight.
+    Day,
+}
+
+/// A number of hours, or a distribution of hours (`{ dist = "uniform", min = 5, max = 9 }`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Hours {
+    Fixed(f64),
+    Dist(DistSpec),
+}
+
+impl<'de> Deserialize<'de> for Hours {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Hours;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number of hours or a distribution table")
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Hours, E> {
+                Ok(Hours::Fixed(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Hours, E> {
+                Ok(Hours::Fixed(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Hours, E> {
+                Ok(Hours::Fixed(v as f64))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Hours, A::Error> {
+                DistSpec::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Hours::Dist)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Deserialize, Clone, Copy, Debug, PartialEq, Eq)]

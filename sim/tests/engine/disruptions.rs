@@ -123,8 +123,22 @@ fn absent_drivers_leave_orders_behind() {
 
 #[test]
 fn invariants_and_determinism_hold_with_every_disruption_on() {
-    let all = [SURGE, OUTAGE, STORM, SHORTAGE, ABSENCE, BREAKDOWNS, BOOKING_DOWN, TELEMATICS_DOWN, INVENTORY_STALE]
-        .join("\n");
+    // The last is random: half the replications get a second surge at some time in the morning.
+    let random_surge =
+        SURGE.replace("start_h = 6", "start_h = { dist = \"uniform\", min = 5, max = 11 }\nchance = 0.5");
+    let all = [
+        SURGE,
+        OUTAGE,
+        STORM,
+        SHORTAGE,
+        ABSENCE,
+        BREAKDOWNS,
+        BOOKING_DOWN,
+        TELEMATICS_DOWN,
+        INVENTORY_STALE,
+        &random_surge,
+    ]
+    .join("\n");
     let text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap();
     let base = &text[..text.find("[policy]").unwrap()];
     let s = Scenario::from_str(
@@ -132,7 +146,7 @@ fn invariants_and_determinism_hold_with_every_disruption_on() {
         &format!("{base}[policy]\nkind = \"carrier_overflow\"\nmax_price = 60\n\n{all}"),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(s.disruptions.len(), 9);
+    assert_eq!(s.disruptions.len(), 10);
     for seed in 0..10 {
         run_replication(&s, seed, 0, true).unwrap_or_else(|e| panic!("{e}"));
     }
@@ -183,4 +197,74 @@ fn integration_outages_fail_tenders_blind_eta_checks_and_hide_unready_orders() {
     assert!(mean(&stale, "exceptions_not_ready") > 5.0);
     assert!(mean(&stale, "dispatch_delay_min_mean") > mean(&base, "dispatch_delay_min_mean") - 1.0);
     assert!(mean(&stale, "order_cycle_min_mean") > mean(&base, "order_cycle_min_mean"));
+}
+
+/// The `disruption_started` times of one replication.
+fn started_at(s: &Scenario, seed: u64) -> Vec<u64> {
+    let mut sink = sim::log::JsonLines::new(Vec::new());
+    sim::Engine::new(s, seed, 0, vec![&mut sink]).run().unwrap();
+    let log = String::from_utf8(sink.finish().unwrap()).unwrap();
+    let t = |l: &str| l["{\"t_ms\":".len()..].split(',').next().unwrap().parse::<u64>().unwrap();
+    log.lines().filter(|l| l.contains("disruption_started")).map(t).collect()
+}
+
+#[test]
+fn a_random_disruption_that_is_certain_and_fixed_is_the_fixed_one() {
+    let fixed = tiny_plus(OUTAGE);
+    let random = tiny_plus(&OUTAGE.replace("start_h = 6", "start_h = { dist = \"fixed\", value = 6 }\nchance = 1.0"));
+    let never = tiny_plus(&(OUTAGE.to_string() + "chance = 0\n"));
+    assert!(never.disruptions.is_empty(), "a disruption with chance 0 is dropped");
+    for seed in 0..3 {
+        assert_eq!(run_replication(&fixed, seed, 0, false).unwrap(), run_replication(&random, seed, 0, false).unwrap());
+    }
+}
+
+#[test]
+fn daily_disruptions_follow_their_chance_and_start_window_on_common_random_numbers() {
+    const H: u64 = 3_600_000;
+    let daily = OUTAGE.replace(
+        "start_h = 6\nduration_h = 6\n",
+        "start_h = { dist = \"uniform\", min = 5, max = 9 }\nduration_h = { dist = \"triangular\", min = 1, mode = 2, max = 4 }\nchance = 0.4\nper = \"day\"\n",
+    );
+    let ten_days = |extra: &str, policy: &str| {
+        let text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap();
+        let text = text.replace("horizon_h = 24", "horizon_h = 240").replace("\"greedy_edd\"", policy);
+        Scenario::from_str(&repo("scenarios/tiny.toml"), &(text + "\n" + extra)).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let s = ten_days(&daily, "\"greedy_edd\"");
+    let other_policy = ten_days(&daily, "\"greedy_edd\"\nimprove_passes = 2");
+    let mut count = 0;
+    for seed in 0..10 {
+        let starts = started_at(&s, seed);
+        assert!(starts.iter().all(|t| (5 * H..9 * H).contains(&(t % (24 * H)))), "{starts:?}");
+        assert_eq!(starts, started_at(&other_policy, seed), "every policy meets the same disruptions");
+        count += starts.len();
+    }
+    // 100 days at 0.4: 40 expected, standard deviation 4.9.
+    assert!((25..=55).contains(&count), "{count} outages in 100 days");
+    // The outages lengthen the dock waits of the days they hit, on average.
+    let mean10 = |s: &Scenario| {
+        (0..10)
+            .map(|seed| run_replication(s, seed, 0, true).unwrap().kpis.get("dock_wait_min_mean").unwrap())
+            .sum::<f64>()
+    };
+    assert!(mean10(&s) > mean10(&ten_days("", "\"greedy_edd\"")));
+}
+
+#[test]
+fn bad_disruption_timing_is_an_error_naming_the_field() {
+    for (bad, field) in [
+        ("start_h = -1", "disruption[0].start_h"),
+        ("duration_h = 0", "disruption[0].duration_h"),
+        ("duration_h = { dist = \"uniform\", min = 3, max = 1 }", "disruption[0].duration_h"),
+    ] {
+        let key = bad.split(' ').next().unwrap();
+        let line = OUTAGE.lines().find(|l| l.starts_with(key)).unwrap();
+        let text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap() + "\n" + &OUTAGE.replace(line, bad);
+        let err = Scenario::from_str(&repo("scenarios/tiny.toml"), &text).expect_err(bad).to_string();
+        assert!(err.contains(field), "{bad}: {err}");
+    }
+    let text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap() + "\n" + OUTAGE + "chance = 1.5\n";
+    let err = Scenario::from_str(&repo("scenarios/tiny.toml"), &text).unwrap_err().to_string();
+    assert!(err.contains("chance"), "{err}");
 }

@@ -95,18 +95,16 @@ fn unreadable_file_is_an_error_not_a_panic() {
 
 #[test]
 fn shipped_scenarios_load() {
-    for name in [
-        "scenarios/tiny.toml",
-        "scenarios/regional.toml",
-        "scenarios/regional-dock-outage.toml",
-        "scenarios/regional-peak-surge.toml",
-        "scenarios/regional-storm.toml",
-        "scenarios/regional-carrier-shortage.toml",
-        "scenarios/regional-storm-shortage.toml",
-        "sim/tests/fixtures/dock_mmc.toml",
-        "sim/tests/fixtures/stressed.toml",
-    ] {
-        Scenario::load(&repo(name)).unwrap_or_else(|e| panic!("{e}"));
+    let mut names: Vec<String> = std::fs::read_dir(repo("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .map(|p| format!("scenarios/{}", p.file_name().unwrap().to_str().unwrap()))
+        .collect();
+    assert!(names.len() >= 8, "{names:?}");
+    names.extend(["sim/tests/fixtures/dock_mmc.toml".into(), "sim/tests/fixtures/stressed.toml".into()]);
+    for name in names {
+        Scenario::load(&repo(&name)).unwrap_or_else(|e| panic!("{e}"));
     }
     let mut policy = Scenario::load(&repo("scenarios/regional.toml")).unwrap();
     policy.use_policy_file(&repo("scenarios/policies/carrier_overflow.toml")).unwrap_or_else(|e| panic!("{e}"));
