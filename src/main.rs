@@ -92,7 +92,7 @@ struct StressArgs {
     /// KPIs to show, in order (repeatable) [default: a planner's selection].
     #[arg(short, long = "kpi")]
     kpis: Vec<String>,
-    /// Write stress.json and stress.csv into this folder (created if missing).
+    /// Write stress.json, stress.csv and stress.svg (the chart) into this folder (created if missing).
     #[arg(short, long)]
     out: Option<PathBuf>,
     /// Replace results already in --out.
@@ -291,7 +291,7 @@ fn stress(args: StressArgs) -> Result<()> {
     if let Some(unknown) = kpis.iter().find(|k| index(k).is_none()) {
         return Err(UsageError(format!("unknown KPI {unknown:?}; `dtwin kpis` lists them")).into());
     }
-    keep_results(args.out.as_deref(), args.force, &["stress.json", "stress.csv"])?;
+    keep_results(args.out.as_deref(), args.force, &["stress.json", "stress.csv", "stress.svg"])?;
     let seed = args.seed.unwrap_or(scenarios[0].seed);
     let n = args.replications.unwrap_or(scenarios[0].replications).max(2);
     let pool = thread_pool(args.threads)?;
@@ -327,7 +327,7 @@ fn stress(args: StressArgs) -> Result<()> {
     std::io::stdout().write_all(text.as_bytes())?;
     if let Some(out) = &args.out {
         reports::write_stress(out, &matrix)?;
-        eprintln!("wrote {} and {}", out.join("stress.json").display(), out.join("stress.csv").display());
+        eprintln!("wrote stress.json, stress.csv and stress.svg in {}", out.display());
     }
     Ok(())
 }

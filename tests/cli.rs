@@ -199,6 +199,13 @@ fn stress_compares_scenarios_on_common_random_numbers() {
     assert_eq!(cell(2, "on_time_rate")[1]["significant"], false);
     let csv = std::fs::read_to_string(out.join("stress.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 2 * 3);
+    // The chart: a dot per KPI and disrupted scenario, filled red where significant, hollow where not.
+    let svg = std::fs::read_to_string(out.join("stress.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert!(["on_time_rate", "orders_open_end", "short", "same"].iter().all(|t| svg.contains(t)), "{svg}");
+    assert_eq!(svg.matches("<circle").count(), 4);
+    assert!(svg.contains("<circle") && svg.contains("fill=\"#C82828\""), "a significant change is drawn");
+    assert!(svg.contains("fill=\"none\" stroke=\"#828282\""), "the zero change is drawn hollow");
     // Unknown KPIs are a usage error.
     let o = dtwin(&["stress", "scenarios/tiny.toml", short.to_str().unwrap(), "--kpi", "happiness"]);
     assert_eq!(o.status.code(), Some(2));

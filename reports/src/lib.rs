@@ -1,5 +1,9 @@
 #![doc = include_str!("../README.md")]
 
+mod chart;
+
+pub use chart::stress_svg;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
@@ -216,8 +220,8 @@ fn signed(x: f64) -> String {
     if x >= 0.0 { format!("+{}", num(x)) } else { num(x) }
 }
 
-/// Writes `dir/stress.json` and `dir/stress.csv` (a row per KPI and scenario), both staged before
-/// either is renamed into place.
+/// Writes `dir/stress.json`, `dir/stress.csv` (a row per KPI and scenario) and `dir/stress.svg`
+/// (the chart), all staged before any is renamed into place.
 pub fn write_stress(dir: &Path, m: &StressMatrix) -> Result<(), WriteError> {
     std::fs::create_dir_all(dir).map_err(|source| WriteError { path: dir.display().to_string(), source })?;
     let json = serde_json::to_vec_pretty(m).expect("matrix serialises");
@@ -254,7 +258,8 @@ pub fn write_stress(dir: &Path, m: &StressMatrix) -> Result<(), WriteError> {
         }
     }
     let csv = csv.into_inner().expect("in-memory writer");
-    write_together(dir, [("stress.json", json), ("stress.csv", csv)])
+    let svg = stress_svg(m).into_bytes();
+    write_together(dir, [("stress.json", json), ("stress.csv", csv), ("stress.svg", svg)])
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -273,7 +278,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
 fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, WriteError> {
     let err = |source| WriteError { path: path.display().to_string(), source };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    let mut builder = tempfile::Builder::new();
+    // Like any new file (0666 less the umask), not the temporary file's private 0600.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(dir).map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
     tmp.as_file().sync_all().map_err(err)?;
     Ok(tmp)
@@ -313,6 +322,19 @@ fn write_together<const N: usize>(dir: &Path, files: [(&str, Vec<u8>); N]) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn results_are_readable_by_others_like_any_new_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.json");
+        write_atomic(&path, b"{}").unwrap();
+        std::fs::write(dir.path().join("plain"), b"{}").unwrap();
+        let mode = |name: &str| std::fs::metadata(dir.path().join(name)).unwrap().permissions().mode();
+        assert_eq!(mode("x.json"), mode("plain"), "as a plain write under the same umask, not 0600");
+        assert_eq!(std::fs::read(&path).unwrap(), b"{}");
+    }
 
     #[test]
     fn stat_matches_hand_computation() {
