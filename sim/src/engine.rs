@@ -61,6 +61,11 @@ pub enum Event {
     ShiftEnd {
         driver: Entity,
     },
+    /// A driver who started late turns up, for a shift ending at `shift_end`.
+    DriverArrives {
+        driver: Entity,
+        shift_end: TimeMs,
+    },
     /// A carrier delivers a tendered order.
     CarrierDelivery {
         order: Entity,
@@ -304,6 +309,7 @@ impl<'a> Engine<'a> {
             Event::VehicleBack { vehicle } => fleet::on_back(self, vehicle),
             Event::ShiftStart { driver } => drivers::on_shift_start(self, driver),
             Event::ShiftEnd { driver } => drivers::on_shift_end(self, driver),
+            Event::DriverArrives { driver, shift_end } => drivers::on_arrival(self, driver, shift_end),
             Event::CarrierDelivery { order, carrier } => carriers::on_delivery(self, order, carrier),
             Event::EtaCheck => exceptions::on_eta_check(self),
             Event::DeskOpen => exceptions::on_desk_open(self),

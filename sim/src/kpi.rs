@@ -83,6 +83,8 @@ kpis! {
     Breakdowns = "breakdowns": "vehicles broken down on the road",
     ExcBreakdown = "exceptions_breakdown": "exceptions: an order on a vehicle that broke down",
     ExcNotReady = "exceptions_not_ready": "exceptions: an order found not ready at the dock",
+    LateStarts = "driver_late_starts": "shifts drivers started late",
+    LateMin = "driver_late_min_mean": "mean delay of the late shift starts, minutes",
 }
 
 /// KPI values of one replication, in [`KPIS`] order.
@@ -170,6 +172,7 @@ pub struct KpiCollector {
     notified: u64,
     resequenced: u64,
     no_shows: u64,
+    late_starts: (u64, TimeMs),
     breakdowns: u64,
     /// Sum and count of (due - detection) over ETA risks, ms.
     eta_lead_ms: (i128, u64),
@@ -230,6 +233,7 @@ impl KpiCollector {
             notified: 0,
             resequenced: 0,
             no_shows: 0,
+            late_starts: (0, TimeMs::ZERO),
             breakdowns: 0,
             eta_lead_ms: (0, 0),
             open_exceptions: HashMap::new(),
@@ -309,6 +313,8 @@ impl KpiCollector {
         set(K::Notified, self.notified as f64);
         set(K::Resequenced, self.resequenced as f64);
         set(K::NoShows, self.no_shows as f64);
+        set(K::LateStarts, self.late_starts.0 as f64);
+        set(K::LateMin, ratio(self.late_starts.1.as_min(), self.late_starts.0 as f64));
         set(K::Breakdowns, self.breakdowns as f64);
         set(K::EtaLead, ratio(self.eta_lead_ms.0 as f64 / MS_PER_MIN as f64, self.eta_lead_ms.1 as f64));
         Kpis(v)
@@ -366,6 +372,7 @@ impl LogSink for KpiCollector {
             Record::CustomerNotified { .. } => self.notified += 1,
             Record::RouteResequenced { .. } => self.resequenced += 1,
             Record::DriverNoShow { .. } => self.no_shows += 1,
+            Record::DriverLate { late, .. } => self.late_starts = (self.late_starts.0 + 1, self.late_starts.1 + late),
             Record::VehicleBrokeDown { .. } => self.breakdowns += 1,
             Record::RouteAssigned { vehicle, stops, .. } => {
                 self.routes += 1;

@@ -216,6 +216,12 @@ pub enum Record {
         order: OrderId,
         delay: TimeMs,
     },
+    /// A driver due to start a shift now will turn up `late` (driver absence); the shift still
+    /// ends on time.
+    DriverLate {
+        driver: DriverId,
+        late: TimeMs,
+    },
 }
 
 /// A consumer of the log.

@@ -157,18 +157,35 @@ fn refresh_carriers(e: &mut Engine) {
     }
 }
 
-/// Whether a driver of `site` starting a shift now fails to show up.
-pub(crate) fn no_show(e: &mut Engine, site: u32) -> bool {
+/// How a driver due to start a shift turns up.
+pub(crate) enum Attendance {
+    OnTime,
+    Late(TimeMs),
+    Absent,
+}
+
+/// Whether a driver of `site` due to start a shift now turns up, and when: absent if any
+/// absence under way says so, else late by the longest delay drawn.
+pub(crate) fn attendance(e: &mut Engine, site: u32) -> Attendance {
     use rand::RngExt;
-    let mut absent = false;
+    let (mut absent, mut late) = (false, TimeMs::ZERO);
     for &i in &e.active.indices {
-        if let Effect::DriverAbsence { sites, no_show_prob } = &e.scenario.disruptions[i as usize].effect
+        if let Effect::DriverAbsence { sites, no_show_prob, late_prob, late_min } =
+            &e.scenario.disruptions[i as usize].effect
             && sites.contains(&site)
         {
-            absent |= e.rng.disruption[i as usize].random::<f64>() < *no_show_prob;
+            let rng = &mut e.rng.disruption[i as usize];
+            absent |= rng.random::<f64>() < *no_show_prob;
+            if *late_prob > 0.0 && rng.random::<f64>() < *late_prob {
+                late = late.max(TimeMs::from_min(late_min.sample(rng)));
+            }
         }
     }
-    absent
+    match (absent, late) {
+        (true, _) => Attendance::Absent,
+        (false, TimeMs::ZERO) => Attendance::OnTime,
+        (false, late) => Attendance::Late(late),
+    }
 }
 
 /// Whether a vehicle starting a leg of `driving` breaks down on it: after how long, and for how

@@ -4,6 +4,7 @@
 use bevy_ecs::prelude::*;
 use policies::{DriverId, MS_PER_DAY, TimeMs};
 
+use super::disruptions::Attendance;
 use crate::engine::{Engine, Event};
 use crate::log::Record;
 
@@ -73,15 +74,25 @@ pub(crate) fn on_shift_start(e: &mut Engine, driver: Entity) {
         let d = e.world.get::<Driver>(driver).expect("driver");
         (d.shift_len, d.site, d.id)
     };
-    if super::disruptions::no_show(e, site) {
-        // Missed: off until the next shift, a day after this one's start.
-        e.log.push(e.now(), Record::DriverNoShow { driver: id });
-        e.cal.schedule_in(TimeMs(MS_PER_DAY), Event::ShiftStart { driver });
-        return;
-    }
     let end = e.now() + len;
-    begin_shift(e, driver, end);
-    e.cal.schedule(end, Event::ShiftEnd { driver });
+    match super::disruptions::attendance(e, site) {
+        Attendance::OnTime => on_arrival(e, driver, end),
+        Attendance::Late(late) if late < len => {
+            e.log.push(e.now(), Record::DriverLate { driver: id, late });
+            e.cal.schedule_in(late, Event::DriverArrives { driver, shift_end: end });
+        }
+        // Missed (or so late the shift is over): off until the next shift, a day after this one's start.
+        Attendance::Late(_) | Attendance::Absent => {
+            e.log.push(e.now(), Record::DriverNoShow { driver: id });
+            e.cal.schedule_in(TimeMs(MS_PER_DAY), Event::ShiftStart { driver });
+        }
+    }
+}
+
+/// The driver turns up (on time, or late) for a shift that ends at `shift_end`.
+pub(crate) fn on_arrival(e: &mut Engine, driver: Entity, shift_end: TimeMs) {
+    begin_shift(e, driver, shift_end);
+    e.cal.schedule(shift_end, Event::ShiftEnd { driver });
     if e.epochs.on_resource_free {
         e.request_decision();
     }

@@ -86,8 +86,9 @@ pub enum Effect {
     Weather { center: Point, radius_km: f64, speed_multiplier: f64, service_multiplier: f64 },
     /// These carriers' daily capacity multiplied and acceptance probability lowered.
     CarrierShortage { carriers: Vec<u32>, capacity_multiplier: f64, acceptance_drop: f64 },
-    /// Each shift starting at these sites is missed with this probability.
-    DriverAbsence { sites: Vec<u32>, no_show_prob: f64 },
+    /// Each shift starting at these sites is missed with probability `no_show_prob`, else
+    /// started `late_min` late with probability `late_prob`.
+    DriverAbsence { sites: Vec<u32>, no_show_prob: f64, late_prob: f64, late_min: Dist },
     /// Vehicles break down at this rate per hour of driving, and stand for a repair time (minutes).
     Breakdowns { rate_per_hour: f64, repair_min: Dist },
     /// Carrier booking down: every tender fails.
@@ -580,10 +581,24 @@ impl Resolver<'_> {
                         (*stale_prob > 0.0).then_some(Effect::InventoryStale { stale_prob: *stale_prob, delay_min })
                     }
                 },
-                R::DriverAbsence { sites: names, no_show_prob, .. } => {
+                R::DriverAbsence { sites: names, no_show_prob, late_prob, late_min, .. } => {
                     let sites = names.iter().map(|n| site(n, "sites")).collect::<Result<Vec<_>, _>>()?;
                     let sites = if sites.is_empty() { (0..site_names.len() as u32).collect() } else { sites };
-                    (*no_show_prob > 0.0).then_some(Effect::DriverAbsence { sites, no_show_prob: *no_show_prob })
+                    let field = format!("disruption[{i}].late_min");
+                    let late_min = match late_min {
+                        Some(spec) => Dist::new(spec).map_err(|m| self.err(Some(d.span()), field, m))?,
+                        None if *late_prob > 0.0 => {
+                            return Err(self.err(Some(d.span()), field, "late starts (`late_prob`) need `late_min`"));
+                        }
+                        None => Dist::fixed(0.0),
+                    };
+                    let (no_show_prob, late_prob) = (*no_show_prob, *late_prob);
+                    (no_show_prob > 0.0 || late_prob > 0.0).then_some(Effect::DriverAbsence {
+                        sites,
+                        no_show_prob,
+                        late_prob,
+                        late_min,
+                    })
                 }
                 R::DockOutage { site: name, doors_down, .. } => {
                     let site = site(name, "site")?;

@@ -118,7 +118,7 @@ pub enum RawDisruption {
         stale_prob: f64,
         delay_min: Option<DistSpec>,
     },
-    /// Drivers not showing up for their shifts.
+    /// Drivers not showing up for their shifts, or starting them late.
     DriverAbsence {
         start_h: Hours,
         duration_h: Hours,
@@ -128,8 +128,11 @@ pub enum RawDisruption {
         per: Per,
         #[serde(default)]
         sites: Vec<String>,
-        #[serde(deserialize_with = "probability")]
+        #[serde(default, deserialize_with = "probability")]
         no_show_prob: f64,
+        #[serde(default, deserialize_with = "probability")]
+        late_prob: f64,
+        late_min: Option<DistSpec>,
     },
     /// Some doors of a site out of service.
     DockOutage {

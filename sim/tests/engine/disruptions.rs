@@ -21,6 +21,7 @@ const OUTAGE: &str =
 const STORM: &str = "[[disruption]]\nkind = \"weather\"\ncenter = [0.0, 0.0]\nradius_km = 30\nspeed_multiplier = 0.5\nservice_multiplier = 1.5\nstart_h = 6\nduration_h = 8\n";
 const SHORTAGE: &str = "[[disruption]]\nkind = \"carrier_shortage\"\ncapacity_multiplier = 0.3\nacceptance_drop = 0.5\nstart_h = 0\nduration_h = 24\n";
 const ABSENCE: &str = "[[disruption]]\nkind = \"driver_absence\"\nno_show_prob = 0.4\nstart_h = 0\nduration_h = 24\n";
+const LATE: &str = "[[disruption]]\nkind = \"driver_absence\"\nlate_prob = 0.6\nlate_min = { dist = \"triangular\", min = 20, mode = 60, max = 150 }\nstart_h = 0\nduration_h = 24\n";
 const BREAKDOWNS: &str = "[[disruption]]\nkind = \"breakdowns\"\nrate_per_hour = 0.3\nrepair_min = { dist = \"triangular\", min = 20, mode = 45, max = 120 }\nstart_h = 0\nduration_h = 24\n";
 
 #[test]
@@ -122,6 +123,25 @@ fn absent_drivers_leave_orders_behind() {
 }
 
 #[test]
+fn late_drivers_start_late_and_still_end_on_time() {
+    let (base, late) = (tiny_plus(""), tiny_plus(LATE));
+    assert!(mean(&late, "driver_late_starts") > 2.0);
+    assert_eq!(mean(&late, "driver_no_shows"), 0.0, "no late start here is past its shift's end");
+    let delay = mean(&late, "driver_late_min_mean");
+    assert!((20.0..=150.0).contains(&delay), "{delay}");
+    assert_eq!(mean(&base, "driver_late_starts"), 0.0);
+    assert!(mean(&late, "on_time_rate") < mean(&base, "on_time_rate"));
+    assert!(mean(&late, "dispatch_delay_min_mean") > mean(&base, "dispatch_delay_min_mean"));
+    let err = Scenario::from_str(
+        &repo("scenarios/tiny.toml"),
+        &(std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap() + "\n" + &LATE.replace("late_min", "#")),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("disruption[0].late_min"), "{err}");
+}
+
+#[test]
 fn invariants_and_determinism_hold_with_every_disruption_on() {
     // The last is random: half the replications get a second surge at some time in the morning.
     let random_surge =
@@ -136,6 +156,7 @@ fn invariants_and_determinism_hold_with_every_disruption_on() {
         BOOKING_DOWN,
         TELEMATICS_DOWN,
         INVENTORY_STALE,
+        LATE,
         &random_surge,
     ]
     .join("\n");
@@ -146,7 +167,7 @@ fn invariants_and_determinism_hold_with_every_disruption_on() {
         &format!("{base}[policy]\nkind = \"carrier_overflow\"\nmax_price = 60\n\n{all}"),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(s.disruptions.len(), 10);
+    assert_eq!(s.disruptions.len(), 11);
     for seed in 0..10 {
         run_replication(&s, seed, 0, true).unwrap_or_else(|e| panic!("{e}"));
     }
