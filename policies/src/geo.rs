@@ -66,6 +66,16 @@ impl TravelModel {
         }
     }
 
+    /// The point `prepare` made `p` from (up to rounding).
+    pub fn unprepare(&self, p: &[f64; 3]) -> Point {
+        match self.metric {
+            Metric::Euclidean => Point { x: p[0], y: p[1] },
+            Metric::GreatCircle => {
+                Point { x: p[1].atan2(p[0]).to_degrees(), y: p[2].clamp(-1.0, 1.0).asin().to_degrees() }
+            }
+        }
+    }
+
     /// Planar coordinates around `origin`, for ranking nearby points cheaply: exact up to scale
     /// for [`Metric::Euclidean`]; an equirectangular projection (good within a region) for great circles.
     pub fn local_plane(&self, origin: Point) -> LocalPlane {

@@ -2,14 +2,14 @@
 //! event log, so their effect can be followed; what they change lives with the domain it touches
 //! (arrival rates in `orders`, doors in `docks`).
 
-use policies::{MS_PER_DAY, TimeMs};
+use policies::{MS_PER_DAY, Point, TimeMs, TravelModel};
 
 use super::carriers::Carrier;
 use super::docks::{self, Site};
 use crate::engine::{Engine, Event};
 use crate::log::Record;
 use crate::rng::{Stream, stream_rng};
-use crate::scenario::{Effect, Scenario, When};
+use crate::scenario::{Effect, Region, Scenario, When};
 
 /// One occurrence of a disruption in a replication: its index, start and end.
 pub(crate) type Occurrence = (u32, TimeMs, TimeMs);
@@ -57,8 +57,8 @@ pub(crate) fn surges(scenario: &Scenario, occurrences: &[Occurrence]) -> Vec<Vec
 #[derive(Default)]
 pub(crate) struct Active {
     pub indices: Vec<u32>,
-    /// Weather regions by disruption index: prepared centre and road-distance radius.
-    pub regions: Vec<Option<([f64; 3], f64)>>,
+    /// Weather regions by disruption index, ready for `weather_at`.
+    pub regions: Vec<Option<Area>>,
     /// The slowest driving and longest unloading any weather can bring, for the drivers' guard.
     pub worst_speed: f64,
     pub worst_service: f64,
@@ -71,10 +71,15 @@ impl Active {
             .disruptions
             .iter()
             .map(|d| match d.effect {
-                Effect::Weather { center, radius_km, speed_multiplier, service_multiplier } => {
+                Effect::Weather { ref region, speed_multiplier, service_multiplier } => {
                     worst_speed = worst_speed.min(speed_multiplier);
                     worst_service = worst_service.max(service_multiplier);
-                    Some((scenario.travel.prepare(center), radius_km * scenario.travel.circuity))
+                    Some(match region {
+                        Region::Circle { center, radius_km } => {
+                            Area::Circle(scenario.travel.prepare(*center), radius_km * scenario.travel.circuity)
+                        }
+                        Region::Polygon(points) => Area::Polygon(points.clone()),
+                    })
                 }
                 _ => None,
             })
@@ -83,13 +88,43 @@ impl Active {
     }
 }
 
+/// A region ready for membership tests: a circle as a prepared centre and road-distance radius.
+pub(crate) enum Area {
+    Circle([f64; 3], f64),
+    Polygon(Vec<Point>),
+}
+
+impl Area {
+    fn contains(&self, travel: &TravelModel, point: &[f64; 3]) -> bool {
+        match self {
+            Area::Circle(center, radius) => travel.distance_prepared(center, point) <= *radius,
+            Area::Polygon(vertices) => inside(vertices, travel.unprepare(point)),
+        }
+    }
+}
+
+/// Whether `p` is inside the polygon (even-odd rule: a ray to the right crosses an odd number of
+/// edges). In longitude and latitude this is exact enough for regions of a country's size.
+fn inside(vertices: &[Point], p: Point) -> bool {
+    let mut odd = false;
+    let mut j = vertices.len() - 1;
+    for (i, a) in vertices.iter().enumerate() {
+        let b = vertices[j];
+        if (a.y > p.y) != (b.y > p.y) && p.x < a.x + (p.y - a.y) * (b.x - a.x) / (b.y - a.y) {
+            odd = !odd;
+        }
+        j = i;
+    }
+    odd
+}
+
 /// Speed and unloading-time multipliers of the weather under way at `point` (prepared).
 pub(crate) fn weather_at(e: &Engine, point: &[f64; 3]) -> (f64, f64) {
     let mut factors = (1.0, 1.0);
     for &i in &e.active.indices {
-        if let (Some((center, radius)), Effect::Weather { speed_multiplier, service_multiplier, .. }) =
-            (e.active.regions[i as usize], &e.scenario.disruptions[i as usize].effect)
-            && e.scenario.travel.distance_prepared(&center, point) <= radius
+        if let (Some(area), Effect::Weather { speed_multiplier, service_multiplier, .. }) =
+            (&e.active.regions[i as usize], &e.scenario.disruptions[i as usize].effect)
+            && area.contains(&e.scenario.travel, point)
         {
             factors.0 *= speed_multiplier;
             factors.1 *= service_multiplier;
@@ -223,4 +258,36 @@ pub(crate) fn not_ready_for(e: &mut Engine) -> Option<TimeMs> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use policies::Metric;
+
+    #[test]
+    fn points_inside_a_polygon() {
+        let p = |x, y| Point { x, y };
+        // An L shape: the notch at the top right is outside.
+        let l = [p(0.0, 0.0), p(4.0, 0.0), p(4.0, 2.0), p(2.0, 2.0), p(2.0, 4.0), p(0.0, 4.0)];
+        assert!(inside(&l, p(1.0, 1.0)) && inside(&l, p(3.0, 1.0)) && inside(&l, p(1.0, 3.0)));
+        assert!(!inside(&l, p(3.0, 3.0)) && !inside(&l, p(5.0, 1.0)) && !inside(&l, p(-1.0, 1.0)));
+    }
+
+    #[test]
+    fn a_polygon_on_the_sphere_is_read_in_longitude_and_latitude() {
+        let travel =
+            TravelModel { metric: Metric::GreatCircle, circuity: 1.0, noise_mean: 1.0, truncate_decimals: None };
+        let birmingham = Point { x: -1.8904, y: 52.4862 };
+        let back = travel.unprepare(&travel.prepare(birmingham));
+        assert!((back.x - birmingham.x).abs() < 1e-9 && (back.y - birmingham.y).abs() < 1e-9);
+        let square = Area::Polygon(vec![
+            Point { x: -2.2, y: 52.3 },
+            Point { x: -1.6, y: 52.3 },
+            Point { x: -1.6, y: 52.7 },
+            Point { x: -2.2, y: 52.7 },
+        ]);
+        assert!(square.contains(&travel, &travel.prepare(birmingham)));
+        assert!(!square.contains(&travel, &travel.prepare(Point { x: -1.1506, y: 52.9548 })), "Nottingham");
+    }
 }

@@ -83,7 +83,7 @@ pub enum Effect {
     DockOutage { site: u32, doors_down: u32 },
     /// Legs to or from the region are driven at `speed_multiplier` times the speed; unloading
     /// there takes `service_multiplier` times as long.
-    Weather { center: Point, radius_km: f64, speed_multiplier: f64, service_multiplier: f64 },
+    Weather { region: Region, speed_multiplier: f64, service_multiplier: f64 },
     /// These carriers' daily capacity multiplied and acceptance probability lowered.
     CarrierShortage { carriers: Vec<u32>, capacity_multiplier: f64, acceptance_drop: f64 },
     /// Each shift starting at these sites is missed with probability `no_show_prob`, else
@@ -98,6 +98,17 @@ pub enum Effect {
     /// Inventory feed stale: an order reported ready is, with this probability, found not ready
     /// and becomes ready `delay_min` later.
     InventoryStale { stale_prob: f64, delay_min: Dist },
+}
+
+/// Where a disruption acts.
+#[derive(Clone, Debug)]
+pub enum Region {
+    Circle {
+        center: Point,
+        radius_km: f64,
+    },
+    /// Vertices in order, in the scenario's coordinates (longitude, latitude for great circles).
+    Polygon(Vec<Point>),
 }
 
 impl Disruption {
@@ -531,11 +542,19 @@ impl Resolver<'_> {
                     let sites = if sites.is_empty() { (0..site_names.len() as u32).collect() } else { sites };
                     (*multiplier != 1.0).then_some(Effect::DemandSurge { multiplier: *multiplier, sites })
                 }
-                R::Weather { center, radius_km, speed_multiplier, service_multiplier, .. } => {
+                R::Weather { center, radius_km, polygon, speed_multiplier, service_multiplier, .. } => {
                     let neutral = *speed_multiplier == 1.0 && *service_multiplier == 1.0;
+                    let point = |p: &[f64; 2]| Point { x: p[0], y: p[1] };
+                    let region = match (center, radius_km) {
+                        (Some(c), Some(r)) if polygon.is_empty() => Region::Circle { center: point(c), radius_km: *r },
+                        (None, None) if polygon.len() >= 3 => Region::Polygon(polygon.iter().map(point).collect()),
+                        _ => {
+                            let m = "a weather region is either `center` and `radius_km`, or a `polygon` of 3 or more points";
+                            return Err(self.err(Some(d.span()), format!("disruption[{i}].polygon"), m));
+                        }
+                    };
                     let effect = Effect::Weather {
-                        center: Point { x: center[0], y: center[1] },
-                        radius_km: *radius_km,
+                        region,
                         speed_multiplier: *speed_multiplier,
                         service_multiplier: *service_multiplier,
                     };

@@ -61,7 +61,7 @@ pub enum RawDisruption {
         #[serde(default)]
         sites: Vec<String>,
     },
-    /// Slower driving and unloading in a circular region.
+    /// Slower driving and unloading in a region: a circle or a polygon.
     Weather {
         start_h: Hours,
         duration_h: Hours,
@@ -69,9 +69,11 @@ pub enum RawDisruption {
         chance: f64,
         #[serde(default)]
         per: Per,
-        center: [f64; 2],
-        #[serde(deserialize_with = "positive")]
-        radius_km: f64,
+        center: Option<[f64; 2]>,
+        #[serde(default, deserialize_with = "opt_positive")]
+        radius_km: Option<f64>,
+        #[serde(default)]
+        polygon: Vec<[f64; 2]>,
         #[serde(default = "one", deserialize_with = "positive")]
         speed_multiplier: f64,
         #[serde(default = "one", deserialize_with = "positive")]

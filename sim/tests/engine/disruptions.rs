@@ -100,6 +100,23 @@ fn a_storm_slows_driving_and_unloading_in_its_region() {
 }
 
 #[test]
+fn a_storm_over_a_polygon_slows_only_what_is_inside() {
+    let polygon = |square: &str| STORM.replace("center = [0.0, 0.0]\nradius_km = 30", &format!("polygon = {square}"));
+    // The disk of orders (15 km) inside the square, then only its eastern half: less lateness.
+    let all = tiny_plus(&polygon("[[-20.0, -20.0], [20.0, -20.0], [20.0, 20.0], [-20.0, 20.0]]"));
+    let east = tiny_plus(&polygon("[[0.5, -20.0], [20.0, -20.0], [20.0, 20.0], [0.5, 20.0]]"));
+    let base = tiny_plus("");
+    let (l_all, l_east, l_base) =
+        (mean(&all, "lateness_min_mean"), mean(&east, "lateness_min_mean"), mean(&base, "lateness_min_mean"));
+    assert!(l_all > l_east && l_east > l_base, "{l_all} > {l_east} > {l_base}");
+    // A region must be one or the other.
+    let both = STORM.replace("radius_km = 30", "radius_km = 30\npolygon = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]]");
+    let text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap() + "\n" + &both;
+    let err = Scenario::from_str(&repo("scenarios/tiny.toml"), &text).unwrap_err().to_string();
+    assert!(err.contains("disruption[0].polygon"), "{err}");
+}
+
+#[test]
 fn a_carrier_shortage_cuts_premium_freight_and_raises_rejections() {
     // Short of drivers, carrier_overflow leans on the carrier; the shortage takes it away.
     let text =
