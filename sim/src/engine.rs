@@ -89,10 +89,11 @@ pub enum Event {
         vehicle: Entity,
         repair: TimeMs,
     },
-    /// A disruption begins or ends.
+    /// An occurrence of a disruption, ending at `end`, begins or ends.
     Disruption {
         index: u32,
         begins: bool,
+        end: TimeMs,
     },
     /// A decision whose latency is charged to simulated time takes effect.
     ApplyDecision {
@@ -316,7 +317,7 @@ impl<'a> Engine<'a> {
             Event::ExceptionHandled { exception } => exceptions::on_handled(self, exception),
             Event::TenderApproved { order, carrier } => exceptions::on_tender_approved(self, order, carrier),
             Event::ApplyDecision { id } => dispatch::on_apply(self, id),
-            Event::Disruption { index, begins } => disruptions::on_disruption(self, index, begins),
+            Event::Disruption { index, begins, end } => disruptions::on_disruption(self, index, begins, end),
             Event::Breakdown { vehicle, repair } => fleet::on_breakdown(self, vehicle, repair),
             Event::Decide { periodic } => dispatch::on_decide(self, periodic),
         }

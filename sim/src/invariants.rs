@@ -15,7 +15,8 @@ pub struct InvariantChecker {
     loading: Vec<u32>,
     capacities: Vec<u32>,
     overtime_max: Vec<TimeMs>,
-    /// Time each driver stood with a broken-down vehicle this shift: force majeure, allowed on top.
+    /// Time each driver stood with a broken-down vehicle or before a closed region this shift:
+    /// force majeure, allowed on top.
     breakdown_allowance: Vec<TimeMs>,
     /// Per carrier: daily capacity, and (day, tenders accepted that day).
     carrier_capacity: Vec<u32>,
@@ -127,9 +128,9 @@ impl LogSink for InvariantChecker {
                     self.fail(t, what);
                 }
             }
-            Record::VehicleBrokeDown { driver, repair, .. } => {
+            Record::VehicleBrokeDown { driver, repair: held, .. } | Record::LegHeld { driver, wait: held, .. } => {
                 let allowance = &mut self.breakdown_allowance[driver.0 as usize];
-                *allowance = *allowance + repair;
+                *allowance = *allowance + held;
             }
             Record::ShiftEnded { driver, scheduled_end } => {
                 let allowance = std::mem::take(&mut self.breakdown_allowance[driver.0 as usize]);

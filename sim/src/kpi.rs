@@ -85,6 +85,8 @@ kpis! {
     ExcNotReady = "exceptions_not_ready": "exceptions: an order found not ready at the dock",
     LateStarts = "driver_late_starts": "shifts drivers started late",
     LateMin = "driver_late_min_mean": "mean delay of the late shift starts, minutes",
+    LegsHeld = "legs_held": "legs that waited for a closed region to reopen",
+    HoldMin = "leg_hold_min_mean": "mean wait of the legs held by a closure, minutes",
 }
 
 /// KPI values of one replication, in [`KPIS`] order.
@@ -173,6 +175,7 @@ pub struct KpiCollector {
     resequenced: u64,
     no_shows: u64,
     late_starts: (u64, TimeMs),
+    holds: (u64, TimeMs),
     breakdowns: u64,
     /// Sum and count of (due - detection) over ETA risks, ms.
     eta_lead_ms: (i128, u64),
@@ -234,6 +237,7 @@ impl KpiCollector {
             resequenced: 0,
             no_shows: 0,
             late_starts: (0, TimeMs::ZERO),
+            holds: (0, TimeMs::ZERO),
             breakdowns: 0,
             eta_lead_ms: (0, 0),
             open_exceptions: HashMap::new(),
@@ -315,6 +319,8 @@ impl KpiCollector {
         set(K::NoShows, self.no_shows as f64);
         set(K::LateStarts, self.late_starts.0 as f64);
         set(K::LateMin, ratio(self.late_starts.1.as_min(), self.late_starts.0 as f64));
+        set(K::LegsHeld, self.holds.0 as f64);
+        set(K::HoldMin, ratio(self.holds.1.as_min(), self.holds.0 as f64));
         set(K::Breakdowns, self.breakdowns as f64);
         set(K::EtaLead, ratio(self.eta_lead_ms.0 as f64 / MS_PER_MIN as f64, self.eta_lead_ms.1 as f64));
         Kpis(v)
@@ -373,6 +379,7 @@ impl LogSink for KpiCollector {
             Record::RouteResequenced { .. } => self.resequenced += 1,
             Record::DriverNoShow { .. } => self.no_shows += 1,
             Record::DriverLate { late, .. } => self.late_starts = (self.late_starts.0 + 1, self.late_starts.1 + late),
+            Record::LegHeld { wait, .. } => self.holds = (self.holds.0 + 1, self.holds.1 + wait),
             Record::VehicleBrokeDown { .. } => self.breakdowns += 1,
             Record::RouteAssigned { vehicle, stops, .. } => {
                 self.routes += 1;

@@ -222,6 +222,12 @@ pub enum Record {
         driver: DriverId,
         late: TimeMs,
     },
+    /// A leg into or out of a closed region waits `wait` for it to reopen (force majeure).
+    LegHeld {
+        vehicle: VehicleId,
+        driver: DriverId,
+        wait: TimeMs,
+    },
 }
 
 /// A consumer of the log.

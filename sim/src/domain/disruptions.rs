@@ -57,6 +57,8 @@ pub(crate) fn surges(scenario: &Scenario, occurrences: &[Occurrence]) -> Vec<Vec
 #[derive(Default)]
 pub(crate) struct Active {
     pub indices: Vec<u32>,
+    /// When each occurrence under way ends, in the order of `indices`.
+    pub ends: Vec<TimeMs>,
     /// Weather regions by disruption index, ready for `weather_at`.
     pub regions: Vec<Option<Area>>,
     /// The slowest driving and longest unloading any weather can bring, for the drivers' guard.
@@ -71,7 +73,7 @@ impl Active {
             .disruptions
             .iter()
             .map(|d| match d.effect {
-                Effect::Weather { ref region, speed_multiplier, service_multiplier } => {
+                Effect::Weather { ref region, speed_multiplier, service_multiplier, .. } => {
                     worst_speed = worst_speed.min(speed_multiplier);
                     worst_service = worst_service.max(service_multiplier);
                     Some(match region {
@@ -84,7 +86,7 @@ impl Active {
                 _ => None,
             })
             .collect();
-        Active { indices: Vec::new(), regions, worst_speed, worst_service }
+        Active { indices: Vec::new(), ends: Vec::new(), regions, worst_speed, worst_service }
     }
 }
 
@@ -135,12 +137,12 @@ pub(crate) fn weather_at(e: &Engine, point: &[f64; 3]) -> (f64, f64) {
 
 pub(crate) fn start(e: &mut Engine, occurrences: &[Occurrence]) {
     for &(index, start, end) in occurrences {
-        e.cal.schedule(start, Event::Disruption { index, begins: true });
-        e.cal.schedule(end, Event::Disruption { index, begins: false });
+        e.cal.schedule(start, Event::Disruption { index, begins: true, end });
+        e.cal.schedule(end, Event::Disruption { index, begins: false, end });
     }
 }
 
-pub(crate) fn on_disruption(e: &mut Engine, index: u32, begins: bool) {
+pub(crate) fn on_disruption(e: &mut Engine, index: u32, begins: bool, end: TimeMs) {
     let now = e.now();
     let disruption = index;
     e.log.push(
@@ -149,9 +151,13 @@ pub(crate) fn on_disruption(e: &mut Engine, index: u32, begins: bool) {
     );
     if begins {
         e.active.indices.push(index);
-    } else if let Some(at) = e.active.indices.iter().position(|i| *i == index) {
-        // Occurrences of one disruption may overlap (one per day, lasting over a day): end one.
+        e.active.ends.push(end);
+    } else if let Some(at) =
+        (0..e.active.indices.len()).find(|&k| (e.active.indices[k], e.active.ends[k]) == (index, end))
+    {
+        // Occurrences of one disruption may overlap (one per day, lasting over a day): end this one.
         e.active.indices.remove(at);
+        e.active.ends.remove(at);
     }
     match e.scenario.disruptions[index as usize].effect {
         Effect::DockOutage { site, doors_down } => {
@@ -172,6 +178,22 @@ pub(crate) fn on_disruption(e: &mut Engine, index: u32, begins: bool) {
         | Effect::TelematicsDown
         | Effect::InventoryStale { .. } => {}
     }
+}
+
+/// How long a leg from `from` to `to` (prepared points) must wait before it may start: until
+/// the last closure under way of a region either end is in is over (zero when none).
+pub(crate) fn closure_wait(e: &Engine, from: &[f64; 3], to: &[f64; 3]) -> TimeMs {
+    let now = e.now();
+    let mut until = now;
+    for (k, &i) in e.active.indices.iter().enumerate() {
+        if let (Some(area), Effect::Weather { closed: true, .. }) =
+            (&e.active.regions[i as usize], &e.scenario.disruptions[i as usize].effect)
+            && (area.contains(&e.scenario.travel, from) || area.contains(&e.scenario.travel, to))
+        {
+            until = until.max(e.active.ends[k]);
+        }
+    }
+    until - now
 }
 
 /// Sets each carrier's capacity multiplier and acceptance drop from the shortages under way.

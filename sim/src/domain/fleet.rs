@@ -227,6 +227,28 @@ fn service_bound(e: &Engine, order: &Order) -> TimeMs {
     order.service_max.scale(e.active.worst_service)
 }
 
+/// Starts a leg of `km` from `from` to `to` (prepared points): waits out a closure of either
+/// end's region (force majeure, logged), drives, maybe breaks down. How long until it arrives,
+/// and how long it is expected to take.
+fn start_leg(
+    e: &mut Engine,
+    vehicle: Entity,
+    v: &Vehicle,
+    km: f64,
+    from: &[f64; 3],
+    to: &[f64; 3],
+) -> (TimeMs, TimeMs) {
+    let held = disruptions::closure_wait(e, from, to);
+    if held > TimeMs::ZERO {
+        let driver = e.world.get::<Trip>(vehicle).expect("trip").driver_id;
+        e.log.push(e.now(), Record::LegHeld { vehicle: v.id, driver, wait: held });
+    }
+    let driving = drive(e, v, km, from, to);
+    let repair = breakdown(e, vehicle, held, driving);
+    let expected = TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * e.scenario.travel.noise_mean) as u64);
+    (held + driving + repair, held + expected)
+}
+
 /// Drives to the next stop, or home when there is none or the driver cannot make it in time.
 fn next_leg(e: &mut Engine, vehicle: Entity) {
     let now = e.now();
@@ -242,9 +264,7 @@ fn next_leg(e: &mut Engine, vehicle: Entity) {
         let (km, km_home) = (travel.distance_prepared(&at, &dest), travel.distance_prepared(&dest, &home));
         let back_by = (now + drive_bound(e, &v, km)).max(earliest) + service_max + drive_bound(e, &v, km_home);
         if drivers::can_work_until(e, driver, started, back_by) {
-            let time = drive(e, &v, km, &at, &dest);
-            let time = time + breakdown(e, vehicle, time);
-            let expected = TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * e.scenario.travel.noise_mean) as u64);
+            let (time, expected) = start_leg(e, vehicle, &v, km, &at, &dest);
             let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
             trip.at = dest;
             trip.distance_km += km;
@@ -260,9 +280,7 @@ fn next_leg(e: &mut Engine, vehicle: Entity) {
         e.log.push(now, Record::StopsAborted { vehicle: v.id, driver: driver_id, orders: remaining });
     }
     let km = e.scenario.travel.distance_prepared(&at, &home);
-    let time = drive(e, &v, km, &at, &home);
-    let time = time + breakdown(e, vehicle, time);
-    let expected = TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * e.scenario.travel.noise_mean) as u64);
+    let (time, expected) = start_leg(e, vehicle, &v, km, &at, &home);
     let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
     trip.at = home;
     trip.distance_km += km;
@@ -380,10 +398,11 @@ pub(crate) fn refresh_back(e: &mut Engine, vehicle: Entity) {
     e.world.get_mut::<Trip>(vehicle).expect("trip").back_expected = Some(back);
 }
 
-/// Schedules a breakdown on a leg of `driving`, if one happens; the repair time it adds.
-fn breakdown(e: &mut Engine, vehicle: Entity, driving: TimeMs) -> TimeMs {
+/// Schedules a breakdown on a leg of `driving` starting `held` from now, if one happens; the
+/// repair time it adds.
+fn breakdown(e: &mut Engine, vehicle: Entity, held: TimeMs, driving: TimeMs) -> TimeMs {
     let Some((after, repair)) = disruptions::breakdown(e, driving) else { return TimeMs::ZERO };
-    e.cal.schedule_in(after, Event::Breakdown { vehicle, repair });
+    e.cal.schedule_in(held + after, Event::Breakdown { vehicle, repair });
     repair
 }
 

@@ -83,7 +83,8 @@ pub enum Effect {
     DockOutage { site: u32, doors_down: u32 },
     /// Legs to or from the region are driven at `speed_multiplier` times the speed; unloading
     /// there takes `service_multiplier` times as long.
-    Weather { region: Region, speed_multiplier: f64, service_multiplier: f64 },
+    /// With `closed`, no leg that starts or ends in the region may start while it lasts.
+    Weather { region: Region, speed_multiplier: f64, service_multiplier: f64, closed: bool },
     /// These carriers' daily capacity multiplied and acceptance probability lowered.
     CarrierShortage { carriers: Vec<u32>, capacity_multiplier: f64, acceptance_drop: f64 },
     /// Each shift starting at these sites is missed with probability `no_show_prob`, else
@@ -542,8 +543,8 @@ impl Resolver<'_> {
                     let sites = if sites.is_empty() { (0..site_names.len() as u32).collect() } else { sites };
                     (*multiplier != 1.0).then_some(Effect::DemandSurge { multiplier: *multiplier, sites })
                 }
-                R::Weather { center, radius_km, polygon, speed_multiplier, service_multiplier, .. } => {
-                    let neutral = *speed_multiplier == 1.0 && *service_multiplier == 1.0;
+                R::Weather { center, radius_km, polygon, speed_multiplier, service_multiplier, closed, .. } => {
+                    let neutral = *speed_multiplier == 1.0 && *service_multiplier == 1.0 && !closed;
                     let point = |p: &[f64; 2]| Point { x: p[0], y: p[1] };
                     let region = match (center, radius_km) {
                         (Some(c), Some(r)) if polygon.is_empty() => Region::Circle { center: point(c), radius_km: *r },
@@ -555,6 +556,7 @@ impl Resolver<'_> {
                     };
                     let effect = Effect::Weather {
                         region,
+                        closed: *closed,
                         speed_multiplier: *speed_multiplier,
                         service_multiplier: *service_multiplier,
                     };

@@ -78,6 +78,8 @@ pub enum RawDisruption {
         speed_multiplier: f64,
         #[serde(default = "one", deserialize_with = "positive")]
         service_multiplier: f64,
+        #[serde(default)]
+        closed: bool,
     },
     /// Carriers short of trucks: less capacity, more rejections.
     CarrierShortage {

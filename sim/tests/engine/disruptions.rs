@@ -21,6 +21,7 @@ const OUTAGE: &str =
 const STORM: &str = "[[disruption]]\nkind = \"weather\"\ncenter = [0.0, 0.0]\nradius_km = 30\nspeed_multiplier = 0.5\nservice_multiplier = 1.5\nstart_h = 6\nduration_h = 8\n";
 const SHORTAGE: &str = "[[disruption]]\nkind = \"carrier_shortage\"\ncapacity_multiplier = 0.3\nacceptance_drop = 0.5\nstart_h = 0\nduration_h = 24\n";
 const ABSENCE: &str = "[[disruption]]\nkind = \"driver_absence\"\nno_show_prob = 0.4\nstart_h = 0\nduration_h = 24\n";
+const CLOSURE: &str = "[[disruption]]\nkind = \"weather\"\ncenter = [5.0, 0.0]\nradius_km = 8\nclosed = true\nstart_h = 9\nduration_h = 2\n";
 const LATE: &str = "[[disruption]]\nkind = \"driver_absence\"\nlate_prob = 0.6\nlate_min = { dist = \"triangular\", min = 20, mode = 60, max = 150 }\nstart_h = 0\nduration_h = 24\n";
 const BREAKDOWNS: &str = "[[disruption]]\nkind = \"breakdowns\"\nrate_per_hour = 0.3\nrepair_min = { dist = \"triangular\", min = 20, mode = 45, max = 120 }\nstart_h = 0\nduration_h = 24\n";
 
@@ -140,6 +141,28 @@ fn absent_drivers_leave_orders_behind() {
 }
 
 #[test]
+fn a_closed_region_holds_the_legs_into_and_out_of_it_until_it_reopens() {
+    let (base, closed) = (tiny_plus(""), tiny_plus(CLOSURE));
+    assert!(mean(&closed, "legs_held") > 2.0);
+    let hold = mean(&closed, "leg_hold_min_mean");
+    assert!(hold > 0.0 && hold <= 120.0, "{hold}");
+    assert_eq!(mean(&base, "legs_held"), 0.0);
+    assert!(mean(&closed, "lateness_min_mean") > mean(&base, "lateness_min_mean"));
+    // Nothing leaves for the region or comes out of it while it is closed.
+    let mut sink = sim::log::JsonLines::new(Vec::new());
+    sim::Engine::new(&closed, 3, 0, vec![&mut sink]).run().unwrap();
+    let log = String::from_utf8(sink.finish().unwrap()).unwrap();
+    let held: Vec<&str> = log.lines().filter(|l| l.contains("leg_held")).collect();
+    assert!(!held.is_empty());
+    const H: u64 = 3_600_000;
+    for l in held {
+        let t: u64 = l["{\"t_ms\":".len()..].split(',').next().unwrap().parse().unwrap();
+        let wait: u64 = l.split("\"wait\":").nth(1).unwrap().split(['}', ',']).next().unwrap().parse().unwrap();
+        assert!((9 * H..11 * H).contains(&t) && t + wait == 11 * H, "{l}");
+    }
+}
+
+#[test]
 fn late_drivers_start_late_and_still_end_on_time() {
     let (base, late) = (tiny_plus(""), tiny_plus(LATE));
     assert!(mean(&late, "driver_late_starts") > 2.0);
@@ -174,6 +197,7 @@ fn invariants_and_determinism_hold_with_every_disruption_on() {
         TELEMATICS_DOWN,
         INVENTORY_STALE,
         LATE,
+        CLOSURE,
         &random_surge,
     ]
     .join("\n");
@@ -184,7 +208,7 @@ fn invariants_and_determinism_hold_with_every_disruption_on() {
         &format!("{base}[policy]\nkind = \"carrier_overflow\"\nmax_price = 60\n\n{all}"),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(s.disruptions.len(), 11);
+    assert_eq!(s.disruptions.len(), 12);
     for seed in 0..10 {
         run_replication(&s, seed, 0, true).unwrap_or_else(|e| panic!("{e}"));
     }
