@@ -61,7 +61,8 @@ pub(crate) struct Active {
     pub ends: Vec<TimeMs>,
     /// Weather regions by disruption index, ready for `weather_at`.
     pub regions: Vec<Option<Area>>,
-    /// The slowest driving and longest unloading any weather can bring, for the drivers' guard.
+    /// The slowest driving and longest unloading any weather can bring, for the drivers' guard
+    /// (all the scenario's weather at once: overlapping regions multiply).
     pub worst_speed: f64,
     pub worst_service: f64,
 }
@@ -74,8 +75,8 @@ impl Active {
             .iter()
             .map(|d| match d.effect {
                 Effect::Weather { ref region, speed_multiplier, service_multiplier, .. } => {
-                    worst_speed = worst_speed.min(speed_multiplier);
-                    worst_service = worst_service.max(service_multiplier);
+                    worst_speed *= speed_multiplier.min(1.0);
+                    worst_service *= service_multiplier.max(1.0);
                     Some(match region {
                         Region::Circle { center, radius_km } => {
                             Area::Circle(scenario.travel.prepare(*center), radius_km * scenario.travel.circuity)
@@ -123,7 +124,10 @@ fn inside(vertices: &[Point], p: Point) -> bool {
 /// Speed and unloading-time multipliers of the weather under way at `point` (prepared).
 pub(crate) fn weather_at(e: &Engine, point: &[f64; 3]) -> (f64, f64) {
     let mut factors = (1.0, 1.0);
-    for &i in &e.active.indices {
+    for (k, &i) in e.active.indices.iter().enumerate() {
+        if e.active.indices[..k].contains(&i) {
+            continue; // overlapping occurrences of one disruption count once
+        }
         if let (Some(area), Effect::Weather { speed_multiplier, service_multiplier, .. }) =
             (&e.active.regions[i as usize], &e.scenario.disruptions[i as usize].effect)
             && area.contains(&e.scenario.travel, point)
@@ -180,15 +184,40 @@ pub(crate) fn on_disruption(e: &mut Engine, index: u32, begins: bool, end: TimeM
     }
 }
 
+/// Points at which a leg is checked against weather regions: evenly along the straight line.
+const LEG_SAMPLES: usize = 16;
+
+/// Points along the straight leg from `from` to `to` (prepared), at the middles of
+/// `LEG_SAMPLES` equal parts (back on the sphere for great circles).
+fn along(e: &Engine, from: &[f64; 3], to: &[f64; 3]) -> impl Iterator<Item = [f64; 3]> {
+    let sphere = e.scenario.travel.metric == policies::Metric::GreatCircle;
+    let (from, to) = (*from, *to);
+    (0..LEG_SAMPLES).map(move |s| {
+        let f = (s as f64 + 0.5) / LEG_SAMPLES as f64;
+        let p = [0, 1, 2].map(|c| from[c] + (to[c] - from[c]) * f);
+        let norm = if sphere { (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]).sqrt() } else { 1.0 };
+        p.map(|c| c / norm)
+    })
+}
+
+/// How much longer than in fair weather a leg takes: each part of it driven at the speed of the
+/// weather over that part (1 when no weather is under way).
+pub(crate) fn leg_slowdown(e: &Engine, from: &[f64; 3], to: &[f64; 3]) -> f64 {
+    if !active(e, |d| matches!(d, Effect::Weather { .. })) {
+        return 1.0;
+    }
+    along(e, from, to).map(|p| 1.0 / weather_at(e, &p).0).sum::<f64>() / LEG_SAMPLES as f64
+}
+
 /// How long a leg from `from` to `to` (prepared points) must wait before it may start: until
-/// the last closure under way of a region either end is in is over (zero when none).
+/// the last closure under way of a region it starts in, ends in or crosses is over (zero when none).
 pub(crate) fn closure_wait(e: &Engine, from: &[f64; 3], to: &[f64; 3]) -> TimeMs {
     let now = e.now();
     let mut until = now;
     for (k, &i) in e.active.indices.iter().enumerate() {
         if let (Some(area), Effect::Weather { closed: true, .. }) =
             (&e.active.regions[i as usize], &e.scenario.disruptions[i as usize].effect)
-            && (area.contains(&e.scenario.travel, from) || area.contains(&e.scenario.travel, to))
+            && [*from, *to].into_iter().chain(along(e, from, to)).any(|p| area.contains(&e.scenario.travel, &p))
         {
             until = until.max(e.active.ends[k]);
         }

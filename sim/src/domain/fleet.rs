@@ -206,13 +206,12 @@ pub(crate) fn depart(e: &mut Engine, vehicle: Entity) {
     next_leg(e, vehicle);
 }
 
-/// Sampled driving time over `km`.
-/// Sampled driving time over `km` from `from` to `to` (prepared points); weather at either end
-/// slows the leg.
+/// Sampled driving time over `km` from `from` to `to` (prepared points); weather over any part
+/// of the leg slows that part.
 fn drive(e: &mut Engine, vehicle: &Vehicle, km: f64, from: &[f64; 3], to: &[f64; 3]) -> TimeMs {
     let noise = e.scenario.travel_noise.sample(&mut e.rng.travel[vehicle.id.0 as usize]);
-    let speed = disruptions::weather_at(e, from).0.min(disruptions::weather_at(e, to).0);
-    TimeMs((TravelModel::nominal_ms(km, vehicle.speed_kmh * speed) * noise).round() as u64)
+    let slowdown = disruptions::leg_slowdown(e, from, to);
+    TimeMs((TravelModel::nominal_ms(km, vehicle.speed_kmh) * slowdown * noise).round() as u64)
 }
 
 /// Longest driving `km` can take (mean noise if the noise is unbounded).

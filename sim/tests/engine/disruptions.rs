@@ -101,6 +101,26 @@ fn a_storm_slows_driving_and_unloading_in_its_region() {
 }
 
 #[test]
+fn a_storm_between_the_depot_and_its_customers_slows_the_legs_through_it() {
+    // One customer 14 km east; the storm covers the middle 6 km of the road, not either end.
+    let scenario = |extra: &str| {
+        let text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap().replace(
+            "destinations = { kind = \"disk\", radius_km = 15 }",
+            "destinations = { kind = \"customers\", points = [[14.0, 0.0]] }",
+        );
+        Scenario::from_str(&repo("scenarios/tiny.toml"), &(text + "\n" + extra)).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let storm = "[[disruption]]\nkind = \"weather\"\ncenter = [7.0, 0.0]\nradius_km = 3\nspeed_multiplier = 0.5\nstart_h = 0\nduration_h = 24\n";
+    let (base, through) = (scenario(""), scenario(storm));
+    assert!(mean(&through, "vehicle_utilisation") > mean(&base, "vehicle_utilisation"), "trips take longer");
+    assert!(mean(&through, "lateness_min_mean") >= mean(&base, "lateness_min_mean"));
+    // Closed, it holds every leg through it until the end of the day: nothing is delivered.
+    let closed = scenario(&(storm.to_string() + "closed = true\n"));
+    assert!(mean(&closed, "legs_held") > 0.0);
+    assert_eq!(mean(&closed, "orders_delivered"), mean(&closed, "premium_orders"));
+}
+
+#[test]
 fn a_storm_over_a_polygon_slows_only_what_is_inside() {
     let polygon = |square: &str| STORM.replace("center = [0.0, 0.0]\nradius_km = 30", &format!("polygon = {square}"));
     // The disk of orders (15 km) inside the square, then only its eastern half: less lateness.
