@@ -44,9 +44,11 @@ pub(crate) fn occurrences(scenario: &Scenario, seed: u64, replication: u64) -> V
 pub(crate) fn surges(scenario: &Scenario, occurrences: &[Occurrence]) -> Vec<Vec<(TimeMs, TimeMs, f64)>> {
     let mut by_site = vec![Vec::new(); scenario.sites.len()];
     for &(i, start, end) in occurrences {
-        if let Effect::DemandSurge { multiplier, sites } = &scenario.disruptions[i as usize].effect {
+        if let Effect::DemandSurge { multiplier, sites, region } = &scenario.disruptions[i as usize].effect {
+            // A regional surge generates at the higher rate and thins (`keeps_arrival`).
+            let rate = if region.is_some() { multiplier.max(1.0) } else { *multiplier };
             for &s in sites {
-                by_site[s as usize].push((start, end, *multiplier));
+                by_site[s as usize].push((start, end, rate));
             }
         }
     }
@@ -73,18 +75,22 @@ impl Active {
         let regions = scenario
             .disruptions
             .iter()
-            .map(|d| match d.effect {
-                Effect::Weather { ref region, speed_multiplier, service_multiplier, .. } => {
-                    worst_speed *= speed_multiplier.min(1.0);
-                    worst_service *= service_multiplier.max(1.0);
-                    Some(match region {
-                        Region::Circle { center, radius_km } => {
-                            Area::Circle(scenario.travel.prepare(*center), radius_km * scenario.travel.circuity)
-                        }
-                        Region::Polygon(points) => Area::Polygon(points.clone()),
-                    })
-                }
-                _ => None,
+            .map(|d| {
+                let region = match d.effect {
+                    Effect::Weather { ref region, speed_multiplier, service_multiplier, .. } => {
+                        worst_speed *= speed_multiplier.min(1.0);
+                        worst_service *= service_multiplier.max(1.0);
+                        Some(region)
+                    }
+                    Effect::DemandSurge { ref region, .. } => region.as_ref(),
+                    _ => None,
+                };
+                region.map(|r| match r {
+                    Region::Circle { center, radius_km } => {
+                        Area::Circle(scenario.travel.prepare(*center), radius_km * scenario.travel.circuity)
+                    }
+                    Region::Polygon(points) => Area::Polygon(points.clone()),
+                })
             })
             .collect();
         Active { indices: Vec::new(), ends: Vec::new(), regions, worst_speed, worst_service }
@@ -223,6 +229,29 @@ pub(crate) fn closure_wait(e: &Engine, from: &[f64; 3], to: &[f64; 3]) -> TimeMs
         }
     }
     until - now
+}
+
+/// Whether an order generated at `site` for `point` (prepared) is kept: regional surges under
+/// way generate at `max(multiplier, 1)` times the rate and keep an order with probability
+/// `multiplier / max(multiplier, 1)` inside their region and `1 / max(multiplier, 1)` outside,
+/// so only the region's demand changes (thinning of a Poisson process).
+pub(crate) fn keeps_arrival(e: &mut Engine, site: u32, point: &[f64; 3]) -> bool {
+    use rand::RngExt;
+    let mut keep = true;
+    for (k, &i) in e.active.indices.iter().enumerate() {
+        if let (Some(area), Effect::DemandSurge { multiplier, sites, region: Some(_) }) =
+            (&e.active.regions[i as usize], &e.scenario.disruptions[i as usize].effect)
+            && sites.contains(&site)
+            && !e.active.indices[..k].contains(&i)
+        {
+            let inside = area.contains(&e.scenario.travel, point);
+            let p = if inside { *multiplier } else { 1.0 } / multiplier.max(1.0);
+            if p < 1.0 {
+                keep &= e.rng.disruption[i as usize].random::<f64>() < p;
+            }
+        }
+    }
+    keep
 }
 
 /// Sets each carrier's capacity multiplier and acceptance drop from the shortages under way.

@@ -134,12 +134,17 @@ pub(crate) fn on_arrival(e: &mut Engine, site: u32) {
     let value = class.value.sample(rng);
     let origin = e.scenario.sites[site as usize].location;
     let destination = sample_destination(&g.destinations, origin, e.scenario.travel.metric, rng);
+    let point = e.scenario.travel.prepare(destination);
+    if !super::disruptions::keeps_arrival(e, site, &point) {
+        schedule_next_arrival(e, g, site, now);
+        return;
+    }
     let order = Order {
         id: OrderId(e.next_order_id),
         reference: None,
         site,
         destination,
-        point: e.scenario.travel.prepare(destination),
+        point,
         size,
         created: now,
         ready,

@@ -77,8 +77,8 @@ pub enum When {
 
 #[derive(Clone, Debug)]
 pub enum Effect {
-    /// Arrival rates multiplied at these sites.
-    DemandSurge { multiplier: f64, sites: Vec<u32> },
+    /// Arrival rates multiplied at these sites; with a region, only of orders for destinations in it.
+    DemandSurge { multiplier: f64, sites: Vec<u32>, region: Option<Region> },
     /// Doors of a site out of service.
     DockOutage { site: u32, doors_down: u32 },
     /// Legs to or from the region are driven at `speed_multiplier` times the speed; unloading
@@ -538,21 +538,17 @@ impl Resolver<'_> {
             };
             let when = self.when(d, i)?;
             let effect = match d.get_ref() {
-                R::DemandSurge { multiplier, sites: names, .. } => {
+                R::DemandSurge { multiplier, sites: names, center, radius_km, polygon, .. } => {
                     let sites = names.iter().map(|n| site(n, "sites")).collect::<Result<Vec<_>, _>>()?;
                     let sites = if sites.is_empty() { (0..site_names.len() as u32).collect() } else { sites };
-                    (*multiplier != 1.0).then_some(Effect::DemandSurge { multiplier: *multiplier, sites })
+                    let region = self.region(d, i, center, radius_km, polygon)?;
+                    (*multiplier != 1.0).then_some(Effect::DemandSurge { multiplier: *multiplier, sites, region })
                 }
                 R::Weather { center, radius_km, polygon, speed_multiplier, service_multiplier, closed, .. } => {
                     let neutral = *speed_multiplier == 1.0 && *service_multiplier == 1.0 && !closed;
-                    let point = |p: &[f64; 2]| Point { x: p[0], y: p[1] };
-                    let region = match (center, radius_km) {
-                        (Some(c), Some(r)) if polygon.is_empty() => Region::Circle { center: point(c), radius_km: *r },
-                        (None, None) if polygon.len() >= 3 => Region::Polygon(polygon.iter().map(point).collect()),
-                        _ => {
-                            let m = "a weather region is either `center` and `radius_km`, or a `polygon` of 3 or more points";
-                            return Err(self.err(Some(d.span()), format!("disruption[{i}].polygon"), m));
-                        }
+                    let Some(region) = self.region(d, i, center, radius_km, polygon)? else {
+                        let m = "weather needs a region: `center` and `radius_km`, or a `polygon`";
+                        return Err(self.err(Some(d.span()), format!("disruption[{i}].center"), m));
                     };
                     let effect = Effect::Weather {
                         region,
@@ -631,6 +627,27 @@ impl Resolver<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// The region of disruption `i`: a circle, a polygon, or none when neither is given.
+    fn region(
+        &self,
+        d: &Spanned<raw::RawDisruption>,
+        i: usize,
+        center: &Option<[f64; 2]>,
+        radius_km: &Option<f64>,
+        polygon: &[[f64; 2]],
+    ) -> Result<Option<Region>, ScenarioError> {
+        let point = |p: &[f64; 2]| Point { x: p[0], y: p[1] };
+        Ok(match (center, radius_km) {
+            (None, None) if polygon.is_empty() => None,
+            (Some(c), Some(r)) if polygon.is_empty() => Some(Region::Circle { center: point(c), radius_km: *r }),
+            (None, None) if polygon.len() >= 3 => Some(Region::Polygon(polygon.iter().map(point).collect())),
+            _ => {
+                let m = "a region is either `center` and `radius_km`, or a `polygon` of 3 or more points";
+                return Err(self.err(Some(d.span()), format!("disruption[{i}].polygon"), m));
+            }
+        })
     }
 
     /// When disruption `i` happens; `None` when it never does (`chance = 0`).

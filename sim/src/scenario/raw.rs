@@ -60,6 +60,12 @@ pub enum RawDisruption {
         multiplier: f64,
         #[serde(default)]
         sites: Vec<String>,
+        /// Only orders for destinations in this region (a circle or a polygon), when given.
+        center: Option<[f64; 2]>,
+        #[serde(default, deserialize_with = "opt_positive")]
+        radius_km: Option<f64>,
+        #[serde(default)]
+        polygon: Vec<[f64; 2]>,
     },
     /// Slower driving and unloading in a region: a circle or a polygon.
     Weather {
