@@ -192,6 +192,10 @@ fn check(path: &Path) -> Result<()> {
     println!("  policy        {}", serde_json::to_string(&s.policy).unwrap_or_default());
     println!("  exceptions    {}", serde_json::to_string(&s.exceptions).unwrap_or_default());
     println!("  dispatchers   {} ({})", s.dispatchers.count, s.dispatchers.hours);
+    for (i, d) in s.disruptions.iter().enumerate() {
+        let label = if i == 0 { "disruptions" } else { "" };
+        println!("  {label:<13} {}", d.describe());
+    }
     Ok(())
 }
 

@@ -126,6 +126,13 @@ fn check_validates_and_describes() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let out = text(&o.stdout);
     assert!(out.contains("sites         3 (18 doors)") && out.contains("vehicles      80"), "{out}");
+    let o = dtwin(&["check", "scenarios/regional-storm-forecast.toml"]);
+    let out = text(&o.stdout);
+    let line =
+        "disruptions   weather chance 0.4 per replication, starting about 7.5 h after time zero, for about 4.7 h";
+    assert!(out.contains(line), "{out}");
+    let out = text(&dtwin(&["check", "scenarios/regional-storm.toml"]).stdout);
+    assert!(out.contains("disruptions   weather from 6.0 h to 11.0 h"), "{out}");
     let kpis = text(&dtwin(&["kpis"]).stdout);
     assert!(kpis.lines().count() >= 20 && kpis.contains("on_time_rate"));
     let policies = text(&dtwin(&["policies"]).stdout);

@@ -113,6 +113,23 @@ pub enum Region {
 }
 
 impl Disruption {
+    /// Its kind and when it happens, in a line (means for the random parts).
+    pub fn describe(&self) -> String {
+        let when = match &self.when {
+            When::Fixed { start, end } => {
+                format!("from {:.1} h to {:.1} h", start.as_min() / 60.0, end.as_min() / 60.0)
+            }
+            When::Random { chance, per_day, start_h, duration_h } => format!(
+                "chance {chance} per {}, starting about {:.1} h after {}, for about {:.1} h",
+                if *per_day { "day" } else { "replication" },
+                start_h.mean(),
+                if *per_day { "each midnight" } else { "time zero" },
+                duration_h.mean()
+            ),
+        };
+        format!("{} {when}", self.kind())
+    }
+
     pub fn kind(&self) -> &'static str {
         match self.effect {
             Effect::DemandSurge { .. } => "demand_surge",
