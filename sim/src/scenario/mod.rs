@@ -540,7 +540,7 @@ impl Resolver<'_> {
         site_names: &[String],
         carriers: &[CarrierSpec],
     ) -> Result<Vec<Disruption>, ScenarioError> {
-        use raw::RawDisruption as R;
+        use raw::RawEffect as R;
         let mut out = Vec::new();
         for (i, d) in raw.iter().enumerate() {
             let site = |name: &str, field: &str| {
@@ -554,7 +554,7 @@ impl Resolver<'_> {
                 })
             };
             let when = self.when(d, i)?;
-            let effect = match d.get_ref() {
+            let effect = match &d.get_ref().effect {
                 R::DemandSurge { multiplier, sites: names, center, radius_km, polygon, .. } => {
                     let sites = names.iter().map(|n| site(n, "sites")).collect::<Result<Vec<_>, _>>()?;
                     let sites = if sites.is_empty() { (0..site_names.len() as u32).collect() } else { sites };
@@ -670,7 +670,8 @@ impl Resolver<'_> {
     /// When disruption `i` happens; `None` when it never does (`chance = 0`).
     fn when(&self, d: &Spanned<raw::RawDisruption>, i: usize) -> Result<Option<When>, ScenarioError> {
         use raw::Hours;
-        let (start_h, duration_h, chance, per) = d.get_ref().timing();
+        let raw::RawDisruption { start_h, duration_h, chance, per, .. } = d.get_ref();
+        let (chance, per) = (*chance, *per);
         let hours = |h: &Hours, field: &str, positive: bool| {
             let err = |m: String| self.err(Some(d.span()), format!("disruption[{i}].{field}"), m);
             match h {

@@ -46,16 +46,23 @@ pub struct RawScenario {
 /// with `per = "day"`), for `duration_h` hours, each a number or a distribution; it happens with
 /// probability `chance`.
 #[derive(Deserialize)]
+pub struct RawDisruption {
+    pub start_h: Hours,
+    pub duration_h: Hours,
+    #[serde(default = "one")]
+    pub chance: f64,
+    #[serde(default)]
+    pub per: Per,
+    /// What it does: `kind` and its fields (unknown keys are refused there).
+    #[serde(flatten)]
+    pub effect: RawEffect,
+}
+
+#[derive(Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum RawDisruption {
+pub enum RawEffect {
     /// Order arrival rates multiplied, at some sites (all when `sites` is empty).
     DemandSurge {
-        start_h: Hours,
-        duration_h: Hours,
-        #[serde(default = "one")]
-        chance: f64,
-        #[serde(default)]
-        per: Per,
         #[serde(deserialize_with = "non_negative")]
         multiplier: f64,
         #[serde(default)]
@@ -69,12 +76,6 @@ pub enum RawDisruption {
     },
     /// Slower driving and unloading in a region: a circle or a polygon.
     Weather {
-        start_h: Hours,
-        duration_h: Hours,
-        #[serde(default = "one")]
-        chance: f64,
-        #[serde(default)]
-        per: Per,
         center: Option<[f64; 2]>,
         #[serde(default, deserialize_with = "opt_positive")]
         radius_km: Option<f64>,
@@ -89,12 +90,6 @@ pub enum RawDisruption {
     },
     /// Carriers short of trucks: less capacity, more rejections.
     CarrierShortage {
-        start_h: Hours,
-        duration_h: Hours,
-        #[serde(default = "one")]
-        chance: f64,
-        #[serde(default)]
-        per: Per,
         #[serde(default)]
         carriers: Vec<String>,
         #[serde(default = "one", deserialize_with = "non_negative")]
@@ -104,12 +99,6 @@ pub enum RawDisruption {
     },
     /// Vehicles breaking down on the road.
     Breakdowns {
-        start_h: Hours,
-        duration_h: Hours,
-        #[serde(default = "one")]
-        chance: f64,
-        #[serde(default)]
-        per: Per,
         #[serde(deserialize_with = "non_negative")]
         rate_per_hour: f64,
         repair_min: DistSpec,
@@ -117,12 +106,6 @@ pub enum RawDisruption {
     /// An IT system down: carrier booking (tenders fail), telematics (no ETA checks), or the
     /// inventory feed (orders reported ready are found not ready).
     IntegrationOutage {
-        start_h: Hours,
-        duration_h: Hours,
-        #[serde(default = "one")]
-        chance: f64,
-        #[serde(default)]
-        per: Per,
         system: System,
         #[serde(default, deserialize_with = "probability")]
         stale_prob: f64,
@@ -130,12 +113,6 @@ pub enum RawDisruption {
     },
     /// Drivers not showing up for their shifts, or starting them late.
     DriverAbsence {
-        start_h: Hours,
-        duration_h: Hours,
-        #[serde(default = "one")]
-        chance: f64,
-        #[serde(default)]
-        per: Per,
         #[serde(default)]
         sites: Vec<String>,
         #[serde(default, deserialize_with = "probability")]
@@ -145,16 +122,7 @@ pub enum RawDisruption {
         late_min: Option<DistSpec>,
     },
     /// Some doors of a site out of service.
-    DockOutage {
-        start_h: Hours,
-        duration_h: Hours,
-        #[serde(default = "one")]
-        chance: f64,
-        #[serde(default)]
-        per: Per,
-        site: String,
-        doors_down: u32,
-    },
+    DockOutage { site: String, doors_down: u32 },
 }
 
 #[derive(Deserialize)]
@@ -293,22 +261,6 @@ pub enum RawDestinations {
     Region { x: [f64; 2], y: [f64; 2] },
     /// Uniform choice among customer locations.
     Customers { points: Vec<[f64; 2]> },
-}
-
-impl RawDisruption {
-    /// When it happens: start, duration, chance and its unit.
-    pub fn timing(&self) -> (&Hours, &Hours, f64, Per) {
-        use RawDisruption as R;
-        match self {
-            R::DemandSurge { start_h, duration_h, chance, per, .. }
-            | R::Weather { start_h, duration_h, chance, per, .. }
-            | R::CarrierShortage { start_h, duration_h, chance, per, .. }
-            | R::Breakdowns { start_h, duration_h, chance, per, .. }
-            | R::IntegrationOutage { start_h, duration_h, chance, per, .. }
-            | R::DriverAbsence { start_h, duration_h, chance, per, .. }
-            | R::DockOutage { start_h, duration_h, chance, per, .. } => (start_h, duration_h, *chance, *per),
-        }
-    }
 }
 
 /// What a disruption's `chance` is per.
