@@ -12,8 +12,7 @@ const ROW_H: u32 = 34;
 /// change against the baseline as a dot with its 95% interval. Filled red when the interval
 /// excludes zero, hollow grey when not. Each panel has its own scale, in the KPI's unit.
 pub fn stress_svg(m: &StressMatrix) -> String {
-    let others = &m.scenarios[1.min(m.scenarios.len())..];
-    let names: Vec<&str> = others.iter().map(|c| c.scenario.name.as_str()).collect();
+    let names: Vec<&str> = m.scenarios.iter().skip(1).map(|c| c.scenario.name.as_str()).collect();
     let cols = m.kpis.len().clamp(1, 2) as u32;
     let rows = m.kpis.len().div_ceil(2).max(1) as u32;
     let panel_h = 70 + ROW_H * names.len().max(1) as u32;

@@ -127,13 +127,16 @@ fn inside(vertices: &[Point], p: Point) -> bool {
     odd
 }
 
+/// The disruptions under way, each once however many of its occurrences overlap.
+fn under_way(active: &Active) -> impl Iterator<Item = u32> + '_ {
+    let indices = &active.indices;
+    indices.iter().enumerate().filter(|&(k, i)| !indices[..k].contains(i)).map(|(_, &i)| i)
+}
+
 /// Speed and unloading-time multipliers of the weather under way at `point` (prepared).
 pub(crate) fn weather_at(e: &Engine, point: &[f64; 3]) -> (f64, f64) {
     let mut factors = (1.0, 1.0);
-    for (k, &i) in e.active.indices.iter().enumerate() {
-        if e.active.indices[..k].contains(&i) {
-            continue; // overlapping occurrences of one disruption count once
-        }
+    for i in under_way(&e.active) {
         if let (Some(area), Effect::Weather { speed_multiplier, service_multiplier, .. }) =
             (&e.active.regions[i as usize], &e.scenario.disruptions[i as usize].effect)
             && area.contains(&e.scenario.travel, point)
@@ -238,11 +241,10 @@ pub(crate) fn closure_wait(e: &Engine, from: &[f64; 3], to: &[f64; 3]) -> TimeMs
 pub(crate) fn keeps_arrival(e: &mut Engine, site: u32, point: &[f64; 3]) -> bool {
     use rand::RngExt;
     let mut keep = true;
-    for (k, &i) in e.active.indices.iter().enumerate() {
+    for i in under_way(&e.active) {
         if let (Some(area), Effect::DemandSurge { multiplier, sites, region: Some(_) }) =
             (&e.active.regions[i as usize], &e.scenario.disruptions[i as usize].effect)
             && sites.contains(&site)
-            && !e.active.indices[..k].contains(&i)
         {
             let inside = area.contains(&e.scenario.travel, point);
             let p = if inside { *multiplier } else { 1.0 } / multiplier.max(1.0);
