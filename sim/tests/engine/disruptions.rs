@@ -5,10 +5,32 @@ use sim::{Scenario, run_replication};
 
 use crate::repo;
 
-fn tiny_plus(extra: &str) -> Scenario {
-    let text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap() + "\n" + extra;
-    Scenario::from_str(&repo("scenarios/tiny.toml"), &text).unwrap_or_else(|e| panic!("{e}"))
+/// `scenarios/tiny.toml` with each (from, to) of `edits` replaced and `extra` appended.
+fn tiny_edited(edits: &[(&str, &str)], extra: &str) -> Result<Scenario, sim::ScenarioError> {
+    let mut text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "tiny.toml has no {from:?}");
+        text = text.replace(from, to);
+    }
+    Scenario::from_str(&repo("scenarios/tiny.toml"), &(text + "\n" + extra))
 }
+
+fn tiny_plus(extra: &str) -> Scenario {
+    tiny_edited(&[], extra).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The error tiny.toml plus `extra` gives.
+fn tiny_error(extra: &str) -> String {
+    tiny_edited(&[], extra).expect_err(extra).to_string()
+}
+
+/// tiny's policy replaced by `carrier_overflow`, which tenders to carriers.
+const OVERFLOW: (&str, &str) = (
+    "kind = \"greedy_edd\"\nepoch_min = 5\nmin_fill = 0.7\nslack_min = 60",
+    "kind = \"carrier_overflow\"\nmax_price = 60",
+);
+/// Three drivers a shift instead of five.
+const FEWER_DRIVERS: (&str, &str) = ("count = 5\nshift", "count = 3\nshift");
 
 /// Mean of a KPI over 8 seeds, invariants checked.
 fn mean(s: &Scenario, kpi: &str) -> f64 {
@@ -116,13 +138,11 @@ fn a_storm_slows_driving_and_unloading_in_its_region() {
 #[test]
 fn a_storm_between_the_depot_and_its_customers_slows_the_legs_through_it() {
     // One customer 14 km east; the storm covers the middle 6 km of the road, not either end.
-    let scenario = |extra: &str| {
-        let text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap().replace(
-            "destinations = { kind = \"disk\", radius_km = 15 }",
-            "destinations = { kind = \"customers\", points = [[14.0, 0.0]] }",
-        );
-        Scenario::from_str(&repo("scenarios/tiny.toml"), &(text + "\n" + extra)).unwrap_or_else(|e| panic!("{e}"))
-    };
+    let customer = (
+        "destinations = { kind = \"disk\", radius_km = 15 }",
+        "destinations = { kind = \"customers\", points = [[14.0, 0.0]] }",
+    );
+    let scenario = |extra: &str| tiny_edited(&[customer], extra).unwrap_or_else(|e| panic!("{e}"));
     let storm = "[[disruption]]\nkind = \"weather\"\ncenter = [7.0, 0.0]\nradius_km = 3\nspeed_multiplier = 0.5\nstart_h = 0\nduration_h = 24\n";
     let (base, through) = (scenario(""), scenario(storm));
     assert!(mean(&through, "vehicle_utilisation") > mean(&base, "vehicle_utilisation"), "trips take longer");
@@ -145,22 +165,14 @@ fn a_storm_over_a_polygon_slows_only_what_is_inside() {
     assert!(l_all > l_east && l_east > l_base, "{l_all} > {l_east} > {l_base}");
     // A region must be one or the other.
     let both = STORM.replace("radius_km = 30", "radius_km = 30\npolygon = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]]");
-    let text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap() + "\n" + &both;
-    let err = Scenario::from_str(&repo("scenarios/tiny.toml"), &text).unwrap_err().to_string();
+    let err = tiny_error(&both);
     assert!(err.contains("disruption[0].polygon"), "{err}");
 }
 
 #[test]
 fn a_carrier_shortage_cuts_premium_freight_and_raises_rejections() {
     // Short of drivers, carrier_overflow leans on the carrier; the shortage takes it away.
-    let text =
-        std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap().replace("count = 5\nshift", "count = 3\nshift");
-    let base = &text[..text.find("[policy]").unwrap()];
-    let with = |extra: &str| {
-        let t = format!("{base}[policy]\nkind = \"carrier_overflow\"\nmax_price = 60\n\n{extra}");
-        Scenario::from_str(&repo("scenarios/tiny.toml"), &t).unwrap_or_else(|e| panic!("{e}"))
-    };
-    let (calm, short) = (with(""), with(SHORTAGE));
+    let (calm, short) = (strained(""), strained(SHORTAGE));
     assert!(mean(&short, "premium_orders") < mean(&calm, "premium_orders"));
     assert!(mean(&short, "tenders_rejected") > mean(&calm, "tenders_rejected"));
 }
@@ -205,12 +217,7 @@ fn late_drivers_start_late_and_still_end_on_time() {
     assert_eq!(mean(&base, "driver_late_starts"), 0.0);
     assert!(mean(&late, "on_time_rate") < mean(&base, "on_time_rate"));
     assert!(mean(&late, "dispatch_delay_min_mean") > mean(&base, "dispatch_delay_min_mean"));
-    let err = Scenario::from_str(
-        &repo("scenarios/tiny.toml"),
-        &(std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap() + "\n" + &LATE.replace("late_min", "#")),
-    )
-    .unwrap_err()
-    .to_string();
+    let err = tiny_error(&LATE.replace("late_min", "#"));
     assert!(err.contains("disruption[0].late_min"), "{err}");
 }
 
@@ -234,13 +241,7 @@ fn invariants_and_determinism_hold_with_every_disruption_on() {
         &random_surge,
     ]
     .join("\n");
-    let text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap();
-    let base = &text[..text.find("[policy]").unwrap()];
-    let s = Scenario::from_str(
-        &repo("scenarios/tiny.toml"),
-        &format!("{base}[policy]\nkind = \"carrier_overflow\"\nmax_price = 60\n\n{all}"),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let s = tiny_edited(&[OVERFLOW], &all).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.disruptions.len(), 12);
     for seed in 0..10 {
         run_replication(&s, seed, 0, true).unwrap_or_else(|e| panic!("{e}"));
@@ -269,14 +270,7 @@ const INVENTORY_STALE: &str = "[[disruption]]\nkind = \"integration_outage\"\nsy
 
 /// tiny, short of drivers, with carrier_overflow, plus `extra`.
 fn strained(extra: &str) -> Scenario {
-    let text =
-        std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap().replace("count = 5\nshift", "count = 3\nshift");
-    let base = &text[..text.find("[policy]").unwrap()];
-    Scenario::from_str(
-        &repo("scenarios/tiny.toml"),
-        &format!("{base}[policy]\nkind = \"carrier_overflow\"\nmax_price = 60\n\n{extra}"),
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
+    tiny_edited(&[FEWER_DRIVERS, OVERFLOW], extra).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
@@ -322,9 +316,8 @@ fn daily_disruptions_follow_their_chance_and_start_window_on_common_random_numbe
         "start_h = { dist = \"uniform\", min = 5, max = 9 }\nduration_h = { dist = \"triangular\", min = 1, mode = 2, max = 4 }\nchance = 0.4\nper = \"day\"\n",
     );
     let ten_days = |extra: &str, policy: &str| {
-        let text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap();
-        let text = text.replace("horizon_h = 24", "horizon_h = 240").replace("\"greedy_edd\"", policy);
-        Scenario::from_str(&repo("scenarios/tiny.toml"), &(text + "\n" + extra)).unwrap_or_else(|e| panic!("{e}"))
+        let edits = [("horizon_h = 24", "horizon_h = 240"), ("\"greedy_edd\"", policy)];
+        tiny_edited(&edits, extra).unwrap_or_else(|e| panic!("{e}"))
     };
     let s = ten_days(&daily, "\"greedy_edd\"");
     let other_policy = ten_days(&daily, "\"greedy_edd\"\nimprove_passes = 2");
@@ -355,11 +348,9 @@ fn bad_disruption_timing_is_an_error_naming_the_field() {
     ] {
         let key = bad.split(' ').next().unwrap();
         let line = OUTAGE.lines().find(|l| l.starts_with(key)).unwrap();
-        let text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap() + "\n" + &OUTAGE.replace(line, bad);
-        let err = Scenario::from_str(&repo("scenarios/tiny.toml"), &text).expect_err(bad).to_string();
+        let err = tiny_error(&OUTAGE.replace(line, bad));
         assert!(err.contains(field), "{bad}: {err}");
     }
-    let text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap() + "\n" + OUTAGE + "chance = 1.5\n";
-    let err = Scenario::from_str(&repo("scenarios/tiny.toml"), &text).unwrap_err().to_string();
+    let err = tiny_error(&(OUTAGE.to_string() + "chance = 1.5\n"));
     assert!(err.contains("chance"), "{err}");
 }
