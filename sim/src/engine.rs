@@ -84,6 +84,10 @@ pub enum Event {
         order: OrderId,
         carrier: u32,
     },
+    /// A rescue vehicle has reached a broken-down vehicle and taken over its goods.
+    Handover {
+        vehicle: Entity,
+    },
     /// A vehicle breaks down on the road and stands for `repair`.
     Breakdown {
         vehicle: Entity,
@@ -319,6 +323,7 @@ impl<'a> Engine<'a> {
             Event::ApplyDecision { id } => dispatch::on_apply(self, id),
             Event::Disruption { index, begins, end } => disruptions::on_disruption(self, index, begins, end),
             Event::Breakdown { vehicle, repair } => fleet::on_breakdown(self, vehicle, repair),
+            Event::Handover { vehicle } => fleet::on_handover(self, vehicle),
             Event::Decide { periodic } => dispatch::on_decide(self, periodic),
         }
     }

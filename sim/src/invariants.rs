@@ -105,6 +105,10 @@ impl LogSink for InvariantChecker {
                     self.fail(t, format!("vehicle {} loaded {load} over capacity {cap}", vehicle.0));
                 }
             }
+            Record::OrderReassigned { to, load, .. } if load > self.capacities[to.0 as usize] => {
+                let cap = self.capacities[to.0 as usize];
+                self.fail(t, format!("rescue vehicle {} loaded {load} over capacity {cap}", to.0));
+            }
             Record::LoadingStarted { site, .. } => {
                 let s = site.0 as usize;
                 self.loading[s] += 1;

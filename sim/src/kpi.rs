@@ -87,6 +87,8 @@ kpis! {
     LateMin = "driver_late_min_mean": "mean delay of the late shift starts, minutes",
     LegsHeld = "legs_held": "legs that waited for a closed region to reopen",
     HoldMin = "leg_hold_min_mean": "mean wait of the legs held by a closure, minutes",
+    Reassigned = "reassignments": "orders moved from a broken-down vehicle to a rescue vehicle",
+    ReassignRate = "reassignment_rate": "orders reassigned per order created",
 }
 
 /// KPI values of one replication, in [`KPIS`] order.
@@ -177,6 +179,7 @@ pub struct KpiCollector {
     late_starts: (u64, TimeMs),
     holds: (u64, TimeMs),
     breakdowns: u64,
+    reassigned: u64,
     /// Sum and count of (due - detection) over ETA risks, ms.
     eta_lead_ms: (i128, u64),
     /// Detection time of exceptions not yet resolved.
@@ -239,6 +242,7 @@ impl KpiCollector {
             late_starts: (0, TimeMs::ZERO),
             holds: (0, TimeMs::ZERO),
             breakdowns: 0,
+            reassigned: 0,
             eta_lead_ms: (0, 0),
             open_exceptions: HashMap::new(),
         }
@@ -322,6 +326,8 @@ impl KpiCollector {
         set(K::LegsHeld, self.holds.0 as f64);
         set(K::HoldMin, ratio(self.holds.1.as_min(), self.holds.0 as f64));
         set(K::Breakdowns, self.breakdowns as f64);
+        set(K::Reassigned, self.reassigned as f64);
+        set(K::ReassignRate, ratio(self.reassigned as f64, self.created as f64));
         set(K::EtaLead, ratio(self.eta_lead_ms.0 as f64 / MS_PER_MIN as f64, self.eta_lead_ms.1 as f64));
         Kpis(v)
     }
@@ -381,6 +387,7 @@ impl LogSink for KpiCollector {
             Record::DriverLate { late, .. } => self.late_starts = (self.late_starts.0 + 1, self.late_starts.1 + late),
             Record::LegHeld { wait, .. } => self.holds = (self.holds.0 + 1, self.holds.1 + wait),
             Record::VehicleBrokeDown { .. } => self.breakdowns += 1,
+            Record::OrderReassigned { .. } => self.reassigned += 1,
             Record::RouteAssigned { vehicle, stops, .. } => {
                 self.routes += 1;
                 self.routed_stops += stops as u64;
@@ -424,7 +431,8 @@ impl LogSink for KpiCollector {
             | Record::ApprovalRequested { .. }
             | Record::DisruptionStarted { .. }
             | Record::OrderNotReady { .. }
-            | Record::DisruptionEnded { .. } => {}
+            | Record::DisruptionEnded { .. }
+            | Record::HandedOver { .. } => {}
         }
     }
 }

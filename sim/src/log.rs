@@ -228,6 +228,20 @@ pub enum Record {
         driver: DriverId,
         wait: TimeMs,
     },
+    /// An order on broken-down vehicle `from` is given to rescue vehicle `to`, whose load it
+    /// becomes part of (`load`, after the move).
+    OrderReassigned {
+        order: OrderId,
+        from: VehicleId,
+        to: VehicleId,
+        load: u32,
+    },
+    /// Rescue vehicle `vehicle` has taken over `orders` orders from broken-down vehicle `from`.
+    HandedOver {
+        vehicle: VehicleId,
+        from: VehicleId,
+        orders: u32,
+    },
 }
 
 /// A consumer of the log.

@@ -69,6 +69,9 @@ pub struct ExceptionView {
     pub late_min: f64,
     /// Whether the order waits at its site (and so can be tendered or cancelled).
     pub order_open: bool,
+    /// Whether the order is on a vehicle standing broken down, past the stop it was driving to
+    /// (and so can be reassigned).
+    pub stranded: bool,
     /// Direct distance from the site to the customer, for carrier choices.
     pub distance_km: f64,
     /// Tenders of this order carriers have rejected so far.
@@ -85,6 +88,9 @@ pub enum Action {
     /// Re-order the stops still ahead of the order's vehicle by due time, if that makes fewer
     /// stops late (or as many, less late), and tell the customer the new ETA (orders on a vehicle).
     Resequence,
+    /// Move the order to another vehicle: a rescue vehicle drives out from a site to the vehicle
+    /// carrying it, takes the goods over and delivers them (orders on a broken-down vehicle only).
+    Reassign,
     /// Send the order as premium freight (open orders only).
     Tender { carrier: CarrierId },
     /// Cancel the order (open orders only).

@@ -6,7 +6,8 @@
 //! Triage: exceptions below `escalate_from` are resolved at once, the rest go to the dispatchers.
 //! Action (automatic or the dispatcher's): an ETA at risk is notified to the customer (with
 //! `resequence`, when it is at least `high_late_min` late, the vehicle's remaining stops are also
-//! re-ordered by due time if that makes fewer of them late); an order
+//! re-ordered by due time if that makes fewer of them late); an order on a broken-down vehicle
+//! expected `reassign_late_min` late or more is reassigned to a rescue vehicle; an order
 //! waiting at its site that would be late by more than `cancel_late_min` is cancelled; otherwise it
 //! is tendered to the cheapest carrier with capacity within `premium_cost_cap` that can deliver by
 //! the due time (or, failing that, at all) unless carriers rejected it `max_tenders` times, or else
@@ -36,6 +37,7 @@ pub struct RuleBasedConfig {
     pub cancel_late_min: f64,
     pub max_tenders: u32,
     pub resequence: bool,
+    pub reassign_late_min: f64,
 }
 
 impl Default for RuleBasedConfig {
@@ -54,6 +56,7 @@ impl Default for RuleBasedConfig {
             cancel_late_min: d("cancel_late_min"),
             max_tenders: d("max_tenders") as u32,
             resequence: d("resequence") == 1.0,
+            reassign_late_min: d("reassign_late_min"),
         }
     }
 }
@@ -106,6 +109,13 @@ impl Tunable for RuleBasedConfig {
             false,
             "on a high or critical ETA risk, re-order the vehicle's remaining stops by due time when that makes fewer stops late",
         ),
+        Param::real(
+            "reassign_late_min",
+            0.0,
+            100_000.0,
+            60.0,
+            "send a rescue vehicle for an order on a broken-down vehicle expected this many minutes late",
+        ),
     ];
 
     fn get(&self, name: &str) -> Option<f64> {
@@ -122,6 +132,7 @@ impl Tunable for RuleBasedConfig {
             "cancel_late_min" => self.cancel_late_min,
             "max_tenders" => self.max_tenders as f64,
             "resequence" => self.resequence as u8 as f64,
+            "reassign_late_min" => self.reassign_late_min,
             _ => return None,
         })
     }
@@ -138,6 +149,7 @@ impl Tunable for RuleBasedConfig {
             "approval_above" => &mut self.approval_above,
             "approval_delay_min" => &mut self.approval_delay_min,
             "cancel_late_min" => &mut self.cancel_late_min,
+            "reassign_late_min" => &mut self.reassign_late_min,
             "max_tenders" => {
                 self.max_tenders = value as u32;
                 return Ok(());
@@ -171,6 +183,9 @@ impl RuleBased {
             // Severe enough to be worth changing the route, not just the customer's expectation.
             let severe = e.late_min >= self.config.high_late_min;
             return if self.config.resequence && severe { Action::Resequence } else { Action::Notify };
+        }
+        if e.stranded && e.late_min >= self.config.reassign_late_min {
+            return Action::Reassign;
         }
         if !e.order_open {
             return Action::Notify;

@@ -10,7 +10,7 @@ use bevy_ecs::prelude::*;
 use policies::{Action, ExceptionKind, ExceptionView, OrderId, Severity, SiteId, TimeMs, Triage};
 
 use super::carriers;
-use super::fleet::{Trip, Vehicle, ahead, predict};
+use super::fleet::{self, Trip, Vehicle, ahead, predict};
 use super::orders::{self, Order, OrderState};
 use crate::engine::{Engine, Event};
 use crate::log::Record;
@@ -57,6 +57,7 @@ pub(crate) fn raise(e: &mut Engine, kind: ExceptionKind, order: Entity, late_min
     let now = e.now();
     let Some(o) = e.world.get::<Order>(order) else { return };
     let open = e.world.get::<OrderState>(order).is_some_and(|s| *s == OrderState::Open);
+    let stranded = fleet::stranded_with(e, o.id).is_some();
     let km = e.scenario.travel.distance_prepared(&e.site_points[o.site as usize], &o.point);
     let view = ExceptionView {
         id: e.next_exception_id,
@@ -69,6 +70,7 @@ pub(crate) fn raise(e: &mut Engine, kind: ExceptionKind, order: Entity, late_min
         value: o.value,
         late_min: late_min.unwrap_or_else(|| exposure_min(e, o)),
         order_open: open,
+        stranded,
         distance_km: km,
         rejected_tenders: o.rejected_tenders,
     };
@@ -141,6 +143,7 @@ pub(crate) fn on_handled(e: &mut Engine, exception: Entity) {
         Some(order) => {
             let o = e.world.get::<Order>(order).expect("order");
             view.order_open = e.world.get::<OrderState>(order).is_some_and(|s| *s == OrderState::Open);
+            view.stranded = fleet::stranded_with(e, view.order).is_some();
             view.rejected_tenders = o.rejected_tenders;
             let carriers = carriers::views(e);
             e.exception_policy.resolve(&view, severity, &carriers)
@@ -162,6 +165,11 @@ fn apply(e: &mut Engine, view: &ExceptionView, action: Action) {
         Action::Resequence => {
             resequence(e, view.order);
             e.log.push(now, Record::CustomerNotified { order: view.order });
+        }
+        Action::Reassign => {
+            if fleet::reassign(e, order, view.order) {
+                e.log.push(now, Record::CustomerNotified { order: view.order });
+            }
         }
         Action::Cancel if open => orders::cancel(e, order, false),
         Action::Tender { carrier } if open => {
@@ -224,11 +232,7 @@ fn lateness(e: &Engine, stops: &[Entity], starts: &[TimeMs]) -> (usize, u64) {
 /// that makes fewer stops late, or as many but less late in all.
 fn resequence(e: &mut Engine, order: OrderId) {
     let now = e.now();
-    let Some(&vehicle) = e.vehicles.iter().find(|&&v| {
-        e.world.get::<Trip>(v).is_some_and(|t| t.departed && !t.aborted && ahead(t).iter().any(|(_, id)| *id == order))
-    }) else {
-        return;
-    };
+    let Some(vehicle) = fleet::carrying(e, order) else { return };
     let (v, trip) = (e.world.get::<Vehicle>(vehicle).expect("vehicle"), e.world.get::<Trip>(vehicle).expect("trip"));
     let current: Vec<(Entity, OrderId)> = ahead(trip).to_vec();
     // The stop being driven to keeps its place.

@@ -55,6 +55,47 @@ pub struct Trip {
     pub back_expected: Option<TimeMs>,
     /// How long unloading the current stop takes (weather may lengthen it).
     pub service_taken: TimeMs,
+    /// Driving out to broken-down vehicle `rescue_of` to take over its goods (the trip's stops).
+    pub rescue_of: Option<Entity>,
+    /// Broken down and standing until then.
+    pub stranded_until: TimeMs,
+    /// Where the breakdown drawn for the current leg happens (prepared point).
+    pub breakdown_at: [f64; 3],
+}
+
+impl Trip {
+    fn new(
+        driver: Entity,
+        driver_id: DriverId,
+        stops: Vec<(Entity, OrderId)>,
+        load: u32,
+        now: TimeMs,
+        at: [f64; 3],
+    ) -> Self {
+        Trip {
+            driver,
+            driver_id,
+            stops,
+            next: 0,
+            load,
+            started: now,
+            queued_at: now,
+            at,
+            distance_km: 0.0,
+            aborted: false,
+            give_up: None,
+            departed: false,
+            serving: false,
+            free_at: now,
+            attempt_fails: false,
+            failed: Vec::new(),
+            back_expected: None,
+            service_taken: TimeMs::ZERO,
+            rescue_of: None,
+            stranded_until: TimeMs::ZERO,
+            breakdown_at: at,
+        }
+    }
 }
 
 pub(crate) fn spawn(e: &mut Engine) {
@@ -97,26 +138,7 @@ pub(crate) fn assign(e: &mut Engine, vehicle: Entity, driver: Entity, stops: Vec
             capacity: v.capacity,
         },
     );
-    e.world.entity_mut(vehicle).insert(Trip {
-        driver,
-        driver_id,
-        stops,
-        next: 0,
-        load,
-        started: now,
-        queued_at: now,
-        at,
-        distance_km: 0.0,
-        aborted: false,
-        give_up: None,
-        departed: false,
-        serving: false,
-        free_at: now,
-        attempt_fails: false,
-        failed: Vec::new(),
-        back_expected: None,
-        service_taken: TimeMs::ZERO,
-    });
+    e.world.entity_mut(vehicle).insert(Trip::new(driver, driver_id, stops, load, now, at));
     let first = e.world.get::<Order>(stops_first).expect("order");
     let deadline = loading_deadline(e, &v, driver, now, load, first);
     let give_up = e.cal.schedule(deadline.max(now), Event::DockGiveUp { vehicle });
@@ -243,7 +265,7 @@ fn start_leg(
         e.log.push(e.now(), Record::LegHeld { vehicle: v.id, driver, wait: held });
     }
     let driving = drive(e, v, km, from, to);
-    let repair = breakdown(e, vehicle, held, driving);
+    let repair = breakdown(e, vehicle, held, driving, from, to);
     let expected = TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * e.scenario.travel.noise_mean) as u64);
     (held + driving + repair, held + expected)
 }
@@ -361,8 +383,9 @@ pub(crate) fn predict(e: &Engine, v: &Vehicle, trip: &Trip, order: &[Entity]) ->
     let mut starts = Vec::with_capacity(order.len());
     for (k, &stop) in order.iter().enumerate() {
         let o = e.world.get::<Order>(stop).expect("order");
-        // The stop being driven to is reached at `free_at`; the others after a leg.
-        if k > 0 || trip.serving {
+        // The stop being driven to is reached at `free_at`; the others (and all of a rescue's,
+        // from the vehicle it takes over from) after a leg.
+        if k > 0 || trip.serving || trip.rescue_of.is_some() {
             t = t + TimeMs((travel.distance_prepared(&at, &o.point) * ms_per_km) as u64);
         }
         let start = t.max(o.earliest);
@@ -397,25 +420,153 @@ pub(crate) fn refresh_back(e: &mut Engine, vehicle: Entity) {
     e.world.get_mut::<Trip>(vehicle).expect("trip").back_expected = Some(back);
 }
 
-/// Schedules a breakdown on a leg of `driving` starting `held` from now, if one happens; the
-/// repair time it adds.
-fn breakdown(e: &mut Engine, vehicle: Entity, held: TimeMs, driving: TimeMs) -> TimeMs {
+/// Schedules a breakdown on a leg of `driving` from `from` to `to` starting `held` from now, if
+/// one happens; the repair time it adds.
+fn breakdown(e: &mut Engine, vehicle: Entity, held: TimeMs, driving: TimeMs, from: &[f64; 3], to: &[f64; 3]) -> TimeMs {
     let Some((after, repair)) = disruptions::breakdown(e, driving) else { return TimeMs::ZERO };
+    let travel = &e.scenario.travel;
+    let (a, b) = (travel.unprepare(from), travel.unprepare(to));
+    let f = after.0 as f64 / driving.0.max(1) as f64;
+    let at = travel.prepare(policies::Point { x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f });
+    e.world.get_mut::<Trip>(vehicle).expect("trip").breakdown_at = at;
     e.cal.schedule_in(held + after, Event::Breakdown { vehicle, repair });
     repair
 }
 
-/// The vehicle stands for `repair`: the customers ahead are told, and their orders are exceptions.
+/// The vehicle stands for `repair`: the orders ahead become exceptions, with their expected lateness.
 pub(crate) fn on_breakdown(e: &mut Engine, vehicle: Entity, repair: TimeMs) {
     let now = e.now();
-    let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
+    let v = e.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
     let mut trip = e.world.get_mut::<Trip>(vehicle).expect("a broken-down vehicle is on a trip");
     trip.free_at = trip.free_at + repair;
+    trip.stranded_until = now + repair;
     let driver = trip.driver_id;
-    let on_board: Vec<Entity> = if trip.aborted { Vec::new() } else { ahead(&trip).iter().map(|(o, _)| *o).collect() };
-    e.log.push(now, Record::VehicleBrokeDown { vehicle: id, driver, repair });
+    e.log.push(now, Record::VehicleBrokeDown { vehicle: v.id, driver, repair });
     refresh_back(e, vehicle);
-    for order in on_board {
-        super::exceptions::raise(e, policies::ExceptionKind::Breakdown, order, None);
+    let trip = e.world.get::<Trip>(vehicle).expect("trip");
+    let on_board: Vec<Entity> = if trip.aborted { Vec::new() } else { ahead(trip).iter().map(|(o, _)| *o).collect() };
+    let starts = predict(e, &v, trip, &on_board);
+    for (order, start) in on_board.into_iter().zip(starts) {
+        let late = (start - e.world.get::<Order>(order).expect("order").due).as_min();
+        super::exceptions::raise(e, policies::ExceptionKind::Breakdown, order, Some(late));
     }
+}
+
+/// The vehicle on the road with `order` among the stops still ahead, if any.
+pub(crate) fn carrying(e: &Engine, order: OrderId) -> Option<Entity> {
+    e.vehicles.iter().copied().find(|&v| {
+        e.world.get::<Trip>(v).is_some_and(|t| t.departed && !t.aborted && ahead(t).iter().any(|(_, id)| *id == order))
+    })
+}
+
+/// The broken-down vehicle standing with `order` on board, if the order can move to another
+/// vehicle: it is not the stop the vehicle was driving to (that one stays).
+pub(crate) fn stranded_with(e: &Engine, order: OrderId) -> Option<Entity> {
+    let now = e.now();
+    carrying(e, order).filter(|&v| {
+        let t = e.world.get::<Trip>(v).expect("trip");
+        t.stranded_until > now && t.stops[t.next + 1..].iter().any(|(_, id)| *id == order)
+    })
+}
+
+/// Moves `order` from the broken-down vehicle carrying it to a rescue vehicle: one already on its
+/// way there with room for it, or else the idle vehicle with a free driver on shift that reaches
+/// it first, if that is before the repair is done and the driver has the hours. Whether it moved.
+pub(crate) fn reassign(e: &mut Engine, order: Entity, order_id: OrderId) -> bool {
+    let now = e.now();
+    let Some(from) = stranded_with(e, order_id) else { return false };
+    let size = e.world.get::<Order>(order).expect("order").size;
+    let joins = e.vehicles.iter().copied().find(|&r| {
+        let cap = e.world.get::<Vehicle>(r).expect("vehicle").capacity;
+        e.world.get::<Trip>(r).is_some_and(|t| t.rescue_of == Some(from) && t.load + size <= cap)
+    });
+    let to = match joins {
+        Some(r) => r,
+        None => match rescue_vehicle(e, from, order, size) {
+            Some(r) => r,
+            None => return false,
+        },
+    };
+    let mut trip = e.world.get_mut::<Trip>(from).expect("trip");
+    let at = trip.stops.iter().rposition(|(_, id)| *id == order_id).expect("carried");
+    trip.stops.remove(at);
+    trip.load -= size;
+    let from_id = e.world.get::<Vehicle>(from).expect("vehicle").id;
+    refresh_back(e, from);
+    let mut rescue = e.world.get_mut::<Trip>(to).expect("trip");
+    rescue.stops.push((order, order_id));
+    rescue.load += size;
+    let load = rescue.load;
+    let to_id = e.world.get::<Vehicle>(to).expect("vehicle").id;
+    e.log.push(now, Record::OrderReassigned { order: order_id, from: from_id, to: to_id, load });
+    refresh_back(e, to);
+    true
+}
+
+/// Starts a rescue trip (with no stops yet) out to broken-down vehicle `from` for `order`, if an
+/// idle vehicle with a free driver on shift can be there and hand over before the repair is done
+/// and the driver can still deliver the order and be back in time.
+fn rescue_vehicle(e: &mut Engine, from: Entity, order: Entity, size: u32) -> Option<Entity> {
+    let now = e.now();
+    let (point, until) = {
+        let t = e.world.get::<Trip>(from).expect("trip");
+        (t.breakdown_at, t.stranded_until)
+    };
+    let o = e.world.get::<Order>(order).expect("order");
+    let travel = &e.scenario.travel;
+    let expected = |v: &Vehicle, km: f64| TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * travel.noise_mean) as u64);
+    let mut best: Option<(TimeMs, Entity, Entity)> = None;
+    for &vehicle in &e.vehicles {
+        let v = e.world.get::<Vehicle>(vehicle).expect("vehicle");
+        if e.world.get::<Trip>(vehicle).is_some() || v.capacity < size {
+            continue;
+        }
+        let home = &e.site_points[v.site as usize];
+        let there = now + expected(v, travel.distance_prepared(home, &point));
+        let handed = there + e.scenario.vehicle_types[v.vehicle_type as usize].handover;
+        if handed > until || best.is_some_and(|(t, _, _)| t <= handed) {
+            continue;
+        }
+        let served =
+            (handed + expected(v, travel.distance_prepared(&point, &o.point))).max(o.earliest) + o.service_expected;
+        let back = served + expected(v, travel.distance_prepared(&o.point, home));
+        let free = |d: &Entity| {
+            let (driver, state) =
+                (e.world.get::<Driver>(*d).expect("driver"), e.world.get::<DriverState>(*d).expect("driver"));
+            driver.site == v.site && state.on_shift && !state.busy && drivers::can_work_until(e, *d, now, back)
+        };
+        if let Some(&driver) = e.drivers.iter().find(|d| free(d)) {
+            best = Some((handed, vehicle, driver));
+        }
+    }
+    let (handed, vehicle, driver) = best?;
+    let v = e.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
+    let driver_id = e.world.get::<Driver>(driver).expect("driver").id;
+    e.world.get_mut::<DriverState>(driver).expect("driver").busy = true;
+    let home = e.site_points[v.site as usize];
+    let mut trip = Trip::new(driver, driver_id, Vec::new(), 0, now, point);
+    (trip.departed, trip.rescue_of, trip.free_at) = (true, Some(from), handed);
+    e.world.entity_mut(vehicle).insert(trip);
+    let site = policies::SiteId(v.site);
+    e.log.push(
+        now,
+        Record::RouteAssigned { vehicle: v.id, driver: driver_id, site, stops: 0, load: 0, capacity: v.capacity },
+    );
+    let km = e.scenario.travel.distance_prepared(&home, &point);
+    let (time, _) = start_leg(e, vehicle, &v, km, &home, &point);
+    e.world.get_mut::<Trip>(vehicle).expect("trip").distance_km = km;
+    let handover = e.scenario.vehicle_types[v.vehicle_type as usize].handover;
+    e.cal.schedule_in(time + handover, Event::Handover { vehicle });
+    Some(vehicle)
+}
+
+/// The rescue has the goods: it sets off for their stops.
+pub(crate) fn on_handover(e: &mut Engine, vehicle: Entity) {
+    let mut trip = e.world.get_mut::<Trip>(vehicle).expect("a rescue is on a trip");
+    let from = trip.rescue_of.take().expect("a rescue");
+    let orders = trip.stops.len() as u32;
+    let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
+    let from = e.world.get::<Vehicle>(from).expect("vehicle").id;
+    e.log.push(e.now(), Record::HandedOver { vehicle: id, from, orders });
+    next_leg(e, vehicle);
 }

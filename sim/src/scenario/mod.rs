@@ -169,6 +169,8 @@ pub struct VehicleType {
     pub speed_kmh: f64,
     pub cost_per_km: f64,
     pub cost_per_hour: f64,
+    /// Time to take over a broken-down vehicle's goods as its rescue.
+    pub handover: TimeMs,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -407,6 +409,7 @@ impl Resolver<'_> {
                 speed_kmh: t.speed_kmh,
                 cost_per_km: t.cost_per_km,
                 cost_per_hour: t.cost_per_hour,
+                handover: TimeMs::from_min(t.handover_min),
             })
             .collect();
 

@@ -168,6 +168,12 @@ pub struct RawVehicleType {
     pub cost_per_km: f64,
     #[serde(deserialize_with = "non_negative")]
     pub cost_per_hour: f64,
+    #[serde(default = "handover_min", deserialize_with = "non_negative")]
+    pub handover_min: f64,
+}
+
+fn handover_min() -> f64 {
+    15.0
 }
 
 #[derive(Deserialize)]

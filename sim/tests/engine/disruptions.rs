@@ -262,6 +262,26 @@ fn breakdowns_hold_vehicles_up_and_raise_exceptions_for_the_orders_on_board() {
     assert_eq!(mean(&base, "breakdowns"), 0.0);
 }
 
+#[test]
+fn a_rescue_vehicle_takes_over_the_orders_of_a_broken_down_one() {
+    // Long repairs, spare vans, and every exception handled at once by the rules.
+    let long = BREAKDOWNS.replace(
+        "repair_min = { dist = \"triangular\", min = 20, mode = 45, max = 120 }",
+        "repair_min = { dist = \"fixed\", value = 240 }",
+    );
+    let rules = |reassign: f64| {
+        let extra =
+            format!("{long}[exceptions]\nkind = \"rule_based\"\nescalate_from = 4\nreassign_late_min = {reassign}\n");
+        tiny_edited(&[("count = 6", "count = 10")], &extra).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let (rescue, stand) = (rules(0.0), rules(100_000.0));
+    assert!(mean(&rescue, "reassignments") > 1.0);
+    assert!(mean(&rescue, "reassignment_rate") > 0.0);
+    assert_eq!(mean(&stand, "reassignments"), 0.0);
+    // The rescued orders are less late.
+    assert!(mean(&rescue, "lateness_min_mean") < mean(&stand, "lateness_min_mean"));
+}
+
 const BOOKING_DOWN: &str =
     "[[disruption]]\nkind = \"integration_outage\"\nsystem = \"carrier_booking\"\nstart_h = 0\nduration_h = 25\n";
 const TELEMATICS_DOWN: &str =
