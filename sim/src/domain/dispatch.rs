@@ -159,15 +159,15 @@ fn snapshot_drivers(mut snap: ResMut<Snapshot>, drivers: Query<(&Driver, &Driver
     let req = &mut snap.0;
     let now = req.now;
     req.drivers.clear();
-    req.drivers.extend(drivers.iter().filter(|(_, s)| s.on_shift && !s.busy && now < s.shift_end).map(|(d, s)| {
-        DriverView {
+    req.drivers.extend(drivers.iter().filter(|(d, s)| !d.standby && s.on_shift && !s.busy && now < s.shift_end).map(
+        |(d, s)| DriverView {
             id: d.id,
             site: SiteId(d.site),
             shift_end: s.shift_end,
             latest_return: s.latest_return(d),
             duty_left: d.max_duty - s.duty_used,
-        }
-    }));
+        },
+    ));
     req.drivers.sort_unstable_by_key(|d| d.id);
 }
 
@@ -255,7 +255,7 @@ fn validate(e: &Engine, route: &Route) -> Result<Validated, Rejection> {
     let v = e.world.get::<Vehicle>(vehicle).expect("vehicle");
     let driver = *e.drivers.get(route.driver.0 as usize).ok_or(Rejection::UnknownDriver)?;
     let (d, ds) = (e.world.get::<Driver>(driver).expect("driver"), e.world.get::<DriverState>(driver).expect("driver"));
-    if !ds.on_shift || ds.busy || e.now() >= ds.shift_end {
+    if d.standby || !ds.on_shift || ds.busy || e.now() >= ds.shift_end {
         return Err(Rejection::DriverUnavailable);
     }
     if d.site != v.site {

@@ -15,6 +15,7 @@ pub struct Driver {
     pub shift_len: TimeMs,
     pub overtime_max: TimeMs,
     pub max_duty: TimeMs,
+    pub standby: bool,
 }
 
 #[derive(Component, Clone, Debug, Default)]
@@ -41,6 +42,7 @@ pub(crate) fn spawn(e: &mut Engine) {
             shift_len: spec.shift_len,
             overtime_max: spec.overtime_max,
             max_duty: spec.max_duty,
+            standby: spec.standby,
         };
         let entity = e.world.spawn((driver, DriverState::default())).id();
         e.drivers.push(entity);

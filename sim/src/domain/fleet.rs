@@ -535,7 +535,9 @@ fn rescue_vehicle(e: &mut Engine, from: Entity, order: Entity, size: u32) -> Opt
                 (e.world.get::<Driver>(*d).expect("driver"), e.world.get::<DriverState>(*d).expect("driver"));
             driver.site == v.site && state.on_shift && !state.busy && drivers::can_work_until(e, *d, now, back)
         };
-        if let Some(&driver) = e.drivers.iter().find(|d| free(d)) {
+        // Standby drivers first: the others are the allocation policy's.
+        let standby = |d: &&Entity| !e.world.get::<Driver>(**d).expect("driver").standby;
+        if let Some(&driver) = e.drivers.iter().filter(|d| free(d)).min_by_key(standby) {
             best = Some((handed, vehicle, driver));
         }
     }

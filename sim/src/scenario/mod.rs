@@ -188,6 +188,8 @@ pub struct DriverSpec {
     pub shift_len: TimeMs,
     pub overtime_max: TimeMs,
     pub max_duty: TimeMs,
+    /// Kept for rescues: never offered to the allocation policy.
+    pub standby: bool,
 }
 
 impl DriverSpec {
@@ -457,7 +459,14 @@ impl Resolver<'_> {
                 None => shift_len + overtime_max,
             };
             drivers.extend(std::iter::repeat_n(
-                DriverSpec { site, shift_start_ms: start.0 % MS_PER_DAY, shift_len, overtime_max, max_duty },
+                DriverSpec {
+                    site,
+                    shift_start_ms: start.0 % MS_PER_DAY,
+                    shift_len,
+                    overtime_max,
+                    max_duty,
+                    standby: d.standby,
+                },
                 d.count as usize,
             ));
         }

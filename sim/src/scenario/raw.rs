@@ -197,6 +197,8 @@ pub struct RawDrivers {
     pub overtime_max_min: f64,
     #[serde(default, deserialize_with = "opt_positive")]
     pub max_duty_h: Option<f64>,
+    #[serde(default)]
+    pub standby: bool,
 }
 
 #[derive(Deserialize)]

@@ -282,6 +282,14 @@ fn a_rescue_vehicle_takes_over_the_orders_of_a_broken_down_one() {
     assert!(mean(&rescue, "lateness_min_mean") < mean(&stand, "lateness_min_mean"));
 }
 
+#[test]
+fn standby_drivers_are_never_given_routes_by_the_policy() {
+    let s = tiny_edited(&[("overtime_max_min = 90", "overtime_max_min = 90\nstandby = true")], "").unwrap();
+    assert_eq!(mean(&s, "trips"), 0.0);
+    assert_eq!(mean(&s, "decisions_rejected"), 0.0);
+    assert!(mean(&s, "orders_created") > 100.0);
+}
+
 const BOOKING_DOWN: &str =
     "[[disruption]]\nkind = \"integration_outage\"\nsystem = \"carrier_booking\"\nstart_h = 0\nduration_h = 25\n";
 const TELEMATICS_DOWN: &str =
