@@ -1,5 +1,7 @@
 //! `dtwin`: run dispatch scenarios as Monte Carlo experiments.
 
+mod compare;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -7,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use reports::{PairedDiff, ReplicationRow, ScenarioInfo, Stat, StressColumn, StressMatrix, Summary};
+use reports::{Column, PairedDiff, ReplicationRow, ScenarioInfo, Stat, Summary};
 use sim::hash::StableHasher;
 use sim::{KPIS, Scenario, ScenarioError};
 
@@ -28,6 +30,8 @@ enum Command {
     Run(RunArgs),
     /// Run several scenarios on the same seeds and compare each KPI with the first (the baseline).
     Stress(StressArgs),
+    /// Run several policies on one scenario with the same seeds; paired differences and a ranking.
+    Compare(compare::CompareArgs),
     /// Validate a scenario file and describe what it contains, without running it.
     Check {
         /// Scenario TOML file.
@@ -139,6 +143,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Stress(args) => stress(args),
+        Command::Compare(args) => compare::compare(args),
         Command::Check { scenario } => check(&scenario),
         Command::Import(Import::Solomon(args)) => import_solomon(&args),
         Command::Policies => {
@@ -286,51 +291,86 @@ const STRESS_KPIS: &[&str] = &[
     "manual_touches_per_order",
 ];
 
+/// The KPIs named on the command line (all checked), or `default`.
+fn kpi_selection(asked: &[String], default: &[&str]) -> Result<Vec<String>> {
+    let kpis: Vec<String> =
+        if asked.is_empty() { default.iter().map(|k| k.to_string()).collect() } else { asked.to_vec() };
+    if let Some(unknown) = kpis.iter().find(|k| kpi_index(k).is_none()) {
+        return Err(UsageError(format!("unknown KPI {unknown:?}; `dtwin kpis` lists them")).into());
+    }
+    Ok(kpis)
+}
+
+fn kpi_index(name: &str) -> Option<usize> {
+    KPIS.iter().position(|d| d.name == name)
+}
+
+/// Values of KPI `index`, one per replication.
+fn values(results: &[sim::ReplicationResult], index: usize) -> Vec<f64> {
+    results.iter().map(|r| r.kpis.0[index]).collect()
+}
+
+/// A column per alternative (name, scenario, its path, its runs), each against the first.
+fn matrix(
+    seed: u64,
+    n: u32,
+    kpis: Vec<String>,
+    alternatives: &[(String, &Scenario, &Path, Vec<sim::ReplicationResult>)],
+) -> Result<reports::Matrix> {
+    let baseline = &alternatives[0].3;
+    let columns = alternatives
+        .iter()
+        .enumerate()
+        .map(|(j, (name, scenario, path, runs))| {
+            Ok(Column {
+                name: name.clone(),
+                scenario: scenario_info(scenario, path),
+                policy: serde_json::to_value(&scenario.policy).context("describing the policy")?,
+                kpis: kpis
+                    .iter()
+                    .map(|k| {
+                        let i = kpi_index(k).expect("checked");
+                        let diff = (j > 0).then(|| PairedDiff::of(&values(baseline, i), &values(runs, i)));
+                        (k.clone(), (stat(runs, i), diff))
+                    })
+                    .collect(),
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(reports::Matrix {
+        tool: "dtwin".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        seed,
+        replications: n,
+        kpis,
+        columns,
+        ranking: None,
+    })
+}
+
 fn stress(args: StressArgs) -> Result<()> {
     let scenarios: Vec<Scenario> =
         args.scenarios.iter().map(|p| load(p, args.policy.as_deref())).collect::<Result<_>>()?;
-    let kpis: Vec<String> =
-        if args.kpis.is_empty() { STRESS_KPIS.iter().map(|k| k.to_string()).collect() } else { args.kpis.clone() };
-    let index = |k: &str| KPIS.iter().position(|d| d.name == k);
-    if let Some(unknown) = kpis.iter().find(|k| index(k).is_none()) {
-        return Err(UsageError(format!("unknown KPI {unknown:?}; `dtwin kpis` lists them")).into());
-    }
+    let kpis = kpi_selection(&args.kpis, STRESS_KPIS)?;
     keep_results(args.out.as_deref(), args.force, &["stress.json", "stress.csv", "stress.svg"])?;
     let seed = args.seed.unwrap_or(scenarios[0].seed);
     let n = args.replications.unwrap_or(scenarios[0].replications).max(2);
     let pool = thread_pool(args.threads)?;
-    let runs: Vec<Vec<sim::ReplicationResult>> =
-        scenarios.iter().map(|s| replicate(&pool, s, seed, n, false, false)).collect::<Result<_>>()?;
-    let column = |j: usize| StressColumn {
-        scenario: scenario_info(&scenarios[j], &args.scenarios[j]),
-        kpis: kpis
-            .iter()
-            .map(|k| {
-                let i = index(k).expect("checked");
-                let values = |r: &[sim::ReplicationResult]| r.iter().map(|x| x.kpis.0[i]).collect::<Vec<_>>();
-                let diff = (j > 0).then(|| PairedDiff::of(&values(&runs[0]), &values(&runs[j])));
-                (k.clone(), (stat(&runs[j], i), diff))
-            })
-            .collect(),
-    };
-    let matrix = StressMatrix {
-        tool: "dtwin".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        policy: serde_json::to_value(&scenarios[0].policy).context("describing the policy")?,
-        seed,
-        replications: n,
-        scenarios: (0..scenarios.len()).map(column).collect(),
-        kpis,
-    };
+    let alternatives = scenarios
+        .iter()
+        .zip(&args.scenarios)
+        .map(|(s, path)| Ok((s.name.clone(), s, path.as_path(), replicate(&pool, s, seed, n, false, false)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let matrix = matrix(seed, n, kpis, &alternatives)?;
     let text = format!(
         "{} scenarios x {n} replications, seed {seed}; change against {} with its paired 95% CI, * significant\n{}",
         scenarios.len(),
         scenarios[0].name,
-        reports::render_stress_table(&matrix)
+        reports::render_matrix_table(&matrix)
     );
     std::io::stdout().write_all(text.as_bytes())?;
     if let Some(out) = &args.out {
-        reports::write_stress(out, &matrix)?;
+        reports::write_matrix(out, "stress", &matrix)?;
         eprintln!("wrote stress.json, stress.csv and stress.svg in {}", out.display());
     }
     Ok(())

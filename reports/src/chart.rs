@@ -3,7 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::StressMatrix;
+use crate::Matrix;
 
 const PANEL_W: u32 = 560;
 const ROW_H: u32 = 34;
@@ -11,8 +11,8 @@ const ROW_H: u32 = 34;
 /// The stress matrix as a forest plot: a panel per KPI, a row per disrupted scenario, its paired
 /// change against the baseline as a dot with its 95% interval. Filled red when the interval
 /// excludes zero, hollow grey when not. Each panel has its own scale, in the KPI's unit.
-pub fn stress_svg(m: &StressMatrix) -> String {
-    let names: Vec<&str> = m.scenarios.iter().skip(1).map(|c| c.scenario.name.as_str()).collect();
+pub fn matrix_svg(m: &Matrix) -> String {
+    let names: Vec<&str> = m.columns.iter().skip(1).map(|c| c.name.as_str()).collect();
     let cols = m.kpis.len().clamp(1, 2) as u32;
     let rows = m.kpis.len().div_ceil(2).max(1) as u32;
     let panel_h = 70 + ROW_H * names.len().max(1) as u32;
@@ -21,7 +21,7 @@ pub fn stress_svg(m: &StressMatrix) -> String {
     {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).expect("drawing to a string");
-        let baseline = m.scenarios.first().map_or("", |c| c.scenario.name.as_str());
+        let baseline = m.columns.first().map_or("", |c| c.name.as_str());
         let title =
             format!("Change against {baseline}, paired 95% CI ({} replications, seed {})", m.replications, m.seed);
         let (head, body) = root.split_vertically(50);
@@ -36,8 +36,8 @@ pub fn stress_svg(m: &StressMatrix) -> String {
     svg
 }
 
-fn panel(area: &DrawingArea<SVGBackend, Shift>, kpi: &str, m: &StressMatrix, names: &[&str], label_w: u32) {
-    let diffs: Vec<_> = m.scenarios[1..].iter().map(|c| c.kpis[kpi].1.clone().expect("a paired difference")).collect();
+fn panel(area: &DrawingArea<SVGBackend, Shift>, kpi: &str, m: &Matrix, names: &[&str], label_w: u32) {
+    let diffs: Vec<_> = m.columns[1..].iter().map(|c| c.kpis[kpi].1.clone().expect("a paired difference")).collect();
     let ends = diffs.iter().flat_map(|d| [d.mean, d.ci95_low.unwrap_or(d.mean), d.ci95_high.unwrap_or(d.mean)]);
     let (lo, hi) = ends.fold((0.0f64, 0.0f64), |(lo, hi), x| (lo.min(x), hi.max(x)));
     let pad = ((hi - lo) * 0.08).max(1e-9);

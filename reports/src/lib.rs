@@ -1,8 +1,9 @@
 #![doc = include_str!("../README.md")]
 
 mod chart;
+pub mod compare;
 
-pub use chart::stress_svg;
+pub use chart::matrix_svg;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -146,36 +147,55 @@ fn num(x: f64) -> String {
     format!("{x:.digits$}")
 }
 
-/// One scenario's column in a stress matrix.
+/// One alternative's column in a [`Matrix`]: a scenario (stress) or a policy (compare).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct StressColumn {
+pub struct Column {
+    /// What the column is called: the scenario's name, or the policy file's stem.
+    pub name: String,
     pub scenario: ScenarioInfo,
+    /// The policy that decided, as configured.
+    pub policy: serde_json::Value,
     /// Per KPI: its statistics, and (for all but the baseline) the paired difference to the baseline.
     pub kpis: BTreeMap<String, (Stat, Option<PairedDiff>)>,
 }
 
-/// `stress.json`: KPIs by scenario, each against the first (the baseline), on common random numbers.
+/// `stress.json` and `compare.json`: KPIs by alternative (scenario or policy), each against the
+/// first (the baseline), on common random numbers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct StressMatrix {
+pub struct Matrix {
     pub tool: String,
     pub version: String,
-    pub policy: serde_json::Value,
     pub seed: u64,
     pub replications: u32,
     /// KPIs in display order.
     pub kpis: Vec<String>,
-    pub scenarios: Vec<StressColumn>,
+    pub columns: Vec<Column>,
+    /// Which alternative is best on an objective and which are tied with it (compare).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ranking: Option<Ranking>,
+}
+
+/// The result of [`compare::compare_with_best`] on an objective.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ranking {
+    pub objective: compare::Objective,
+    /// Family-wise error rate of the comparisons with the best.
+    pub alpha: f64,
+    /// Index of the best column.
+    pub best: usize,
+    /// One entry per column.
+    pub columns: Vec<compare::AgainstBest>,
 }
 
 /// The matrix as a table: a row per KPI, a column per scenario; after the baseline, each cell is
 /// the mean and its change against the baseline with the 95% interval, `*` when significant.
-pub fn render_stress_table(m: &StressMatrix) -> String {
+pub fn render_matrix_table(m: &Matrix) -> String {
     let width = m.kpis.iter().map(|n| n.len()).max().unwrap_or(3).max(3);
     let cells: Vec<Vec<String>> = m
         .kpis
         .iter()
         .map(|k| {
-            m.scenarios
+            m.columns
                 .iter()
                 .map(|c| {
                     let (stat, diff) = &c.kpis[k];
@@ -198,12 +218,12 @@ pub fn render_stress_table(m: &StressMatrix) -> String {
                 .collect()
         })
         .collect();
-    let col: Vec<usize> = (0..m.scenarios.len())
-        .map(|j| cells.iter().map(|r| r[j].len()).chain([m.scenarios[j].scenario.name.len()]).max().unwrap_or(0))
+    let col: Vec<usize> = (0..m.columns.len())
+        .map(|j| cells.iter().map(|r| r[j].len()).chain([m.columns[j].scenario.name.len()]).max().unwrap_or(0))
         .collect();
     let mut out = format!("{:<width$}", "kpi");
-    for (c, w) in m.scenarios.iter().zip(&col) {
-        out += &format!("  {:>w$}", c.scenario.name);
+    for (c, w) in m.columns.iter().zip(&col) {
+        out += &format!("  {:>w$}", c.name);
     }
     out.push('\n');
     for (k, row) in m.kpis.iter().zip(&cells) {
@@ -220,16 +240,17 @@ fn signed(x: f64) -> String {
     if x >= 0.0 { format!("+{}", num(x)) } else { num(x) }
 }
 
-/// Writes `dir/stress.json`, `dir/stress.csv` (a row per KPI and scenario) and `dir/stress.svg`
-/// (the chart), all staged before any is renamed into place.
-pub fn write_stress(dir: &Path, m: &StressMatrix) -> Result<(), WriteError> {
+/// Writes `dir/NAME.json`, `dir/NAME.csv` (a row per KPI and column) and `dir/NAME.svg` (the
+/// chart), all staged before any is renamed into place; `NAME` is `stress` or `compare`.
+pub fn write_matrix(dir: &Path, name: &str, m: &Matrix) -> Result<(), WriteError> {
     std::fs::create_dir_all(dir).map_err(|source| WriteError { path: dir.display().to_string(), source })?;
     let json = serde_json::to_vec_pretty(m).expect("matrix serialises");
-    let io = |e: csv::Error| WriteError { path: dir.join("stress.csv").display().to_string(), source: e.into() };
+    let file = |ext: &str| format!("{name}.{ext}");
+    let io = |e: csv::Error| WriteError { path: dir.join(file("csv")).display().to_string(), source: e.into() };
     let mut csv = csv::Writer::from_writer(Vec::new());
     csv.write_record([
         "kpi",
-        "scenario",
+        "column",
         "mean",
         "ci95_low",
         "ci95_high",
@@ -241,11 +262,11 @@ pub fn write_stress(dir: &Path, m: &StressMatrix) -> Result<(), WriteError> {
     .map_err(io)?;
     let opt = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
     for k in &m.kpis {
-        for c in &m.scenarios {
+        for c in &m.columns {
             let (s, d) = &c.kpis[k];
             csv.write_record([
                 k.clone(),
-                c.scenario.name.clone(),
+                c.name.clone(),
                 s.mean.to_string(),
                 opt(s.ci95_low),
                 opt(s.ci95_high),
@@ -258,8 +279,8 @@ pub fn write_stress(dir: &Path, m: &StressMatrix) -> Result<(), WriteError> {
         }
     }
     let csv = csv.into_inner().expect("in-memory writer");
-    let svg = stress_svg(m).into_bytes();
-    write_together(dir, [("stress.json", json), ("stress.csv", csv), ("stress.svg", svg)])
+    let svg = matrix_svg(m).into_bytes();
+    write_together(dir, [(&file("json"), json), (&file("csv"), csv), (&file("svg"), svg)])
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,125 @@
+//! `dtwin compare`: several policies on one scenario, paired on common random numbers, ranked.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use reports::compare::{Objective, compare_with_best};
+use reports::{Matrix, Ranking};
+
+use crate::{UsageError, keep_results, kpi_index, kpi_selection, load, matrix, replicate, thread_pool, values};
+
+#[derive(clap::Args)]
+pub struct CompareArgs {
+    /// Scenario TOML file.
+    scenario: PathBuf,
+    /// Policy TOML files (at least two); the first is the baseline the others are compared with.
+    #[arg(short, long = "policy", required = true, num_args = 1)]
+    policies: Vec<PathBuf>,
+    /// Replications per policy [default: the scenario's `replications`].
+    #[arg(short, long, value_parser = clap::value_parser!(u32).range(2..))]
+    replications: Option<u32>,
+    /// Master seed shared by every policy (common random numbers) [default: the scenario's `seed`].
+    #[arg(short, long)]
+    seed: Option<u64>,
+    /// Worker threads [default: all cores].
+    #[arg(short, long, value_parser = clap::value_parser!(u32).range(1..))]
+    threads: Option<u32>,
+    /// KPIs to show, in order (repeatable) [default: a planner's selection].
+    #[arg(short, long = "kpi")]
+    kpis: Vec<String>,
+    /// KPI to rank on, `max:KPI` or `min:KPI` (a bare name takes its usual direction).
+    #[arg(long, default_value = "on_time_rate")]
+    objective: Objective,
+    /// Family-wise error rate of the comparisons with the best.
+    #[arg(long, default_value_t = 0.05)]
+    alpha: f64,
+    /// Write compare.json, compare.csv and compare.svg into this folder (created if missing).
+    #[arg(short, long)]
+    out: Option<PathBuf>,
+    /// Replace results already in --out.
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn compare(args: CompareArgs) -> Result<()> {
+    if args.policies.len() < 2 {
+        return Err(UsageError("compare needs at least two --policy files".into()).into());
+    }
+    if !(args.alpha > 0.0 && args.alpha < 1.0) {
+        return Err(UsageError(format!("--alpha {} is not in (0, 1)", args.alpha)).into());
+    }
+    let objective = kpi_index(&args.objective.kpi)
+        .ok_or_else(|| UsageError(format!("unknown KPI {:?} in --objective", args.objective.kpi)))?;
+    let names = policy_names(&args.policies)?;
+    let scenarios = args.policies.iter().map(|p| load(&args.scenario, Some(p))).collect::<Result<Vec<_>>>()?;
+    let mut kpis = kpi_selection(&args.kpis, crate::STRESS_KPIS)?;
+    if !kpis.contains(&args.objective.kpi) {
+        kpis.insert(0, args.objective.kpi.clone());
+    }
+    keep_results(args.out.as_deref(), args.force, &["compare.json", "compare.csv", "compare.svg"])?;
+    let seed = args.seed.unwrap_or(scenarios[0].seed);
+    let n = args.replications.unwrap_or(scenarios[0].replications).max(2);
+    let pool = thread_pool(args.threads)?;
+    let alternatives = names
+        .into_iter()
+        .zip(&scenarios)
+        .map(|(name, s)| Ok((name, s, args.scenario.as_path(), replicate(&pool, s, seed, n, false, false)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let per_policy: Vec<Vec<f64>> = alternatives.iter().map(|a| values(&a.3, objective)).collect();
+    let (best, columns) = compare_with_best(&per_policy, args.objective.direction, args.alpha);
+    let mut m = matrix(seed, n, kpis, &alternatives)?;
+    m.ranking = Some(Ranking { objective: args.objective.clone(), alpha: args.alpha, best, columns });
+    let text = format!(
+        "{}: {} policies x {n} replications, seed {seed}; change against {} with its paired 95% CI, * significant\n{}\n{}",
+        scenarios[0].name,
+        scenarios.len(),
+        m.columns[0].name,
+        reports::render_matrix_table(&m),
+        render_ranking(&m)
+    );
+    std::io::stdout().write_all(text.as_bytes())?;
+    if let Some(out) = &args.out {
+        reports::write_matrix(out, "compare", &m)?;
+        eprintln!("wrote compare.json, compare.csv and compare.svg in {}", out.display());
+    }
+    Ok(())
+}
+
+/// Each policy file's stem, which must tell them apart.
+fn policy_names(paths: &[PathBuf]) -> Result<Vec<String>> {
+    let names: Vec<String> =
+        paths.iter().map(|p| p.file_stem().map_or("policy".into(), |s| s.to_string_lossy().into_owned())).collect();
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            return Err(UsageError(format!("two policy files are called {name:?}; rename one")).into());
+        }
+    }
+    Ok(names)
+}
+
+/// The ranking as text: best first, each with its shortfall and whether it is tied with the best.
+pub fn render_ranking(m: &Matrix) -> String {
+    let Some(r) = &m.ranking else { return String::new() };
+    let mut order: Vec<usize> = (0..r.columns.len()).collect();
+    order.sort_by(|&a, &b| r.columns[a].shortfall.total_cmp(&r.columns[b].shortfall).then(a.cmp(&b)));
+    let width = m.columns.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    let mut out = format!(
+        "ranking on {} (multiple comparisons with the best, Bonferroni-adjusted paired t, alpha {}):\n",
+        r.objective, r.alpha
+    );
+    for (rank, &i) in order.iter().enumerate() {
+        let c = &r.columns[i];
+        let verdict = match (c.shortfall_low, c.shortfall_high) {
+            _ if i == r.best => "best".to_string(),
+            (Some(lo), Some(hi)) => format!(
+                "short of the best by {:.4} [{lo:.4}, {hi:.4}]: {}",
+                c.shortfall,
+                if c.tied_with_best { "statistically tied with the best" } else { "worse" }
+            ),
+            _ => "tied (too few replications to tell)".to_string(),
+        };
+        out += &format!("  {}. {:<width$}  {:>10.4}  {verdict}\n", rank + 1, m.columns[i].name, c.mean);
+    }
+    out
+}
