@@ -1,6 +1,7 @@
 //! `dtwin`: run dispatch scenarios as Monte Carlo experiments.
 
 mod compare;
+mod gate;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,9 @@ enum Command {
     Stress(StressArgs),
     /// Run several policies on one scenario with the same seeds; paired differences and a ranking.
     Compare(compare::CompareArgs),
+    /// Judge saved runs against KPI rules (absolute, or against a baseline on the same seeds) for CI:
+    /// exit 0 when every rule holds, 1 when one fails, 2 for bad input.
+    Gate(gate::GateArgs),
     /// Validate a scenario file and describe what it contains, without running it.
     Check {
         /// Scenario TOML file.
@@ -144,6 +148,10 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Stress(args) => stress(args),
         Command::Compare(args) => compare::compare(args),
+        Command::Gate(args) => match gate::gate(args) {
+            Ok(false) => return ExitCode::from(1),
+            other => other.map(|_| ()),
+        },
         Command::Check { scenario } => check(&scenario),
         Command::Import(Import::Solomon(args)) => import_solomon(&args),
         Command::Policies => {

@@ -196,7 +196,7 @@ fn stress_compares_scenarios_on_common_random_numbers() {
     let stdout = text(&o.stdout);
     assert!(stdout.lines().next().unwrap().contains("3 scenarios x 6 replications"), "{stdout}");
     let m: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("stress.json")).unwrap()).unwrap();
-    let cell = |j: usize, k: &str| &m["scenarios"][j]["kpis"][k];
+    let cell = |j: usize, k: &str| &m["columns"][j]["kpis"][k];
     assert!(cell(0, "on_time_rate")[1].is_null(), "the baseline has no difference");
     // Fewer drivers: fewer orders on time, significantly, on the same random numbers.
     assert!(cell(1, "on_time_rate")[1]["mean"].as_f64().unwrap() < 0.0);
@@ -216,4 +216,133 @@ fn stress_compares_scenarios_on_common_random_numbers() {
     // Unknown KPIs are a usage error.
     let o = dtwin(&["stress", "scenarios/tiny.toml", short.to_str().unwrap(), "--kpi", "happiness"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+const GREEDY: &str = "scenarios/policies/greedy_edd.toml";
+const NEAREST: &str = "scenarios/policies/nearest_vehicle.toml";
+
+#[test]
+fn compare_ranks_policies_on_common_random_numbers() {
+    let (dir, out) = tmp();
+    // greedy_edd under another name: the same decisions, so exactly tied with it.
+    let twin = dir.path().join("twin.toml");
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join(GREEDY), &twin).unwrap();
+    let o = dtwin(&[
+        "compare",
+        "scenarios/tiny.toml",
+        "-p",
+        NEAREST,
+        "-p",
+        GREEDY,
+        "-p",
+        twin.to_str().unwrap(),
+        "-r",
+        "6",
+        "--kpi",
+        "cost_per_order",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("ranking on max:on_time_rate"), "{stdout}");
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("compare.json")).unwrap()).unwrap();
+    assert_eq!(m["kpis"][0], "on_time_rate", "the objective is shown first");
+    let names: Vec<&str> = m["columns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["nearest_vehicle", "greedy_edd", "twin"]);
+    let r = &m["ranking"];
+    let best = r["best"].as_u64().unwrap() as usize;
+    assert!(best == 1 || best == 2, "a greedy_edd copy is best: {r}");
+    assert_eq!(r["columns"][0]["tied_with_best"], false, "nearest_vehicle is worse: {r}");
+    assert_eq!(r["columns"][3 - best]["tied_with_best"], true);
+    assert_eq!(r["columns"][3 - best]["shortfall"], 0.0);
+    assert_eq!(m["columns"][1]["kpis"]["on_time_rate"][1]["significant"], true);
+    assert!(out.join("compare.csv").exists() && out.join("compare.svg").exists());
+    // One policy is not a comparison; two files with one name cannot be told apart.
+    assert_eq!(dtwin(&["compare", "scenarios/tiny.toml", "-p", GREEDY]).status.code(), Some(2));
+    assert_eq!(dtwin(&["compare", "scenarios/tiny.toml", "-p", GREEDY, "-p", GREEDY]).status.code(), Some(2));
+    let o = dtwin(&["compare", "scenarios/tiny.toml", "-p", GREEDY, "-p", NEAREST, "--objective", "max:joy"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// `dtwin run` of tiny with a policy file, 5 replications, seed 11, into `out`.
+fn saved_run(policy: &str, out: &Path) {
+    let o = dtwin(&[
+        "run",
+        "scenarios/tiny.toml",
+        "-p",
+        policy,
+        "-r",
+        "5",
+        "--seed",
+        "11",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
+
+#[test]
+fn gate_passes_an_unchanged_policy_and_fails_a_worse_one() {
+    let (dir, _) = tmp();
+    let d = dir.path();
+    saved_run(GREEDY, &d.join("baseline/tiny"));
+    saved_run(GREEDY, &d.join("same"));
+    saved_run(NEAREST, &d.join("worse"));
+    let rules = d.join("gate.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nkpi = \"on_time_rate\"\nmax_worse = 0.01\n\n[[rule]]\nkpi = \"orders_created\"\nmin = 1\n",
+    )
+    .unwrap();
+    let baseline = d.join("baseline");
+    let gate = |candidate: &str| {
+        let (junit, md, cand) =
+            (d.join(format!("{candidate}.xml")), d.join(format!("{candidate}.md")), d.join(candidate));
+        let path = |p: &Path| p.to_str().unwrap().to_string();
+        let o = dtwin(&[
+            "gate",
+            "--rules",
+            &path(&rules),
+            "--baseline",
+            &path(&baseline),
+            &path(&cand),
+            "--junit",
+            &path(&junit),
+            "--markdown",
+            &path(&md),
+        ]);
+        (o, std::fs::read_to_string(junit).unwrap_or_default(), std::fs::read_to_string(md).unwrap_or_default())
+    };
+    let (o, junit, md) = gate("same");
+    assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(junit.contains("tests=\"2\" failures=\"0\""), "{junit}");
+    assert!(md.starts_with("## dtwin gate: passed"), "{md}");
+    assert_eq!(text(&o.stdout), md);
+    let (o, junit, md) = gate("worse");
+    assert_eq!(o.status.code(), Some(1), "{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(junit.contains("tests=\"2\" failures=\"1\"") && junit.contains("<failure message=\"change -"), "{junit}");
+    assert!(md.contains("| **FAIL** | tiny | on_time_rate at most 0.01 below baseline"), "{md}");
+    // Configuration errors exit 2: a bad rule, a baseline on other seeds.
+    std::fs::write(&rules, "[[rule]]\nkpi = \"on_time\"\nmin = 1\n").unwrap();
+    let (o, _, _) = gate("same");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("gate.toml:2: kpi: unknown KPI \"on_time\""), "{}", text(&o.stderr));
+    std::fs::write(&rules, "[[rule]]\nkpi = \"on_time_rate\"\nmax_worse = 0\n").unwrap();
+    let o = dtwin(&[
+        "run",
+        "scenarios/tiny.toml",
+        "-r",
+        "5",
+        "--seed",
+        "12",
+        "-q",
+        "--out",
+        d.join("other").to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let (o, _, _) = gate("other");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("are not paired"), "{}", text(&o.stderr));
 }

@@ -2,6 +2,7 @@
 
 mod chart;
 pub mod compare;
+pub mod gate;
 
 pub use chart::matrix_svg;
 
