@@ -46,7 +46,7 @@ pub fn compare(args: CompareArgs) -> Result<()> {
     if args.policies.len() < 2 {
         return Err(UsageError("compare needs at least two --policy files".into()).into());
     }
-    if !(args.alpha > 0.0 && args.alpha < 1.0) {
+    if args.alpha.is_nan() || args.alpha <= 0.0 || args.alpha >= 1.0 {
         return Err(UsageError(format!("--alpha {} is not in (0, 1)", args.alpha)).into());
     }
     let objective = kpi_index(&args.objective.kpi)

@@ -79,7 +79,7 @@ impl Rules {
                 let msg = format!("{}: rule: give exactly one of min, max and max_worse", at(r.span()));
                 return Err(GateError(msg));
             }
-            if rule.max_worse.is_some_and(|m| !(m >= 0.0)) {
+            if rule.max_worse.is_some_and(|m| m.is_nan() || m < 0.0) {
                 return Err(GateError(format!("{}: max_worse: must be a number >= 0", at(r.span()))));
             }
         }
