@@ -2,6 +2,7 @@
 
 mod compare;
 mod gate;
+mod tune;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,9 @@ enum Command {
     /// Judge saved runs against KPI rules (absolute, or against a baseline on the same seeds) for CI:
     /// exit 0 when every rule holds, 1 when one fails, 2 for bad input.
     Gate(gate::GateArgs),
+    /// Search a policy's thresholds (grid, random or Latin hypercube) on common random numbers for
+    /// the best setting under constraints; resumable.
+    Tune(tune::TuneArgs),
     /// Validate a scenario file and describe what it contains, without running it.
     Check {
         /// Scenario TOML file.
@@ -148,6 +152,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Stress(args) => stress(args),
         Command::Compare(args) => compare::compare(args),
+        Command::Tune(args) => tune::tune(args),
         Command::Gate(args) => match gate::gate(args) {
             Ok(false) => return ExitCode::from(1),
             other => other.map(|_| ()),

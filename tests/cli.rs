@@ -346,3 +346,62 @@ fn gate_passes_an_unchanged_policy_and_fails_a_worse_one() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("are not paired"), "{}", text(&o.stderr));
 }
+
+#[test]
+fn tune_finds_a_feasible_best_writes_a_policy_and_resumes_after_an_interruption() {
+    let (dir, out) = tmp();
+    let tune = |extra: &[&str]| {
+        let args = ["tune", "scenarios/tiny.toml", "-p", GREEDY, "--param", "min_fill=0.3..0.9:0.3", "-r", "3"];
+        dtwin(&[&args[..], &["--constraint", "orders_created>=1", "--out", out.to_str().unwrap()], extra].concat())
+    };
+    let first = tune(&[]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let stdout = text(&first.stdout);
+    assert!(stdout.contains("3 candidates x 3 replications") && stdout.contains("best feasible: #"), "{stdout}");
+    let result: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("tune.json")).unwrap()).unwrap();
+    let best = result["best"].as_u64().unwrap() as usize;
+    let cands = result["candidates"].as_array().unwrap();
+    assert_eq!(cands.len(), 3);
+    assert_eq!(cands[best]["tied_with_best"], true);
+    let best_mean = cands[best]["objective"]["mean"].as_f64().unwrap();
+    assert!(cands.iter().all(|c| c["objective"]["mean"].as_f64().unwrap() <= best_mean));
+    // The recommended policy is a policy file `run` takes.
+    let policy = out.join("best-policy.toml");
+    let o = dtwin(&["run", "scenarios/tiny.toml", "-p", policy.to_str().unwrap(), "-r", "2", "-q"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // Interrupted after one candidate, in the middle of writing the second: resumes from there.
+    let journal = out.join("tune.jsonl");
+    let lines: Vec<String> = std::fs::read_to_string(&journal).unwrap().lines().map(String::from).collect();
+    assert_eq!(lines.len(), 4);
+    std::fs::write(&journal, format!("{}\n{}\n{}", lines[0], lines[1], &lines[2][..20])).unwrap();
+    let again = tune(&[]);
+    assert!(text(&again.stderr).contains("resuming: 1 of 3 candidates done"), "{}", text(&again.stderr));
+    assert_eq!(text(&again.stdout), stdout, "the same result as without the interruption");
+    // Another search does not silently reuse the journal.
+    let other = dtwin(&[
+        "tune",
+        "scenarios/tiny.toml",
+        "-p",
+        NEAREST,
+        "--param",
+        "epoch_min=5..15:5",
+        "-r",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(other.status.code(), Some(2), "{}", text(&other.stderr));
+    assert!(text(&other.stderr).contains("holds another search"));
+    // A parameter the policy does not have, or out of its range, is a usage error.
+    let bad = dtwin(&[
+        "tune",
+        "scenarios/tiny.toml",
+        "-p",
+        GREEDY,
+        "--param",
+        "min_fill=0.5..1.5",
+        "--out",
+        dir.path().join("x").to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad.stderr));
+}

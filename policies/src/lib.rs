@@ -159,6 +159,17 @@ impl PolicyConfig {
         }
     }
 
+    /// Sets a named parameter (checked against its range), as sweeps do.
+    pub fn set_param(&mut self, name: &str, value: f64) -> Result<(), String> {
+        match self {
+            PolicyConfig::NearestVehicle(c) | PolicyConfig::EarliestDue(c) => c.set(name, value),
+            PolicyConfig::GreedyEdd(c) => c.set(name, value),
+            PolicyConfig::CarrierOverflow(c) => c.set(name, value),
+            PolicyConfig::Process(c) => c.set(name, value),
+            PolicyConfig::PlanReplay(_) => Err(format!("plan_replay has no parameter {name:?} to set")),
+        }
+    }
+
     /// The policy, ready to decide; `None` for [`PolicyConfig::Process`], whose program the
     /// caller starts (`sim::process`).
     pub fn build(&self) -> Option<Box<dyn AllocationPolicy>> {

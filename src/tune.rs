@@ -1,0 +1,482 @@
+//! `dtwin tune`: search a policy's named thresholds on one or more scenarios, on common random
+//! numbers, for the best feasible setting. Each finished candidate is appended to a journal in
+//! the output folder, so an interrupted search resumes where it stopped.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rand::{RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use reports::Stat;
+use reports::compare::{Objective, compare_with_best, pareto_front};
+use serde::{Deserialize, Serialize};
+use sim::{KPIS, Scenario};
+
+use crate::{UsageError, kpi_index, load, thread_pool};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+enum Search {
+    Grid,
+    Random,
+    Lhs,
+}
+
+#[derive(clap::Args)]
+pub struct TuneArgs {
+    /// Scenario files: candidates are judged on the mean over them (a disruption mix).
+    #[arg(required = true)]
+    scenarios: Vec<PathBuf>,
+    /// The policy file whose parameters are searched; the others keep its values.
+    #[arg(short, long)]
+    policy: PathBuf,
+    /// A parameter and its range, `NAME=LOW..HIGH` or `NAME=LOW..HIGH:STEP` (repeatable; `dtwin policies` lists them).
+    #[arg(long = "param", required = true)]
+    params: Vec<ParamRange>,
+    /// How candidates are chosen: every grid point (STEP, or 5 levels), or `--samples` random or Latin-hypercube points.
+    #[arg(long, value_enum, default_value = "grid")]
+    search: Search,
+    /// Candidates for random and Latin-hypercube search.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    samples: u32,
+    /// KPI to optimise, `max:KPI` or `min:KPI` (a bare name takes its usual direction).
+    #[arg(long, default_value = "on_time_rate")]
+    objective: Objective,
+    /// A bound a candidate must meet, `KPI>=X` or `KPI<=X`, on its mean (repeatable).
+    #[arg(long = "constraint")]
+    constraints: Vec<Constraint>,
+    /// Two KPIs for the Pareto front, `A,B`, each optionally `max:`/`min:` [default: the objective and cost_total_per_order].
+    #[arg(long)]
+    pareto: Option<String>,
+    /// Replications per candidate and scenario [default: the first scenario's `replications`].
+    #[arg(short, long, value_parser = clap::value_parser!(u32).range(2..))]
+    replications: Option<u32>,
+    /// Master seed shared by every candidate (common random numbers) [default: the first scenario's `seed`].
+    #[arg(short, long)]
+    seed: Option<u64>,
+    /// Worker threads [default: all cores].
+    #[arg(short, long, value_parser = clap::value_parser!(u32).range(1..))]
+    threads: Option<u32>,
+    /// Family-wise error rate for the candidates tied with the best.
+    #[arg(long, default_value_t = 0.05)]
+    alpha: f64,
+    /// Folder for tune.jsonl (the journal), tune.json, tune.csv and best-policy.toml.
+    #[arg(short, long)]
+    out: PathBuf,
+    /// Start over, discarding a journal of another search in --out.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct ParamRange {
+    name: String,
+    low: f64,
+    high: f64,
+    step: Option<f64>,
+}
+
+impl std::str::FromStr for ParamRange {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("{s:?}: expected NAME=LOW..HIGH or NAME=LOW..HIGH:STEP");
+        let (name, range) = s.split_once('=').ok_or_else(bad)?;
+        let (range, step) = match range.split_once(':') {
+            Some((r, step)) => (r, Some(step.trim().parse::<f64>().map_err(|_| bad())?)),
+            None => (range, None),
+        };
+        let (low, high) = range.split_once("..").ok_or_else(bad)?;
+        let (low, high) =
+            (low.trim().parse::<f64>().map_err(|_| bad())?, high.trim().parse::<f64>().map_err(|_| bad())?);
+        if name.trim().is_empty()
+            || low.is_nan()
+            || high.is_nan()
+            || low > high
+            || step.is_some_and(|x| x.is_nan() || x <= 0.0)
+        {
+            return Err(format!("{s:?}: needs a name, LOW <= HIGH and STEP > 0"));
+        }
+        Ok(ParamRange { name: name.trim().to_string(), low, high, step })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Constraint {
+    kpi: String,
+    at_least: bool,
+    bound: f64,
+}
+
+impl std::str::FromStr for Constraint {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (kpi, at_least, bound) = if let Some((k, b)) = s.split_once(">=") {
+            (k, true, b)
+        } else if let Some((k, b)) = s.split_once("<=") {
+            (k, false, b)
+        } else {
+            return Err(format!("{s:?}: expected KPI>=X or KPI<=X"));
+        };
+        let bound = bound.trim().parse::<f64>().map_err(|_| format!("{s:?}: {bound:?} is not a number"))?;
+        Ok(Constraint { kpi: kpi.trim().to_string(), at_least, bound })
+    }
+}
+
+impl Constraint {
+    fn holds(&self, value: f64) -> bool {
+        if self.at_least { value >= self.bound } else { value <= self.bound }
+    }
+}
+
+/// What identifies a search: a journal is resumed only by the same search.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Header {
+    scenarios: Vec<String>,
+    policy: serde_json::Value,
+    params: Vec<ParamRange>,
+    search: Search,
+    samples: u32,
+    seed: u64,
+    replications: u32,
+}
+
+/// A journal line: one candidate's parameter values and, per replication, every KPI's mean over
+/// the scenarios.
+#[derive(Debug, Serialize, Deserialize)]
+struct Done {
+    candidate: usize,
+    values: Vec<f64>,
+    kpis: Vec<Vec<f64>>,
+}
+
+/// The candidates: a value per parameter each.
+fn candidates(params: &[ParamRange], search: Search, samples: u32, seed: u64) -> Vec<Vec<f64>> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x7475_6e65); // "tune"
+    let n = samples as usize;
+    match search {
+        Search::Grid => {
+            let levels: Vec<Vec<f64>> = params
+                .iter()
+                .map(|p| {
+                    let step = p.step.unwrap_or((p.high - p.low) / 4.0);
+                    if step <= 0.0 {
+                        return vec![p.low];
+                    }
+                    let count = ((p.high - p.low) / step + 1e-9).floor() as usize + 1;
+                    // Rounded to 9 decimals: 0.4 + 2 x 0.1 is 0.6, not 0.6000000000000001.
+                    (0..count).map(|i| ((p.low + step * i as f64) * 1e9).round() / 1e9).collect()
+                })
+                .collect();
+            levels.iter().fold(vec![Vec::new()], |acc, values| {
+                acc.iter().flat_map(|c| values.iter().map(move |v| [c.clone(), vec![*v]].concat())).collect()
+            })
+        }
+        Search::Random => {
+            (0..n).map(|_| params.iter().map(|p| p.low + (p.high - p.low) * rng.random::<f64>()).collect()).collect()
+        }
+        Search::Lhs => {
+            // Each parameter's range cut into n strata, each stratum used once, in random order.
+            let columns: Vec<Vec<f64>> = params
+                .iter()
+                .map(|p| {
+                    let mut strata: Vec<usize> = (0..n).collect();
+                    for i in (1..n).rev() {
+                        strata.swap(i, rng.random_range(0..=i));
+                    }
+                    strata
+                        .iter()
+                        .map(|&s| p.low + (p.high - p.low) * (s as f64 + rng.random::<f64>()) / n as f64)
+                        .collect()
+                })
+                .collect();
+            (0..n).map(|i| columns.iter().map(|c| c[i]).collect()).collect()
+        }
+    }
+}
+
+/// The policy with a candidate's values (checked against each parameter's range).
+fn configure(
+    base: &policies::PolicyConfig,
+    params: &[ParamRange],
+    values: &[f64],
+) -> Result<policies::PolicyConfig, String> {
+    let mut policy = base.clone();
+    for (p, v) in params.iter().zip(values) {
+        policy.set_param(&p.name, *v)?;
+    }
+    Ok(policy)
+}
+
+#[derive(Serialize)]
+struct Candidate {
+    params: std::collections::BTreeMap<String, f64>,
+    objective: Stat,
+    feasible: bool,
+    tied_with_best: bool,
+    pareto: bool,
+    pareto_kpis: (f64, f64),
+}
+
+pub fn tune(args: TuneArgs) -> Result<()> {
+    let usage = |m: String| anyhow::Error::from(UsageError(m));
+    let scenarios: Vec<Scenario> = args.scenarios.iter().map(|p| load(p, Some(&args.policy))).collect::<Result<_>>()?;
+    let base = scenarios[0].policy.clone();
+    let objective = kpi_index(&args.objective.kpi)
+        .ok_or_else(|| usage(format!("unknown KPI {:?} in --objective", args.objective.kpi)))?;
+    for c in &args.constraints {
+        kpi_index(&c.kpi).ok_or_else(|| usage(format!("unknown KPI {:?} in --constraint", c.kpi)))?;
+    }
+    let pareto: Vec<Objective> = match &args.pareto {
+        Some(s) => s.split(',').map(|k| k.trim().parse::<Objective>().map_err(usage)).collect::<Result<_>>()?,
+        None => vec![args.objective.clone(), "cost_total_per_order".parse().expect("valid")],
+    };
+    let [pa, pb] = &pareto[..] else { return Err(usage("--pareto takes two KPIs, A,B".into())) };
+    let (ia, ib) = (kpi_index(&pa.kpi), kpi_index(&pb.kpi));
+    let (Some(ia), Some(ib)) = (ia, ib) else {
+        return Err(usage(format!("unknown KPI in --pareto {:?}", args.pareto)));
+    };
+    let seed = args.seed.unwrap_or(scenarios[0].seed);
+    let n = args.replications.unwrap_or(scenarios[0].replications).max(2);
+    let cands = candidates(&args.params, args.search, args.samples, seed);
+    for values in &cands {
+        configure(&base, &args.params, values).map_err(|e| usage(format!("--param: {e}")))?;
+    }
+    let header = Header {
+        scenarios: scenarios.iter().map(|s| format!("{:016x}", s.hash)).collect(),
+        policy: serde_json::to_value(&base)?,
+        params: args.params.clone(),
+        search: args.search,
+        samples: args.samples,
+        seed,
+        replications: n,
+    };
+    let journal = args.out.join("tune.jsonl");
+    let mut done = resume(&journal, &header, args.force)?;
+    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    let mut file = if done.is_empty() {
+        let mut f = std::fs::File::create(&journal).with_context(|| format!("creating {}", journal.display()))?;
+        writeln!(f, "{}", serde_json::to_string(&header)?)?;
+        f
+    } else {
+        eprintln!("resuming: {} of {} candidates done in {}", done.len(), cands.len(), journal.display());
+        std::fs::OpenOptions::new().append(true).open(&journal)?
+    };
+
+    let pool = thread_pool(args.threads)?;
+    let todo: Vec<usize> = (0..cands.len()).filter(|i| !done.iter().any(|d| d.candidate == *i)).collect();
+    let bar = ProgressBar::with_draw_target(Some(cands.len() as u64), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("tune {bar:40} {pos}/{len} candidates, {elapsed} elapsed, ETA {eta}")
+            .expect("template"),
+    );
+    bar.set_position(done.len() as u64);
+    for i in todo {
+        let policy = configure(&base, &args.params, &cands[i]).map_err(usage)?;
+        let mut pooled = vec![vec![0.0; KPIS.len()]; n as usize];
+        for s in &scenarios {
+            let mut s = s.clone();
+            s.policy = policy.clone();
+            let runs = pool.install(|| sim::run_replications(&s, seed, n, false, &|| {}))?;
+            for (row, r) in pooled.iter_mut().zip(&runs) {
+                for (x, v) in row.iter_mut().zip(&r.kpis.0) {
+                    *x += v / scenarios.len() as f64;
+                }
+            }
+        }
+        let line = Done { candidate: i, values: cands[i].clone(), kpis: pooled };
+        writeln!(file, "{}", serde_json::to_string(&line)?)?;
+        file.flush()?;
+        done.push(line);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    done.sort_by_key(|d| d.candidate);
+
+    // Judge: feasibility on means, the best feasible, ties with it, the Pareto front.
+    let column = |d: &Done, k: usize| d.kpis.iter().map(|r| r[k]).collect::<Vec<f64>>();
+    let mean = |d: &Done, k: usize| Stat::of(&column(d, k)).mean;
+    let feasible: Vec<bool> = done
+        .iter()
+        .map(|d| args.constraints.iter().all(|c| c.holds(mean(d, kpi_index(&c.kpi).expect("checked")))))
+        .collect();
+    let ok: Vec<usize> = (0..done.len()).filter(|&i| feasible[i]).collect();
+    let ranking = (!ok.is_empty()).then(|| {
+        let values: Vec<Vec<f64>> = ok.iter().map(|&i| column(&done[i], objective)).collect();
+        compare_with_best(&values, args.objective.direction, args.alpha)
+    });
+    let points: Vec<(f64, f64)> = done.iter().map(|d| (mean(d, ia), mean(d, ib))).collect();
+    let front = pareto_front(&points, (pa.direction, pb.direction));
+    let results: Vec<Candidate> = done
+        .iter()
+        .enumerate()
+        .map(|(i, d)| Candidate {
+            params: args.params.iter().map(|p| p.name.clone()).zip(d.values.iter().copied()).collect(),
+            objective: Stat::of(&column(d, objective)),
+            feasible: feasible[i],
+            tied_with_best: ranking
+                .as_ref()
+                .is_some_and(|(_, r)| ok.iter().position(|&j| j == i).is_some_and(|k| r[k].tied_with_best)),
+            pareto: front.contains(&i),
+            pareto_kpis: points[i],
+        })
+        .collect();
+    let best = ranking.as_ref().map(|(b, _)| ok[*b]);
+
+    let mut text = format!(
+        "tune {} over {} scenario(s), {} candidates x {n} replications, seed {seed}; objective {}{}\n",
+        args.policy.display(),
+        scenarios.len(),
+        done.len(),
+        args.objective,
+        if args.constraints.is_empty() { String::new() } else { format!(", {} constraint(s)", args.constraints.len()) }
+    );
+    let names: Vec<&str> = args.params.iter().map(|p| p.name.as_str()).collect();
+    text += &format!(
+        "{:<4} {}  {:>10}  {:>21}  {:>8}  {:>6}  pareto\n",
+        "#",
+        names.join("  "),
+        args.objective.kpi,
+        "95% CI",
+        "feasible",
+        "tied"
+    );
+    for (i, c) in results.iter().enumerate() {
+        let vals: Vec<String> =
+            names.iter().zip(&done[i].values).map(|(n, v)| format!("{v:>w$.3}", w = n.len())).collect();
+        let ci = match (c.objective.ci95_low, c.objective.ci95_high) {
+            (Some(l), Some(h)) => format!("[{l:.4}, {h:.4}]"),
+            _ => "-".into(),
+        };
+        let star = if Some(i) == best { "*" } else { " " };
+        text += &format!(
+            "{:<4} {}  {:>10.4}  {ci:>21}  {:>8}  {:>6}  {}\n",
+            format!("{i}{star}"),
+            vals.join("  "),
+            c.objective.mean,
+            c.feasible,
+            c.tied_with_best,
+            if c.pareto { "yes" } else { "" }
+        );
+    }
+    match best {
+        Some(b) => {
+            let tied = results.iter().filter(|c| c.tied_with_best).count() - 1;
+            text += &format!(
+                "best feasible: #{b} ({}), {} {:.4}; {tied} other candidate(s) statistically tied with it; Pareto front on {} and {}: {} candidate(s)\n",
+                names.iter().zip(&done[b].values).map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(", "),
+                args.objective.kpi,
+                results[b].objective.mean,
+                pa,
+                pb,
+                front.len()
+            );
+        }
+        None => text += "no candidate meets the constraints\n",
+    }
+    std::io::stdout().write_all(text.as_bytes())?;
+
+    let json = serde_json::json!({
+        "tool": "dtwin", "version": env!("CARGO_PKG_VERSION"), "search": header, "objective": args.objective,
+        "constraints": args.constraints, "pareto": [pa, pb], "best": best, "candidates": results,
+    });
+    reports::write_atomic(&args.out.join("tune.json"), &serde_json::to_vec_pretty(&json)?)?;
+    let mut csv = format!(
+        "candidate,{},{}_mean,{}_ci95_low,{}_ci95_high,feasible,tied_with_best,pareto\n",
+        names.join(","),
+        args.objective.kpi,
+        args.objective.kpi,
+        args.objective.kpi
+    );
+    for (i, c) in results.iter().enumerate() {
+        let vals: Vec<String> = done[i].values.iter().map(f64::to_string).collect();
+        let opt = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
+        csv += &format!(
+            "{i},{},{},{},{},{},{},{}\n",
+            vals.join(","),
+            c.objective.mean,
+            opt(c.objective.ci95_low),
+            opt(c.objective.ci95_high),
+            c.feasible,
+            c.tied_with_best,
+            c.pareto
+        );
+    }
+    reports::write_atomic(&args.out.join("tune.csv"), csv.as_bytes())?;
+    if let Some(b) = best {
+        let policy = configure(&base, &args.params, &done[b].values).map_err(usage)?;
+        let body = toml::to_string(&policy).context("writing the policy as TOML")?;
+        let file = format!(
+            "# Recommended by `dtwin tune` (candidate #{b} of {}, objective {}).\n{body}",
+            done.len(),
+            args.objective
+        );
+        reports::write_atomic(&args.out.join("best-policy.toml"), file.as_bytes())?;
+        eprintln!("wrote tune.json, tune.csv and best-policy.toml in {}", args.out.display());
+    }
+    Ok(())
+}
+
+/// Candidates already done by the same search in `journal`; a torn last line (an interrupted
+/// write) is dropped. Another search's journal is kept unless `force`.
+fn resume(journal: &std::path::Path, header: &Header, force: bool) -> Result<Vec<Done>> {
+    let Ok(text) = std::fs::read_to_string(journal) else { return Ok(Vec::new()) };
+    let mut lines = text.lines();
+    let same = lines.next().and_then(|l| serde_json::from_str::<Header>(l).ok()).is_some_and(|h| h == *header);
+    if !same {
+        if force {
+            return Ok(Vec::new());
+        }
+        return Err(UsageError(format!(
+            "{} holds another search (scenarios, policy, parameters, seed or replications differ); pass --force to start over",
+            journal.display()
+        ))
+        .into());
+    }
+    Ok(lines.map_while(|l| serde_json::from_str::<Done>(l).ok()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> ParamRange {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn ranges_and_constraints_parse() {
+        assert_eq!(
+            p("min_fill=0.5..0.9:0.1"),
+            ParamRange { name: "min_fill".into(), low: 0.5, high: 0.9, step: Some(0.1) }
+        );
+        assert!("min_fill=0.9..0.5".parse::<ParamRange>().is_err());
+        assert!("min_fill=0.5..0.9:0".parse::<ParamRange>().is_err());
+        assert!("min_fill".parse::<ParamRange>().is_err());
+        let c: Constraint = "on_time_rate>=0.9".parse().unwrap();
+        assert!(c.holds(0.9) && !c.holds(0.89));
+        assert!("on_time_rate=0.9".parse::<Constraint>().is_err());
+    }
+
+    #[test]
+    fn grid_random_and_latin_hypercube_cover_the_ranges() {
+        let params = [p("a=0..1:0.5"), p("b=10..20")];
+        let grid = candidates(&params, Search::Grid, 0, 1);
+        assert_eq!(grid.len(), 3 * 5);
+        assert_eq!(grid[0], vec![0.0, 10.0]);
+        assert_eq!(grid[14], vec![1.0, 20.0]);
+        let lhs = candidates(&params, Search::Lhs, 10, 1);
+        assert_eq!(lhs.len(), 10);
+        // One point in each tenth of each range.
+        for (k, p) in params.iter().enumerate() {
+            let mut strata: Vec<usize> =
+                lhs.iter().map(|c| ((c[k] - p.low) / (p.high - p.low) * 10.0) as usize).collect();
+            strata.sort();
+            assert_eq!(strata, (0..10).collect::<Vec<_>>());
+        }
+        let random = candidates(&params, Search::Random, 7, 1);
+        assert_eq!(random, candidates(&params, Search::Random, 7, 1), "seeded");
+        assert!(random.iter().all(|c| (0.0..=1.0).contains(&c[0]) && (10.0..=20.0).contains(&c[1])));
+    }
+}
