@@ -7,7 +7,7 @@ use anyhow::Result;
 use reports::compare::{Objective, compare_with_best};
 use reports::{Matrix, Ranking};
 
-use crate::{UsageError, keep_results, kpi_index, kpi_selection, load, matrix, replicate, thread_pool, values};
+use crate::{Paired, UsageError, keep_results, kpi_index, kpi_selection, load, matrix, parse_alpha, replicate, values};
 
 #[derive(clap::Args)]
 pub struct CompareArgs {
@@ -16,15 +16,8 @@ pub struct CompareArgs {
     /// Policy TOML files (at least two); the first is the baseline the others are compared with.
     #[arg(short, long = "policy", required = true, num_args = 1)]
     policies: Vec<PathBuf>,
-    /// Replications per policy [default: the scenario's `replications`].
-    #[arg(short, long, value_parser = clap::value_parser!(u32).range(2..))]
-    replications: Option<u32>,
-    /// Master seed shared by every policy (common random numbers) [default: the scenario's `seed`].
-    #[arg(short, long)]
-    seed: Option<u64>,
-    /// Worker threads [default: all cores].
-    #[arg(short, long, value_parser = clap::value_parser!(u32).range(1..))]
-    threads: Option<u32>,
+    #[command(flatten)]
+    paired: Paired,
     /// KPIs to show, in order (repeatable) [default: a planner's selection].
     #[arg(short, long = "kpi")]
     kpis: Vec<String>,
@@ -32,7 +25,7 @@ pub struct CompareArgs {
     #[arg(long, default_value = "on_time_rate")]
     objective: Objective,
     /// Family-wise error rate of the comparisons with the best.
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.05, value_parser = parse_alpha)]
     alpha: f64,
     /// Write compare.json, compare.csv and compare.svg into this folder (created if missing).
     #[arg(short, long)]
@@ -46,9 +39,6 @@ pub fn compare(args: CompareArgs) -> Result<()> {
     if args.policies.len() < 2 {
         return Err(UsageError("compare needs at least two --policy files".into()).into());
     }
-    if args.alpha.is_nan() || args.alpha <= 0.0 || args.alpha >= 1.0 {
-        return Err(UsageError(format!("--alpha {} is not in (0, 1)", args.alpha)).into());
-    }
     let objective = kpi_index(&args.objective.kpi)
         .ok_or_else(|| UsageError(format!("unknown KPI {:?} in --objective", args.objective.kpi)))?;
     let names = policy_names(&args.policies)?;
@@ -58,9 +48,7 @@ pub fn compare(args: CompareArgs) -> Result<()> {
         kpis.insert(0, args.objective.kpi.clone());
     }
     keep_results(args.out.as_deref(), args.force, &["compare.json", "compare.csv", "compare.svg"])?;
-    let seed = args.seed.unwrap_or(scenarios[0].seed);
-    let n = args.replications.unwrap_or(scenarios[0].replications).max(2);
-    let pool = thread_pool(args.threads)?;
+    let (seed, n, pool) = args.paired.resolve(&scenarios[0])?;
     let alternatives = names
         .into_iter()
         .zip(&scenarios)

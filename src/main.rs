@@ -92,15 +92,8 @@ struct StressArgs {
     /// Policy TOML file to run every scenario with, instead of their own `[policy]`.
     #[arg(short, long)]
     policy: Option<PathBuf>,
-    /// Replications per scenario [default: the baseline's `replications`].
-    #[arg(short, long, value_parser = clap::value_parser!(u32).range(2..))]
-    replications: Option<u32>,
-    /// Master seed shared by all scenarios (common random numbers) [default: the baseline's `seed`].
-    #[arg(short, long)]
-    seed: Option<u64>,
-    /// Worker threads [default: all cores].
-    #[arg(short, long, value_parser = clap::value_parser!(u32).range(1..))]
-    threads: Option<u32>,
+    #[command(flatten)]
+    paired: Paired,
     /// KPIs to show, in order (repeatable) [default: a planner's selection].
     #[arg(short, long = "kpi")]
     kpis: Vec<String>,
@@ -110,6 +103,36 @@ struct StressArgs {
     /// Replace results already in --out.
     #[arg(long)]
     force: bool,
+}
+
+/// How alternatives run side by side: replication i of each uses the same random streams.
+#[derive(clap::Args)]
+struct Paired {
+    /// Replications per alternative [default: the first scenario's `replications`].
+    #[arg(short, long, value_parser = clap::value_parser!(u32).range(2..))]
+    replications: Option<u32>,
+    /// Master seed shared by every alternative (common random numbers) [default: the first scenario's `seed`].
+    #[arg(short, long)]
+    seed: Option<u64>,
+    /// Worker threads [default: all cores].
+    #[arg(short, long, value_parser = clap::value_parser!(u32).range(1..))]
+    threads: Option<u32>,
+}
+
+impl Paired {
+    /// Seed, replications and worker pool, with defaults from `first`.
+    fn resolve(&self, first: &Scenario) -> Result<(u64, u32, rayon::ThreadPool)> {
+        let n = self.replications.unwrap_or(first.replications).max(2);
+        Ok((self.seed.unwrap_or(first.seed), n, thread_pool(self.threads)?))
+    }
+}
+
+/// `--alpha`: a family-wise error rate in (0, 1).
+fn parse_alpha(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(a) if a > 0.0 && a < 1.0 => Ok(a),
+        _ => Err(format!("{s:?} is not a number in (0, 1)")),
+    }
 }
 
 #[derive(clap::Args)]
@@ -366,9 +389,7 @@ fn stress(args: StressArgs) -> Result<()> {
         args.scenarios.iter().map(|p| load(p, args.policy.as_deref())).collect::<Result<_>>()?;
     let kpis = kpi_selection(&args.kpis, STRESS_KPIS)?;
     keep_results(args.out.as_deref(), args.force, &["stress.json", "stress.csv", "stress.svg"])?;
-    let seed = args.seed.unwrap_or(scenarios[0].seed);
-    let n = args.replications.unwrap_or(scenarios[0].replications).max(2);
-    let pool = thread_pool(args.threads)?;
+    let (seed, n, pool) = args.paired.resolve(&scenarios[0])?;
     let alternatives = scenarios
         .iter()
         .zip(&args.scenarios)

@@ -14,7 +14,7 @@ use reports::compare::{Objective, compare_with_best, pareto_front};
 use serde::{Deserialize, Serialize};
 use sim::{KPIS, Scenario};
 
-use crate::{UsageError, kpi_index, load, thread_pool};
+use crate::{Paired, UsageError, kpi_index, load, parse_alpha};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
@@ -50,17 +50,10 @@ pub struct TuneArgs {
     /// Two KPIs for the Pareto front, `A,B`, each optionally `max:`/`min:` [default: the objective and cost_total_per_order].
     #[arg(long)]
     pareto: Option<String>,
-    /// Replications per candidate and scenario [default: the first scenario's `replications`].
-    #[arg(short, long, value_parser = clap::value_parser!(u32).range(2..))]
-    replications: Option<u32>,
-    /// Master seed shared by every candidate (common random numbers) [default: the first scenario's `seed`].
-    #[arg(short, long)]
-    seed: Option<u64>,
-    /// Worker threads [default: all cores].
-    #[arg(short, long, value_parser = clap::value_parser!(u32).range(1..))]
-    threads: Option<u32>,
+    #[command(flatten)]
+    paired: Paired,
     /// Family-wise error rate for the candidates tied with the best.
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.05, value_parser = parse_alpha)]
     alpha: f64,
     /// Folder for tune.jsonl (the journal), tune.json, tune.csv and best-policy.toml.
     #[arg(short, long)]
@@ -237,8 +230,7 @@ pub fn tune(args: TuneArgs) -> Result<()> {
     let (Some(ia), Some(ib)) = (ia, ib) else {
         return Err(usage(format!("unknown KPI in --pareto {:?}", args.pareto)));
     };
-    let seed = args.seed.unwrap_or(scenarios[0].seed);
-    let n = args.replications.unwrap_or(scenarios[0].replications).max(2);
+    let (seed, n, pool) = args.paired.resolve(&scenarios[0])?;
     let cands = candidates(&args.params, args.search, args.samples, seed);
     for values in &cands {
         configure(&base, &args.params, values).map_err(|e| usage(format!("--param: {e}")))?;
@@ -264,7 +256,6 @@ pub fn tune(args: TuneArgs) -> Result<()> {
         std::fs::OpenOptions::new().append(true).open(&journal)?
     };
 
-    let pool = thread_pool(args.threads)?;
     let todo: Vec<usize> = (0..cands.len()).filter(|i| !done.iter().any(|d| d.candidate == *i)).collect();
     let bar = ProgressBar::with_draw_target(Some(cands.len() as u64), ProgressDrawTarget::stderr());
     bar.set_style(
@@ -302,9 +293,15 @@ pub fn tune(args: TuneArgs) -> Result<()> {
         .map(|d| args.constraints.iter().all(|c| c.holds(mean(d, kpi_index(&c.kpi).expect("checked")))))
         .collect();
     let ok: Vec<usize> = (0..done.len()).filter(|&i| feasible[i]).collect();
-    let ranking = (!ok.is_empty()).then(|| {
+    // The best feasible candidate, and per candidate whether it is tied with it.
+    let mut tied = vec![false; done.len()];
+    let best = (!ok.is_empty()).then(|| {
         let values: Vec<Vec<f64>> = ok.iter().map(|&i| column(&done[i], objective)).collect();
-        compare_with_best(&values, args.objective.direction, args.alpha)
+        let (best, against) = compare_with_best(&values, args.objective.direction, args.alpha);
+        for (&i, a) in ok.iter().zip(&against) {
+            tied[i] = a.tied_with_best;
+        }
+        ok[best]
     });
     let points: Vec<(f64, f64)> = done.iter().map(|d| (mean(d, ia), mean(d, ib))).collect();
     let front = pareto_front(&points, (pa.direction, pb.direction));
@@ -315,14 +312,11 @@ pub fn tune(args: TuneArgs) -> Result<()> {
             params: args.params.iter().map(|p| p.name.clone()).zip(d.values.iter().copied()).collect(),
             objective: Stat::of(&column(d, objective)),
             feasible: feasible[i],
-            tied_with_best: ranking
-                .as_ref()
-                .is_some_and(|(_, r)| ok.iter().position(|&j| j == i).is_some_and(|k| r[k].tied_with_best)),
+            tied_with_best: tied[i],
             pareto: front.contains(&i),
             pareto_kpis: points[i],
         })
         .collect();
-    let best = ranking.as_ref().map(|(b, _)| ok[*b]);
 
     let mut text = format!(
         "tune {} over {} scenario(s), {} candidates x {n} replications, seed {seed}; objective {}{}\n",
