@@ -151,6 +151,8 @@ pub struct ReplicationResult {
     pub records: u64,
     /// Events popped from the calendar.
     pub events: u64,
+    /// The state through the day, when asked for ([`crate::RunOptions::timeline`]).
+    pub timeline: Option<crate::timeline::Timeline>,
 }
 
 pub struct Engine<'a> {
@@ -296,6 +298,7 @@ impl<'a> Engine<'a> {
             fingerprint: self.log.fingerprint.value(),
             records: self.log.fingerprint.records,
             events: self.events,
+            timeline: None,
         };
         Ok((result, self.orders.len()))
     }

@@ -131,8 +131,18 @@ impl Durations {
 }
 
 /// Consumes the log of one replication and produces its [`Kpis`].
+///
+/// With a warm-up period `[0, W)`, statistics start afresh at `W`, as in a simulation run from a
+/// loaded network: counts, costs and durations are of what happens from `W` on; time averages
+/// and utilisations cover `[W, horizon]`; the outcomes of orders (on time, lateness, cycle time)
+/// are of orders created from `W` on. State carries over: the vehicles out, the queue, the open
+/// orders and exceptions (so `orders_open_end` counts every order still open).
 pub struct KpiCollector {
     horizon: TimeMs,
+    warmup: TimeMs,
+    /// Statistics are being collected: the warm-up is over.
+    measuring: bool,
+    open_orders: u64,
     /// (cost per km, cost per hour) by vehicle id.
     vehicle_rates: Vec<(f64, f64)>,
     created: u64,
@@ -196,10 +206,28 @@ impl KpiCollector {
                 (t.cost_per_km, t.cost_per_hour)
             })
             .collect();
+        let carrier_prices = scenario.carriers.iter().map(|c| c.price_per_order).collect();
+        let mut kpis =
+            Self::empty(scenario.horizon, scenario.warmup, vehicle_rates, carrier_prices, scenario.drivers.len());
+        kpis.measuring = scenario.warmup == TimeMs::ZERO;
+        kpis
+    }
+
+    /// A collector with nothing counted yet.
+    fn empty(
+        horizon: TimeMs,
+        warmup: TimeMs,
+        vehicle_rates: Vec<(f64, f64)>,
+        carrier_prices: Vec<f64>,
+        drivers: usize,
+    ) -> Self {
         KpiCollector {
-            horizon: scenario.horizon,
-            vehicle_busy_since: vec![None; scenario.vehicles.len()],
-            driver_shift_since: vec![None; scenario.drivers.len()],
+            horizon,
+            warmup,
+            measuring: true,
+            open_orders: 0,
+            vehicle_busy_since: vec![None; vehicle_rates.len()],
+            driver_shift_since: vec![None; drivers],
             vehicle_rates,
             created: 0,
             delivered: 0,
@@ -226,7 +254,7 @@ impl KpiCollector {
             aborted: 0,
             rejected: 0,
             give_ups: 0,
-            carrier_prices: scenario.carriers.iter().map(|c| c.price_per_order).collect(),
+            carrier_prices,
             premium: 0,
             premium_cost: 0.0,
             tenders_rejected: 0,
@@ -248,6 +276,24 @@ impl KpiCollector {
         }
     }
 
+    /// The end of the warm-up: statistics start afresh, state carries over.
+    fn start_measuring(&mut self) {
+        let w = self.warmup;
+        let fresh = Self::empty(
+            self.horizon,
+            w,
+            self.vehicle_rates.clone(),
+            self.carrier_prices.clone(),
+            self.driver_shift_since.len(),
+        );
+        let old = std::mem::replace(self, fresh);
+        let from_w = |spells: &[Option<TimeMs>]| spells.iter().map(|s| s.map(|_| w)).collect();
+        self.vehicle_busy_since = from_w(&old.vehicle_busy_since);
+        self.driver_shift_since = from_w(&old.driver_shift_since);
+        (self.open_orders, self.queue_len, self.queue_since) = (old.open_orders, old.queue_len, w);
+        self.open_exceptions = old.open_exceptions;
+    }
+
     fn end_busy(&mut self, vehicle: policies::VehicleId, t: TimeMs) {
         if let Some(since) = self.vehicle_busy_since[vehicle.0 as usize].take() {
             self.vehicle_busy_ms += (t - since).0 as u128;
@@ -262,7 +308,10 @@ impl KpiCollector {
 
     /// KPI values at the end of the horizon; busy and on-shift spells still open are cut there.
     pub fn finish(&mut self, horizon: TimeMs) -> Kpis {
-        let h = horizon.0 as u128;
+        if !self.measuring {
+            self.start_measuring();
+        }
+        let h = (horizon - self.warmup).0 as u128;
         let open_spells = |spells: &[Option<TimeMs>]| -> u128 {
             spells.iter().flatten().map(|since| (horizon - *since).0 as u128).sum()
         };
@@ -276,7 +325,7 @@ impl KpiCollector {
         set(K::Created, self.created as f64);
         set(K::Delivered, self.delivered as f64);
         set(K::Cancelled, self.cancelled as f64);
-        set(K::OpenEnd, (self.created - self.delivered - self.cancelled) as f64);
+        set(K::OpenEnd, self.open_orders as f64);
         set(K::Late, self.late as f64);
         set(K::LateMean, self.lateness.mean_min());
         set(K::LateP95, self.lateness.p95_min());
@@ -287,7 +336,7 @@ impl KpiCollector {
         set(K::DockWaitMean, self.dock_wait.mean_min());
         set(K::DockWaitP95, self.dock_wait.p95_min());
         set(K::DockQueue, ratio(queue_area as f64, h as f64));
-        set(K::DockRate, ratio(self.dock_arrivals as f64, horizon.as_hours()));
+        set(K::DockRate, ratio(self.dock_arrivals as f64, (horizon - self.warmup).as_hours()));
         set(K::VehicleUtil, ratio(vehicle_busy as f64, (h * self.vehicle_rates.len() as u128) as f64));
         set(K::DriverUtil, ratio(vehicle_busy as f64, on_shift as f64));
         set(K::Trips, self.trips as f64);
@@ -335,17 +384,28 @@ impl KpiCollector {
 
 impl LogSink for KpiCollector {
     fn record(&mut self, t: TimeMs, record: &Record) {
+        if !self.measuring && t >= self.warmup {
+            self.start_measuring();
+        }
         match *record {
             Record::OrderCreated { due, .. } => {
+                self.open_orders += 1;
                 self.created += 1;
                 if due <= self.horizon {
                     self.due_in_horizon += 1;
                 }
             }
-            Record::OrderCancelled { .. } => self.cancelled += 1,
+            Record::OrderCancelled { .. } => {
+                self.open_orders -= 1;
+                self.cancelled += 1;
+            }
             Record::Delivered { created, due, service_start, .. }
             | Record::CarrierDelivered { created, due, service_start, .. } => {
+                self.open_orders -= 1;
                 self.delivered += 1;
+                if created < self.warmup {
+                    return; // an order of the warm-up: its outcome is not measured
+                }
                 if service_start <= due && due <= self.horizon {
                     self.on_time_in_horizon += 1;
                 }

@@ -13,8 +13,9 @@ pub mod replicate;
 pub mod rng;
 pub mod scenario;
 pub mod solomon;
+pub mod timeline;
 
 pub use engine::{Engine, Event, ReplicationResult};
 pub use kpi::{KPIS, KpiDef, Kpis};
-pub use replicate::{RunError, run_replication, run_replications};
+pub use replicate::{RunError, RunOptions, run_replication, run_replications, run_replications_with};
 pub use scenario::{Scenario, ScenarioError};

@@ -35,6 +35,8 @@ pub struct Scenario {
     /// Seed and replications used when the command line gives none.
     pub seed: u64,
     pub replications: u32,
+    /// The start of the horizon excluded from the KPIs (see [`crate::kpi::KpiCollector`]).
+    pub warmup: TimeMs,
     pub travel: TravelModel,
     /// Multiplicative travel-time noise factor.
     pub travel_noise: Dist,
@@ -253,6 +255,17 @@ pub enum Destinations {
 }
 
 impl Scenario {
+    /// Sets the warm-up period excluded from the KPIs (`warmup_h` in the file): `hours` in
+    /// `[0, horizon)`.
+    pub fn set_warmup(&mut self, hours: f64) -> Result<(), String> {
+        let horizon = self.horizon.as_hours();
+        if !(0.0..horizon).contains(&hours) {
+            return Err(format!("warm-up must be at least 0 and less than the horizon ({horizon} h), got {hours}"));
+        }
+        self.warmup = TimeMs::from_hours(hours);
+        Ok(())
+    }
+
     /// Reads and validates a scenario file (and the order CSV it may name).
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         let text =
@@ -514,6 +527,17 @@ impl Resolver<'_> {
                 handling_min: self.dist(&d.handling_min, "dispatchers.handling_min")?,
             },
         };
+        let warmup = match &raw.warmup_h {
+            None => TimeMs::ZERO,
+            Some(w) => {
+                let h = *w.get_ref();
+                if !(0.0..raw.horizon_h).contains(&h) {
+                    let m = format!("must be at least 0 and less than horizon_h ({}), got {h}", raw.horizon_h);
+                    return Err(self.err(Some(w.span()), "warmup_h", m));
+                }
+                TimeMs::from_hours(h)
+            }
+        };
         let policy = match raw.policy {
             None => PolicyConfig::default(),
             Some(p) => self.policy(p, &mut hash, "policy")?,
@@ -527,6 +551,7 @@ impl Resolver<'_> {
             horizon: TimeMs::from_hours(raw.horizon_h),
             seed: raw.seed.unwrap_or(1),
             replications: raw.replications.unwrap_or(10),
+            warmup,
             travel,
             travel_noise,
             sites,

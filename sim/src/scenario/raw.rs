@@ -20,6 +20,9 @@ pub struct RawScenario {
     pub seed: Option<u64>,
     #[serde(default, deserialize_with = "opt_at_least_one")]
     pub replications: Option<u32>,
+    /// Hours at the start excluded from the KPIs.
+    #[serde(default)]
+    pub warmup_h: Option<Spanned<f64>>,
     pub network: RawNetwork,
     #[serde(default)]
     pub site: Vec<RawSite>,

@@ -11,6 +11,7 @@ mod regression;
 mod replay;
 mod scenario_errors;
 mod solomon;
+mod timeline;
 
 use std::path::PathBuf;
 

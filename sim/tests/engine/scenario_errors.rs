@@ -19,6 +19,7 @@ fn line_of(text: &str, needle: &str) -> usize {
 
 /// (what, edit from, edit to, expected field, text on the expected line)
 const CASES: &[(&str, &str, &str, &str, &str)] = &[
+    ("warm-up past the horizon", "horizon_h = 24", "horizon_h = 24\nwarmup_h = 30", "warmup_h", "warmup_h = 30"),
     ("unknown key", "doors = 2", "doors = 2\ndoorz = 3", "site[0].doorz", "doorz = 3"),
     ("wrong type", "doors = 2", "doors = \"two\"", "site[0].doors", "doors = \"two\""),
     ("zero doors", "doors = 2", "doors = 0", "site[0].doors", "doors = 0"),
