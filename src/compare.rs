@@ -7,7 +7,10 @@ use anyhow::Result;
 use reports::compare::{Objective, compare_with_best};
 use reports::{Matrix, Ranking};
 
-use crate::{Paired, UsageError, keep_results, kpi_index, kpi_selection, load, matrix, parse_alpha, replicate, values};
+use crate::{
+    Adaptive, Paired, UsageError, keep_results, kpi_index, kpi_selection, matrix, matrix_files, parse_alpha,
+    replicate_all, values,
+};
 
 #[derive(clap::Args)]
 pub struct CompareArgs {
@@ -18,6 +21,8 @@ pub struct CompareArgs {
     policies: Vec<PathBuf>,
     #[command(flatten)]
     paired: Paired,
+    #[command(flatten)]
+    adaptive: Adaptive,
     /// KPIs to show, in order (repeatable) [default: a planner's selection].
     #[arg(short, long = "kpi")]
     kpis: Vec<String>,
@@ -30,6 +35,9 @@ pub struct CompareArgs {
     /// Write compare.json, compare.csv and compare.svg into this folder (created if missing).
     #[arg(short, long)]
     out: Option<PathBuf>,
+    /// Also write report.html (charts inline) and report.md into --out.
+    #[arg(long, requires = "out")]
+    report: bool,
     /// Replace results already in --out.
     #[arg(long)]
     force: bool,
@@ -42,34 +50,37 @@ pub fn compare(args: CompareArgs) -> Result<()> {
     let objective = kpi_index(&args.objective.kpi)
         .ok_or_else(|| UsageError(format!("unknown KPI {:?} in --objective", args.objective.kpi)))?;
     let names = policy_names(&args.policies)?;
-    let scenarios = args.policies.iter().map(|p| load(&args.scenario, Some(p))).collect::<Result<Vec<_>>>()?;
+    let scenarios =
+        args.policies.iter().map(|p| args.paired.load(&args.scenario, Some(p))).collect::<Result<Vec<_>>>()?;
     let mut kpis = kpi_selection(&args.kpis, crate::STRESS_KPIS)?;
     if !kpis.contains(&args.objective.kpi) {
         kpis.insert(0, args.objective.kpi.clone());
     }
-    keep_results(args.out.as_deref(), args.force, &["compare.json", "compare.csv", "compare.svg"])?;
-    let (seed, n, pool) = args.paired.resolve(&scenarios[0])?;
-    let alternatives = names
-        .into_iter()
-        .zip(&scenarios)
-        .map(|(name, s)| Ok((name, s, args.scenario.as_path(), replicate(&pool, s, seed, n, false, false)?)))
-        .collect::<Result<Vec<_>>>()?;
-    let per_policy: Vec<Vec<f64>> = alternatives.iter().map(|a| values(&a.3, objective)).collect();
+    let files = matrix_files("compare", args.report);
+    keep_results(args.out.as_deref(), args.force, &files)?;
+    let (seed, n, pool) = args.paired.resolve(&scenarios[0], 2)?;
+    let opts = sim::RunOptions { check: false, timeline: args.report };
+    let refs: Vec<&sim::Scenario> = scenarios.iter().collect();
+    let (runs, precision) = replicate_all(&pool, &refs, seed, n, &args.adaptive, opts, false)?;
+    let per_policy: Vec<Vec<f64>> = runs.iter().map(|r| values(r, objective)).collect();
     let (best, columns) = compare_with_best(&per_policy, args.objective.direction, args.alpha);
-    let mut m = matrix(seed, n, kpis, &alternatives)?;
+    let alternatives: Vec<_> =
+        names.into_iter().zip(&scenarios).map(|(n, s)| (n, s, args.scenario.as_path())).collect();
+    let mut m = matrix(seed, kpis, &alternatives, &runs, precision)?;
     m.ranking = Some(Ranking { objective: args.objective.clone(), alpha: args.alpha, best, columns });
     let text = format!(
-        "{}: {} policies x {n} replications, seed {seed}; change against {} with its paired 95% CI, * significant\n{}\n{}",
+        "{}: {} policies x {} replications, seed {seed}; change against {} with its paired 95% CI, * significant\n{}\n{}",
         scenarios[0].name,
         scenarios.len(),
+        m.replications,
         m.columns[0].name,
         reports::render_matrix_table(&m),
         render_ranking(&m)
     );
     std::io::stdout().write_all(text.as_bytes())?;
     if let Some(out) = &args.out {
-        reports::write_matrix(out, "compare", &m)?;
-        eprintln!("wrote compare.json, compare.csv and compare.svg in {}", out.display());
+        reports::write_matrix(out, "compare", &m, args.report)?;
+        eprintln!("wrote {} in {}", files.join(", "), out.display());
     }
     Ok(())
 }

@@ -40,6 +40,12 @@ enum Command {
     /// Search a policy's thresholds (grid, random or Latin hypercube) on common random numbers for
     /// the best setting under constraints; resumable.
     Tune(tune::TuneArgs),
+    /// Re-render report.html and report.md from the results saved in a folder (by run, stress,
+    /// compare or tune with --out).
+    Report {
+        /// Folder holding summary.json, stress.json, compare.json or tune.json.
+        dir: PathBuf,
+    },
     /// Validate a scenario file and describe what it contains, without running it.
     Check {
         /// Scenario TOML file.
@@ -94,12 +100,17 @@ struct StressArgs {
     policy: Option<PathBuf>,
     #[command(flatten)]
     paired: Paired,
+    #[command(flatten)]
+    adaptive: Adaptive,
     /// KPIs to show, in order (repeatable) [default: a planner's selection].
     #[arg(short, long = "kpi")]
     kpis: Vec<String>,
     /// Write stress.json, stress.csv and stress.svg (the chart) into this folder (created if missing).
     #[arg(short, long)]
     out: Option<PathBuf>,
+    /// Also write report.html (charts inline) and report.md into --out.
+    #[arg(long, requires = "out")]
+    report: bool,
     /// Replace results already in --out.
     #[arg(long)]
     force: bool,
@@ -109,21 +120,67 @@ struct StressArgs {
 #[derive(clap::Args)]
 struct Paired {
     /// Replications per alternative [default: the first scenario's `replications`].
-    #[arg(short, long, value_parser = clap::value_parser!(u32).range(2..))]
+    #[arg(short, long, value_parser = clap::value_parser!(u32).range(1..))]
     replications: Option<u32>,
-    /// Master seed shared by every alternative (common random numbers) [default: the first scenario's `seed`].
+    /// Master seed; replication i of every alternative uses streams derived from (seed, i): common
+    /// random numbers [default: the first scenario's `seed`].
     #[arg(short, long)]
     seed: Option<u64>,
-    /// Worker threads [default: all cores].
+    /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(short, long, value_parser = clap::value_parser!(u32).range(1..))]
     threads: Option<u32>,
+    /// Hours at the start excluded from the KPIs [default: the scenario's `warmup_h`, else 0].
+    #[arg(long, value_name = "HOURS")]
+    warmup: Option<f64>,
 }
 
 impl Paired {
-    /// Seed, replications and worker pool, with defaults from `first`.
-    fn resolve(&self, first: &Scenario) -> Result<(u64, u32, rayon::ThreadPool)> {
-        let n = self.replications.unwrap_or(first.replications).max(2);
+    /// Seed, replications and worker pool, with defaults from `first`; at least `min` replications.
+    fn resolve(&self, first: &Scenario, min: u32) -> Result<(u64, u32, rayon::ThreadPool)> {
+        let n = self.replications.unwrap_or(first.replications);
+        if n < min {
+            return Err(UsageError(format!("{n} replications: paired intervals need at least {min}")).into());
+        }
         Ok((self.seed.unwrap_or(first.seed), n, thread_pool(self.threads)?))
+    }
+
+    /// Loads a scenario (with the policy in `policy` instead of its own if given) and applies `--warmup`.
+    fn load(&self, path: &Path, policy: Option<&Path>) -> Result<Scenario> {
+        let mut scenario = load(path, policy)?;
+        if let Some(h) = self.warmup {
+            scenario.set_warmup(h).map_err(|e| UsageError(format!("--warmup: {e}")))?;
+        }
+        Ok(scenario)
+    }
+}
+
+/// An adaptive number of replications.
+#[derive(clap::Args)]
+struct Adaptive {
+    /// Add replications until the 95% half-width of KPI is at most HW: of its mean (run), or of
+    /// its paired difference with the baseline for every alternative (stress, compare).
+    #[arg(long, value_name = "KPI=HW")]
+    precision: Option<PrecisionArg>,
+    /// The most replications `--precision` may run.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(2..))]
+    max_replications: u32,
+}
+
+#[derive(Clone)]
+struct PrecisionArg {
+    kpi: String,
+    half_width: f64,
+}
+
+impl std::str::FromStr for PrecisionArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (kpi, hw) = s.split_once('=').ok_or_else(|| format!("{s:?} is not KPI=HALF_WIDTH"))?;
+        let half_width = hw.trim().parse::<f64>().ok().filter(|h| *h > 0.0 && h.is_finite());
+        let half_width = half_width.ok_or_else(|| format!("{s:?}: the half-width must be a positive number"))?;
+        let kpi = kpi.trim().to_string();
+        kpi_index(&kpi).ok_or_else(|| format!("{s:?}: unknown KPI {kpi:?}; `dtwin kpis` lists them"))?;
+        Ok(PrecisionArg { kpi, half_width })
     }
 }
 
@@ -142,18 +199,16 @@ struct RunArgs {
     /// Policy TOML file (`kind = ...` and its parameters) to use instead of the scenario's `[policy]`.
     #[arg(short, long)]
     policy: Option<PathBuf>,
-    /// Number of replications [default: the scenario's `replications`, else 10].
-    #[arg(short, long, value_parser = clap::value_parser!(u32).range(1..))]
-    replications: Option<u32>,
-    /// Master seed; replication i uses streams derived from (seed, i) [default: the scenario's `seed`, else 1].
-    #[arg(short, long)]
-    seed: Option<u64>,
-    /// Worker threads [default: all cores]. Results do not depend on it.
-    #[arg(short, long, value_parser = clap::value_parser!(u32).range(1..))]
-    threads: Option<u32>,
+    #[command(flatten)]
+    paired: Paired,
+    #[command(flatten)]
+    adaptive: Adaptive,
     /// Write summary.json and replications.csv into this folder (created if missing).
     #[arg(short, long)]
     out: Option<PathBuf>,
+    /// Also write report.html (charts inline) and report.md into --out.
+    #[arg(long, requires = "out")]
+    report: bool,
     /// Replace results already in --out.
     #[arg(long)]
     force: bool,
@@ -180,6 +235,7 @@ fn main() -> ExitCode {
             Ok(false) => return ExitCode::from(1),
             other => other.map(|_| ()),
         },
+        Command::Report { dir } => report(&dir),
         Command::Check { scenario } => check(&scenario),
         Command::Import(Import::Solomon(args)) => import_solomon(&args),
         Command::Policies => {
@@ -240,6 +296,32 @@ fn check(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Renders the report of the one result saved in `dir`.
+fn report(dir: &Path) -> Result<()> {
+    use reports::report;
+    let saved = ["summary.json", "stress.json", "compare.json", "tune.json"];
+    let found: Vec<&str> = saved.into_iter().filter(|f| dir.join(f).exists()).collect();
+    let file = match found[..] {
+        [one] => one,
+        [] => return Err(UsageError(format!("{}: no saved results ({})", dir.display(), saved.join(", "))).into()),
+        _ => {
+            let m = format!("{}: several results ({}); keep one per folder", dir.display(), found.join(", "));
+            return Err(UsageError(m).into());
+        }
+    };
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+    let bad = |e: serde_json::Error| UsageError(format!("{}: line {}: {e}", path.display(), e.line()));
+    let r = match file {
+        "summary.json" => report::run(&serde_json::from_str(&text).map_err(bad)?),
+        "tune.json" => report::tune(&serde_json::from_str(&text).map_err(bad)?),
+        kind => report::matrix(kind.trim_end_matches(".json"), &serde_json::from_str(&text).map_err(bad)?),
+    };
+    reports::write_together(dir, reports::report_files(r).into())?;
+    println!("wrote report.html and report.md in {} from {file}", dir.display());
+    Ok(())
+}
+
 /// Loads a scenario, with the policy in `policy` instead of its own if given.
 fn load(path: &Path, policy: Option<&Path>) -> Result<Scenario> {
     let mut scenario = Scenario::load(path)?;
@@ -250,11 +332,12 @@ fn load(path: &Path, policy: Option<&Path>) -> Result<Scenario> {
 }
 
 /// Refuses to replace results in `out` without `--force`.
-fn keep_results(out: Option<&Path>, force: bool, files: &[&str]) -> Result<()> {
+fn keep_results(out: Option<&Path>, force: bool, files: &[impl AsRef<str>]) -> Result<()> {
     if let Some(out) = out
         && !force
     {
         for f in files {
+            let f = f.as_ref();
             if out.join(f).exists() {
                 return Err(UsageError(format!(
                     "{} already exists; pass --force to replace it",
@@ -275,28 +358,101 @@ fn thread_pool(threads: Option<u32>) -> Result<rayon::ThreadPool> {
     pool.build().context("starting worker threads")
 }
 
-/// Runs replications `0..n` with a progress bar on a terminal.
+/// Runs replications `reps` with a progress bar on a terminal.
 fn replicate(
     pool: &rayon::ThreadPool,
     scenario: &Scenario,
     seed: u64,
-    n: u32,
-    check: bool,
+    reps: std::ops::Range<u32>,
+    opts: sim::RunOptions,
     quiet: bool,
 ) -> Result<Vec<sim::ReplicationResult>> {
     let bar = if quiet {
         ProgressBar::hidden()
     } else {
-        ProgressBar::with_draw_target(Some(n as u64), ProgressDrawTarget::stderr())
+        ProgressBar::with_draw_target(Some(reps.len() as u64), ProgressDrawTarget::stderr())
     };
     bar.set_style(
         ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} replications, {elapsed} elapsed, ETA {eta}")
             .expect("template"),
     );
     bar.set_message(scenario.name.clone());
-    let results = pool.install(|| sim::run_replications(scenario, seed, n, check, &|| bar.inc(1)))?;
+    let results = pool.install(|| sim::run_replications_with(scenario, seed, reps, opts, &|| bar.inc(1)))?;
     bar.finish_and_clear();
     Ok(results)
+}
+
+/// Runs `n` replications of each alternative on the same seeds; with `--precision`, adds
+/// replications until the half-width asked for is reached (of the mean with one alternative, of
+/// every paired difference with the first with several) or the maximum. Replication i is the
+/// same however the total was reached, so the result equals a plain run of that many.
+fn replicate_all(
+    pool: &rayon::ThreadPool,
+    alternatives: &[&Scenario],
+    seed: u64,
+    n: u32,
+    adaptive: &Adaptive,
+    opts: sim::RunOptions,
+    quiet: bool,
+) -> Result<(Vec<Vec<sim::ReplicationResult>>, Option<reports::Precision>)> {
+    let mut runs: Vec<Vec<sim::ReplicationResult>> = vec![Vec::new(); alternatives.len()];
+    let (mut done, mut want) = (0, n);
+    loop {
+        for (s, r) in alternatives.iter().zip(&mut runs) {
+            r.extend(replicate(pool, s, seed, done..want, opts, quiet)?);
+        }
+        done = want;
+        let Some(p) = &adaptive.precision else { return Ok((runs, None)) };
+        let i = kpi_index(&p.kpi).expect("checked when parsed");
+        let half_width = |x: &[f64]| reports::Stat::of(x).ci95_half_width.unwrap_or(f64::INFINITY);
+        let hw = match &runs[..] {
+            [one] => half_width(&values(one, i)),
+            [base, rest @ ..] => rest
+                .iter()
+                .map(|r| {
+                    let d: Vec<f64> = values(base, i).iter().zip(values(r, i)).map(|(a, b)| b - a).collect();
+                    half_width(&d)
+                })
+                .fold(0.0, f64::max),
+            [] => 0.0,
+        };
+        let reached = hw <= p.half_width;
+        if reached || done >= adaptive.max_replications {
+            if !reached {
+                eprintln!(
+                    "warning: --precision {}={} not reached in {done} replications (--max-replications): half-width {hw:.4}",
+                    p.kpi, p.half_width
+                );
+            }
+            let precision = reports::Precision {
+                kpi: p.kpi.clone(),
+                target: p.half_width,
+                max: adaptive.max_replications,
+                half_width: hw,
+                reached,
+            };
+            return Ok((runs, Some(precision)));
+        }
+        // The half-width shrinks as 1/sqrt(n): aim for the total that reaches the target.
+        let aim = (done as f64 * (hw / p.half_width).powi(2)).ceil().min(adaptive.max_replications as f64) as u32;
+        want = aim.max(done + 1).max(2);
+    }
+}
+
+/// The state through the day over the replications (those run with a timeline).
+fn timeline(runs: &[sim::ReplicationResult]) -> Option<reports::Timeline> {
+    let samples: Vec<&sim::timeline::Timeline> = runs.iter().map(|r| r.timeline.as_ref()).collect::<Option<_>>()?;
+    let step_min = samples.first()?.step.as_min();
+    let rows: Vec<&[[u32; 4]]> = samples.iter().map(|t| t.samples.as_slice()).collect();
+    Some(reports::Timeline::of(step_min, sim::timeline::SERIES, &rows))
+}
+
+/// Stable hash of the allocation and exception policies as configured, hex.
+fn policy_hash(scenario: &Scenario) -> String {
+    let mut h = StableHasher::default();
+    let both = serde_json::json!([scenario.policy, scenario.exceptions]);
+    std::hash::Hasher::write(&mut h, both.to_string().as_bytes());
+    format!("{:016x}", std::hash::Hasher::finish(&h))
 }
 
 /// Statistics of KPI `index` over the replications.
@@ -313,19 +469,7 @@ fn scenario_info(scenario: &Scenario, path: &Path) -> ScenarioInfo {
 }
 
 /// What a planner looks at first when stress-testing.
-const STRESS_KPIS: &[&str] = &[
-    "on_time_rate",
-    "lateness_min_mean",
-    "orders_late",
-    "orders_open_end",
-    "dock_wait_min_mean",
-    "driver_utilisation",
-    "cost_total_per_order",
-    "premium_orders",
-    "tenders_rejected",
-    "exceptions",
-    "manual_touches_per_order",
-];
+const STRESS_KPIS: &[&str] = reports::report::HEADLINE_KPIS;
 
 /// The KPIs named on the command line (all checked), or `default`.
 fn kpi_selection(asked: &[String], default: &[&str]) -> Result<Vec<String>> {
@@ -346,22 +490,25 @@ fn values(results: &[sim::ReplicationResult], index: usize) -> Vec<f64> {
     results.iter().map(|r| r.kpis.0[index]).collect()
 }
 
-/// A column per alternative (name, scenario, its path, its runs), each against the first.
+/// A column per alternative (name, scenario, its path) with its runs, each against the first.
 fn matrix(
     seed: u64,
-    n: u32,
     kpis: Vec<String>,
-    alternatives: &[(String, &Scenario, &Path, Vec<sim::ReplicationResult>)],
+    alternatives: &[(String, &Scenario, &Path)],
+    runs: &[Vec<sim::ReplicationResult>],
+    precision: Option<reports::Precision>,
 ) -> Result<reports::Matrix> {
-    let baseline = &alternatives[0].3;
+    let baseline = &runs[0];
     let columns = alternatives
         .iter()
+        .zip(runs)
         .enumerate()
-        .map(|(j, (name, scenario, path, runs))| {
+        .map(|(j, ((name, scenario, path), runs))| {
             Ok(Column {
                 name: name.clone(),
                 scenario: scenario_info(scenario, path),
                 policy: serde_json::to_value(&scenario.policy).context("describing the policy")?,
+                policy_hash: policy_hash(scenario),
                 kpis: kpis
                     .iter()
                     .map(|k| {
@@ -370,6 +517,7 @@ fn matrix(
                         (k.clone(), (stat(runs, i), diff))
                     })
                     .collect(),
+                timeline: timeline(runs),
             })
         })
         .collect::<Result<_>>()?;
@@ -377,47 +525,80 @@ fn matrix(
         tool: "dtwin".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         seed,
-        replications: n,
+        replications: baseline.len() as u32,
+        warmup_h: alternatives[0].1.warmup.as_hours(),
+        precision,
         kpis,
         columns,
         ranking: None,
     })
 }
 
+/// The alternatives must measure the same period.
+fn same_warmup(scenarios: &[Scenario]) -> Result<()> {
+    match scenarios.iter().find(|s| s.warmup != scenarios[0].warmup) {
+        None => Ok(()),
+        Some(s) => Err(UsageError(format!(
+            "{} has a warm-up of {} h and {} of {} h: KPIs would cover different periods; give --warmup",
+            scenarios[0].name,
+            scenarios[0].warmup.as_hours(),
+            s.name,
+            s.warmup.as_hours()
+        ))
+        .into()),
+    }
+}
+
+/// The files a matrix command writes into --out.
+fn matrix_files(name: &str, report: bool) -> Vec<String> {
+    let mut files: Vec<String> = ["json", "csv", "svg"].iter().map(|e| format!("{name}.{e}")).collect();
+    if report {
+        files.extend(["report.html".into(), "report.md".into()]);
+    }
+    files
+}
+
 fn stress(args: StressArgs) -> Result<()> {
     let scenarios: Vec<Scenario> =
-        args.scenarios.iter().map(|p| load(p, args.policy.as_deref())).collect::<Result<_>>()?;
+        args.scenarios.iter().map(|p| args.paired.load(p, args.policy.as_deref())).collect::<Result<_>>()?;
+    same_warmup(&scenarios)?;
     let kpis = kpi_selection(&args.kpis, STRESS_KPIS)?;
-    keep_results(args.out.as_deref(), args.force, &["stress.json", "stress.csv", "stress.svg"])?;
-    let (seed, n, pool) = args.paired.resolve(&scenarios[0])?;
-    let alternatives = scenarios
-        .iter()
-        .zip(&args.scenarios)
-        .map(|(s, path)| Ok((s.name.clone(), s, path.as_path(), replicate(&pool, s, seed, n, false, false)?)))
-        .collect::<Result<Vec<_>>>()?;
-    let matrix = matrix(seed, n, kpis, &alternatives)?;
+    let files = matrix_files("stress", args.report);
+    keep_results(args.out.as_deref(), args.force, &files)?;
+    let (seed, n, pool) = args.paired.resolve(&scenarios[0], 2)?;
+    let opts = sim::RunOptions { check: false, timeline: args.report };
+    let refs: Vec<&Scenario> = scenarios.iter().collect();
+    let (runs, precision) = replicate_all(&pool, &refs, seed, n, &args.adaptive, opts, false)?;
+    let alternatives: Vec<(String, &Scenario, &Path)> =
+        scenarios.iter().zip(&args.scenarios).map(|(s, path)| (s.name.clone(), s, path.as_path())).collect();
+    let matrix = matrix(seed, kpis, &alternatives, &runs, precision)?;
     let text = format!(
-        "{} scenarios x {n} replications, seed {seed}; change against {} with its paired 95% CI, * significant\n{}",
+        "{} scenarios x {} replications, seed {seed}; change against {} with its paired 95% CI, * significant\n{}",
         scenarios.len(),
+        matrix.replications,
         scenarios[0].name,
         reports::render_matrix_table(&matrix)
     );
     std::io::stdout().write_all(text.as_bytes())?;
     if let Some(out) = &args.out {
-        reports::write_matrix(out, "stress", &matrix)?;
-        eprintln!("wrote stress.json, stress.csv and stress.svg in {}", out.display());
+        reports::write_matrix(out, "stress", &matrix, args.report)?;
+        eprintln!("wrote {} in {}", files.join(", "), out.display());
     }
     Ok(())
 }
 
 fn run(args: RunArgs) -> Result<()> {
-    let scenario = load(&args.scenario, args.policy.as_deref())?;
-    keep_results(args.out.as_deref(), args.force, &["summary.json", "replications.csv"])?;
-    let seed = args.seed.unwrap_or(scenario.seed);
-    let n = args.replications.unwrap_or(scenario.replications);
-    let pool = thread_pool(args.threads)?;
+    let scenario = args.paired.load(&args.scenario, args.policy.as_deref())?;
+    let mut files = vec!["summary.json", "replications.csv"];
+    if args.report {
+        files.extend(["report.html", "report.md"]);
+    }
+    keep_results(args.out.as_deref(), args.force, &files)?;
+    let (seed, n, pool) = args.paired.resolve(&scenario, 1)?;
     let started = std::time::Instant::now();
-    let results = replicate(&pool, &scenario, seed, n, args.check, args.quiet)?;
+    let opts = sim::RunOptions { check: args.check, timeline: args.report };
+    let (mut runs, precision) = replicate_all(&pool, &[&scenario], seed, n, &args.adaptive, opts, args.quiet)?;
+    let results = runs.pop().expect("one alternative");
     let elapsed = started.elapsed();
 
     let names: Vec<&str> = KPIS.iter().map(|k| k.name).collect();
@@ -430,18 +611,23 @@ fn run(args: RunArgs) -> Result<()> {
         version: env!("CARGO_PKG_VERSION").into(),
         scenario: scenario_info(&scenario, &args.scenario),
         policy: serde_json::to_value(&scenario.policy).context("describing the policy")?,
+        policy_hash: policy_hash(&scenario),
         seed,
-        replications: n,
+        replications: results.len() as u32,
+        warmup_h: scenario.warmup.as_hours(),
+        precision,
         fingerprint: format!("{:016x}", std::hash::Hasher::finish(&fingerprint)),
         kpis: names.iter().enumerate().map(|(i, name)| (name.to_string(), stat(&results, i))).collect(),
+        timeline: timeline(&results),
     };
 
     let mut text = String::new();
     if !args.quiet {
         let events: u64 = results.iter().map(|r| r.events).sum();
         text += &format!(
-            "{}: {n} replications, seed {seed}, {events} events in {:.2} s ({:.1} M events/s)\n",
+            "{}: {} replications, seed {seed}, {events} events in {:.2} s ({:.1} M events/s)\n",
             scenario.name,
+            results.len(),
             elapsed.as_secs_f64(),
             events as f64 / elapsed.as_secs_f64() / 1e6
         );
@@ -461,9 +647,9 @@ fn run(args: RunArgs) -> Result<()> {
                 values: r.kpis.0.clone(),
             })
             .collect();
-        reports::write_run(out, &summary, &names, &rows)?;
+        reports::write_run(out, &summary, &names, &rows, args.report)?;
         if !args.quiet {
-            eprintln!("wrote {} and {}", out.join("summary.json").display(), out.join("replications.csv").display());
+            eprintln!("wrote {} in {}", files.join(", "), out.display());
         }
     }
     Ok(())

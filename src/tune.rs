@@ -11,10 +11,11 @@ use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use reports::Stat;
 use reports::compare::{Objective, compare_with_best, pareto_front};
+use reports::tune::{Candidate, Constraint, TuneResult};
 use serde::{Deserialize, Serialize};
 use sim::{KPIS, Scenario};
 
-use crate::{Paired, UsageError, kpi_index, load, parse_alpha};
+use crate::{Paired, UsageError, kpi_index, parse_alpha};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
@@ -58,6 +59,9 @@ pub struct TuneArgs {
     /// Folder for tune.jsonl (the journal), tune.json, tune.csv and best-policy.toml.
     #[arg(short, long)]
     out: PathBuf,
+    /// Also write report.html (the Pareto front and the candidates) and report.md into --out.
+    #[arg(long)]
+    report: bool,
     /// Start over, discarding a journal of another search in --out.
     #[arg(long)]
     force: bool,
@@ -95,34 +99,6 @@ impl std::str::FromStr for ParamRange {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct Constraint {
-    kpi: String,
-    at_least: bool,
-    bound: f64,
-}
-
-impl std::str::FromStr for Constraint {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (kpi, at_least, bound) = if let Some((k, b)) = s.split_once(">=") {
-            (k, true, b)
-        } else if let Some((k, b)) = s.split_once("<=") {
-            (k, false, b)
-        } else {
-            return Err(format!("{s:?}: expected KPI>=X or KPI<=X"));
-        };
-        let bound = bound.trim().parse::<f64>().map_err(|_| format!("{s:?}: {bound:?} is not a number"))?;
-        Ok(Constraint { kpi: kpi.trim().to_string(), at_least, bound })
-    }
-}
-
-impl Constraint {
-    fn holds(&self, value: f64) -> bool {
-        if self.at_least { value >= self.bound } else { value <= self.bound }
-    }
-}
-
 /// What identifies a search: a journal is resumed only by the same search.
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct Header {
@@ -133,6 +109,8 @@ struct Header {
     samples: u32,
     seed: u64,
     replications: u32,
+    #[serde(default)]
+    warmup_h: f64,
 }
 
 /// A journal line: one candidate's parameter values and, per replication, every KPI's mean over
@@ -202,19 +180,10 @@ fn configure(
     Ok(policy)
 }
 
-#[derive(Serialize)]
-struct Candidate {
-    params: std::collections::BTreeMap<String, f64>,
-    objective: Stat,
-    feasible: bool,
-    tied_with_best: bool,
-    pareto: bool,
-    pareto_kpis: (f64, f64),
-}
-
 pub fn tune(args: TuneArgs) -> Result<()> {
     let usage = |m: String| anyhow::Error::from(UsageError(m));
-    let scenarios: Vec<Scenario> = args.scenarios.iter().map(|p| load(p, Some(&args.policy))).collect::<Result<_>>()?;
+    let scenarios: Vec<Scenario> =
+        args.scenarios.iter().map(|p| args.paired.load(p, Some(&args.policy))).collect::<Result<_>>()?;
     let base = scenarios[0].policy.clone();
     let objective = kpi_index(&args.objective.kpi)
         .ok_or_else(|| usage(format!("unknown KPI {:?} in --objective", args.objective.kpi)))?;
@@ -230,7 +199,7 @@ pub fn tune(args: TuneArgs) -> Result<()> {
     let (Some(ia), Some(ib)) = (ia, ib) else {
         return Err(usage(format!("unknown KPI in --pareto {:?}", args.pareto)));
     };
-    let (seed, n, pool) = args.paired.resolve(&scenarios[0])?;
+    let (seed, n, pool) = args.paired.resolve(&scenarios[0], 2)?;
     let cands = candidates(&args.params, args.search, args.samples, seed);
     for values in &cands {
         configure(&base, &args.params, values).map_err(|e| usage(format!("--param: {e}")))?;
@@ -243,6 +212,7 @@ pub fn tune(args: TuneArgs) -> Result<()> {
         samples: args.samples,
         seed,
         replications: n,
+        warmup_h: scenarios[0].warmup.as_hours(),
     };
     let journal = args.out.join("tune.jsonl");
     let mut done = resume(&journal, &header, args.force)?;
@@ -371,11 +341,17 @@ pub fn tune(args: TuneArgs) -> Result<()> {
     }
     std::io::stdout().write_all(text.as_bytes())?;
 
-    let json = serde_json::json!({
-        "tool": "dtwin", "version": env!("CARGO_PKG_VERSION"), "search": header, "objective": args.objective,
-        "constraints": args.constraints, "pareto": [pa, pb], "best": best, "candidates": results,
-    });
-    reports::write_atomic(&args.out.join("tune.json"), &serde_json::to_vec_pretty(&json)?)?;
+    let result = TuneResult {
+        tool: "dtwin".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        search: serde_json::to_value(&header)?,
+        objective: args.objective.clone(),
+        constraints: args.constraints.clone(),
+        pareto: [pa.clone(), pb.clone()],
+        best,
+        candidates: results,
+    };
+    let results = &result.candidates;
     let mut csv = format!(
         "candidate,{},{}_mean,{}_ci95_low,{}_ci95_high,feasible,tied_with_best,pareto\n",
         names.join(","),
@@ -397,7 +373,8 @@ pub fn tune(args: TuneArgs) -> Result<()> {
             c.pareto
         );
     }
-    reports::write_atomic(&args.out.join("tune.csv"), csv.as_bytes())?;
+    let mut files =
+        vec![("tune.json".to_string(), serde_json::to_vec_pretty(&result)?), ("tune.csv".into(), csv.into_bytes())];
     if let Some(b) = best {
         let policy = configure(&base, &args.params, &done[b].values).map_err(usage)?;
         let body = toml::to_string(&policy).context("writing the policy as TOML")?;
@@ -406,9 +383,14 @@ pub fn tune(args: TuneArgs) -> Result<()> {
             done.len(),
             args.objective
         );
-        reports::write_atomic(&args.out.join("best-policy.toml"), file.as_bytes())?;
-        eprintln!("wrote tune.json, tune.csv and best-policy.toml in {}", args.out.display());
+        files.push(("best-policy.toml".into(), file.into_bytes()));
     }
+    if args.report {
+        files.extend(reports::report_files(reports::report::tune(&result)));
+    }
+    let names: Vec<String> = files.iter().map(|f| f.0.clone()).collect();
+    reports::write_together(&args.out, files)?;
+    eprintln!("wrote {} in {}", names.join(", "), args.out.display());
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use crate::{Stat, percentile};
+use crate::Stat;
 
 /// Whether more or less of a KPI is better.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,13 +137,6 @@ pub fn pareto_front(points: &[(f64, f64)], directions: (Direction, Direction)) -
     (0..points.len()).filter(|&i| !points.iter().any(|&q| dominates(q, points[i]))).collect()
 }
 
-/// Box-plot statistics: (min, p25, median, p75, max).
-pub fn five_numbers(values: &[f64]) -> [f64; 5] {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    [0.0, 0.25, 0.5, 0.75, 1.0].map(|q| percentile(&sorted, q))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,10 +183,5 @@ mod tests {
         let points = [(10.0, 0.9), (8.0, 0.85), (12.0, 0.88), (8.0, 0.80), (7.0, 0.70)];
         let front = pareto_front(&points, (Direction::Min, Direction::Max));
         assert_eq!(front, vec![0, 1, 4]);
-    }
-
-    #[test]
-    fn five_numbers_are_quartiles() {
-        assert_eq!(five_numbers(&[4.0, 1.0, 3.0, 2.0, 5.0]), [1.0, 2.0, 3.0, 4.0, 5.0]);
     }
 }

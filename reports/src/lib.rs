@@ -3,8 +3,10 @@
 mod chart;
 pub mod compare;
 pub mod gate;
+pub mod report;
+pub mod tune;
 
-pub use chart::matrix_svg;
+pub use chart::{box_plots_svg, heatmap_svg, matrix_svg, pareto_svg, timeline_svg};
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -24,7 +26,12 @@ pub struct Stat {
     pub ci95_low: Option<f64>,
     pub ci95_high: Option<f64>,
     pub p5: f64,
+    /// Quartiles (absent in files written before version 0.1 had box plots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p25: Option<f64>,
     pub p50: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p75: Option<f64>,
     pub p95: f64,
     pub min: f64,
     pub max: f64,
@@ -61,7 +68,9 @@ impl Stat {
             ci95_low: half.map(|h| mean - h),
             ci95_high: half.map(|h| mean + h),
             p5: percentile(&sorted, 0.05),
+            p25: Some(percentile(&sorted, 0.25)),
             p50: percentile(&sorted, 0.5),
+            p75: Some(percentile(&sorted, 0.75)),
             p95: percentile(&sorted, 0.95),
             min: sorted[0],
             max: sorted[n - 1],
@@ -110,11 +119,76 @@ pub struct Summary {
     pub scenario: ScenarioInfo,
     /// The policy that decided, as configured (`kind` and parameters).
     pub policy: serde_json::Value,
+    /// Stable hash of the policy configuration (allocation and exception policies), hex.
+    #[serde(default)]
+    pub policy_hash: String,
     pub seed: u64,
     pub replications: u32,
+    /// Hours at the start excluded from the KPIs.
+    #[serde(default)]
+    pub warmup_h: f64,
+    /// How the number of replications was chosen, when it was adaptive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<Precision>,
     /// Hash over every replication's event-log fingerprint, hex: equal runs have equal values.
     pub fingerprint: String,
     pub kpis: BTreeMap<String, Stat>,
+    /// Open orders, vehicles busy, dock queue and exceptions open through the day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Timeline>,
+}
+
+/// An adaptive number of replications: run until the 95% half-width of `kpi` (of the mean, or of
+/// every paired difference with the baseline) is at most `target`, or `max` replications.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Precision {
+    pub kpi: String,
+    pub target: f64,
+    pub max: u32,
+    /// The half-width reached with the replications run.
+    pub half_width: f64,
+    pub reached: bool,
+}
+
+/// Quantities through the day across replications: at each sample time (every `step_min`
+/// minutes from 0), their mean and 10th and 90th percentiles.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    pub step_min: f64,
+    pub series: Vec<Series>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub name: String,
+    pub mean: Vec<f64>,
+    pub p10: Vec<f64>,
+    pub p90: Vec<f64>,
+}
+
+impl Timeline {
+    /// From each replication's samples (`runs[r][i][k]`: replication r, sample i, quantity k);
+    /// every replication must have the same number of samples.
+    pub fn of<const N: usize>(step_min: f64, names: [&str; N], runs: &[&[[u32; N]]]) -> Timeline {
+        let samples = runs.first().map_or(0, |r| r.len());
+        assert!(runs.iter().all(|r| r.len() == samples), "replications sampled alike");
+        let series = names
+            .iter()
+            .enumerate()
+            .map(|(k, name)| {
+                let mut s = Series { name: name.to_string(), mean: vec![], p10: vec![], p90: vec![] };
+                for i in 0..samples {
+                    let mut at: Vec<f64> = runs.iter().map(|r| r[i][k] as f64).collect();
+                    at.sort_by(f64::total_cmp);
+                    s.mean.push(at.iter().sum::<f64>() / at.len() as f64);
+                    s.p10.push(percentile(&at, 0.1));
+                    s.p90.push(percentile(&at, 0.9));
+                }
+                s
+            })
+            .collect();
+        Timeline { step_min, series }
+    }
 }
 
 /// One row of `replications.csv`.
@@ -156,8 +230,12 @@ pub struct Column {
     pub scenario: ScenarioInfo,
     /// The policy that decided, as configured.
     pub policy: serde_json::Value,
+    #[serde(default)]
+    pub policy_hash: String,
     /// Per KPI: its statistics, and (for all but the baseline) the paired difference to the baseline.
     pub kpis: BTreeMap<String, (Stat, Option<PairedDiff>)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Timeline>,
 }
 
 /// `stress.json` and `compare.json`: KPIs by alternative (scenario or policy), each against the
@@ -168,6 +246,10 @@ pub struct Matrix {
     pub version: String,
     pub seed: u64,
     pub replications: u32,
+    #[serde(default)]
+    pub warmup_h: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<Precision>,
     /// KPIs in display order.
     pub kpis: Vec<String>,
     pub columns: Vec<Column>,
@@ -241,9 +323,10 @@ fn signed(x: f64) -> String {
     if x >= 0.0 { format!("+{}", num(x)) } else { num(x) }
 }
 
-/// Writes `dir/NAME.json`, `dir/NAME.csv` (a row per KPI and column) and `dir/NAME.svg` (the
-/// chart), all staged before any is renamed into place; `NAME` is `stress` or `compare`.
-pub fn write_matrix(dir: &Path, name: &str, m: &Matrix) -> Result<(), WriteError> {
+/// Writes `dir/NAME.json`, `dir/NAME.csv` (a row per KPI and column), `dir/NAME.svg` (the
+/// chart) and, with `report`, `report.html` and `report.md`, all staged before any is renamed
+/// into place; `NAME` is `stress` or `compare`.
+pub fn write_matrix(dir: &Path, name: &str, m: &Matrix, report: bool) -> Result<(), WriteError> {
     std::fs::create_dir_all(dir).map_err(|source| WriteError { path: dir.display().to_string(), source })?;
     let json = serde_json::to_vec_pretty(m).expect("matrix serialises");
     let file = |ext: &str| format!("{name}.{ext}");
@@ -281,7 +364,16 @@ pub fn write_matrix(dir: &Path, name: &str, m: &Matrix) -> Result<(), WriteError
     }
     let csv = csv.into_inner().expect("in-memory writer");
     let svg = matrix_svg(m).into_bytes();
-    write_together(dir, [(&file("json"), json), (&file("csv"), csv), (&file("svg"), svg)])
+    let mut files = vec![(file("json"), json), (file("csv"), csv), (file("svg"), svg)];
+    if report {
+        files.extend(report_files(report::matrix(name, m)));
+    }
+    write_together(dir, files)
+}
+
+/// `report.html` and `report.md`.
+pub fn report_files(r: report::Report) -> [(String, Vec<u8>); 2] {
+    [("report.html".into(), r.html.into_bytes()), ("report.md".into(), r.markdown.into_bytes())]
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -310,9 +402,15 @@ fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, WriteErro
     Ok(tmp)
 }
 
-/// Writes `dir/summary.json` and `dir/replications.csv`. Both are staged completely before
-/// either is renamed into place.
-pub fn write_run(dir: &Path, summary: &Summary, names: &[&str], rows: &[ReplicationRow]) -> Result<(), WriteError> {
+/// Writes `dir/summary.json`, `dir/replications.csv` and, with `report`, `report.html` and
+/// `report.md`. All are staged completely before any is renamed into place.
+pub fn write_run(
+    dir: &Path,
+    summary: &Summary,
+    names: &[&str],
+    rows: &[ReplicationRow],
+    report: bool,
+) -> Result<(), WriteError> {
     std::fs::create_dir_all(dir).map_err(|source| WriteError { path: dir.display().to_string(), source })?;
     let json = serde_json::to_vec_pretty(summary).expect("summary serialises");
     let mut csv = csv::Writer::from_writer(Vec::new());
@@ -326,12 +424,18 @@ pub fn write_run(dir: &Path, summary: &Summary, names: &[&str], rows: &[Replicat
         csv.write_record(&rec).map_err(io)?;
     }
     let csv = csv.into_inner().expect("in-memory writer");
-    write_together(dir, [("summary.json", json), ("replications.csv", csv)])
+    let mut files = vec![("summary.json".to_string(), json), ("replications.csv".to_string(), csv)];
+    if report {
+        files.extend(report_files(report::run(summary)));
+    }
+    write_together(dir, files)
 }
 
-/// Writes files into `dir` so that none is replaced before all are fully written.
-fn write_together<const N: usize>(dir: &Path, files: [(&str, Vec<u8>); N]) -> Result<(), WriteError> {
-    let mut staged = Vec::with_capacity(N);
+/// Writes files into `dir` (created if missing) so that none is replaced before all are fully
+/// written.
+pub fn write_together(dir: &Path, files: Vec<(String, Vec<u8>)>) -> Result<(), WriteError> {
+    std::fs::create_dir_all(dir).map_err(|source| WriteError { path: dir.display().to_string(), source })?;
+    let mut staged = Vec::with_capacity(files.len());
     for (name, bytes) in &files {
         staged.push((dir.join(name), stage(&dir.join(name), bytes)?));
     }
@@ -380,6 +484,14 @@ mod tests {
     }
 
     #[test]
+    fn timeline_bands_are_across_replications_at_each_time() {
+        let t = Timeline::of(15.0, ["a", "b"], &[&[[0, 1], [4, 1]], &[[0, 3], [8, 1]]]);
+        assert_eq!(t.series[0].mean, [0.0, 6.0]);
+        assert_eq!(t.series[1].mean, [2.0, 1.0]);
+        assert_eq!((t.series[0].p10[1], t.series[0].p90[1]), (4.4, 7.6));
+    }
+
+    #[test]
     fn one_replication_has_no_interval() {
         let s = Stat::of(&[7.0]);
         assert_eq!((s.mean, s.ci95_half_width, s.p95), (7.0, None, 7.0));
@@ -402,21 +514,28 @@ mod tests {
             version: "0".into(),
             scenario: ScenarioInfo { name: "t".into(), path: "t.toml".into(), hash: "00".into() },
             policy: serde_json::json!({"kind": "greedy_edd"}),
+            policy_hash: "01".into(),
             seed: 1,
             replications: 1,
+            warmup_h: 2.0,
+            precision: None,
             fingerprint: "00".into(),
-            kpis: BTreeMap::from([("x".to_string(), Stat::of(&[1.0]))]),
+            kpis: BTreeMap::from([("on_time_rate".to_string(), Stat::of(&[1.0]))]),
+            timeline: Some(Timeline::of(15.0, ["open_orders"], &[&[[0], [3], [1]]])),
         };
         let rows = [ReplicationRow { replication: 0, fingerprint: 1, values: vec![1.0] }];
-        write_run(&out, &summary, &["x"], &rows).unwrap();
+        write_run(&out, &summary, &["on_time_rate"], &rows, true).unwrap();
         let mut files: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
         files.sort();
-        assert_eq!(files, ["replications.csv", "summary.json"]);
+        assert_eq!(files, ["replications.csv", "report.html", "report.md", "summary.json"]);
+        let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+        assert_eq!(html.matches("<svg").count(), 2, "box plots and the timeline inline");
+        assert!(html.contains("on_time_rate") && html.contains("warm-up") && !html.contains("src=\""));
         let back: Summary = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
         assert_eq!(back, summary);
         assert_eq!(
             std::fs::read_to_string(out.join("replications.csv")).unwrap(),
-            "replication,fingerprint,x\n0,0000000000000001,1\n"
+            "replication,fingerprint,on_time_rate\n0,0000000000000001,1\n"
         );
     }
 }
