@@ -405,3 +405,148 @@ fn tune_finds_a_feasible_best_writes_a_policy_and_resumes_after_an_interruption(
     ]);
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad.stderr));
 }
+
+fn svgs(html: &str) -> usize {
+    html.matches("<svg").count()
+}
+
+#[test]
+fn reports_are_self_contained_and_rerendered_from_the_saved_results() {
+    let (dir, out) = tmp();
+    let run = out.join("run");
+    let o = dtwin(&["run", "scenarios/tiny.toml", "-r", "4", "-q", "--out", run.to_str().unwrap(), "--report"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert_eq!(svgs(&html), 2, "box plots and the day's timeline, inline");
+    assert!(!html.contains(" src=") && !html.contains("href=\"http"), "nothing to fetch");
+    assert!(html.contains(&summary(&run)["fingerprint"].as_str().unwrap().to_string()), "provenance");
+    let md = std::fs::read_to_string(run.join("report.md")).unwrap();
+    assert!(md.starts_with("# dtwin run: tiny") && md.contains("| on_time_rate |"), "{md}");
+    let timeline = &summary(&run)["timeline"];
+    assert_eq!(timeline["series"].as_array().unwrap().len(), 4);
+    assert_eq!(timeline["series"][0]["mean"].as_array().unwrap().len(), 24 * 4 + 1);
+    // Re-rendered from summary.json alone: the same page.
+    std::fs::remove_file(run.join("report.html")).unwrap();
+    let o = dtwin(&["report", run.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read_to_string(run.join("report.html")).unwrap(), html);
+
+    let stress = out.join("stress");
+    let short = dir.path().join("short.toml");
+    let tiny = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tiny.toml")).unwrap();
+    std::fs::write(&short, tiny.replace("count = 5\nshift", "count = 3\nshift").replace("\"tiny\"", "\"short\""))
+        .unwrap();
+    let o = dtwin(&[
+        "stress",
+        "scenarios/tiny.toml",
+        short.to_str().unwrap(),
+        "-r",
+        "4",
+        "--out",
+        stress.to_str().unwrap(),
+        "--report",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let html = std::fs::read_to_string(stress.join("report.html")).unwrap();
+    assert_eq!(svgs(&html), 4, "heatmap, intervals, box plots, timeline");
+    assert!(html.contains("Heatmap") && html.contains("short"));
+
+    let compare = out.join("compare");
+    let o = dtwin(&[
+        "compare",
+        "scenarios/tiny.toml",
+        "-p",
+        GREEDY,
+        "-p",
+        NEAREST,
+        "-r",
+        "4",
+        "--out",
+        compare.to_str().unwrap(),
+        "--report",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let html = std::fs::read_to_string(compare.join("report.html")).unwrap();
+    assert_eq!(svgs(&html), 3, "intervals, box plots, timeline");
+    assert!(html.contains("Ranking") && html.contains("nearest_vehicle"));
+    let c: serde_json::Value = serde_json::from_slice(&std::fs::read(compare.join("compare.json")).unwrap()).unwrap();
+    let hashes: Vec<&str> =
+        c["columns"].as_array().unwrap().iter().map(|c| c["policy_hash"].as_str().unwrap()).collect();
+    assert!(hashes[0].len() == 16 && hashes[0] != hashes[1], "each policy has its own hash: {hashes:?}");
+
+    // No result, or no --out to write into: usage errors.
+    assert_eq!(dtwin(&["report", dir.path().to_str().unwrap()]).status.code(), Some(2));
+    assert_eq!(dtwin(&["run", "scenarios/tiny.toml", "--report"]).status.code(), Some(2));
+}
+
+#[test]
+fn adaptive_replications_reach_the_precision_and_equal_a_plain_run() {
+    let (_dir, out) = tmp();
+    let adaptive = out.join("adaptive");
+    let o = dtwin(&[
+        "run",
+        "scenarios/tiny.toml",
+        "-r",
+        "3",
+        "-q",
+        "--precision",
+        "on_time_rate=0.03",
+        "--max-replications",
+        "60",
+        "--out",
+        adaptive.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let s = summary(&adaptive);
+    let n = s["replications"].as_u64().unwrap();
+    let p = &s["precision"];
+    assert!(n > 3 && n <= 60, "{n}");
+    assert_eq!(p["reached"], true, "{p}");
+    assert!(p["half_width"].as_f64().unwrap() <= 0.03);
+    assert_eq!(s["kpis"]["on_time_rate"]["ci95_half_width"], p["half_width"]);
+    // The same replications as a plain run of that many.
+    let plain = out.join("plain");
+    let o = dtwin(&["run", "scenarios/tiny.toml", "-r", &n.to_string(), "-q", "--out", plain.to_str().unwrap()]);
+    assert!(o.status.success());
+    assert_eq!(summary(&plain)["fingerprint"], s["fingerprint"]);
+    // A maximum too low: stopped there, and said so.
+    let capped = out.join("capped");
+    let o = dtwin(&[
+        "run",
+        "scenarios/tiny.toml",
+        "-r",
+        "2",
+        "-q",
+        "--precision",
+        "on_time_rate=0.0001",
+        "--max-replications",
+        "5",
+        "--out",
+        capped.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    assert!(text(&o.stderr).contains("not reached"));
+    assert_eq!(
+        (summary(&capped)["replications"].as_u64(), &summary(&capped)["precision"]["reached"]),
+        (Some(5), &false.into())
+    );
+    assert_eq!(dtwin(&["run", "scenarios/tiny.toml", "--precision", "joy=1"]).status.code(), Some(2));
+}
+
+#[test]
+fn warm_up_is_recorded_and_checked() {
+    let (_dir, out) = tmp();
+    let (cold, warm) = (out.join("cold"), out.join("warm"));
+    for (dir, extra) in [(&cold, None), (&warm, Some("6"))] {
+        let mut args = vec!["run", "scenarios/tiny.toml", "-r", "3", "-q", "--out", dir.to_str().unwrap()];
+        args.extend(extra.map(|h| ["--warmup", h]).into_iter().flatten());
+        assert!(dtwin(&args).status.success());
+    }
+    let created = |d: &Path| summary(d)["kpis"]["orders_created"]["mean"].as_f64().unwrap();
+    assert!(created(&warm) < created(&cold));
+    assert_eq!((summary(&cold)["warmup_h"].as_f64(), summary(&warm)["warmup_h"].as_f64()), (Some(0.0), Some(6.0)));
+    assert_eq!(summary(&cold)["fingerprint"], summary(&warm)["fingerprint"], "the same history, measured later");
+    let o = dtwin(&["run", "scenarios/tiny.toml", "--warmup", "24"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("less than the horizon"), "{}", text(&o.stderr));
+}

@@ -273,6 +273,15 @@ fn paired_baseline<'a>(baseline: &'a [SavedRun], c: &SavedRun) -> Result<&'a Sav
             cs.replications
         )));
     }
+    if bs.warmup_h != cs.warmup_h {
+        return Err(GateError(format!(
+            "{} (warm-up {} h) and {} (warm-up {} h) measure different periods: run both with the same --warmup",
+            b.dir.display(),
+            bs.warmup_h,
+            c.dir.display(),
+            cs.warmup_h
+        )));
+    }
     Ok(b)
 }
 
