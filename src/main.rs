@@ -433,9 +433,10 @@ fn replicate_all(
             };
             return Ok((runs, Some(precision)));
         }
-        // The half-width shrinks as 1/sqrt(n): aim for the total that reaches the target.
-        let aim = (done as f64 * (hw / p.half_width).powi(2)).ceil().min(adaptive.max_replications as f64) as u32;
-        want = aim.max(done + 1).max(2);
+        // The half-width shrinks as 1/sqrt(n): aim for the total that reaches the target, at most
+        // doubling at a time (an estimate from few replications is rough).
+        let aim = (done as f64 * (hw / p.half_width).powi(2)).ceil().min(2.0 * done as f64);
+        want = (aim as u32).clamp(done + 1, adaptive.max_replications).max(2);
     }
 }
 
