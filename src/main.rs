@@ -162,7 +162,7 @@ struct Adaptive {
     #[arg(long, value_name = "KPI=HW")]
     precision: Option<PrecisionArg>,
     /// The most replications `--precision` may run.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(2..))]
+    #[arg(long, default_value_t = 1000, requires = "precision", value_parser = clap::value_parser!(u32).range(2..))]
     max_replications: u32,
 }
 
