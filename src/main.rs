@@ -554,7 +554,7 @@ fn same_warmup(scenarios: &[Scenario]) -> Result<()> {
 fn matrix_files(name: &str, report: bool) -> Vec<String> {
     let mut files: Vec<String> = ["json", "csv", "svg"].iter().map(|e| format!("{name}.{e}")).collect();
     if report {
-        files.extend(["report.html".into(), "report.md".into()]);
+        files.extend(["timeline.csv".into(), "report.html".into(), "report.md".into()]);
     }
     files
 }
@@ -592,7 +592,7 @@ fn run(args: RunArgs) -> Result<()> {
     let scenario = args.paired.load(&args.scenario, args.policy.as_deref())?;
     let mut files = vec!["summary.json", "replications.csv"];
     if args.report {
-        files.extend(["report.html", "report.md"]);
+        files.extend(["timeline.csv", "report.html", "report.md"]);
     }
     keep_results(args.out.as_deref(), args.force, &files)?;
     let (seed, n, pool) = args.paired.resolve(&scenario, 1)?;

@@ -365,10 +365,34 @@ pub fn write_matrix(dir: &Path, name: &str, m: &Matrix, report: bool) -> Result<
     let csv = csv.into_inner().expect("in-memory writer");
     let svg = matrix_svg(m).into_bytes();
     let mut files = vec![(file("json"), json), (file("csv"), csv), (file("svg"), svg)];
+    let timelines: Option<Vec<(&str, &Timeline)>> =
+        m.columns.iter().map(|c| c.timeline.as_ref().map(|t| (c.name.as_str(), t))).collect();
+    if let Some(t) = timelines {
+        files.push(("timeline.csv".into(), timeline_csv(&t)));
+    }
     if report {
         files.extend(report_files(report::matrix(name, m)));
     }
     write_together(dir, files)
+}
+
+/// `timeline.csv`: a row per alternative, quantity and sample time.
+fn timeline_csv(columns: &[(&str, &Timeline)]) -> Vec<u8> {
+    let mut out = String::from("column,quantity,hour,mean,p10,p90\n");
+    for (name, t) in columns {
+        for s in &t.series {
+            for i in 0..s.mean.len() {
+                let hour = i as f64 * t.step_min / 60.0;
+                out += &format!("{},{},{hour},{},{},{}\n", csv_field(name), s.name, s.mean[i], s.p10[i], s.p90[i]);
+            }
+        }
+    }
+    out.into_bytes()
+}
+
+/// A CSV field, quoted when it needs to be.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
 /// `report.html` and `report.md`.
@@ -425,6 +449,9 @@ pub fn write_run(
     }
     let csv = csv.into_inner().expect("in-memory writer");
     let mut files = vec![("summary.json".to_string(), json), ("replications.csv".to_string(), csv)];
+    if let Some(t) = &summary.timeline {
+        files.push(("timeline.csv".into(), timeline_csv(&[(&summary.scenario.name, t)])));
+    }
     if report {
         files.extend(report_files(report::run(summary)));
     }
@@ -527,7 +554,11 @@ mod tests {
         write_run(&out, &summary, &["on_time_rate"], &rows, true).unwrap();
         let mut files: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
         files.sort();
-        assert_eq!(files, ["replications.csv", "report.html", "report.md", "summary.json"]);
+        assert_eq!(files, ["replications.csv", "report.html", "report.md", "summary.json", "timeline.csv"]);
+        assert_eq!(
+            std::fs::read_to_string(out.join("timeline.csv")).unwrap(),
+            "column,quantity,hour,mean,p10,p90\nt,open_orders,0,0,0,0\nt,open_orders,0.25,3,3,3\nt,open_orders,0.5,1,1,1\n"
+        );
         let html = std::fs::read_to_string(out.join("report.html")).unwrap();
         assert_eq!(html.matches("<svg").count(), 2, "box plots and the timeline inline");
         assert!(html.contains("on_time_rate") && html.contains("warm-up") && !html.contains("src=\""));
