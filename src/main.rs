@@ -444,7 +444,7 @@ fn replicate_all(
 fn timeline(runs: &[sim::ReplicationResult]) -> Option<reports::Timeline> {
     let samples: Vec<&sim::timeline::Timeline> = runs.iter().map(|r| r.timeline.as_ref()).collect::<Option<_>>()?;
     let step_min = samples.first()?.step.as_min();
-    let rows: Vec<&[[u32; 4]]> = samples.iter().map(|t| t.samples.as_slice()).collect();
+    let rows: Vec<&[[f64; 4]]> = samples.iter().map(|t| t.samples.as_slice()).collect();
     Some(reports::Timeline::of(step_min, sim::timeline::SERIES, &rows))
 }
 

@@ -423,10 +423,10 @@ fn reports_are_self_contained_and_rerendered_from_the_saved_results() {
     let md = std::fs::read_to_string(run.join("report.md")).unwrap();
     assert!(md.starts_with("# dtwin run: tiny") && md.contains("| on_time_rate |"), "{md}");
     let csv = std::fs::read_to_string(run.join("timeline.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 1 + 4 * (24 * 4 + 1), "a row per quantity and quarter hour");
+    assert_eq!(csv.lines().count(), 1 + 4 * 24 * 4, "a row per quantity and quarter hour");
     let timeline = &summary(&run)["timeline"];
     assert_eq!(timeline["series"].as_array().unwrap().len(), 4);
-    assert_eq!(timeline["series"][0]["mean"].as_array().unwrap().len(), 24 * 4 + 1);
+    assert_eq!(timeline["series"][0]["mean"].as_array().unwrap().len(), 24 * 4);
     // Re-rendered from summary.json alone: the same page.
     std::fs::remove_file(run.join("report.html")).unwrap();
     let o = dtwin(&["report", run.to_str().unwrap()]);

@@ -185,8 +185,9 @@ pub fn timeline_svg(title: &str, columns: &[(&str, &Timeline)]) -> String {
 }
 
 fn timeline_panel(area: &DrawingArea<SVGBackend, Shift>, k: usize, columns: &[(&str, &Timeline)]) {
-    let hours = |t: &Timeline, i: usize| i as f64 * t.step_min / 60.0;
-    let end = columns.iter().map(|(_, t)| hours(t, t.series[k].mean.len().saturating_sub(1))).fold(1.0, f64::max);
+    // Each sample averages an interval: drawn at its middle.
+    let hours = |t: &Timeline, i: usize| (i as f64 + 0.5) * t.step_min / 60.0;
+    let end = columns.iter().map(|(_, t)| t.series[k].mean.len() as f64 * t.step_min / 60.0).fold(1.0, f64::max);
     let top = columns.iter().flat_map(|(_, t)| t.series[k].p90.iter().copied()).fold(1.0, f64::max) * 1.08;
     let name = columns[0].1.series[k].name.replace('_', " ");
     let mut chart = ChartBuilder::on(area)

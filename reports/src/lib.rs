@@ -150,8 +150,9 @@ pub struct Precision {
     pub reached: bool,
 }
 
-/// Quantities through the day across replications: at each sample time (every `step_min`
-/// minutes from 0), their mean and 10th and 90th percentiles.
+/// Quantities through the day across replications: sample `i` is each replication's time
+/// average over `[i step_min, (i + 1) step_min)` minutes; per sample, the mean over replications
+/// and the 10th and 90th percentiles.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Timeline {
     pub step_min: f64,
@@ -169,7 +170,7 @@ pub struct Series {
 impl Timeline {
     /// From each replication's samples (`runs[r][i][k]`: replication r, sample i, quantity k);
     /// every replication must have the same number of samples.
-    pub fn of<const N: usize>(step_min: f64, names: [&str; N], runs: &[&[[u32; N]]]) -> Timeline {
+    pub fn of<const N: usize>(step_min: f64, names: [&str; N], runs: &[&[[f64; N]]]) -> Timeline {
         let samples = runs.first().map_or(0, |r| r.len());
         assert!(runs.iter().all(|r| r.len() == samples), "replications sampled alike");
         let series = names
@@ -178,7 +179,7 @@ impl Timeline {
             .map(|(k, name)| {
                 let mut s = Series { name: name.to_string(), mean: vec![], p10: vec![], p90: vec![] };
                 for i in 0..samples {
-                    let mut at: Vec<f64> = runs.iter().map(|r| r[i][k] as f64).collect();
+                    let mut at: Vec<f64> = runs.iter().map(|r| r[i][k]).collect();
                     at.sort_by(f64::total_cmp);
                     s.mean.push(at.iter().sum::<f64>() / at.len() as f64);
                     s.p10.push(percentile(&at, 0.1));
@@ -376,9 +377,9 @@ pub fn write_matrix(dir: &Path, name: &str, m: &Matrix, report: bool) -> Result<
     write_together(dir, files)
 }
 
-/// `timeline.csv`: a row per alternative, quantity and sample time.
+/// `timeline.csv`: a row per alternative, quantity and interval (from its first hour).
 fn timeline_csv(columns: &[(&str, &Timeline)]) -> Vec<u8> {
-    let mut out = String::from("column,quantity,hour,mean,p10,p90\n");
+    let mut out = String::from("column,quantity,from_hour,mean,p10,p90\n");
     for (name, t) in columns {
         for s in &t.series {
             for i in 0..s.mean.len() {
@@ -512,7 +513,7 @@ mod tests {
 
     #[test]
     fn timeline_bands_are_across_replications_at_each_time() {
-        let t = Timeline::of(15.0, ["a", "b"], &[&[[0, 1], [4, 1]], &[[0, 3], [8, 1]]]);
+        let t = Timeline::of(15.0, ["a", "b"], &[&[[0.0, 1.0], [4.0, 1.0]], &[[0.0, 3.0], [8.0, 1.0]]]);
         assert_eq!(t.series[0].mean, [0.0, 6.0]);
         assert_eq!(t.series[1].mean, [2.0, 1.0]);
         assert_eq!((t.series[0].p10[1], t.series[0].p90[1]), (4.4, 7.6));
@@ -548,7 +549,7 @@ mod tests {
             precision: None,
             fingerprint: "00".into(),
             kpis: BTreeMap::from([("on_time_rate".to_string(), Stat::of(&[1.0]))]),
-            timeline: Some(Timeline::of(15.0, ["open_orders"], &[&[[0], [3], [1]]])),
+            timeline: Some(Timeline::of(15.0, ["open_orders"], &[&[[0.0], [3.0], [1.5]]])),
         };
         let rows = [ReplicationRow { replication: 0, fingerprint: 1, values: vec![1.0] }];
         write_run(&out, &summary, &["on_time_rate"], &rows, true).unwrap();
@@ -557,7 +558,7 @@ mod tests {
         assert_eq!(files, ["replications.csv", "report.html", "report.md", "summary.json", "timeline.csv"]);
         assert_eq!(
             std::fs::read_to_string(out.join("timeline.csv")).unwrap(),
-            "column,quantity,hour,mean,p10,p90\nt,open_orders,0,0,0,0\nt,open_orders,0.25,3,3,3\nt,open_orders,0.5,1,1,1\n"
+            "column,quantity,from_hour,mean,p10,p90\nt,open_orders,0,0,0,0\nt,open_orders,0.25,3,3,3\nt,open_orders,0.5,1.5,1.5,1.5\n"
         );
         let html = std::fs::read_to_string(out.join("report.html")).unwrap();
         assert_eq!(html.matches("<svg").count(), 2, "box plots and the timeline inline");

@@ -1,5 +1,5 @@
 //! The state of a replication through the day — open orders, vehicles out, vehicles queuing at
-//! the doors, exceptions open — sampled at regular times from the event log.
+//! the doors, exceptions open — as time averages over consecutive intervals, from the event log.
 //!
 //! The sampler is a [`LogSink`]: it adds no events to the calendar, so a run with it logs the
 //! same history (the same fingerprint) as a run without.
@@ -13,12 +13,13 @@ use crate::log::{LogSink, Record};
 /// What is sampled, in [`Timeline::samples`] order.
 pub const SERIES: [&str; 4] = ["open_orders", "vehicles_busy", "dock_queue", "exceptions_open"];
 
-/// Samples taken at `0, step, 2 step, ...` up to the horizon; sample `i` counts every record up
-/// to and including time `i * step`.
+/// Sample `i` is the time average of each quantity over `[i step, (i + 1) step)` (the last
+/// interval ends at the horizon), so the mean of the samples is the exact time average over the
+/// horizon when `step` divides it — as the KPIs compute it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Timeline {
     pub step: TimeMs,
-    pub samples: Vec<[u32; SERIES.len()]>,
+    pub samples: Vec<[f64; SERIES.len()]>,
 }
 
 impl Timeline {
@@ -33,7 +34,11 @@ impl Timeline {
 /// Consumes the log of one replication and produces its [`Timeline`].
 pub struct TimelineSampler {
     horizon: TimeMs,
-    next: TimeMs,
+    /// The interval being averaged starts here; the state is integrated up to `last`.
+    start: TimeMs,
+    last: TimeMs,
+    /// Integral of each quantity over `[start, last]`, in units x ms.
+    area: [u128; SERIES.len()],
     timeline: Timeline,
     open_orders: u32,
     /// Per vehicle: on a trip (from its route to back home, as `vehicle_utilisation`).
@@ -48,7 +53,9 @@ impl TimelineSampler {
     pub fn new(horizon: TimeMs, vehicles: usize) -> Self {
         TimelineSampler {
             horizon,
-            next: TimeMs::ZERO,
+            start: TimeMs::ZERO,
+            last: TimeMs::ZERO,
+            area: [0; SERIES.len()],
             timeline: Timeline { step: Timeline::step_for(horizon), samples: Vec::new() },
             open_orders: 0,
             busy: vec![false; vehicles],
@@ -58,12 +65,27 @@ impl TimelineSampler {
         }
     }
 
-    /// Takes the samples due strictly before `t`.
-    fn sample_before(&mut self, t: TimeMs) {
-        while self.next < t && self.next <= self.horizon {
-            let state = [self.open_orders, self.busy_count, self.queue, self.exceptions.len() as u32];
-            self.timeline.samples.push(state);
-            self.next = self.next + self.timeline.step;
+    /// Integrates the state, unchanged since `last`, up to `t`.
+    fn integrate(&mut self, t: TimeMs) {
+        let dt = (t - self.last).0 as u128;
+        let state = [self.open_orders, self.busy_count, self.queue, self.exceptions.len() as u32];
+        for (a, x) in self.area.iter_mut().zip(state) {
+            *a += x as u128 * dt;
+        }
+        self.last = t;
+    }
+
+    /// Closes the intervals that end at or before `t` (and at or before the horizon).
+    fn close_until(&mut self, t: TimeMs) {
+        while self.start < self.horizon {
+            let end = (self.start + self.timeline.step).min(self.horizon);
+            if end > t {
+                break;
+            }
+            self.integrate(end);
+            let width = (end - self.start).0 as f64;
+            self.timeline.samples.push(self.area.map(|a| a as f64 / width));
+            (self.area, self.start) = ([0; SERIES.len()], end);
         }
     }
 
@@ -77,16 +99,15 @@ impl TimelineSampler {
 
     /// The samples up to the horizon.
     pub fn finish(mut self) -> Timeline {
-        self.sample_before(TimeMs(self.horizon.0 + 1));
+        self.close_until(self.horizon);
         self.timeline
     }
 }
 
 impl LogSink for TimelineSampler {
     fn record(&mut self, t: TimeMs, record: &Record) {
-        if t > self.next {
-            self.sample_before(t);
-        }
+        self.close_until(t);
+        self.integrate(t); // the state changes from `t` on
         match *record {
             Record::OrderCreated { .. } => self.open_orders += 1,
             Record::Delivered { .. } | Record::CarrierDelivered { .. } | Record::OrderCancelled { .. } => {
@@ -117,21 +138,32 @@ mod tests {
     use policies::{OrderId, SiteId, VehicleId};
 
     #[test]
-    fn each_sample_counts_the_records_up_to_its_time() {
+    fn each_sample_is_the_time_average_over_its_interval() {
         let min = |m: f64| TimeMs::from_min(m);
         let mut s = TimelineSampler::new(TimeMs::from_hours(1.0), 2);
         let created = |o| Record::OrderCreated { order: OrderId(o), site: SiteId(0), size: 1, due: min(60.0) };
         let arrived = |v| Record::DockArrived { vehicle: VehicleId(v), site: SiteId(0) };
         s.record(min(0.0), &created(0));
         s.record(min(10.0), &created(1));
-        s.record(min(15.0), &arrived(0)); // at a sample time: counted in that sample
+        s.record(min(15.0), &arrived(0)); // at an interval's start: counts in that interval
         s.record(min(20.0), &Record::LoadingStarted { vehicle: VehicleId(0), site: SiteId(0), waited: min(5.0) });
-        s.record(min(44.0), &Record::OrderCancelled { order: OrderId(1) });
-        s.record(min(44.0), &arrived(1));
+        s.record(min(42.0), &Record::OrderCancelled { order: OrderId(1) });
+        s.record(min(42.0), &arrived(1));
         let t = s.finish();
         assert_eq!(t.step, min(15.0));
-        // open orders, vehicles busy, dock queue, exceptions open at 0, 15, 30, 45 and 60 minutes
-        assert_eq!(t.samples, [[1, 0, 0, 0], [2, 0, 1, 0], [2, 0, 0, 0], [1, 0, 1, 0], [1, 0, 1, 0]]);
+        // open orders, vehicles busy, dock queue, exceptions open over [0,15), [15,30), [30,45), [45,60)
+        let want = [
+            [(10.0 + 2.0 * 5.0) / 15.0, 0.0, 0.0, 0.0],
+            [2.0, 0.0, 5.0 / 15.0, 0.0],
+            [(12.0 * 2.0 + 3.0) / 15.0, 0.0, 3.0 / 15.0, 0.0],
+            [1.0, 0.0, 1.0, 0.0],
+        ];
+        assert_eq!(t.samples.len(), want.len());
+        for (got, want) in t.samples.iter().zip(want) {
+            for (g, w) in got.iter().zip(want) {
+                assert!((g - w).abs() < 1e-12, "{:?}", t.samples);
+            }
+        }
     }
 
     #[test]
