@@ -8,7 +8,7 @@ use reports::compare::{Objective, compare_with_best};
 use reports::{Matrix, Ranking};
 
 use crate::{
-    Adaptive, Paired, UsageError, keep_results, kpi_index, kpi_selection, matrix, matrix_files, parse_alpha,
+    Adaptive, Output, Paired, UsageError, keep_results, kpi_index, kpi_selection, matrix, matrix_files, parse_alpha,
     replicate_all, values,
 };
 
@@ -32,15 +32,8 @@ pub struct CompareArgs {
     /// Family-wise error rate of the comparisons with the best.
     #[arg(long, default_value_t = 0.05, value_parser = parse_alpha)]
     alpha: f64,
-    /// Write compare.json, compare.csv and compare.svg into this folder (created if missing).
-    #[arg(short, long)]
-    out: Option<PathBuf>,
-    /// Also write report.html (charts inline) and report.md into --out.
-    #[arg(long, requires = "out")]
-    report: bool,
-    /// Replace results already in --out.
-    #[arg(long)]
-    force: bool,
+    #[command(flatten)]
+    output: Output,
 }
 
 pub fn compare(args: CompareArgs) -> Result<()> {
@@ -52,14 +45,14 @@ pub fn compare(args: CompareArgs) -> Result<()> {
     let names = policy_names(&args.policies)?;
     let scenarios =
         args.policies.iter().map(|p| args.paired.load(&args.scenario, Some(p))).collect::<Result<Vec<_>>>()?;
-    let mut kpis = kpi_selection(&args.kpis, crate::STRESS_KPIS)?;
+    let mut kpis = kpi_selection(&args.kpis, reports::report::HEADLINE_KPIS)?;
     if !kpis.contains(&args.objective.kpi) {
         kpis.insert(0, args.objective.kpi.clone());
     }
-    let files = matrix_files("compare", args.report);
-    keep_results(args.out.as_deref(), args.force, &files)?;
+    let files = matrix_files("compare", args.output.report);
+    keep_results(args.output.out.as_deref(), args.output.force, &files)?;
     let (seed, n, pool) = args.paired.resolve(&scenarios[0], 2)?;
-    let opts = sim::RunOptions { check: false, timeline: args.report };
+    let opts = sim::RunOptions { check: false, timeline: args.output.report };
     let refs: Vec<&sim::Scenario> = scenarios.iter().collect();
     let (runs, precision) = replicate_all(&pool, &refs, seed, n, &args.adaptive, opts, false)?;
     let per_policy: Vec<Vec<f64>> = runs.iter().map(|r| values(r, objective)).collect();
@@ -78,8 +71,8 @@ pub fn compare(args: CompareArgs) -> Result<()> {
         render_ranking(&m)
     );
     std::io::stdout().write_all(text.as_bytes())?;
-    if let Some(out) = &args.out {
-        reports::write_matrix(out, "compare", &m, args.report)?;
+    if let Some(out) = &args.output.out {
+        reports::write_matrix(out, "compare", &m, args.output.report)?;
         eprintln!("wrote {} in {}", files.join(", "), out.display());
     }
     Ok(())

@@ -105,10 +105,18 @@ struct StressArgs {
     /// KPIs to show, in order (repeatable) [default: a planner's selection].
     #[arg(short, long = "kpi")]
     kpis: Vec<String>,
-    /// Write stress.json, stress.csv and stress.svg (the chart) into this folder (created if missing).
+    #[command(flatten)]
+    output: Output,
+}
+
+/// Where results go.
+#[derive(clap::Args)]
+struct Output {
+    /// Write the results into this folder (created if missing): summary.json and replications.csv
+    /// (run), stress.* or compare.* (json, csv, svg).
     #[arg(short, long)]
     out: Option<PathBuf>,
-    /// Also write report.html (charts inline) and report.md into --out.
+    /// Also write report.html (charts inline), report.md and timeline.csv into --out.
     #[arg(long, requires = "out")]
     report: bool,
     /// Replace results already in --out.
@@ -203,15 +211,8 @@ struct RunArgs {
     paired: Paired,
     #[command(flatten)]
     adaptive: Adaptive,
-    /// Write summary.json and replications.csv into this folder (created if missing).
-    #[arg(short, long)]
-    out: Option<PathBuf>,
-    /// Also write report.html (charts inline) and report.md into --out.
-    #[arg(long, requires = "out")]
-    report: bool,
-    /// Replace results already in --out.
-    #[arg(long)]
-    force: bool,
+    #[command(flatten)]
+    output: Output,
     /// Also write the event log of replication 0 as JSON lines to this file.
     #[arg(long)]
     events: Option<PathBuf>,
@@ -404,14 +405,13 @@ fn replicate_all(
         done = want;
         let Some(p) = &adaptive.precision else { return Ok((runs, None)) };
         let i = kpi_index(&p.kpi).expect("checked when parsed");
-        let half_width = |x: &[f64]| reports::Stat::of(x).ci95_half_width.unwrap_or(f64::INFINITY);
         let hw = match &runs[..] {
-            [one] => half_width(&values(one, i)),
+            [one] => stat(one, i).ci95_half_width.unwrap_or(f64::INFINITY),
             [base, rest @ ..] => rest
                 .iter()
-                .map(|r| {
-                    let d: Vec<f64> = values(base, i).iter().zip(values(r, i)).map(|(a, b)| b - a).collect();
-                    half_width(&d)
+                .map(|r| match PairedDiff::of(&values(base, i), &values(r, i)) {
+                    PairedDiff { ci95_low: Some(lo), ci95_high: Some(hi), .. } => (hi - lo) / 2.0,
+                    _ => f64::INFINITY,
                 })
                 .fold(0.0, f64::max),
             [] => 0.0,
@@ -468,9 +468,6 @@ fn scenario_info(scenario: &Scenario, path: &Path) -> ScenarioInfo {
         hash: format!("{:016x}", scenario.hash),
     }
 }
-
-/// What a planner looks at first when stress-testing.
-const STRESS_KPIS: &[&str] = reports::report::HEADLINE_KPIS;
 
 /// The KPIs named on the command line (all checked), or `default`.
 fn kpi_selection(asked: &[String], default: &[&str]) -> Result<Vec<String>> {
@@ -563,11 +560,11 @@ fn stress(args: StressArgs) -> Result<()> {
     let scenarios: Vec<Scenario> =
         args.scenarios.iter().map(|p| args.paired.load(p, args.policy.as_deref())).collect::<Result<_>>()?;
     same_warmup(&scenarios)?;
-    let kpis = kpi_selection(&args.kpis, STRESS_KPIS)?;
-    let files = matrix_files("stress", args.report);
-    keep_results(args.out.as_deref(), args.force, &files)?;
+    let kpis = kpi_selection(&args.kpis, reports::report::HEADLINE_KPIS)?;
+    let files = matrix_files("stress", args.output.report);
+    keep_results(args.output.out.as_deref(), args.output.force, &files)?;
     let (seed, n, pool) = args.paired.resolve(&scenarios[0], 2)?;
-    let opts = sim::RunOptions { check: false, timeline: args.report };
+    let opts = sim::RunOptions { check: false, timeline: args.output.report };
     let refs: Vec<&Scenario> = scenarios.iter().collect();
     let (runs, precision) = replicate_all(&pool, &refs, seed, n, &args.adaptive, opts, false)?;
     let alternatives: Vec<(String, &Scenario, &Path)> =
@@ -581,8 +578,8 @@ fn stress(args: StressArgs) -> Result<()> {
         reports::render_matrix_table(&matrix)
     );
     std::io::stdout().write_all(text.as_bytes())?;
-    if let Some(out) = &args.out {
-        reports::write_matrix(out, "stress", &matrix, args.report)?;
+    if let Some(out) = &args.output.out {
+        reports::write_matrix(out, "stress", &matrix, args.output.report)?;
         eprintln!("wrote {} in {}", files.join(", "), out.display());
     }
     Ok(())
@@ -591,13 +588,13 @@ fn stress(args: StressArgs) -> Result<()> {
 fn run(args: RunArgs) -> Result<()> {
     let scenario = args.paired.load(&args.scenario, args.policy.as_deref())?;
     let mut files = vec!["summary.json", "replications.csv"];
-    if args.report {
+    if args.output.report {
         files.extend(["timeline.csv", "report.html", "report.md"]);
     }
-    keep_results(args.out.as_deref(), args.force, &files)?;
+    keep_results(args.output.out.as_deref(), args.output.force, &files)?;
     let (seed, n, pool) = args.paired.resolve(&scenario, 1)?;
     let started = std::time::Instant::now();
-    let opts = sim::RunOptions { check: args.check, timeline: args.report };
+    let opts = sim::RunOptions { check: args.check, timeline: args.output.report };
     let (mut runs, precision) = replicate_all(&pool, &[&scenario], seed, n, &args.adaptive, opts, args.quiet)?;
     let results = runs.pop().expect("one alternative");
     let elapsed = started.elapsed();
@@ -639,7 +636,7 @@ fn run(args: RunArgs) -> Result<()> {
     if let Some(path) = &args.events {
         write_events(&scenario, seed, path)?;
     }
-    if let Some(out) = &args.out {
+    if let Some(out) = &args.output.out {
         let rows: Vec<ReplicationRow> = results
             .iter()
             .map(|r| ReplicationRow {
@@ -648,7 +645,7 @@ fn run(args: RunArgs) -> Result<()> {
                 values: r.kpis.0.clone(),
             })
             .collect();
-        reports::write_run(out, &summary, &names, &rows, args.report)?;
+        reports::write_run(out, &summary, &names, &rows, args.output.report)?;
         if !args.quiet {
             eprintln!("wrote {} in {}", files.join(", "), out.display());
         }

@@ -1,6 +1,8 @@
 //! Charts drawn with plotters as self-contained SVG.
 
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::SegmentedCoord;
+use plotters::coord::types::{RangedCoordf64, RangedCoordusize};
 use plotters::prelude::*;
 
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -38,31 +40,44 @@ pub fn matrix_svg(m: &Matrix) -> String {
     svg
 }
 
-fn panel(area: &DrawingArea<SVGBackend, Shift>, kpi: &str, m: &Matrix, names: &[&str], label_w: u32) {
-    let diffs: Vec<_> = m.columns[1..].iter().map(|c| c.kpis[kpi].1.clone().expect("a paired difference")).collect();
-    let ends = diffs.iter().flat_map(|d| [d.mean, d.ci95_low.unwrap_or(d.mean), d.ci95_high.unwrap_or(d.mean)]);
-    let (lo, hi) = ends.fold((0.0f64, 0.0f64), |(lo, hi), x| (lo.min(x), hi.max(x)));
-    let pad = ((hi - lo) * 0.08).max(1e-9);
+/// A panel with a row per name (the first on top) and `x` across, captioned `caption`.
+fn rows_chart<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    caption: &str,
+    x: std::ops::Range<f64>,
+    names: &[&str],
+    label_w: u32,
+) -> ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, SegmentedCoord<RangedCoordusize>>> {
+    let n = names.len();
     let mut chart = ChartBuilder::on(area)
-        .caption(kpi, ("sans-serif", 16))
+        .caption(caption, ("sans-serif", 16))
         .margin(10)
         .x_label_area_size(28)
         .y_label_area_size(label_w)
-        .build_cartesian_2d(lo - pad..hi + pad, (0..names.len()).into_segmented())
+        .build_cartesian_2d(x, (0..n).into_segmented())
         .expect("drawing to a string");
     chart
         .configure_mesh()
         .disable_y_mesh()
         .light_line_style(TRANSPARENT)
         .label_style(("sans-serif", 12))
-        .y_labels(names.len())
+        .y_labels(n)
         .y_label_formatter(&|y| match y {
-            SegmentValue::CenterOf(i) if *i < names.len() => names[names.len() - 1 - i].to_string(),
+            SegmentValue::CenterOf(i) if *i < n => names[n - 1 - i].to_string(),
             _ => String::new(),
         })
         .x_labels(6)
         .draw()
         .expect("drawing to a string");
+    chart
+}
+
+fn panel(area: &DrawingArea<SVGBackend, Shift>, kpi: &str, m: &Matrix, names: &[&str], label_w: u32) {
+    let diffs: Vec<_> = m.columns[1..].iter().map(|c| c.kpis[kpi].1.clone().expect("a paired difference")).collect();
+    let ends = diffs.iter().flat_map(|d| [d.mean, d.ci95_low.unwrap_or(d.mean), d.ci95_high.unwrap_or(d.mean)]);
+    let (lo, hi) = ends.fold((0.0f64, 0.0f64), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    let pad = ((hi - lo) * 0.08).max(1e-9);
+    let mut chart = rows_chart(area, kpi, lo - pad..hi + pad, names, label_w);
     let zero = [(0.0, SegmentValue::Exact(0)), (0.0, SegmentValue::Exact(names.len()))];
     chart.draw_series([PathElement::new(zero, BLACK.stroke_width(1))]).expect("drawing to a string");
     for (i, d) in diffs.iter().enumerate() {
@@ -133,26 +148,8 @@ fn box_panel(area: &DrawingArea<SVGBackend, Shift>, kpi: &str, boxes: &[(&str, &
         (lo.min(s.p5).min(s.mean), hi.max(s.p95).max(s.mean))
     });
     let pad = ((hi - lo) * 0.08).max(1e-6 * hi.abs().max(1.0));
-    let mut chart = ChartBuilder::on(area)
-        .caption(kpi, ("sans-serif", 16))
-        .margin(10)
-        .x_label_area_size(28)
-        .y_label_area_size(label_w)
-        .build_cartesian_2d(lo - pad..hi + pad, (0..n).into_segmented())
-        .expect("drawing to a string");
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .light_line_style(TRANSPARENT)
-        .label_style(("sans-serif", 12))
-        .y_labels(n)
-        .y_label_formatter(&|y| match y {
-            SegmentValue::CenterOf(i) if *i < n => boxes[n - 1 - i].0.to_string(),
-            _ => String::new(),
-        })
-        .x_labels(6)
-        .draw()
-        .expect("drawing to a string");
+    let names: Vec<&str> = boxes.iter().map(|(name, _)| *name).collect();
+    let mut chart = rows_chart(area, kpi, lo - pad..hi + pad, &names, label_w);
     for (i, (_, s)) in boxes.iter().enumerate() {
         let px = |x: f64| chart.backend_coord(&(x, SegmentValue::CenterOf(0))).0;
         let y = || SegmentValue::CenterOf(n - 1 - i); // the first on top

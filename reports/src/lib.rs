@@ -205,13 +205,29 @@ pub fn render_table(summary: &Summary, names: &[&str]) -> String {
     let mut out = format!("{:<width$}  {:>12}  {:>25}  {:>12}  {:>12}\n", "kpi", "mean", "95% CI", "p5", "p95");
     for name in names {
         let s = &summary.kpis[*name];
-        let ci = match (s.ci95_low, s.ci95_high) {
-            (Some(lo), Some(hi)) => format!("[{}, {}]", num(lo), num(hi)),
-            _ => "-".to_string(),
-        };
+        let ci = ci_text(s);
         out += &format!("{name:<width$}  {:>12}  {ci:>25}  {:>12}  {:>12}\n", num(s.mean), num(s.p5), num(s.p95));
     }
     out
+}
+
+/// The 95% interval of the mean, `[low, high]`, or `-` with one replication.
+fn ci_text(s: &Stat) -> String {
+    match (s.ci95_low, s.ci95_high) {
+        (Some(lo), Some(hi)) => format!("[{}, {}]", num(lo), num(hi)),
+        _ => "-".to_string(),
+    }
+}
+
+/// A matrix cell: the mean and, against the baseline, the change with its 95% interval, `*` when
+/// significant.
+fn matrix_cell(stat: &Stat, diff: Option<&PairedDiff>) -> String {
+    let Some(d) = diff else { return num(stat.mean) };
+    let ci = match (d.ci95_low, d.ci95_high) {
+        (Some(lo), Some(hi)) => format!(" [{}, {}]", signed(lo), signed(hi)),
+        _ => String::new(),
+    };
+    format!("{} ({}{ci}){}", num(stat.mean), signed(d.mean), if d.significant { "*" } else { "" })
 }
 
 /// Four significant digits, no exponent for everyday magnitudes.
@@ -283,21 +299,7 @@ pub fn render_matrix_table(m: &Matrix) -> String {
                 .iter()
                 .map(|c| {
                     let (stat, diff) = &c.kpis[k];
-                    match diff {
-                        None => num(stat.mean),
-                        Some(d) => {
-                            let ci = match (d.ci95_low, d.ci95_high) {
-                                (Some(lo), Some(hi)) => format!(" [{}, {}]", signed(lo), signed(hi)),
-                                _ => String::new(),
-                            };
-                            format!(
-                                "{} ({}{ci}){}",
-                                num(stat.mean),
-                                signed(d.mean),
-                                if d.significant { "*" } else { "" }
-                            )
-                        }
-                    }
+                    matrix_cell(stat, diff.as_ref())
                 })
                 .collect()
         })

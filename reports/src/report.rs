@@ -3,7 +3,7 @@
 //! `stress.json`, `compare.json`, `tune.json`), so `dtwin report DIR` can redo it.
 
 use crate::tune::TuneResult;
-use crate::{Matrix, Stat, Summary, chart, num, signed};
+use crate::{Matrix, Stat, Summary, chart, ci_text, matrix_cell, num};
 
 /// What a planner looks at first; the box plots show these.
 pub const HEADLINE_KPIS: &[&str] = &[
@@ -102,13 +102,6 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-fn ci(s: &Stat) -> String {
-    match (s.ci95_low, s.ci95_high) {
-        (Some(lo), Some(hi)) => format!("[{}, {}]", num(lo), num(hi)),
-        _ => "-".into(),
-    }
-}
-
 fn policy_kind(policy: &serde_json::Value) -> String {
     policy.get("kind").and_then(|k| k.as_str()).unwrap_or("?").to_string()
 }
@@ -152,7 +145,7 @@ pub fn run(s: &Summary) -> Report {
     let rows: Vec<Vec<String>> = s
         .kpis
         .iter()
-        .map(|(k, st)| vec![k.clone(), num(st.mean), ci(st), num(st.p5), num(st.p50), num(st.p95)])
+        .map(|(k, st)| vec![k.clone(), num(st.mean), ci_text(st), num(st.p5), num(st.p50), num(st.p95)])
         .collect();
     doc.table("kpis", &["kpi", "mean", "95% CI", "p5", "p50", "p95"], &rows);
 
@@ -252,24 +245,7 @@ pub fn matrix(kind: &str, m: &Matrix) -> Report {
         .iter()
         .map(|k| {
             let mut row = vec![k.clone()];
-            row.extend(m.columns.iter().map(|c| {
-                let (s, d) = &c.kpis[k];
-                match d {
-                    None => num(s.mean),
-                    Some(d) => {
-                        let interval = match (d.ci95_low, d.ci95_high) {
-                            (Some(lo), Some(hi)) => format!(" [{}, {}]", signed(lo), signed(hi)),
-                            _ => String::new(),
-                        };
-                        format!(
-                            "{} ({}{interval}){}",
-                            num(s.mean),
-                            signed(d.mean),
-                            if d.significant { " *" } else { "" }
-                        )
-                    }
-                }
-            }));
+            row.extend(m.columns.iter().map(|c| matrix_cell(&c.kpis[k].0, c.kpis[k].1.as_ref())));
             row
         })
         .collect();
@@ -339,7 +315,7 @@ pub fn tune(t: &TuneResult) -> Report {
                 params.join(", "),
                 t.objective.kpi,
                 num(c.objective.mean),
-                ci(&c.objective)
+                ci_text(&c.objective)
             ));
         }
         None => doc.para("No candidate meets the constraints."),
@@ -368,7 +344,7 @@ pub fn tune(t: &TuneResult) -> Report {
             row.extend(c.params.values().map(|v| num(*v)));
             row.extend([
                 num(c.objective.mean),
-                ci(&c.objective),
+                ci_text(&c.objective),
                 num(c.pareto_kpis.0),
                 num(c.pareto_kpis.1),
                 yes(c.feasible),
