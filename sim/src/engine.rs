@@ -17,6 +17,7 @@ use crate::domain::{carriers, dispatch, disruptions, docks, drivers, exceptions,
 use crate::kpi::{KpiCollector, Kpis};
 use crate::log::{Fingerprint, LogSink, Record};
 use crate::rng::{Rng, Stream, stream_rng};
+use crate::runaway;
 use crate::scenario::Scenario;
 
 /// The closed set of things that can be scheduled.
@@ -128,17 +129,34 @@ pub(crate) struct Log<'a> {
     pub fingerprint: Fingerprint,
     pub kpis: KpiCollector,
     pub extra: Vec<&'a mut dyn LogSink>,
+    /// Watches for time that stops moving on, and traces the records once it has.
+    pub guard: runaway::Guard,
 }
 
 impl Log<'_> {
     #[inline]
     pub fn push(&mut self, t: TimeMs, record: Record) {
+        if self.guard.tracing() {
+            self.guard.trace(t, &record);
+        }
         self.fingerprint.record(t, &record);
         self.kpis.record(t, &record);
         for sink in &mut self.extra {
             sink.record(t, &record);
         }
     }
+}
+
+/// Why a replication stopped before its horizon.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Halt {
+    /// The policy could not decide (an external program crashed, timed out or answered nonsense).
+    #[error("{0}")]
+    Policy(String),
+    /// Time stopped moving on: decisions or events without end at one instant ([`crate::runaway`]).
+    #[error("{0}")]
+    Runaway(String),
 }
 
 /// What one replication produced.
@@ -190,6 +208,8 @@ pub struct Engine<'a> {
     /// Set when the policy could not decide; the run stops.
     pub(crate) failure: Option<String>,
     events: u64,
+    seed: u64,
+    replication: u32,
 }
 
 impl<'a> Engine<'a> {
@@ -235,7 +255,12 @@ impl<'a> Engine<'a> {
             scenario,
             world: World::new(),
             cal: Calendar::new(),
-            log: Log { fingerprint: Fingerprint::default(), kpis: KpiCollector::new(scenario), extra: sinks },
+            log: Log {
+                fingerprint: Fingerprint::default(),
+                kpis: KpiCollector::new(scenario),
+                extra: sinks,
+                guard: runaway::Guard::default(),
+            },
             rng,
             policy,
             exception_policy: scenario.exceptions.build(),
@@ -258,6 +283,8 @@ impl<'a> Engine<'a> {
             next_decision_id: 0,
             failure: None,
             events: 0,
+            seed,
+            replication,
         };
         docks::spawn(&mut engine);
         fleet::spawn(&mut engine);
@@ -275,20 +302,26 @@ impl<'a> Engine<'a> {
         self.cal.now()
     }
 
-    /// Runs to the end of the horizon and returns the KPIs, or why the policy could not decide.
-    pub fn run(self) -> Result<ReplicationResult, String> {
+    /// Runs to the end of the horizon and returns the KPIs, or why the replication stopped.
+    pub fn run(self) -> Result<ReplicationResult, Halt> {
         self.run_counting_live().map(|(r, _)| r)
     }
 
     /// Like [`Engine::run`], also returning how many orders are still live at the end.
-    pub fn run_counting_live(mut self) -> Result<(ReplicationResult, usize), String> {
+    pub fn run_counting_live(mut self) -> Result<(ReplicationResult, usize), Halt> {
         let horizon = self.scenario.horizon;
         while self.cal.peek_time().is_some_and(|t| t <= horizon) {
-            let Some((_, event)) = self.cal.pop() else { break };
+            let Some((t, event)) = self.cal.pop() else { break };
             self.events += 1;
+            self.log.guard.observe(t, matches!(event, Event::Decide { .. }));
             self.handle(event);
             if let Some(failure) = self.failure.take() {
-                return Err(failure);
+                return Err(Halt::Policy(failure));
+            }
+            if self.log.guard.tracing()
+                && let Some(message) = self.log.guard.verdict(self.replication, self.seed, self.cal.peek_time())
+            {
+                return Err(Halt::Runaway(message));
             }
         }
         let kpis = self.log.kpis.finish(horizon);

@@ -11,11 +11,12 @@ pub mod log;
 pub mod process;
 pub mod replicate;
 pub mod rng;
+pub mod runaway;
 pub mod scenario;
 pub mod solomon;
 pub mod timeline;
 
-pub use engine::{Engine, Event, ReplicationResult};
+pub use engine::{Engine, Event, Halt, ReplicationResult};
 pub use kpi::{KPIS, KpiDef, Kpis};
 pub use replicate::{RunError, RunOptions, run_replication, run_replications, run_replications_with};
 pub use scenario::{Scenario, ScenarioError};

@@ -24,7 +24,8 @@ pub enum Rejection {
     OrderNotOpen,
     OrderTwice,
     OverCapacity,
-    /// Even at once and at worst, the driver could not serve the first stop and be back in time.
+    /// Even at once and at worst, the driver could not serve the first stop and be back in time
+    /// (or could only by starting to load this very instant, with no slack to wait for a door).
     DriverOutOfHours,
     UnknownCarrier,
     /// The carrier has taken its daily capacity.

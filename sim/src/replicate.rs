@@ -20,6 +20,19 @@ pub enum RunError {
     /// the message names the replication, the decision time and the request.
     #[error("{0}")]
     Policy(String),
+    /// Time stopped moving on in the replication (a bug in the engine or a policy): the message
+    /// names the replication, the time and the records that repeat.
+    #[error("{0}")]
+    Runaway(String),
+}
+
+impl From<crate::Halt> for RunError {
+    fn from(halt: crate::Halt) -> Self {
+        match halt {
+            crate::Halt::Policy(message) => RunError::Policy(message),
+            crate::Halt::Runaway(message) => RunError::Runaway(message),
+        }
+    }
 }
 
 /// What to collect besides the KPIs.
@@ -52,7 +65,7 @@ fn run_one(scenario: &Scenario, seed: u64, replication: u32, opts: RunOptions) -
         sinks.push(s);
     }
     let engine = Engine::new(scenario, seed, replication, sinks);
-    let (mut result, live) = engine.run_counting_live().map_err(RunError::Policy)?;
+    let (mut result, live) = engine.run_counting_live()?;
     result.replication = replication;
     result.timeline = sampler.map(TimelineSampler::finish);
     if let Some(c) = checker {

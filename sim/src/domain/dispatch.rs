@@ -286,7 +286,9 @@ fn validate(e: &Engine, route: &Route) -> Result<Validated, Rejection> {
         return Err(Rejection::OverCapacity);
     }
     let first = e.world.get::<Order>(stops[0].0).expect("order");
-    if super::fleet::loading_deadline(e, v, driver, e.now(), load, first) < e.now() {
+    // No slack at all is refused too: the vehicle would give up at the doors at this very instant,
+    // its orders would be open again, and the policy would propose the same route without end.
+    if super::fleet::loading_deadline(e, v, driver, e.now(), load, first) <= e.now() {
         return Err(Rejection::DriverOutOfHours);
     }
     Ok((vehicle, driver, stops))

@@ -10,6 +10,7 @@ mod queueing;
 mod regression;
 mod replay;
 mod scenario_errors;
+mod shipped;
 mod solomon;
 mod timeline;
 
