@@ -244,8 +244,14 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Kpis => {
+            println!("{:<30} {:<8} what", "kpi", "better");
             for k in KPIS {
-                println!("{:<24} {}", k.name, k.description);
+                let better = match k.better {
+                    sim::Better::Higher => "higher",
+                    sim::Better::Lower => "lower",
+                    sim::Better::Neutral => "neither",
+                };
+                println!("{:<30} {better:<8} {}", k.name, k.description);
             }
             Ok(())
         }

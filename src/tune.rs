@@ -192,7 +192,7 @@ pub fn tune(args: TuneArgs) -> Result<()> {
     }
     let pareto: Vec<Objective> = match &args.pareto {
         Some(s) => s.split(',').map(|k| k.trim().parse::<Objective>().map_err(usage)).collect::<Result<_>>()?,
-        None => vec![args.objective.clone(), "cost_total_per_order".parse().expect("valid")],
+        None => vec![args.objective.clone(), "min:cost_total_per_order".parse().expect("valid")],
     };
     let [pa, pb] = &pareto[..] else { return Err(usage("--pareto takes two KPIs, A,B".into())) };
     let (ia, ib) = (kpi_index(&pa.kpi), kpi_index(&pb.kpi));

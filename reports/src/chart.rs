@@ -97,6 +97,7 @@ fn panel(area: &DrawingArea<SVGBackend, Shift>, kpi: &str, m: &Matrix, names: &[
 const RED: RGBColor = RGBColor(200, 40, 40);
 const GREEN: RGBColor = RGBColor(30, 140, 70);
 const GREY: RGBColor = RGBColor(130, 130, 130);
+const BLUE_GREY: RGBColor = RGBColor(90, 120, 160);
 
 /// Colour of series `i`: a qualitative palette that stays apart in print.
 fn colour(i: usize) -> RGBColor {
@@ -228,13 +229,17 @@ fn timeline_panel(area: &DrawingArea<SVGBackend, Shift>, k: usize, columns: &[(&
 }
 
 /// The stress matrix as a heatmap: a row per KPI, a column per disrupted scenario, each cell its
-/// relative change against the baseline — green when better, red when worse (by the KPI's usual
-/// direction), deeper the larger, pale when the paired interval includes zero.
+/// relative change against the baseline — green when better, red when worse (by the KPI's own
+/// direction; blue-grey for neutral KPIs), deeper the larger, pale when the paired interval
+/// includes zero.
 pub fn heatmap_svg(m: &Matrix) -> String {
     let (label_w, cell_w, cell_h) = (230, 150, 30);
     let others = &m.columns[1.min(m.columns.len())..];
     let size = (label_w + cell_w * others.len().max(1) as u32 + 20, 40 + 60 + cell_h * m.kpis.len() as u32 + 20);
-    let title = format!("Change against {}: green better, red worse, pale not significant", m.columns[0].name);
+    let title = format!(
+        "Change against {}: green better, red worse, blue-grey neither, pale not significant",
+        m.columns[0].name
+    );
     svg(size, &title, |body| {
         let text = |s: &str, x: i32, y: i32, size: i32, anchor: Pos| {
             body.draw(&Text::new(s.to_string(), (x, y), TextStyle::from(("sans-serif", size).into_font()).pos(anchor)))
@@ -254,14 +259,13 @@ pub fn heatmap_svg(m: &Matrix) -> String {
                 let x = (label_w + cell_w * j as u32) as i32;
                 let Some(d) = &c.kpis[k].1 else { continue };
                 let rel = if base != 0.0 { d.mean / base.abs() } else { d.mean.signum() };
-                let better = crate::compare::Direction::of(k).gain(d.mean, 0.0) > 0.0;
                 let depth = (rel.abs() / 0.5).min(1.0) * if d.significant { 0.85 } else { 0.2 } + 0.05;
-                let hue = if d.mean == 0.0 {
-                    GREY
-                } else if better {
-                    GREEN
-                } else {
-                    RED
+                // Neutral KPIs (work done, use of resources) get no good/bad colour.
+                let hue = match crate::compare::Direction::of(k) {
+                    _ if d.mean == 0.0 => GREY,
+                    None => BLUE_GREY,
+                    Some(direction) if direction.gain(d.mean, 0.0) > 0.0 => GREEN,
+                    Some(_) => RED,
                 };
                 let fill = mix(hue, depth);
                 let rect =
@@ -327,4 +331,53 @@ pub fn pareto_svg(
             chart.draw_series([Circle::new(points[b], 10, BLACK.stroke_width(2))]).expect("drawing to a string");
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Column, PairedDiff, ScenarioInfo, Stat};
+
+    fn fill(c: RGBColor, depth: f64) -> String {
+        let m = mix(c, depth);
+        format!("#{:02X}{:02X}{:02X}", m.0, m.1, m.2)
+    }
+
+    #[test]
+    fn the_heatmap_colours_by_each_kpis_direction_and_neutral_ones_not_at_all() {
+        let column = |name: &str, change: Option<f64>| Column {
+            name: name.into(),
+            scenario: ScenarioInfo { name: name.into(), path: String::new(), hash: String::new() },
+            policy: serde_json::Value::Null,
+            policy_hash: String::new(),
+            kpis: ["eta_risk_lead_min_mean", "vehicle_utilisation"]
+                .into_iter()
+                .map(|k| {
+                    let base = Stat::of(&[10.0, 10.0]);
+                    let diff = change.map(|d| PairedDiff::of(&[10.0, 10.0], &[10.0 + d, 10.0 + d * 1.1]));
+                    (k.to_string(), (base, diff))
+                })
+                .collect(),
+            timeline: None,
+        };
+        let m = Matrix {
+            tool: "dtwin".into(),
+            version: "0".into(),
+            seed: 1,
+            replications: 2,
+            warmup_h: 0.0,
+            precision: None,
+            kpis: vec!["eta_risk_lead_min_mean".into(), "vehicle_utilisation".into()],
+            columns: vec![column("base", None), column("more", Some(5.0))],
+            ranking: None,
+        };
+        let svg = heatmap_svg(&m).to_uppercase();
+        let d = m.columns[1].kpis["eta_risk_lead_min_mean"].1.clone().unwrap();
+        let depth = ((d.mean / 10.0).abs() / 0.5).min(1.0) * if d.significant { 0.85 } else { 0.2 } + 0.05;
+        // More lead time to act on an ETA risk is better: green, never red.
+        assert!(svg.contains(&fill(GREEN, depth)), "{svg}");
+        assert!(!svg.contains(&fill(RED, depth)));
+        // Utilisation is neither: blue-grey.
+        assert!(svg.contains(&fill(BLUE_GREY, depth)));
+    }
 }

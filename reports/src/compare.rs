@@ -15,10 +15,14 @@ pub enum Direction {
 }
 
 impl Direction {
-    /// The usual direction of a KPI: more is better for rates of service and use, less for the rest.
-    pub fn of(kpi: &str) -> Direction {
-        let more_is_better = ["on_time_rate", "orders_delivered", "vehicle_utilisation", "driver_utilisation"];
-        if more_is_better.contains(&kpi) { Direction::Max } else { Direction::Min }
+    /// Which way `kpi` is better, from its definition (`sim::KPIS`); `None` for neutral KPIs
+    /// (work done, use of resources, ratios to deliveries) and unknown names.
+    pub fn of(kpi: &str) -> Option<Direction> {
+        match sim::kpi_def(kpi)?.better {
+            sim::Better::Higher => Some(Direction::Max),
+            sim::Better::Lower => Some(Direction::Min),
+            sim::Better::Neutral => None,
+        }
     }
 
     /// `x` better than `y`?
@@ -57,7 +61,10 @@ impl std::str::FromStr for Objective {
         if kpi.is_empty() {
             return Err(format!("{s:?}: no KPI named"));
         }
-        Ok(Objective { kpi: kpi.to_string(), direction: direction.unwrap_or_else(|| Direction::of(kpi)) })
+        let direction = direction.or_else(|| Direction::of(kpi)).ok_or_else(|| {
+            format!("{kpi:?} is better neither higher nor lower (`dtwin kpis`): write max:{kpi} or min:{kpi}")
+        })?;
+        Ok(Objective { kpi: kpi.to_string(), direction })
     }
 }
 
@@ -147,7 +154,13 @@ mod tests {
         assert_eq!(o.direction, Direction::Max);
         let o: Objective = "min:on_time_rate".parse().unwrap();
         assert_eq!((o.kpi.as_str(), o.direction), ("on_time_rate", Direction::Min));
-        assert_eq!("cost_per_order".parse::<Objective>().unwrap().direction, Direction::Min);
+        assert_eq!("lateness_min_mean".parse::<Objective>().unwrap().direction, Direction::Min);
+        // More lead time to act on an ETA risk is better.
+        assert_eq!("eta_risk_lead_min_mean".parse::<Objective>().unwrap().direction, Direction::Max);
+        // A cost per delivered order falls when orders are left undelivered: say which way.
+        let neutral = "cost_per_order".parse::<Objective>().unwrap_err();
+        assert!(neutral.contains("min:cost_per_order"), "{neutral}");
+        assert_eq!("min:cost_per_order".parse::<Objective>().unwrap().direction, Direction::Min);
         assert!("best:x".parse::<Objective>().is_err());
         assert!("max:".parse::<Objective>().is_err());
     }

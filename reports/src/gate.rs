@@ -27,7 +27,8 @@ pub struct Rule {
     pub min: Option<f64>,
     pub max: Option<f64>,
     pub max_worse: Option<f64>,
-    /// Which way is better for `max_worse`: "higher" or "lower" [default: the KPI's usual direction].
+    /// Which way is better for `max_worse`: "higher" or "lower" [default: the KPI's own direction;
+    /// required for neutral KPIs].
     pub better: Option<Better>,
     /// Scenarios (by name) the rule applies to [default: all].
     #[serde(default)]
@@ -74,6 +75,14 @@ impl Rules {
                 return Err(GateError(msg));
             }
             let rule = r.get_ref();
+            if rule.max_worse.is_some() && rule.better.is_none() && Direction::of(kpi.get_ref()).is_none() {
+                let msg = format!(
+                    "{}: better: {:?} is better neither higher nor lower (`dtwin kpis`): say better = \"higher\" or \"lower\"",
+                    at(r.span()),
+                    kpi.get_ref()
+                );
+                return Err(GateError(msg));
+            }
             let set = [rule.min.is_some(), rule.max.is_some(), rule.max_worse.is_some()];
             if set.iter().filter(|x| **x).count() != 1 {
                 let msg = format!("{}: rule: give exactly one of min, max and max_worse", at(r.span()));
@@ -96,7 +105,9 @@ impl Rule {
                 let direction = match self.better {
                     Some(Better::Higher) => Direction::Max,
                     Some(Better::Lower) => Direction::Min,
-                    None => Direction::of(self.kpi.get_ref()),
+                    None => {
+                        Direction::of(self.kpi.get_ref()).expect("neutral KPIs need `better`: checked by Rules::parse")
+                    }
                 };
                 Check::NoWorse { by, direction }
             }
@@ -365,6 +376,16 @@ mod tests {
         let e = parse("[[rule]]\nkpi = \"on_time_rate\"\nminimum = 0.9\n").unwrap_err();
         assert!(e.0.starts_with("gate.toml:3: unknown field `minimum`"), "{e}");
         assert!(parse("").is_err());
+    }
+
+    #[test]
+    fn max_worse_on_a_neutral_kpi_must_say_which_way_is_better() {
+        let e = parse("[[rule]]\nkpi = \"cost_per_order\"\nmax_worse = 0.2\n").unwrap_err();
+        assert!(e.0.starts_with("gate.toml:1: better: \"cost_per_order\" is better neither"), "{e}");
+        let rules = parse("[[rule]]\nkpi = \"cost_per_order\"\nmax_worse = 0.2\nbetter = \"lower\"\n").unwrap();
+        assert!(rules.rule[0].get_ref().describe().contains("above baseline"));
+        // Bounds need no direction.
+        assert!(parse("[[rule]]\nkpi = \"cost_per_order\"\nmax = 9\n").is_ok());
     }
 
     #[test]

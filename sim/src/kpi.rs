@@ -12,83 +12,100 @@ use policies::{ExceptionKind, MS_PER_HOUR, MS_PER_MIN, Severity, TimeMs};
 use crate::log::{LogSink, Record};
 use crate::scenario::Scenario;
 
-/// A KPI's name and what it measures.
+/// Which way a KPI is better: what reports colour green, what `compare`, `tune` and `gate`
+/// take as the direction when none is given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Better {
+    Higher,
+    Lower,
+    /// Neither: the amount of work done (trips, km), use of resources, ratios to deliveries that
+    /// fall when orders are left undelivered. A comparison on one must say which way it wants.
+    Neutral,
+}
+
+/// A KPI's name, which way it is better, and what it measures.
 #[derive(Clone, Copy, Debug)]
 pub struct KpiDef {
     pub name: &'static str,
+    pub better: Better,
     pub description: &'static str,
 }
 
+/// The KPI called `name`, if there is one.
+pub fn kpi_def(name: &str) -> Option<&'static KpiDef> {
+    KPIS.iter().find(|k| k.name == name)
+}
+
 macro_rules! kpis {
-    ($($idx:ident = $name:literal : $desc:literal),* $(,)?) => {
+    ($($idx:ident = $name:literal, $better:ident : $desc:literal),* $(,)?) => {
         #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
         #[derive(Clone, Copy)]
         #[repr(usize)]
         enum K { $($idx),* }
         /// Every KPI, in report order.
-        pub const KPIS: &[KpiDef] = &[$(KpiDef { name: $name, description: $desc }),*];
+        pub const KPIS: &[KpiDef] = &[$(KpiDef { name: $name, better: Better::$better, description: $desc }),*];
     };
 }
 
 kpis! {
-    OnTime = "on_time_rate": "share of orders due within the horizon that were served by their due time",
-    Created = "orders_created": "orders created",
-    Delivered = "orders_delivered": "orders delivered",
-    Cancelled = "orders_cancelled": "orders cancelled by the customer before being routed",
-    OpenEnd = "orders_open_end": "orders neither delivered nor cancelled at the end of the horizon",
-    Late = "orders_late": "orders delivered after their due time (time-window violations)",
-    LateMean = "lateness_min_mean": "mean lateness of delivered orders (0 when on time), minutes",
-    LateP95 = "lateness_min_p95": "95th percentile of lateness of delivered orders, minutes",
-    CycleMean = "order_cycle_min_mean": "mean time from order creation to delivery, minutes",
-    CycleP95 = "order_cycle_min_p95": "95th percentile of order cycle time, minutes",
-    DispatchMean = "dispatch_delay_min_mean": "mean time from ready at the dock to departed on a vehicle, minutes",
-    DispatchP95 = "dispatch_delay_min_p95": "95th percentile of dispatch delay, minutes",
-    DockWaitMean = "dock_wait_min_mean": "mean wait of a vehicle for a free door, minutes",
-    DockWaitP95 = "dock_wait_min_p95": "95th percentile of dock wait, minutes",
-    DockQueue = "dock_queue_mean": "time-average number of vehicles waiting for a door, all sites",
-    DockRate = "dock_arrivals_per_hour": "vehicles arriving at the doors per hour, all sites",
-    VehicleUtil = "vehicle_utilisation": "share of vehicle time on a trip (routed to back home)",
-    DriverUtil = "driver_utilisation": "share of drivers' on-shift time spent on trips",
-    Trips = "trips": "trips completed",
-    StopsPerTrip = "stops_per_trip_mean": "mean number of stops per routed trip",
-    Distance = "distance_km": "distance driven on completed trips, km",
-    Cost = "cost_fleet": "fleet cost of completed trips: km and hours at each vehicle type's rates",
-    CostPerOrder = "cost_per_order": "fleet cost per delivered order",
-    Overtime = "driver_overtime_min": "minutes drivers worked past their scheduled shift end, total",
-    Aborted = "stops_aborted": "stops given up because the driver would have run out of hours",
-    Rejected = "decisions_rejected": "routes and cancellations proposed by the policy and refused by the engine",
-    GiveUps = "dock_give_ups": "routes released unloaded because the driver would have run out of hours waiting for a door",
-    Premium = "premium_orders": "orders carried by third-party carriers (tenders accepted)",
-    PremiumCost = "premium_cost": "price of the tenders accepted",
-    TendersRejected = "tenders_rejected": "tenders the carrier said no to (or could not take)",
-    CostTotal = "cost_total": "fleet cost plus premium freight",
-    CostTotalPerOrder = "cost_total_per_order": "total cost per delivered order",
-    Failed = "deliveries_failed": "delivery attempts the customer could not take (the order rides back)",
-    Exceptions = "exceptions": "exceptions raised",
-    ExcEta = "exceptions_eta_risk": "exceptions: predicted arrival past due by more than the policy's threshold",
-    ExcTender = "exceptions_tender_rejected": "exceptions: a carrier rejected a tender",
-    ExcFailed = "exceptions_failed_delivery": "exceptions: a delivery attempt failed",
-    ExcDock = "exceptions_missed_dock_slot": "exceptions: a route given up at the doors",
-    ExcSevere = "exceptions_high_or_critical": "exceptions classified high or critical",
-    Escalated = "exceptions_escalated": "exceptions handed to the dispatchers",
-    Resolve = "exception_resolve_min_mean": "mean time from detection to resolution, minutes",
-    ResolveP95 = "exception_resolve_min_p95": "95th percentile of exception resolution time, minutes",
-    ExcOpen = "exceptions_open_end": "exceptions still unresolved at the end of the horizon",
-    ExcAge = "exception_open_age_min_mean": "mean age of the exceptions unresolved at the end, minutes",
-    Touches = "manual_touches_per_order": "exceptions resolved by a dispatcher, per order created",
-    Notified = "customer_notifications": "customers told of a new ETA",
-    EtaLead = "eta_risk_lead_min_mean": "time to detect, as lead: minutes from an ETA-risk detection to the order's due time (negative: detected after it)",
-    Resequenced = "routes_resequenced": "routes re-ordered on the road to cut expected lateness",
-    NoShows = "driver_no_shows": "shifts drivers did not turn up for",
-    Breakdowns = "breakdowns": "vehicles broken down on the road",
-    ExcBreakdown = "exceptions_breakdown": "exceptions: an order on a vehicle that broke down",
-    ExcNotReady = "exceptions_not_ready": "exceptions: an order found not ready at the dock",
-    LateStarts = "driver_late_starts": "shifts drivers started late",
-    LateMin = "driver_late_min_mean": "mean delay of the late shift starts, minutes",
-    LegsHeld = "legs_held": "legs that waited for a closed region to reopen",
-    HoldMin = "leg_hold_min_mean": "mean wait of the legs held by a closure, minutes",
-    Reassigned = "reassignments": "orders moved from a broken-down vehicle to a rescue vehicle",
-    ReassignRate = "reassignment_rate": "orders reassigned per order created",
+    OnTime = "on_time_rate", Higher: "share of orders due within the horizon that were served by their due time",
+    Created = "orders_created", Neutral: "orders created",
+    Delivered = "orders_delivered", Higher: "orders delivered",
+    Cancelled = "orders_cancelled", Lower: "orders cancelled by the customer before being routed",
+    OpenEnd = "orders_open_end", Lower: "orders neither delivered nor cancelled at the end of the horizon",
+    Late = "orders_late", Lower: "orders delivered after their due time (time-window violations)",
+    LateMean = "lateness_min_mean", Lower: "mean lateness of delivered orders (0 when on time), minutes",
+    LateP95 = "lateness_min_p95", Lower: "95th percentile of lateness of delivered orders, minutes",
+    CycleMean = "order_cycle_min_mean", Lower: "mean time from order creation to delivery, minutes",
+    CycleP95 = "order_cycle_min_p95", Lower: "95th percentile of order cycle time, minutes",
+    DispatchMean = "dispatch_delay_min_mean", Lower: "mean time from ready at the dock to departed on a vehicle, minutes",
+    DispatchP95 = "dispatch_delay_min_p95", Lower: "95th percentile of dispatch delay, minutes",
+    DockWaitMean = "dock_wait_min_mean", Lower: "mean wait of a vehicle for a free door, minutes",
+    DockWaitP95 = "dock_wait_min_p95", Lower: "95th percentile of dock wait, minutes",
+    DockQueue = "dock_queue_mean", Lower: "time-average number of vehicles waiting for a door, all sites",
+    DockRate = "dock_arrivals_per_hour", Neutral: "vehicles arriving at the doors per hour, all sites",
+    VehicleUtil = "vehicle_utilisation", Neutral: "share of vehicle time on a trip (routed to back home)",
+    DriverUtil = "driver_utilisation", Neutral: "share of drivers' on-shift time spent on trips",
+    Trips = "trips", Neutral: "trips completed",
+    StopsPerTrip = "stops_per_trip_mean", Neutral: "mean number of stops per routed trip",
+    Distance = "distance_km", Neutral: "distance driven on completed trips, km",
+    Cost = "cost_fleet", Lower: "fleet cost of completed trips: km and hours at each vehicle type's rates",
+    CostPerOrder = "cost_per_order", Neutral: "fleet cost per order the own fleet delivered (carrier deliveries are not in it: see cost_total_per_order)",
+    Overtime = "driver_overtime_min", Lower: "minutes drivers worked past their scheduled shift end, total",
+    Aborted = "stops_aborted", Lower: "stops given up because the driver would have run out of hours",
+    Rejected = "decisions_rejected", Lower: "routes and cancellations proposed by the policy and refused by the engine",
+    GiveUps = "dock_give_ups", Lower: "routes released unloaded because the driver would have run out of hours waiting for a door",
+    Premium = "premium_orders", Neutral: "orders carried by third-party carriers (tenders accepted)",
+    PremiumCost = "premium_cost", Lower: "price of the tenders accepted",
+    TendersRejected = "tenders_rejected", Lower: "tenders the carrier said no to (or could not take)",
+    CostTotal = "cost_total", Lower: "fleet cost plus premium freight",
+    CostTotalPerOrder = "cost_total_per_order", Neutral: "all-in cost (fleet plus premium freight) per delivered order, own fleet and carriers",
+    Failed = "deliveries_failed", Lower: "delivery attempts the customer could not take (the order rides back)",
+    Exceptions = "exceptions", Lower: "exceptions raised",
+    ExcEta = "exceptions_eta_risk", Lower: "exceptions: predicted arrival past due by more than the policy's threshold",
+    ExcTender = "exceptions_tender_rejected", Lower: "exceptions: a carrier rejected a tender",
+    ExcFailed = "exceptions_failed_delivery", Lower: "exceptions: a delivery attempt failed",
+    ExcDock = "exceptions_missed_dock_slot", Lower: "exceptions: a route given up at the doors",
+    ExcSevere = "exceptions_high_or_critical", Lower: "exceptions classified high or critical",
+    Escalated = "exceptions_escalated", Lower: "exceptions handed to the dispatchers",
+    Resolve = "exception_resolve_min_mean", Lower: "mean time from detection to resolution, minutes",
+    ResolveP95 = "exception_resolve_min_p95", Lower: "95th percentile of exception resolution time, minutes",
+    ExcOpen = "exceptions_open_end", Lower: "exceptions still unresolved at the end of the horizon",
+    ExcAge = "exception_open_age_min_mean", Lower: "mean age of the exceptions unresolved at the end, minutes",
+    Touches = "manual_touches_per_order", Lower: "exceptions resolved by a dispatcher, per order created",
+    Notified = "customer_notifications", Neutral: "customers told of a new ETA",
+    EtaLead = "eta_risk_lead_min_mean", Higher: "time to detect, as lead: minutes from an ETA-risk detection to the order's due time (negative: detected after it)",
+    Resequenced = "routes_resequenced", Neutral: "routes re-ordered on the road to cut expected lateness",
+    NoShows = "driver_no_shows", Lower: "shifts drivers did not turn up for",
+    Breakdowns = "breakdowns", Lower: "vehicles broken down on the road",
+    ExcBreakdown = "exceptions_breakdown", Lower: "exceptions: an order on a vehicle that broke down",
+    ExcNotReady = "exceptions_not_ready", Lower: "exceptions: an order found not ready at the dock",
+    LateStarts = "driver_late_starts", Lower: "shifts drivers started late",
+    LateMin = "driver_late_min_mean", Lower: "mean delay of the late shift starts, minutes",
+    LegsHeld = "legs_held", Lower: "legs that waited for a closed region to reopen",
+    HoldMin = "leg_hold_min_mean", Lower: "mean wait of the legs held by a closure, minutes",
+    Reassigned = "reassignments", Neutral: "orders moved from a broken-down vehicle to a rescue vehicle",
+    ReassignRate = "reassignment_rate", Neutral: "orders reassigned per order created",
 }
 
 /// KPI values of one replication, in [`KPIS`] order.
@@ -147,6 +164,8 @@ pub struct KpiCollector {
     vehicle_rates: Vec<(f64, f64)>,
     created: u64,
     delivered: u64,
+    /// Delivered by the own fleet (not by a carrier).
+    delivered_own: u64,
     cancelled: u64,
     due_in_horizon: u64,
     on_time_in_horizon: u64,
@@ -231,6 +250,7 @@ impl KpiCollector {
             vehicle_rates,
             created: 0,
             delivered: 0,
+            delivered_own: 0,
             cancelled: 0,
             due_in_horizon: 0,
             on_time_in_horizon: 0,
@@ -343,7 +363,7 @@ impl KpiCollector {
         set(K::StopsPerTrip, ratio(self.routed_stops as f64, self.routes as f64));
         set(K::Distance, self.distance_mm as f64 / 1e6);
         set(K::Cost, self.cost);
-        set(K::CostPerOrder, ratio(self.cost, self.delivered as f64));
+        set(K::CostPerOrder, ratio(self.cost, self.delivered_own as f64));
         set(K::Overtime, self.overtime_ms as f64 / MS_PER_MIN as f64);
         set(K::Aborted, self.aborted as f64);
         set(K::Rejected, self.rejected as f64);
@@ -403,6 +423,7 @@ impl LogSink for KpiCollector {
             | Record::CarrierDelivered { created, due, service_start, .. } => {
                 self.open_orders -= 1;
                 self.delivered += 1;
+                self.delivered_own += matches!(record, Record::Delivered { .. }) as u64;
                 if created < self.warmup {
                     return; // an order of the warm-up: its outcome is not measured
                 }

@@ -17,6 +17,6 @@ pub mod solomon;
 pub mod timeline;
 
 pub use engine::{Engine, Event, Halt, ReplicationResult};
-pub use kpi::{KPIS, KpiDef, Kpis};
+pub use kpi::{Better, KPIS, KpiDef, Kpis, kpi_def};
 pub use replicate::{RunError, RunOptions, run_replication, run_replications, run_replications_with};
 pub use scenario::{Scenario, ScenarioError};

@@ -4,6 +4,7 @@ mod determinism;
 mod disruptions;
 mod exceptions;
 mod invariants;
+mod kpis;
 mod overlays;
 mod process;
 mod queueing;

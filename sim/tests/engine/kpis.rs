@@ -1,0 +1,67 @@
+//! KPIs that say what they mean: costs per order over the deliveries they pay for, and a
+//! direction (better higher, lower, or neither) for every KPI in one place.
+
+use policies::TimeMs;
+use sim::log::{LogSink, Record};
+use sim::{Better, KPIS, Scenario};
+
+use crate::repo;
+
+/// tiny, short of drivers, with carrier_overflow tendering the urgent orders to its carrier.
+fn tendering() -> Scenario {
+    let text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap();
+    let text = text.replace("count = 5\nshift", "count = 3\nshift").replace(
+        "kind = \"greedy_edd\"\nepoch_min = 5\nmin_fill = 0.7\nslack_min = 60",
+        "kind = \"carrier_overflow\"\nmax_price = 60",
+    );
+    Scenario::from_str(&repo("scenarios/tiny.toml"), &text).unwrap()
+}
+
+#[derive(Default)]
+struct Deliveries {
+    own: u64,
+    carrier: u64,
+}
+
+impl LogSink for Deliveries {
+    fn record(&mut self, _: TimeMs, record: &Record) {
+        match record {
+            Record::Delivered { .. } => self.own += 1,
+            Record::CarrierDelivered { .. } => self.carrier += 1,
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn fleet_cost_per_order_is_per_own_fleet_delivery_and_the_all_in_figure_per_delivery() {
+    let scenario = tendering();
+    let mut carried = 0;
+    for seed in 0..4 {
+        let mut log = Deliveries::default();
+        let kpis = sim::Engine::new(&scenario, seed, 0, vec![&mut log]).run().unwrap().kpis;
+        let k = |name| kpis.get(name).unwrap();
+        assert!(log.own > 0);
+        assert_eq!(k("orders_delivered"), (log.own + log.carrier) as f64);
+        assert!((k("cost_per_order") - k("cost_fleet") / log.own as f64).abs() < 1e-9, "seed {seed}");
+        let all_in = (k("cost_fleet") + k("premium_cost")) / (log.own + log.carrier) as f64;
+        assert!((k("cost_total_per_order") - all_in).abs() < 1e-9, "seed {seed}");
+        carried += log.carrier;
+    }
+    assert!(carried > 0, "the carrier delivered some: the two definitions differ");
+}
+
+#[test]
+fn every_kpi_has_a_direction_and_the_known_ones_point_the_right_way() {
+    let better = |name: &str| KPIS.iter().find(|k| k.name == name).unwrap().better;
+    assert_eq!(better("on_time_rate"), Better::Higher);
+    // More lead time between detecting an ETA risk and the due time is better.
+    assert_eq!(better("eta_risk_lead_min_mean"), Better::Higher);
+    assert_eq!(better("lateness_min_mean"), Better::Lower);
+    assert_eq!(better("orders_open_end"), Better::Lower);
+    // Work done and use of resources are neither good nor bad in themselves; costs per delivered
+    // order fall when orders are left undelivered.
+    for neutral in ["vehicle_utilisation", "trips", "distance_km", "cost_per_order", "cost_total_per_order"] {
+        assert_eq!(better(neutral), Better::Neutral, "{neutral}");
+    }
+}
