@@ -522,6 +522,7 @@ fn matrix(
                     })
                     .collect(),
                 timeline: timeline(runs),
+                warnings: noticed(name, scenario, runs),
             })
         })
         .collect::<Result<_>>()?;
@@ -536,6 +537,16 @@ fn matrix(
         columns,
         ranking: None,
     })
+}
+
+/// Disruptions of `scenario` that reached nothing in `runs`, printed on stderr (as
+/// `warning: NAME: ...`) and returned for the result files.
+fn noticed(name: &str, scenario: &Scenario, runs: &[sim::ReplicationResult]) -> Vec<String> {
+    let warnings = sim::reach::warnings(scenario, runs);
+    for w in &warnings {
+        eprintln!("warning: {name}: {w}");
+    }
+    warnings
 }
 
 /// The alternatives must measure the same period.
@@ -623,6 +634,7 @@ fn run(args: RunArgs) -> Result<()> {
         fingerprint: format!("{:016x}", std::hash::Hasher::finish(&fingerprint)),
         kpis: names.iter().enumerate().map(|(i, name)| (name.to_string(), stat(&results, i))).collect(),
         timeline: timeline(&results),
+        warnings: noticed(&scenario.name, &scenario, &results),
     };
 
     let mut text = String::new();

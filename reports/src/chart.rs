@@ -359,6 +359,7 @@ mod tests {
                 })
                 .collect(),
             timeline: None,
+            warnings: Vec::new(),
         };
         let m = Matrix {
             tool: "dtwin".into(),

@@ -136,6 +136,9 @@ pub struct Summary {
     /// Open orders, vehicles busy, dock queue and exceptions open through the day.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Timeline>,
+    /// What the run noticed and a planner should know: disruptions that reached nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// An adaptive number of replications: run until the 95% half-width of `kpi` (of the mean, or of
@@ -253,6 +256,9 @@ pub struct Column {
     pub kpis: BTreeMap<String, (Stat, Option<PairedDiff>)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Timeline>,
+    /// Disruptions of this alternative that reached nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// `stress.json` and `compare.json`: KPIs by alternative (scenario or policy), each against the
@@ -552,6 +558,7 @@ mod tests {
             fingerprint: "00".into(),
             kpis: BTreeMap::from([("on_time_rate".to_string(), Stat::of(&[1.0]))]),
             timeline: Some(Timeline::of(15.0, ["open_orders"], &[&[[0.0], [3.0], [1.5]]])),
+            warnings: Vec::new(),
         };
         let rows = [ReplicationRow { replication: 0, fingerprint: 1, values: vec![1.0] }];
         write_run(&out, &summary, &["on_time_rate"], &rows, true).unwrap();

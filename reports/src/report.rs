@@ -122,6 +122,15 @@ fn precision_row(p: &Option<crate::Precision>) -> Option<Vec<String>> {
     })
 }
 
+/// What the run noticed that changes how its results read (disruptions that reached nothing).
+fn warnings<'a>(doc: &mut Doc, warnings: impl Iterator<Item = &'a str>) {
+    let rows: Vec<Vec<String>> = warnings.map(|w| vec![w.to_string()]).collect();
+    if !rows.is_empty() {
+        doc.heading("Warnings");
+        doc.table("warnings", &["warning"], &rows);
+    }
+}
+
 /// The report of `dtwin run`.
 pub fn run(s: &Summary) -> Report {
     let mut doc = Doc::new(&format!("dtwin run: {}", s.scenario.name));
@@ -137,6 +146,7 @@ pub fn run(s: &Summary) -> Report {
     ];
     prov.extend(precision_row(&s.precision));
     doc.table("prov", &["", ""], &prov);
+    warnings(&mut doc, s.warnings.iter().map(|w| w.as_str()));
 
     doc.heading("KPIs");
     doc.para(
@@ -202,6 +212,9 @@ pub fn matrix(kind: &str, m: &Matrix) -> Report {
         })
         .collect();
     doc.table("prov", &["column", "scenario", "scenario hash", "policy", "policy hash"], &cols);
+    let noticed: Vec<String> =
+        m.columns.iter().flat_map(|c| c.warnings.iter().map(move |w| format!("{}: {w}", c.name))).collect();
+    warnings(&mut doc, noticed.iter().map(|w| w.as_str()));
 
     if let Some(r) = &m.ranking {
         doc.heading("Ranking");

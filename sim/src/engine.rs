@@ -131,6 +131,8 @@ pub(crate) struct Log<'a> {
     pub extra: Vec<&'a mut dyn LogSink>,
     /// Watches for time that stops moving on, and traces the records once it has.
     pub guard: runaway::Guard,
+    /// Which disruptions reached something.
+    pub reach: crate::reach::Reach,
 }
 
 impl Log<'_> {
@@ -141,6 +143,7 @@ impl Log<'_> {
         }
         self.fingerprint.record(t, &record);
         self.kpis.record(t, &record);
+        self.reach.record(t, &record);
         for sink in &mut self.extra {
             sink.record(t, &record);
         }
@@ -171,6 +174,8 @@ pub struct ReplicationResult {
     pub events: u64,
     /// The state through the day, when asked for ([`crate::RunOptions::timeline`]).
     pub timeline: Option<crate::timeline::Timeline>,
+    /// Disruptions that did not happen or reached nothing ([`crate::reach`]).
+    pub disruptions_idle: crate::reach::Idle,
 }
 
 pub struct Engine<'a> {
@@ -260,6 +265,7 @@ impl<'a> Engine<'a> {
                 kpis: KpiCollector::new(scenario),
                 extra: sinks,
                 guard: runaway::Guard::default(),
+                reach: crate::reach::Reach::new(scenario),
             },
             rng,
             policy,
@@ -332,6 +338,7 @@ impl<'a> Engine<'a> {
             records: self.log.fingerprint.records,
             events: self.events,
             timeline: None,
+            disruptions_idle: self.log.reach.finish(),
         };
         Ok((result, self.orders.len()))
     }

@@ -9,6 +9,7 @@ pub mod invariants;
 pub mod kpi;
 pub mod log;
 pub mod process;
+pub mod reach;
 pub mod replicate;
 pub mod rng;
 pub mod runaway;

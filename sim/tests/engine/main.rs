@@ -8,6 +8,7 @@ mod kpis;
 mod overlays;
 mod process;
 mod queueing;
+mod reach;
 mod regression;
 mod replay;
 mod scenario_errors;
