@@ -300,6 +300,9 @@ fn check(path: &Path) -> Result<()> {
         let label = if i == 0 { "disruptions" } else { "" };
         println!("  {label:<13} {}", d.describe());
     }
+    for w in sim::reach::region_warnings(&s) {
+        eprintln!("warning: {}: {w}", s.name);
+    }
     Ok(())
 }
 

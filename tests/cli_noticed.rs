@@ -86,3 +86,21 @@ fn stress_records_the_warnings_of_each_column() {
     assert!(m["columns"][0].get("warnings").is_none());
     assert_eq!(m["columns"][1]["warnings"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn check_warns_of_a_weather_region_outside_the_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let text_of = |p: &str| std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(p)).unwrap();
+    // Longitude and latitude swapped: a storm in the Indian Ocean.
+    let storm =
+        text_of("scenarios/regional-storm.toml").replace("center = [-1.8904, 52.4862]", "center = [52.4862, -1.8904]");
+    let base = dir.path().join("regional.toml");
+    std::fs::write(&base, text_of("scenarios/regional.toml")).unwrap();
+    let path = dir.path().join("swapped.toml");
+    std::fs::write(&path, storm).unwrap();
+    let o = dtwin(&["check", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("its region reaches no site, customer or route"), "{}", text(&o.stderr));
+    let o = dtwin(&["check", "scenarios/regional-storm.toml"]);
+    assert!(o.status.success() && !text(&o.stderr).contains("warning"), "{}", text(&o.stderr));
+}
