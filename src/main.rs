@@ -368,28 +368,33 @@ fn thread_pool(threads: Option<u32>) -> Result<rayon::ThreadPool> {
     pool.build().context("starting worker threads")
 }
 
-/// Runs replications `reps` with a progress bar on a terminal.
+/// One progress bar over a whole experiment, on a terminal; hidden with `quiet`.
+pub(crate) fn progress_bar(quiet: bool, unit: &str) -> ProgressBar {
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{msg}} {{bar:40}} {{pos}}/{{len}} {unit}, {{elapsed}} elapsed, ETA {{eta}}"
+        ))
+        .expect("template"),
+    );
+    bar
+}
+
+/// Runs replications `reps` of `scenario`, counting them on `bar`.
 fn replicate(
     pool: &rayon::ThreadPool,
     scenario: &Scenario,
     seed: u64,
     reps: std::ops::Range<u32>,
     opts: sim::RunOptions,
-    quiet: bool,
+    bar: &ProgressBar,
 ) -> Result<Vec<sim::ReplicationResult>> {
-    let bar = if quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::with_draw_target(Some(reps.len() as u64), ProgressDrawTarget::stderr())
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} replications, {elapsed} elapsed, ETA {eta}")
-            .expect("template"),
-    );
     bar.set_message(scenario.name.clone());
-    let results = pool.install(|| sim::run_replications_with(scenario, seed, reps, opts, &|| bar.inc(1)))?;
-    bar.finish_and_clear();
-    Ok(results)
+    Ok(pool.install(|| sim::run_replications_with(scenario, seed, reps, opts, &|| bar.inc(1)))?)
 }
 
 /// Runs `n` replications of each alternative on the same seeds; with `--precision`, adds
@@ -407,12 +412,18 @@ fn replicate_all(
 ) -> Result<(Vec<Vec<sim::ReplicationResult>>, Option<reports::Precision>)> {
     let mut runs: Vec<Vec<sim::ReplicationResult>> = vec![Vec::new(); alternatives.len()];
     let (mut done, mut want) = (0, n);
+    // One bar over every alternative; adaptive rounds lengthen it.
+    let bar = progress_bar(quiet, "replications");
     loop {
+        bar.inc_length(alternatives.len() as u64 * (want - done) as u64);
         for (s, r) in alternatives.iter().zip(&mut runs) {
-            r.extend(replicate(pool, s, seed, done..want, opts, quiet)?);
+            r.extend(replicate(pool, s, seed, done..want, opts, &bar)?);
         }
         done = want;
-        let Some(p) = &adaptive.precision else { return Ok((runs, None)) };
+        let Some(p) = &adaptive.precision else {
+            bar.finish_and_clear();
+            return Ok((runs, None));
+        };
         let i = kpi_index(&p.kpi).expect("checked when parsed");
         let hw = match &runs[..] {
             [one] => stat(one, i).ci95_half_width.unwrap_or(f64::INFINITY),
@@ -427,6 +438,7 @@ fn replicate_all(
         };
         let reached = hw <= p.half_width;
         if reached || done >= adaptive.max_replications {
+            bar.finish_and_clear();
             if !reached {
                 eprintln!(
                     "warning: --precision {}={} not reached in {done} replications (--max-replications): half-width {hw:.4}",

@@ -104,3 +104,20 @@ fn check_warns_of_a_weather_region_outside_the_network() {
     let o = dtwin(&["check", "scenarios/regional-storm.toml"]);
     assert!(o.status.success() && !text(&o.stderr).contains("warning"), "{}", text(&o.stderr));
 }
+
+/// The progress bar as a terminal shows it (`script` gives dtwin a pseudo-terminal).
+#[test]
+fn stress_shows_one_progress_bar_over_the_whole_experiment() {
+    let bin = env!("CARGO_BIN_EXE_dtwin");
+    let command = format!("{bin} stress scenarios/tiny.toml scenarios/tiny.toml scenarios/tiny.toml -r 3 -t 1 >/dev/null");
+    let o = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("script (util-linux) runs a command on a pseudo-terminal");
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let screen = text(&o.stdout).replace('\r', "\n");
+    // Three scenarios x three replications on one bar, never a bar per scenario.
+    assert!(screen.contains("9/9 replications"), "{screen}");
+    assert!(!screen.contains("/3 replications"), "{screen}");
+}
