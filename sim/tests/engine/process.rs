@@ -112,6 +112,7 @@ fn an_endless_reply_line_fails_at_the_size_limit() {
 /// Whether process `pid` is gone: no longer there, or dead and only waiting for its (new) parent
 /// to collect it.
 fn gone(pid: &str) -> bool {
+    assert!(std::fs::read_to_string("/proc/self/stat").is_ok(), "this check reads /proc (Linux)");
     let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
         match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
