@@ -40,7 +40,13 @@ fn default_max_reply_mib() -> u32 {
 
 impl Tunable for ProcessConfig {
     const PARAMS: &'static [Param] = &[
-        Param::real("timeout_ms", 1.0, 600_000.0, 5_000.0, "longest the program may take to answer one request"),
+        Param::real(
+            "timeout_ms",
+            1.0,
+            600_000.0,
+            5_000.0,
+            "longest one exchange may take, in ms: writing the request and reading the reply",
+        ),
         Param::real("epoch_min", 0.0, 1440.0, 5.0, "minutes between decision epochs").above(),
         Param::boolean("on_events", false, "also decide when an order becomes ready or a vehicle or driver frees up"),
         Param::integer("max_reply_mib", 1.0, 1024.0, 16.0, "longest reply line the program may write, in MiB"),
