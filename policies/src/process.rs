@@ -23,6 +23,9 @@ pub struct ProcessConfig {
     /// much after their epoch. Makes runs depend on the machine (off by default).
     #[serde(default)]
     pub charge_latency: bool,
+    /// Longest reply line the program may write, in MiB; a longer one fails the replication.
+    #[serde(default = "default_max_reply_mib")]
+    pub max_reply_mib: u32,
 }
 
 fn default_timeout_ms() -> f64 {
@@ -31,12 +34,22 @@ fn default_timeout_ms() -> f64 {
 fn default_epoch_min() -> f64 {
     ProcessConfig::PARAMS[1].default
 }
+fn default_max_reply_mib() -> u32 {
+    ProcessConfig::PARAMS[3].default as u32
+}
 
 impl Tunable for ProcessConfig {
     const PARAMS: &'static [Param] = &[
-        Param::real("timeout_ms", 1.0, 600_000.0, 5_000.0, "longest the program may take to answer one request"),
+        Param::real(
+            "timeout_ms",
+            1.0,
+            600_000.0,
+            5_000.0,
+            "longest one exchange may take, in ms: writing the request and reading the reply",
+        ),
         Param::real("epoch_min", 0.0, 1440.0, 5.0, "minutes between decision epochs").above(),
         Param::boolean("on_events", false, "also decide when an order becomes ready or a vehicle or driver frees up"),
+        Param::integer("max_reply_mib", 1.0, 1024.0, 16.0, "longest reply line the program may write, in MiB"),
     ];
 
     fn get(&self, name: &str) -> Option<f64> {
@@ -44,6 +57,7 @@ impl Tunable for ProcessConfig {
             "timeout_ms" => self.timeout_ms,
             "epoch_min" => self.epoch_min,
             "on_events" => self.on_events as u8 as f64,
+            "max_reply_mib" => self.max_reply_mib as f64,
             _ => return None,
         })
     }
@@ -53,6 +67,7 @@ impl Tunable for ProcessConfig {
         match name {
             "timeout_ms" => self.timeout_ms = value,
             "epoch_min" => self.epoch_min = value,
+            "max_reply_mib" => self.max_reply_mib = value as u32,
             _ => self.on_events = value == 1.0,
         }
         Ok(())

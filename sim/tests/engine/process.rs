@@ -26,22 +26,26 @@ fn the_python_example_policy_dispatches_and_keeps_the_invariants() {
 
 /// A policy file running `script` (Python) with a short time limit.
 fn failing(dir: &Path, script: &str) -> String {
+    failing_with(dir, "scenarios/tiny.toml", script, "command = [\"python3\", \"policy.py\"]\ntimeout_ms = 2000\n").0
+}
+
+/// Runs `scenario` with `script` as `policy.py` under the policy file `kind = "process"` +
+/// `toml`; the failure message and how long the run took.
+fn failing_with(dir: &Path, scenario: &str, script: &str, toml: &str) -> (String, std::time::Duration) {
     std::fs::write(dir.join("policy.py"), script).unwrap();
-    std::fs::write(
-        dir.join("policy.toml"),
-        "kind = \"process\"\ncommand = [\"python3\", \"policy.py\"]\ntimeout_ms = 400\n",
-    )
-    .unwrap();
-    let scenario = tiny_with_policy_file(&dir.join("policy.toml"));
+    std::fs::write(dir.join("policy.toml"), format!("kind = \"process\"\n{toml}")).unwrap();
+    let mut scenario = load(scenario);
+    scenario.use_policy_file(&dir.join("policy.toml")).unwrap_or_else(|e| panic!("{e}"));
     let started = std::time::Instant::now();
     let err = match run_replication(&scenario, 1, 0, false) {
         Err(RunError::Policy(message)) => message,
         other => panic!("expected a policy failure, got {other:?}"),
     };
-    assert!(started.elapsed().as_secs() < 20, "took {:?}", started.elapsed());
+    let took = started.elapsed();
+    assert!(took.as_secs() < 20, "took {took:?}");
     assert!(err.contains("replication 0, decision epoch"), "{err}");
     assert!(err.contains("request: {\"now\":"), "{err}");
-    err
+    (err, took)
 }
 
 const HEADER: &str = "import json, sys, time\nfor line in sys.stdin:\n    m = json.loads(line)\n    if m['type'] == 'hello':\n        print(json.dumps({'type': 'ready', 'protocol': 'dtwin-policy/1'}), flush=True)\n        continue\n";
@@ -58,7 +62,114 @@ fn a_crash_is_reported_with_the_programs_stderr() {
 fn a_timeout_stops_the_program_and_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let err = failing(dir.path(), &format!("{HEADER}    time.sleep(30)\n"));
-    assert!(err.contains("no reply within 400 ms"), "{err}");
+    assert!(err.contains("no reply within 2000 ms"), "{err}");
+}
+
+/// A program that stops reading its input while dtwin writes a request bigger than the pipe's
+/// buffer (regional with nothing dispatched: the requests grow past 150 kB; the program answers
+/// one of those, then sleeps) fails the run within the time limit instead of blocking dtwin in
+/// the write.
+#[test]
+fn a_program_that_stops_reading_fails_within_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = format!(
+        "{HEADER}    print(json.dumps({{'type': 'decision', 'epoch': m['epoch'], 'routes': []}}), flush=True)\n    if len(line) > 150000:\n        time.sleep(30)\n"
+    );
+    let toml = "command = [\"python3\", \"policy.py\"]\ntimeout_ms = 2000\n";
+    let (err, _) = failing_with(dir.path(), "scenarios/regional.toml", &script, toml);
+    assert!(err.contains("the program stopped reading its input"), "{err}");
+    assert!(err.contains("-byte request was not taken within 2000 ms; the program was stopped"), "{err}");
+}
+
+/// A reply line without end is read up to the limit only (16 MiB by default, `max_reply_mib`).
+#[test]
+fn an_endless_reply_line_fails_at_the_size_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let endless = format!("{HEADER}    while True:\n        sys.stdout.write('x' * 65536)\n");
+    let err = failing(dir.path(), &endless);
+    assert!(err.contains("its reply line is longer than the limit of 16 MiB (max_reply_mib)"), "{err}");
+    let toml = "command = [\"python3\", \"policy.py\"]\ntimeout_ms = 2000\nmax_reply_mib = 1\n";
+    let (err, _) = failing_with(dir.path(), "scenarios/tiny.toml", &endless, toml);
+    assert!(err.contains("longer than the limit of 1 MiB"), "{err}");
+    // Up to the limit, a line is fine: a valid decision padded to 1.5 MiB with 2 MiB allowed.
+    let padded = format!(
+        "{HEADER}    print(' ' * 1500000 + json.dumps({{'type': 'decision', 'epoch': m['epoch'], 'routes': []}}), flush=True)\n"
+    );
+    std::fs::write(dir.path().join("policy.py"), padded).unwrap();
+    std::fs::write(
+        dir.path().join("policy.toml"),
+        "kind = \"process\"\ncommand = [\"python3\", \"policy.py\"]\nmax_reply_mib = 2\nepoch_min = 60\n",
+    )
+    .unwrap();
+    let scenario = tiny_with_policy_file(&dir.path().join("policy.toml"));
+    run_replication(&scenario, 1, 0, false).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.path().join("policy.toml"), "kind = \"process\"\ncommand = [\"x\"]\nmax_reply_mib = 0\n")
+        .unwrap();
+    let err = load("scenarios/tiny.toml").use_policy_file(&dir.path().join("policy.toml")).unwrap_err().to_string();
+    assert!(err.contains("max_reply_mib must be in [1, 1024], got 0"), "{err}");
+}
+
+/// Whether process `pid` is gone: no longer there, or dead and only waiting for its (new) parent
+/// to collect it.
+fn gone(pid: &str) -> bool {
+    assert!(std::fs::read_to_string("/proc/self/stat").is_ok(), "this check reads /proc (Linux)");
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Err(_) => return true,
+            Ok(stat) if stat.rsplit(')').next().is_some_and(|s| s.trim_start().starts_with(['Z', 'X'])) => return true,
+            Ok(_) if std::time::Instant::now() > until => return false,
+            Ok(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+}
+
+/// The program runs in its own process group, and the whole group is stopped when the run
+/// fails (a timeout, a malformed reply) or ends: a wrapper's children do not outlive it.
+#[test]
+fn the_whole_process_group_is_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = "import os\nopen('policy.pid', 'w').write(str(os.getpid()))\n";
+    let wrapped = "command = [\"sh\", \"-c\", \"python3 policy.py; true\"]\ntimeout_ms = 2000\n";
+    for (reply, expected) in [
+        ("time.sleep(30)\n", "no reply within 2000 ms"),
+        ("print('nonsense', flush=True)\n    time.sleep(30)\n", "malformed reply"),
+    ] {
+        let _ = std::fs::remove_file(dir.path().join("policy.pid"));
+        let (err, _) =
+            failing_with(dir.path(), "scenarios/tiny.toml", &format!("{pid_file}{HEADER}    {reply}"), wrapped);
+        assert!(err.contains(expected), "{err}");
+        let pid = std::fs::read_to_string(dir.path().join("policy.pid")).unwrap();
+        assert!(gone(&pid), "the wrapped program {pid} is still running after: {err}");
+    }
+    // At the end of a valid run too, even what the program left running in the background.
+    let script = format!(
+        "{HEADER}    if m['type'] == 'bye':\n        break\n    print(json.dumps({{'type': 'decision', 'epoch': m['epoch'], 'routes': []}}), flush=True)\n"
+    );
+    std::fs::write(dir.path().join("policy.py"), script).unwrap();
+    std::fs::write(
+        dir.path().join("policy.toml"),
+        "kind = \"process\"\ncommand = [\"sh\", \"-c\", \"sleep 30 & echo $! > sleep.pid; python3 policy.py\"]\nepoch_min = 60\n",
+    )
+    .unwrap();
+    let scenario = tiny_with_policy_file(&dir.path().join("policy.toml"));
+    run_replication(&scenario, 1, 0, false).unwrap_or_else(|e| panic!("{e}"));
+    let pid = std::fs::read_to_string(dir.path().join("sleep.pid")).unwrap();
+    assert!(gone(pid.trim()), "the program's background process {pid} outlived the run");
+}
+
+/// What the program writes to its standard error, valid UTF-8 or not and however much, never
+/// blocks it.
+#[test]
+fn standard_error_never_blocks_the_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = format!(
+        "import sys\nsys.stderr.buffer.write(b'\\xff\\xfe not utf-8\\n' + b'e' * 1000000 + b'\\nthe end\\n')\nsys.stderr.flush()\n{HEADER}    sys.stderr.write('giving up\\n')\n    sys.exit(3)\n"
+    );
+    let err = failing(dir.path(), &script);
+    assert!(err.contains("closed its output without replying (exit status: 3)"), "{err}");
+    assert!(err.contains("the end\ngiving up"), "{err}");
+    assert!(err.len() < 5000, "the stderr tail is bounded: {} bytes", err.len());
 }
 
 #[test]
