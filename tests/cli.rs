@@ -137,7 +137,10 @@ fn check_validates_and_describes() {
     assert!(kpis.lines().count() >= 20 && kpis.contains("on_time_rate"));
     let policies = text(&dtwin(&["policies"]).stdout);
     assert!(policies.contains("greedy_edd:") && policies.contains("plan_replay:"), "{policies}");
-    assert!(policies.lines().any(|l| l.trim_start().starts_with("epoch_min") && l.contains("(0, 1440]")), "{policies}");
+    assert!(
+        policies.lines().any(|l| l.trim_start().starts_with("epoch_min") && l.contains("[0.1, 1440]")),
+        "{policies}"
+    );
 }
 
 #[test]
@@ -163,7 +166,11 @@ fn a_policy_file_replaces_the_scenarios_policy() {
     std::fs::write(&policy, "kind = \"earliest_due\"\nepoch_min = -1\n").unwrap();
     let o = dtwin(&["run", "scenarios/tiny.toml", "--policy", policy.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("epoch_min must be in (0, 1440]"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("edd.toml:2:1: epoch_min: epoch_min must be in [0.1, 1440], got -1"),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::params::{Param, Tunable, checked};
+use crate::params::{MIN_EPOCH_MIN, Param, Tunable, checked};
 
 /// `kind = "process"`. Ranges: [`ProcessConfig::PARAMS`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,7 +35,7 @@ fn default_epoch_min() -> f64 {
 impl Tunable for ProcessConfig {
     const PARAMS: &'static [Param] = &[
         Param::real("timeout_ms", 1.0, 600_000.0, 5_000.0, "longest the program may take to answer one request"),
-        Param::real("epoch_min", 0.0, 1440.0, 5.0, "minutes between decision epochs").above(),
+        Param::real("epoch_min", MIN_EPOCH_MIN, 1440.0, 5.0, "minutes between decision epochs"),
         Param::boolean("on_events", false, "also decide when an order becomes ready or a vehicle or driver frees up"),
     ];
 
