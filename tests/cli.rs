@@ -81,6 +81,20 @@ fn bad_scenario_exits_2_names_the_place_and_writes_nothing() {
 }
 
 #[test]
+fn check_refuses_counts_past_the_limits_before_allocating() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("big.toml");
+    let tiny = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tiny.toml")).unwrap();
+    // Was a 171 GB allocation and an abort.
+    std::fs::write(&bad, tiny.replace("count = 6", "count = 4294967295")).unwrap();
+    let o = dtwin(&["check", bad.to_str().unwrap()]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let line = tiny.lines().position(|l| l == "count = 6").unwrap() + 1;
+    assert!(err.contains(&format!("big.toml:{line}:9: fleet[0].count: must be an integer from 1 to 100000")), "{err}");
+}
+
+#[test]
 fn existing_results_are_kept_unless_forced() {
     let (_dir, out) = tmp();
     let args = ["run", "scenarios/tiny.toml", "-r", "2", "-q", "--out", out.to_str().unwrap()];

@@ -68,7 +68,10 @@ impl Param {
         if in_range && right_kind {
             Ok(())
         } else {
-            Err(format!("{} must be in {}, got {value}", self.name, self.range()))
+            // 1e-9 as written, not 0.000000001.
+            let shown = value.to_string();
+            let shown = if shown.len() > 10 { format!("{value:e}") } else { shown };
+            Err(format!("{} must be in {}, got {shown}", self.name, self.range()))
         }
     }
 }

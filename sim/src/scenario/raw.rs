@@ -432,13 +432,19 @@ fn fifty() -> f64 {
     50.0
 }
 
-fn check<'de, D: Deserializer<'de>, T: Deserialize<'de> + Copy + std::fmt::Display>(
+fn check<'de, D: Deserializer<'de>, T: Deserialize<'de> + Copy + std::fmt::Display + std::fmt::LowerExp>(
     d: D,
     ok: impl Fn(T) -> bool,
     what: &str,
 ) -> Result<T, D::Error> {
     let v = T::deserialize(d)?;
-    if ok(v) { Ok(v) } else { Err(D::Error::custom(format!("must be {what}, got {v}"))) }
+    if ok(v) {
+        return Ok(v);
+    }
+    // 1e300 as written, not its 301 digits.
+    let shown = v.to_string();
+    let shown = if shown.len() > 10 { format!("{v:e}") } else { shown };
+    Err(D::Error::custom(format!("must be {what}, got {shown}")))
 }
 
 fn horizon<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
