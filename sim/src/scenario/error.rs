@@ -50,7 +50,9 @@ pub(crate) fn from_toml_at(path: &std::path::Path, text: &str, err: toml::de::Er
         field.push_str(key);
         // The index of an `[[array]]` table of the document; a value at a prefix knows its own.
         let header = format!("[[{}]]", keys[..=i].join("."));
-        let tables = text[..offset.min(text.len())].lines().filter(|l| l.trim() == header).count();
+        // Up to the end of the error's line: a missing key is reported at its table's header.
+        let upto = text[offset.min(text.len())..].find('\n').map_or(text.len(), |n| offset + n);
+        let tables = text[..upto].lines().filter(|l| l.trim() == header).count();
         if tables > 0 && prefix.is_empty() {
             field.push_str(&format!("[{}]", tables - 1));
         }
@@ -64,7 +66,8 @@ pub(crate) fn from_toml_at(path: &std::path::Path, text: &str, err: toml::de::Er
         let known: Vec<String> = known.split(", ").map(|k| format!("`{k}`")).collect();
         message = format!("unknown field `{extra}`, expected one of {}", known.join(", "));
     }
-    let named = message.strip_prefix("unknown field `").or(message.strip_prefix("duplicate field `"));
+    let named =
+        ["unknown field `", "duplicate field `", "missing field `"].iter().find_map(|p| message.strip_prefix(p));
     if let Some(key) = named.and_then(|m| m.split('`').next())
         && !field.ends_with(&format!(".{key}"))
     {

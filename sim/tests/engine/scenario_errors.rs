@@ -126,6 +126,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "site[0].hours",
         "hours = [",
     ),
+    ("a missing key", "name = \"local-courier\"\n", "", "carrier[0].name", "[[carrier]]"),
     ("duplicate order class", "name = \"express\"", "name = \"standard\" # again", "orders.class[1].name", "# again"),
 ];
 
@@ -192,6 +193,12 @@ const DISRUPTION_CASES: &[(&str, &[&str], &str, &str)] = &[
         &["kind = \"demand_surge\"\nmultiplier = 1e6\nstart_h = 1\nduration_h = 1"],
         "disruption[0].multiplier",
         "multiplier = 1e6",
+    ),
+    (
+        "a missing start",
+        &["kind = \"dock_outage\"\nsite = \"depot\"\ndoors_down = 1\nduration_h = 1"],
+        "disruption[0].start_h",
+        "[[disruption]]",
     ),
     (
         "a late start with no delay",
