@@ -81,6 +81,20 @@ fn bad_scenario_exits_2_names_the_place_and_writes_nothing() {
 }
 
 #[test]
+fn check_refuses_counts_past_the_limits_before_allocating() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("big.toml");
+    let tiny = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tiny.toml")).unwrap();
+    // Was a 171 GB allocation and an abort.
+    std::fs::write(&bad, tiny.replace("count = 6", "count = 4294967295")).unwrap();
+    let o = dtwin(&["check", bad.to_str().unwrap()]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let line = tiny.lines().position(|l| l == "count = 6").unwrap() + 1;
+    assert!(err.contains(&format!("big.toml:{line}:9: fleet[0].count: must be an integer from 1 to 100000")), "{err}");
+}
+
+#[test]
 fn existing_results_are_kept_unless_forced() {
     let (_dir, out) = tmp();
     let args = ["run", "scenarios/tiny.toml", "-r", "2", "-q", "--out", out.to_str().unwrap()];
@@ -137,7 +151,10 @@ fn check_validates_and_describes() {
     assert!(kpis.lines().count() >= 20 && kpis.contains("on_time_rate"));
     let policies = text(&dtwin(&["policies"]).stdout);
     assert!(policies.contains("greedy_edd:") && policies.contains("plan_replay:"), "{policies}");
-    assert!(policies.lines().any(|l| l.trim_start().starts_with("epoch_min") && l.contains("(0, 1440]")), "{policies}");
+    assert!(
+        policies.lines().any(|l| l.trim_start().starts_with("epoch_min") && l.contains("[0.1, 1440]")),
+        "{policies}"
+    );
 }
 
 #[test]
@@ -163,7 +180,11 @@ fn a_policy_file_replaces_the_scenarios_policy() {
     std::fs::write(&policy, "kind = \"earliest_due\"\nepoch_min = -1\n").unwrap();
     let o = dtwin(&["run", "scenarios/tiny.toml", "--policy", policy.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("epoch_min must be in (0, 1440]"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("edd.toml:2:1: epoch_min: epoch_min must be in [0.1, 1440], got -1"),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 #[test]

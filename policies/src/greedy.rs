@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 
 use crate::improve::{RouteDraft, improve};
-use crate::params::{Param, Tunable, checked};
+use crate::params::{MIN_EPOCH_MIN, Param, Tunable, checked};
 use crate::plan::{RoutePlan, plan_route_by, plan_route_into};
 use crate::time::{MS_PER_HOUR, MS_PER_MIN, TimeMs};
 use crate::view::{AllocationRequest, Decision, DriverView, OrderView, Route, SiteView, VehicleView};
@@ -51,7 +51,7 @@ impl Default for GreedyEddConfig {
 
 impl Tunable for GreedyEddConfig {
     const PARAMS: &'static [Param] = &[
-        Param::real("epoch_min", 0.0, 1440.0, 5.0, "minutes between decision epochs").above(),
+        Param::real("epoch_min", MIN_EPOCH_MIN, 1440.0, 5.0, "minutes between decision epochs"),
         Param::boolean("on_events", false, "also decide when an order becomes ready or a vehicle or driver frees up"),
         Param::real("min_fill", 0.0, 1.0, 0.7, "dispatch a route once its load reaches this share of capacity"),
         Param::real(

@@ -1,6 +1,12 @@
 //! Named, typed, bounded parameters of policies: listed by `dtwin policies`, checked when a
 //! scenario is loaded, and set by name by threshold sweeps.
 
+/// The shortest time between decision epochs (`epoch_min`), minutes: six seconds. Shorter ones
+/// make a day of simulation take hours without changing any decision.
+pub const MIN_EPOCH_MIN: f64 = 0.1;
+/// The shortest time between ETA checks (`eta_check_min`), minutes.
+pub const MIN_ETA_CHECK_MIN: f64 = 1.0;
+
 /// What values a parameter takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParamKind {
@@ -62,7 +68,10 @@ impl Param {
         if in_range && right_kind {
             Ok(())
         } else {
-            Err(format!("{} must be in {}, got {value}", self.name, self.range()))
+            // 1e-9 as written, not 0.000000001.
+            let shown = value.to_string();
+            let shown = if shown.len() > 10 { format!("{value:e}") } else { shown };
+            Err(format!("{} must be in {}, got {shown}", self.name, self.range()))
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::params::{Param, Tunable, checked};
+use crate::params::{MIN_EPOCH_MIN, Param, Tunable, checked};
 
 /// `kind = "process"`. Ranges: [`ProcessConfig::PARAMS`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -47,7 +47,7 @@ impl Tunable for ProcessConfig {
             5_000.0,
             "longest one exchange may take, in ms: writing the request and reading the reply",
         ),
-        Param::real("epoch_min", 0.0, 1440.0, 5.0, "minutes between decision epochs").above(),
+        Param::real("epoch_min", MIN_EPOCH_MIN, 1440.0, 5.0, "minutes between decision epochs"),
         Param::boolean("on_events", false, "also decide when an order becomes ready or a vehicle or driver frees up"),
         Param::integer("max_reply_mib", 1.0, 1024.0, 16.0, "longest reply line the program may write, in MiB"),
     ];

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 
-use crate::params::{Param, Tunable, checked};
+use crate::params::{MIN_EPOCH_MIN, Param, Tunable, checked};
 use crate::plan::plan_route;
 use crate::time::TimeMs;
 use crate::view::{AllocationRequest, Decision, OrderView, Route};
@@ -59,12 +59,11 @@ impl Default for SingleOrderConfig {
 impl Tunable for SingleOrderConfig {
     const PARAMS: &'static [Param] = &[Param::real(
         "epoch_min",
-        0.0,
+        MIN_EPOCH_MIN,
         1440.0,
         15.0,
         "minutes between decision epochs, besides deciding whenever an order is ready or a vehicle or driver frees up",
-    )
-    .above()];
+    )];
 
     fn get(&self, name: &str) -> Option<f64> {
         (name == "epoch_min").then_some(self.epoch_min)

@@ -16,7 +16,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Action, ExceptionKind, ExceptionPolicy, ExceptionView, Severity, Triage};
-use crate::params::{Param, Tunable, checked};
+use crate::params::{MIN_ETA_CHECK_MIN, Param, Tunable, checked};
 use crate::time::{MS_PER_HOUR, TimeMs};
 use crate::view::CarrierView;
 
@@ -70,7 +70,7 @@ impl Tunable for RuleBasedConfig {
             30.0,
             "raise eta_risk when a stop is predicted this many minutes past its due time",
         ),
-        Param::real("eta_check_min", 0.0, 1440.0, 10.0, "minutes between ETA checks").above(),
+        Param::real("eta_check_min", MIN_ETA_CHECK_MIN, 1440.0, 10.0, "minutes between ETA checks"),
         Param::real("high_late_min", 0.0, 10_080.0, 60.0, "predicted lateness (minutes) that makes an exception high"),
         Param::real(
             "critical_late_min",

@@ -25,6 +25,12 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
 /// Converts a toml deserialisation error, recovering the field's path: the dotted keys toml
 /// reports, with the index of the `[[array]]` table the error is in, and the unknown key if any.
 pub(crate) fn from_toml(path: &std::path::Path, text: &str, err: toml::de::Error) -> ScenarioError {
+    from_toml_at(path, text, err, "")
+}
+
+/// As [`from_toml`], for an error in the value at `prefix` (`disruption[1]`, `policy`; empty for
+/// the document): its key path is `prefix` then the keys toml reports.
+pub(crate) fn from_toml_at(path: &std::path::Path, text: &str, err: toml::de::Error, prefix: &str) -> ScenarioError {
     let offset = err.span().map_or(0, |s| s.start);
     let (line, column) = line_col(text, offset);
     // The key path is only printed when the error carries no input text.
@@ -36,24 +42,39 @@ pub(crate) fn from_toml(path: &std::path::Path, text: &str, err: toml::de::Error
         .rev()
         .find_map(|l| l.strip_prefix("in `").and_then(|l| l.strip_suffix('`')))
         .map_or(Vec::new(), |k| k.split('.').collect());
-    let mut field = String::new();
+    let mut field = prefix.to_string();
     for (i, key) in keys.iter().enumerate() {
-        if i > 0 {
-            field.push('.');
-        }
-        field.push_str(key);
-        let header = format!("[[{}]]", keys[..=i].join("."));
-        let tables = text[..offset.min(text.len())].lines().filter(|l| l.trim() == header).count();
-        if tables > 0 {
-            field.push_str(&format!("[{}]", tables - 1));
-        }
-    }
-    let message = err.message().trim().to_string();
-    if let Some(unknown) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
         if !field.is_empty() {
             field.push('.');
         }
-        field.push_str(unknown);
+        field.push_str(key);
+        // The index of an `[[array]]` table of the document; a value at a prefix knows its own.
+        let header = format!("[[{}]]", keys[..=i].join("."));
+        // Up to the end of the error's line: a missing key is reported at its table's header.
+        let upto = text[offset.min(text.len())..].find('\n').map_or(text.len(), |n| offset + n);
+        let tables = text[..upto].lines().filter(|l| l.trim() == header).count();
+        if tables > 0 && prefix.is_empty() {
+            field.push_str(&format!("[{}]", tables - 1));
+        }
+    }
+    let mut message = err.message().trim().to_string();
+    // toml's own words for a struct variant's unknown key, as serde says it elsewhere.
+    if let Some((extra, known)) =
+        message.strip_prefix("unexpected keys in table: ").and_then(|m| m.split_once(", available keys: "))
+    {
+        let extra = extra.split(", ").next().unwrap_or(extra);
+        let known: Vec<String> = known.split(", ").map(|k| format!("`{k}`")).collect();
+        message = format!("unknown field `{extra}`, expected one of {}", known.join(", "));
+    }
+    let named =
+        ["unknown field `", "duplicate field `", "missing field `"].iter().find_map(|p| message.strip_prefix(p));
+    if let Some(key) = named.and_then(|m| m.split('`').next())
+        && !field.ends_with(&format!(".{key}"))
+    {
+        if !field.is_empty() {
+            field.push('.');
+        }
+        field.push_str(key);
     }
     if field.is_empty() {
         field = "(document)".into();

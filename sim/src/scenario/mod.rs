@@ -3,7 +3,9 @@
 //! Every error names the file, line, column and field (see [`ScenarioError`]). The field
 //! reference is `docs/scenario.md`.
 
+mod de;
 mod error;
+pub mod limits;
 mod orders_csv;
 mod overlay;
 mod raw;
@@ -12,7 +14,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use policies::{DailyWindow, MS_PER_DAY, Point, PolicyConfig, TimeMs, TravelModel};
+use serde::Deserialize;
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 pub use error::ScenarioError;
 pub use orders_csv::OrderRow;
@@ -21,7 +25,7 @@ pub use raw::ClockTime;
 use crate::dist::{Dist, DistSpec};
 use crate::hash::StableHasher;
 use error::line_col;
-use raw::{RawDestinations, RawScenario};
+use raw::{Coord, Pair, RawDestinations, RawScenario};
 
 /// A validated scenario. Durations are [`TimeMs`]; distributions of durations sample minutes.
 #[derive(Clone, Debug)]
@@ -278,11 +282,15 @@ impl Scenario {
     pub fn use_policy_file(&mut self, path: &Path) -> Result<(), ScenarioError> {
         let text =
             std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
-        let policy: Spanned<PolicyConfig> = toml::from_str(&text).map_err(|e| error::from_toml(path, &text, e))?;
+        let doc = DeTable::parse(&text).map_err(|e| error::from_toml(path, &text, e))?;
+        let resolver = Resolver { path, text: &text, doc: &doc };
+        let span = doc.span();
+        let table = Spanned::new(span.clone(), DeValue::Table(doc.get_ref().clone()));
+        let policy: raw::RawPolicy = resolver.tagged(table, "")?;
         let mut hash = StableHasher::default();
         std::hash::Hasher::write_u64(&mut hash, self.hash);
         std::hash::Hasher::write(&mut hash, text.as_bytes());
-        self.policy = Resolver { path, text: &text }.policy(policy, &mut hash, "")?;
+        self.policy = resolver.policy(Spanned::new(span, policy.into()), &mut hash, "")?;
         self.policy_dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
         self.hash = std::hash::Hasher::finish(&hash);
         Ok(())
@@ -297,40 +305,125 @@ impl Scenario {
     }
 
     fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
-        let raw: RawScenario = toml::from_str(text).map_err(|e| error::from_toml(path, text, e))?;
-        Resolver { path, text }.resolve(raw)
+        let doc = DeTable::parse(text).map_err(|e| error::from_toml(path, text, e))?;
+        let resolver = Resolver { path, text, doc: &doc };
+        let raw = resolver.raw(doc.clone())?;
+        resolver.resolve(raw)
     }
 }
 
 struct Resolver<'a> {
     path: &'a Path,
     text: &'a str,
+    /// The parsed text, where errors find their field's position.
+    doc: &'a Spanned<DeTable<'a>>,
 }
 
-impl Resolver<'_> {
+impl<'a> Resolver<'a> {
+    /// An error at `field`: where the file writes it, else at `span` (else line 1).
     fn err(
         &self,
         span: Option<std::ops::Range<usize>>,
         field: impl Into<String>,
         message: impl Into<String>,
     ) -> ScenarioError {
+        let field = field.into();
+        let span = de::span_of(self.doc, &field).or(span);
         let (line, column) = span.map_or((1, 1), |s| line_col(self.text, s.start));
-        ScenarioError::Invalid {
-            path: self.path.to_path_buf(),
-            line,
-            column,
-            field: field.into(),
-            message: message.into(),
-        }
+        ScenarioError::Invalid { path: self.path.to_path_buf(), line, column, field, message: message.into() }
+    }
+
+    /// The raw scenario; the tagged tables are read apart, each from its own part of `doc`.
+    fn raw(&self, mut doc: Spanned<DeTable<'a>>) -> Result<RawScenario, ScenarioError> {
+        let root = doc.get_mut();
+        let policy = root.remove("policy");
+        let exceptions = root.remove("exceptions");
+        let disruptions = root.remove("disruption");
+        let destinations = match root.get_mut("orders").map(Spanned::get_mut) {
+            Some(DeValue::Table(orders)) => orders.remove("destinations"),
+            _ => None,
+        };
+        let mut raw = RawScenario::deserialize(toml::de::Deserializer::from(doc))
+            .map_err(|e| error::from_toml(self.path, self.text, e))?;
+        raw.orders.get_mut().destinations =
+            destinations.map(|d| self.tagged::<RawDestinations>(d, "orders.destinations")).transpose()?;
+        raw.policy = policy
+            .map(|p| Ok(Spanned::new(p.span(), self.tagged::<raw::RawPolicy>(p, "policy")?.into())))
+            .transpose()?;
+        raw.exceptions = exceptions
+            .map(|x| Ok(Spanned::new(x.span(), self.tagged::<raw::RawExceptions>(x, "exceptions")?.into())))
+            .transpose()?;
+        raw.disruption = match disruptions.map(|d| (d.span(), d.into_inner())) {
+            None => Vec::new(),
+            Some((_, DeValue::Array(tables))) => {
+                tables.into_iter().enumerate().map(|(i, d)| self.disruption(d, i)).collect::<Result<_, _>>()?
+            }
+            Some((span, _)) => return Err(self.err(Some(span), "disruption", "must be [[disruption]] tables")),
+        };
+        Ok(raw)
+    }
+
+    /// A table tagged by `kind` at `field` (empty: the whole file), as the externally tagged `T`.
+    fn tagged<T: serde::de::DeserializeOwned>(
+        &self,
+        value: Spanned<DeValue<'a>>,
+        field: &str,
+    ) -> Result<T, ScenarioError> {
+        let kind = if field.is_empty() { "kind".to_string() } else { format!("{field}.kind") };
+        let value = de::untag(value, "kind").map_err(|(span, m)| self.err(Some(span), kind.clone(), m))?;
+        de::value(self.path, self.text, value, field).map_err(|e| match e {
+            ScenarioError::Invalid { path, line, column, field: f, message }
+                if (f == field || field.is_empty() && f == "(document)") && message.starts_with("unknown variant") =>
+            {
+                ScenarioError::Invalid { path, line, column, field: kind, message }
+            }
+            e => e,
+        })
+    }
+
+    /// Disruption `i`: the keys every kind takes, then its kind's own.
+    fn disruption(&self, value: Spanned<DeValue<'a>>, i: usize) -> Result<Spanned<raw::RawDisruption>, ScenarioError> {
+        let field = format!("disruption[{i}]");
+        let span = value.span();
+        let DeValue::Table(table) = value.into_inner() else {
+            return Err(self.err(Some(span), field, "must be a table"));
+        };
+        let (when, effect): (Vec<_>, Vec<_>) =
+            table.into_iter().partition(|(k, _)| raw::RawWhen::KEYS.contains(&k.get_ref().as_ref()));
+        let table = |entries: Vec<_>| Spanned::new(span.clone(), DeValue::Table(entries.into_iter().collect()));
+        let effect: raw::RawEffect = self.tagged(table(effect), &field).map_err(|e| match e {
+            // Name the keys of every disruption too, not only the kind's own.
+            ScenarioError::Invalid { path, line, column, field, message } if message.starts_with("unknown field") => {
+                let common: Vec<String> = raw::RawWhen::KEYS.iter().map(|k| format!("`{k}`")).collect();
+                let message = format!("{message}; or one of every disruption's: `kind`, {}", common.join(", "));
+                ScenarioError::Invalid { path, line, column, field, message }
+            }
+            e => e,
+        })?;
+        let when: raw::RawWhen = de::value(self.path, self.text, table(when), &field)?;
+        Ok(Spanned::new(span, raw::RawDisruption { when, effect }))
     }
 
     /// A daily window from `["HH:MM", "HH:MM"]`.
-    fn window(&self, [open, close]: &[Spanned<ClockTime>; 2], field: &str) -> Result<DailyWindow, ScenarioError> {
+    fn window(
+        &self,
+        Pair([open, close]): &Pair<Spanned<ClockTime>>,
+        field: &str,
+    ) -> Result<DailyWindow, ScenarioError> {
         let (o, c) = (open.get_ref().0, close.get_ref().0);
-        if o == c % MS_PER_DAY && !(o == 0 && c == MS_PER_DAY) {
+        // 24:00 is 00:00 of the next day: ["24:00", "24:00"] is as empty as ["06:00", "06:00"].
+        if o % MS_PER_DAY == c % MS_PER_DAY && !(o == 0 && c == MS_PER_DAY) {
             return Err(self.err(Some(open.span()), field, "opening and closing times are equal"));
         }
         Ok(DailyWindow { open_ms: o, close_ms: c })
+    }
+
+    /// A location whose numbers are finite.
+    fn point(&self, Pair([x, y]): &Coord, field: &str) -> Result<Point, ScenarioError> {
+        if !(x.is_finite() && y.is_finite()) {
+            return Err(self.err(None, field, format!("coordinates must be finite numbers, got [{x}, {y}]")));
+        }
+        Ok(Point { x: *x, y: *y })
     }
 
     fn dist(&self, spec: &Spanned<DistSpec>, field: &str) -> Result<Dist, ScenarioError> {
@@ -390,6 +483,10 @@ impl Resolver<'_> {
         if raw.site.is_empty() {
             return Err(self.err(None, "site", "at least one [[site]] is required"));
         }
+        if raw.site.len() > limits::SITES {
+            let m = format!("at most {} sites, got {}", limits::SITES, raw.site.len());
+            return Err(self.err(None, format!("site[{}]", limits::SITES), m));
+        }
         let site_names = self.unique(&raw.site.iter().map(|s| &s.name).collect::<Vec<_>>(), "site")?;
         let mut sites = Vec::new();
         for (i, s) in raw.site.iter().enumerate() {
@@ -399,7 +496,7 @@ impl Resolver<'_> {
             };
             sites.push(Site {
                 name: s.name.get_ref().clone(),
-                location: Point { x: s.location[0], y: s.location[1] },
+                location: self.point(&s.location, &format!("site[{i}].location"))?,
                 doors: s.doors,
                 hours,
                 load_fixed_min: self.dist(&s.load_fixed_min, &format!("site[{i}].load_fixed_min"))?,
@@ -431,6 +528,8 @@ impl Resolver<'_> {
         if raw.fleet.is_empty() {
             return Err(self.err(None, "fleet", "the fleet is empty: at least one [[fleet]] entry is required"));
         }
+        // Counted before anything is allocated from them.
+        self.at_most(raw.fleet.iter().map(|f| f.count), limits::VEHICLES, "fleet", "vehicles")?;
         let mut vehicles = Vec::new();
         for (i, f) in raw.fleet.iter().enumerate() {
             let site = self.lookup(&site_names, &f.site, &format!("fleet[{i}].site"), "site")?;
@@ -442,13 +541,14 @@ impl Resolver<'_> {
         if raw.drivers.is_empty() {
             return Err(self.err(None, "drivers", "no drivers: at least one [[drivers]] entry is required"));
         }
+        self.at_most(raw.drivers.iter().map(|d| d.count), limits::DRIVERS, "drivers", "drivers")?;
         let mut drivers = Vec::new();
         for (i, d) in raw.drivers.iter().enumerate() {
             let site = self.lookup(&site_names, &d.site, &format!("drivers[{i}].site"), "site")?;
-            let [start, end] = d.shift;
+            let Pair([start, end]) = d.shift;
             let shift_len = if start.0 == 0 && end.0 == MS_PER_DAY {
                 TimeMs(MS_PER_DAY)
-            } else if end.0 % MS_PER_DAY == start.0 {
+            } else if end.0 % MS_PER_DAY == start.0 % MS_PER_DAY {
                 return Err(self.err(
                     Some(d.site.span()),
                     format!("drivers[{i}].shift"),
@@ -503,11 +603,14 @@ impl Resolver<'_> {
         std::hash::Hasher::write(&mut hash, self.text.as_bytes());
         let (demand, cancel_after_due) = self.demand(&raw.orders, &site_names, &mut hash)?;
 
-        let disruptions = self.disruptions(&raw.disruption, &site_names, &carriers)?;
+        let disruptions = self.disruptions(&raw.disruption, &sites, &carriers)?;
+        if let Demand::Generated(g) = &demand {
+            self.peak_rates(&raw.disruption, &sites, g, raw.horizon_h)?;
+        }
         let exceptions = match raw.exceptions {
             None => policies::ExceptionPolicyConfig::default(),
             Some(x) => {
-                x.get_ref().validate().map_err(|m| self.err(Some(x.span()), "exceptions", m))?;
+                x.get_ref().validate().map_err(|m| self.err(Some(x.span()), param_field("exceptions", &m), m))?;
                 x.into_inner()
             }
         };
@@ -574,14 +677,15 @@ impl Resolver<'_> {
     fn disruptions(
         &self,
         raw: &[Spanned<raw::RawDisruption>],
-        site_names: &[String],
+        sites: &[Site],
         carriers: &[CarrierSpec],
     ) -> Result<Vec<Disruption>, ScenarioError> {
         use raw::RawEffect as R;
+        let site_names: Vec<&str> = sites.iter().map(|s| s.name.as_str()).collect();
         let mut out = Vec::new();
         for (i, d) in raw.iter().enumerate() {
             let site = |name: &str, field: &str| {
-                site_names.iter().position(|s| s == name).map(|p| p as u32).ok_or_else(|| {
+                site_names.iter().position(|s| *s == name).map(|p| p as u32).ok_or_else(|| {
                     let known = site_names.join(", ");
                     self.err(
                         Some(d.span()),
@@ -673,6 +777,11 @@ impl Resolver<'_> {
                 }
                 R::DockOutage { site: name, doors_down, .. } => {
                     let site = site(name, "site")?;
+                    let doors = sites[site as usize].doors;
+                    if *doors_down > doors {
+                        let m = format!("{name:?} has {doors} doors, so at most {doors} can be down, got {doors_down}");
+                        return Err(self.err(Some(d.span()), format!("disruption[{i}].doors_down"), m));
+                    }
                     (*doors_down > 0).then_some(Effect::DockOutage { site, doors_down: *doors_down })
                 }
             };
@@ -688,15 +797,20 @@ impl Resolver<'_> {
         &self,
         d: &Spanned<raw::RawDisruption>,
         i: usize,
-        center: &Option<[f64; 2]>,
+        center: &Option<Coord>,
         radius_km: &Option<f64>,
-        polygon: &[[f64; 2]],
+        polygon: &[Coord],
     ) -> Result<Option<Region>, ScenarioError> {
-        let point = |p: &[f64; 2]| Point { x: p[0], y: p[1] };
+        let center = center.as_ref().map(|c| self.point(c, &format!("disruption[{i}].center"))).transpose()?;
+        let polygon: Vec<Point> = polygon
+            .iter()
+            .enumerate()
+            .map(|(j, p)| self.point(p, &format!("disruption[{i}].polygon[{j}]")))
+            .collect::<Result<_, _>>()?;
         Ok(match (center, radius_km) {
             (None, None) if polygon.is_empty() => None,
-            (Some(c), Some(r)) if polygon.is_empty() => Some(Region::Circle { center: point(c), radius_km: *r }),
-            (None, None) if polygon.len() >= 3 => Some(Region::Polygon(polygon.iter().map(point).collect())),
+            (Some(center), Some(r)) if polygon.is_empty() => Some(Region::Circle { center, radius_km: *r }),
+            (None, None) if polygon.len() >= 3 => Some(Region::Polygon(polygon)),
             _ => {
                 let m = "a region is either `center` and `radius_km`, or a `polygon` of 3 or more points";
                 return Err(self.err(Some(d.span()), format!("disruption[{i}].polygon"), m));
@@ -707,7 +821,7 @@ impl Resolver<'_> {
     /// When disruption `i` happens; `None` when it never does (`chance = 0`).
     fn when(&self, d: &Spanned<raw::RawDisruption>, i: usize) -> Result<Option<When>, ScenarioError> {
         use raw::Hours;
-        let raw::RawDisruption { start_h, duration_h, chance, per, .. } = d.get_ref();
+        let raw::RawWhen { start_h, duration_h, chance, per } = &d.get_ref().when;
         let (chance, per) = (*chance, *per);
         let hours = |h: &Hours, field: &str, positive: bool| {
             let err = |m: String| self.err(Some(d.span()), format!("disruption[{i}].{field}"), m);
@@ -719,10 +833,6 @@ impl Resolver<'_> {
                 Hours::Dist(spec) => Dist::new(spec).map_err(err),
             }
         };
-        if !(0.0..=1.0).contains(&chance) {
-            let m = format!("must be a probability in [0, 1], got {chance}");
-            return Err(self.err(Some(d.span()), format!("disruption[{i}].chance"), m));
-        }
         let start = hours(start_h, "start_h", false)?;
         let duration = hours(duration_h, "duration_h", true)?;
         Ok(match (start_h, duration_h, per) {
@@ -734,7 +844,94 @@ impl Resolver<'_> {
         })
     }
 
-    /// Validates the policy's parameters and reads the files it names.
+    /// Checks that no site is asked for more than [`limits::ORDERS_PER_HOUR`]: its peak hourly rate
+    /// times every surge that may be under way at once (overlapping surges multiply). A surge with
+    /// a fixed window counts where it overlaps another; a random one as always under way, as
+    /// often as its occurrences can overlap (once, or for `per = "day"`, as many days as its
+    /// latest end spans).
+    fn peak_rates(
+        &self,
+        raw: &[Spanned<raw::RawDisruption>],
+        sites: &[Site],
+        g: &Generator,
+        horizon_h: f64,
+    ) -> Result<(), ScenarioError> {
+        // (index in the file, window if fixed, multiplier, sites, occurrences that can overlap)
+        let mut surges = Vec::new();
+        for (i, d) in raw.iter().enumerate() {
+            let raw::RawEffect::DemandSurge { multiplier, sites: names, .. } = &d.get_ref().effect else { continue };
+            let Some(when) = self.when(d, i)? else { continue };
+            if *multiplier <= 1.0 {
+                continue;
+            }
+            let on: Vec<u32> = if names.is_empty() {
+                (0..sites.len() as u32).collect()
+            } else {
+                (0..sites.len() as u32).filter(|s| names.contains(&sites[*s as usize].name)).collect()
+            };
+            let (window, copies) = match &when {
+                When::Fixed { start, end } => (Some((*start, *end)), 1.0),
+                When::Random { per_day: false, .. } => (None, 1.0),
+                When::Random { per_day: true, start_h, duration_h, .. } => {
+                    let latest_end = start_h.upper_bound().zip(duration_h.upper_bound()).map(|(s, d)| s + d);
+                    let days = latest_end.map_or(horizon_h / 24.0, |h| h / 24.0).min(horizon_h / 24.0);
+                    (None, days.floor() + 1.0)
+                }
+            };
+            surges.push((i, window, *multiplier, on, copies));
+        }
+        for (site, rates) in g.rates_per_hour.iter().enumerate() {
+            let peak = rates.iter().copied().fold(0.0, f64::max);
+            let on_site: Vec<_> = surges.iter().filter(|s| s.3.contains(&(site as u32))).collect();
+            // The worst moment is when some fixed surge starts, or any moment if none.
+            let moments: Vec<Option<TimeMs>> =
+                std::iter::once(None).chain(on_site.iter().filter_map(|s| s.1.map(|(start, _)| Some(start)))).collect();
+            for moment in moments {
+                let mut rate = peak;
+                for (i, window, multiplier, _, copies) in &on_site {
+                    let under_way = match (window, moment) {
+                        (None, _) => true,
+                        (Some((start, end)), Some(t)) => *start <= t && t < *end,
+                        (Some(_), None) => false,
+                    };
+                    if !under_way {
+                        continue;
+                    }
+                    rate *= multiplier.powf(*copies);
+                    if rate > limits::ORDERS_PER_HOUR {
+                        let m = format!(
+                            "would take {:?} to {rate:.0} orders an hour (its peak rate {peak} times the surges under way at once); at most {} an hour per site",
+                            sites[site].name,
+                            limits::ORDERS_PER_HOUR
+                        );
+                        return Err(self.err(Some(raw[*i].span()), format!("disruption[{i}].multiplier"), m));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that the counts of `table` entries add up to at most `max`; the error is at the
+    /// entry that goes past it.
+    fn at_most(
+        &self,
+        counts: impl Iterator<Item = u32>,
+        max: u32,
+        table: &str,
+        what: &str,
+    ) -> Result<(), ScenarioError> {
+        let mut total = 0u64;
+        for (i, count) in counts.enumerate() {
+            total += u64::from(count);
+            if total > u64::from(max) {
+                let m = format!("{total} {what} in all, at most {max}");
+                return Err(self.err(None, format!("{table}[{i}].count"), m));
+            }
+        }
+        Ok(())
+    }
+
     /// Validates the policy's parameters and reads the files it names. `field` is where the policy
     /// table is (`policy` in a scenario, empty in a policy file).
     fn policy(
@@ -759,7 +956,7 @@ impl Resolver<'_> {
             }
             .map_err(|m| self.err(Some(span.clone()), name("file"), m))?;
         }
-        policy.validate().map_err(|m| self.err(Some(span), if field.is_empty() { "(policy)" } else { field }, m))?;
+        policy.validate().map_err(|m| self.err(Some(span), param_field(field, &m), m))?;
         Ok(policy)
     }
 
@@ -810,6 +1007,16 @@ impl Resolver<'_> {
             }
             for (h, v) in per_hour.iter().enumerate() {
                 rates[site as usize][h] += v;
+                // Never capped silently: an arrival process this fast is refused.
+                if rates[site as usize][h] > limits::ORDERS_PER_HOUR {
+                    let m = format!(
+                        "{} orders an hour at {:?} in hour {h}; at most {} an hour per site",
+                        rates[site as usize][h],
+                        r.site.get_ref(),
+                        limits::ORDERS_PER_HOUR
+                    );
+                    return Err(self.err(Some(r.per_hour.span()), field, m));
+                }
             }
         }
 
@@ -831,6 +1038,11 @@ impl Resolver<'_> {
                 window_width_min: width,
             });
         }
+        if o.class.len() > limits::ORDER_CLASSES {
+            let m = format!("at most {} order classes, got {}", limits::ORDER_CLASSES, o.class.len());
+            return Err(self.err(Some(span.clone()), format!("orders.class[{}]", limits::ORDER_CLASSES), m));
+        }
+        self.unique(&o.class.iter().map(|c| &c.name).collect::<Vec<_>>(), "orders.class")?;
         let total: f64 = o.class.iter().map(|c| c.share).sum();
         let mut cumulative = 0.0;
         for (i, c) in o.class.iter().enumerate() {
@@ -847,7 +1059,7 @@ impl Resolver<'_> {
                 }
             };
             classes.push(OrderClass {
-                name: c.name.clone(),
+                name: c.name.get_ref().clone(),
                 cumulative_share: if i + 1 == o.class.len() { 1.0 } else { cumulative },
                 priority: c.priority,
                 value: self.opt_dist(&c.value, &format!("orders.class[{i}].value"), Dist::fixed(0.0))?,
@@ -861,20 +1073,25 @@ impl Resolver<'_> {
             }
             Some(RawDestinations::Disk { radius_km }) => Destinations::Disk { radius_km: *radius_km },
             Some(RawDestinations::Region { x, y }) => {
-                if !(x[0] < x[1] && y[0] < y[1]) {
+                let x = self.point(x, "orders.destinations.x")?;
+                let y = self.point(y, "orders.destinations.y")?;
+                if !(x.x < x.y && y.x < y.y) {
                     return Err(self.err(
                         Some(span),
                         "orders.destinations",
                         "region needs x = [min, max] and y = [min, max] with min < max",
                     ));
                 }
-                Destinations::Region { x: *x, y: *y }
+                Destinations::Region { x: [x.x, x.y], y: [y.x, y.y] }
             }
             Some(RawDestinations::Customers { points }) => {
                 if points.is_empty() {
                     return Err(self.err(Some(span), "orders.destinations.points", "no customer locations"));
                 }
-                Destinations::Customers(points.iter().map(|p| Point { x: p[0], y: p[1] }).collect())
+                let field = |j: usize| format!("orders.destinations.points[{j}]");
+                let points: Vec<Point> =
+                    points.iter().enumerate().map(|(j, p)| self.point(p, &field(j))).collect::<Result<_, _>>()?;
+                Destinations::Customers(points.into())
             }
         };
 
@@ -892,5 +1109,17 @@ impl Resolver<'_> {
             destinations,
         };
         Ok((Demand::Generated(Box::new(generator)), cancel))
+    }
+}
+
+/// The field of a policy parameter its validation refused (`policy.min_fill`): the messages of
+/// [`policies::Tunable`] start with the parameter's name. `table` is where the policy is (empty in
+/// a policy file); other messages are the table's.
+fn param_field(table: &str, message: &str) -> String {
+    match message.split_once(" must be ") {
+        Some((name, _)) if !name.is_empty() && !name.contains(' ') && table.is_empty() => name.to_string(),
+        Some((name, _)) if !name.is_empty() && !name.contains(' ') => format!("{table}.{name}"),
+        _ if table.is_empty() => "(policy)".to_string(),
+        _ => table.to_string(),
     }
 }

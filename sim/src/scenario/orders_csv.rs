@@ -4,13 +4,14 @@
 //! `id` (the order's own reference, unique), `ready` (default `created`), `earliest` (default `ready`), `priority` (default 0), `value`
 //! (default 0), `service_min` (default: sampled from `[orders].service_min`). Times are minutes
 //! after the start of the horizon (`90`, `1530.5`) or times of day on the first day (`"06:30"`).
+//! Lines starting with `#` are comments; blank lines are skipped. An unknown column is an error.
 
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
 use policies::{Point, TimeMs};
-use serde::{Deserialize, Deserializer, de::Error as _};
+use serde::Deserialize;
 
 use super::{ClockTime, ScenarioError};
 use crate::dist::Dist;
@@ -31,14 +32,20 @@ pub struct OrderRow {
     pub service: Option<TimeMs>,
 }
 
+/// Every column the file may have.
+const COLUMNS: &[&str] =
+    &["id", "site", "created", "ready", "earliest", "due", "size", "x", "y", "priority", "value", "service_min"];
+const REQUIRED: &[&str] = &["site", "created", "due", "size", "x", "y"];
+
+/// A row as written; times are read after, so that their errors name their column.
 #[derive(Deserialize)]
 struct Row {
     id: Option<String>,
     site: String,
-    created: CsvTime,
-    ready: Option<CsvTime>,
-    earliest: Option<CsvTime>,
-    due: CsvTime,
+    created: String,
+    ready: Option<String>,
+    earliest: Option<String>,
+    due: String,
     size: u32,
     x: f64,
     y: f64,
@@ -47,19 +54,14 @@ struct Row {
     service_min: Option<f64>,
 }
 
-#[derive(Clone, Copy)]
-struct CsvTime(TimeMs);
-
-impl<'de> Deserialize<'de> for CsvTime {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        if s.contains(':') {
-            return ClockTime::parse(&s).map(|c| CsvTime(TimeMs(c.0))).map_err(D::Error::custom);
-        }
-        match s.trim().parse::<f64>() {
-            Ok(min) if min.is_finite() && min >= 0.0 => Ok(CsvTime(TimeMs::from_min(min))),
-            _ => Err(D::Error::custom(format!("expected minutes >= 0 or \"HH:MM\", got {s:?}"))),
-        }
+/// Minutes after time zero (`90`, `1530.5`) or a time of day on day 0 (`"06:30"`).
+fn time(s: &str) -> Result<TimeMs, String> {
+    if s.contains(':') {
+        return ClockTime::parse(s).map(|c| TimeMs(c.0));
+    }
+    match s.trim().parse::<f64>() {
+        Ok(min) if min.is_finite() && min >= 0.0 => Ok(TimeMs::from_min(min)),
+        _ => Err(format!("expected minutes >= 0 or \"HH:MM\", got {s:?}")),
     }
 }
 
@@ -69,58 +71,108 @@ pub(super) fn read(
     sites: &[String],
     service: Option<&Dist>,
 ) -> Result<Vec<OrderRow>, ScenarioError> {
-    let invalid = |line: u64, column: usize, field: &str, message: String| ScenarioError::Invalid {
+    let invalid = |line: usize, column: usize, field: &str, message: String| ScenarioError::Invalid {
         path: path.to_path_buf(),
-        line: line as usize,
+        line,
         column,
         field: field.to_string(),
         message,
     };
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
-    let headers = reader.headers().map_err(|e| invalid(1, 1, "(header)", e.to_string()))?.clone();
-    for required in ["site", "created", "due", "size", "x", "y"] {
-        if !headers.iter().any(|h| h == required) {
-            return Err(invalid(1, 1, required, "required column is missing".into()));
+    // Lines counted from the bytes: csv skips blank and comment lines (a record's position is
+    // before them), and a quoted field may hold line breaks.
+    let line_at = |pos: Option<&csv::Position>| {
+        let Some(p) = pos else { return 1 };
+        let mut at = (p.byte() as usize).min(bytes.len());
+        loop {
+            match bytes.get(at) {
+                Some(b'\n' | b'\r') => at += 1,
+                Some(b'#') => at += bytes[at..].iter().position(|b| *b == b'\n').map_or(bytes.len() - at, |n| n + 1),
+                _ => break,
+            }
+        }
+        bytes[..at].iter().filter(|b| **b == b'\n').count() + 1
+    };
+    // Trimmed by hand, after the line breaks in the fields are counted.
+    let mut reader = csv::ReaderBuilder::new().comment(Some(b'#')).from_reader(bytes);
+    let mut headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => return Err(csv_error(&e, &csv::StringRecord::new(), line_at(e.position()), &invalid)),
+    };
+    let header_line = line_at(headers.position());
+    headers.trim();
+    for (i, h) in headers.iter().enumerate() {
+        if !COLUMNS.contains(&h) {
+            return Err(invalid(header_line, i + 1, h, format!("unknown column; known: {}", COLUMNS.join(", "))));
+        }
+        if headers.iter().take(i).any(|earlier| earlier == h) {
+            return Err(invalid(header_line, i + 1, h, "duplicate column".into()));
+        }
+    }
+    for required in REQUIRED {
+        if !headers.iter().any(|h| h == *required) {
+            return Err(invalid(header_line, 1, required, "required column is missing".into()));
         }
     }
     let column_of = |name: &str| headers.iter().position(|h| h == name).map_or(1, |i| i + 1);
     let mut rows = Vec::new();
     let mut ids = HashSet::new();
-    for record in reader.deserialize::<Row>() {
-        let r = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            match e.kind() {
+    for record in reader.records() {
+        let mut record = record.map_err(|e| csv_error(&e, &headers, line_at(e.position()), &invalid))?;
+        let start = line_at(record.position());
+        // The line of each column: the row's first, plus the line breaks quoted before it.
+        let breaks: Vec<usize> = record
+            .iter()
+            .scan(0, |before, f| {
+                let at = *before;
+                *before += f.matches('\n').count();
+                Some(at)
+            })
+            .collect();
+        let line = |name: &str| start + breaks.get(column_of(name) - 1).copied().unwrap_or(0);
+        record.trim();
+        let r: Row = record.deserialize(Some(&headers)).map_err(|e| {
+            let line = match e.kind() {
                 csv::ErrorKind::Deserialize { err, .. } => {
-                    let field = err.field().and_then(|i| headers.get(i as usize)).unwrap_or("(row)");
-                    invalid(line, err.field().map_or(1, |i| i as usize + 1), field, err.kind().to_string())
+                    start + err.field().and_then(|i| breaks.get(i as usize)).copied().unwrap_or(0)
                 }
-                other => invalid(line, 1, "(row)", format!("{other:?}")),
-            }
+                _ => start,
+            };
+            csv_error(&e, &headers, line, &invalid)
         })?;
-        let line = rows.len() as u64 + 2;
-        let site = sites.iter().position(|s| *s == r.site).ok_or_else(|| {
-            invalid(line, column_of("site"), "site", format!("unknown site {:?}; known: {}", r.site, sites.join(", ")))
-        })? as u32;
-        let ready = r.ready.unwrap_or(r.created).0;
-        let earliest = r.earliest.map_or(ready, |e| e.0);
-        if ready < r.created.0 {
-            return Err(invalid(line, column_of("ready"), "ready", "is before `created`".into()));
+        let at = |name: &str, message: String| invalid(line(name), column_of(name), name, message);
+        let time = |name: &str, value: &str| time(value).map_err(|m| at(name, m));
+        let created = time("created", &r.created)?;
+        let due = time("due", &r.due)?;
+        let ready = r.ready.as_deref().map(|v| time("ready", v)).transpose()?;
+        let earliest = r.earliest.as_deref().map(|v| time("earliest", v)).transpose()?;
+        let site = sites
+            .iter()
+            .position(|s| *s == r.site)
+            .ok_or_else(|| at("site", format!("unknown site {:?}; known: {}", r.site, sites.join(", "))))?
+            as u32;
+        for (name, v) in [("x", r.x), ("y", r.y)] {
+            if !v.is_finite() {
+                return Err(at(name, format!("must be a finite number, got {v}")));
+            }
         }
-        if r.due.0 < earliest {
-            return Err(invalid(line, column_of("due"), "due", "is before `earliest` (or `ready`)".into()));
+        let ready = ready.unwrap_or(created);
+        let earliest = earliest.unwrap_or(ready);
+        if ready < created {
+            return Err(at("ready", "is before `created`".into()));
+        }
+        if due < earliest {
+            return Err(at("due", "is before `earliest` (or `ready`)".into()));
         }
         if r.size == 0 {
-            return Err(invalid(line, column_of("size"), "size", "must be >= 1".into()));
+            return Err(at("size", "must be >= 1".into()));
         }
         let service = match (r.service_min, service) {
             (Some(m), _) if m.is_finite() && m >= 0.0 => Some(TimeMs::from_min(m)),
-            (Some(m), _) => {
-                return Err(invalid(line, column_of("service_min"), "service_min", format!("must be >= 0, got {m}")));
-            }
+            (Some(m), _) => return Err(at("service_min", format!("must be >= 0, got {m}"))),
             (None, Some(_)) => None,
             (None, None) => {
                 return Err(invalid(
-                    line,
+                    start,
                     1,
                     "service_min",
                     "no `service_min` column value and no [orders].service_min distribution".into(),
@@ -130,15 +182,15 @@ pub(super) fn read(
         if let Some(id) = &r.id
             && !ids.insert(id.clone())
         {
-            return Err(invalid(line, column_of("id"), "id", format!("duplicate order id {id:?}")));
+            return Err(at("id", format!("duplicate order id {id:?}")));
         }
         rows.push(OrderRow {
             reference: r.id.map(Arc::from),
             site,
-            created: r.created.0,
+            created,
             ready,
             earliest,
-            due: r.due.0,
+            due,
             size: r.size,
             destination: Point { x: r.x, y: r.y },
             priority: r.priority.unwrap_or(0),
@@ -152,4 +204,28 @@ pub(super) fn read(
     // Stable: ties keep file order.
     rows.sort_by_key(|r| r.created);
     Ok(rows)
+}
+
+/// A csv error in words, at `line` and the column it names.
+fn csv_error(
+    e: &csv::Error,
+    headers: &csv::StringRecord,
+    line: usize,
+    invalid: &impl Fn(usize, usize, &str, String) -> ScenarioError,
+) -> ScenarioError {
+    let named = |i: usize| headers.get(i).unwrap_or("(row)");
+    match e.kind() {
+        csv::ErrorKind::Deserialize { err, .. } => match err.field() {
+            Some(i) => invalid(line, i as usize + 1, named(i as usize), err.kind().to_string()),
+            None => invalid(line, 1, "(row)", err.kind().to_string()),
+        },
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            invalid(line, 1, "(row)", format!("{len} fields, but the header has {expected_len}"))
+        }
+        csv::ErrorKind::Utf8 { err, .. } => {
+            let field = if headers.is_empty() { "(header)" } else { named(err.field()) };
+            invalid(line, err.field() + 1, field, "not UTF-8 text".into())
+        }
+        _ => invalid(line, 1, "(file)", e.to_string()),
+    }
 }

@@ -1,7 +1,9 @@
 //! Overlays: a scenario that `extends` another and changes only what it names.
 //!
 //! The overlay's tables are merged into its base's, key by key; `[[disruption]]` entries are added
-//! to the base's; any other value, arrays of tables included, replaces the base's. The base may not
+//! to the base's; any other value, arrays of tables included, replaces the base's, and so does an
+//! inline table (`size = { dist = "fixed", value = 3 }`) or a table of another `kind` or `dist`
+//! (a distribution or a policy is replaced whole, never mixed with the base's). The base may not
 //! itself extend another file. Relative paths are resolved from the overlay's folder. An error in
 //! the merged scenario is reported where its field is written: in the overlay if it sets it, else
 //! in the base.
@@ -12,6 +14,7 @@ use toml::de::{DeTable, DeValue};
 use toml::{Table, Value};
 
 use super::ScenarioError;
+use super::de::span_of;
 use super::error::{from_toml, line_col};
 
 /// The merged scenario text, if `text` (read from `path`) extends a base.
@@ -34,23 +37,40 @@ pub(super) fn merged(path: &Path, text: &str) -> Result<Option<(String, Sources)
     let base_disruptions = base.get("disruption").and_then(Value::as_array).map_or(0, Vec::len);
     let mut overlay = overlay;
     overlay.remove("extends");
-    merge(&mut base, overlay);
+    let written = DeTable::parse(text).map_err(|e| from_toml(path, text, e))?;
+    merge(&mut base, overlay, Some(written.get_ref()), text);
     let merged = toml::to_string(&base).expect("a table serialises");
     let sources =
         Sources { overlay: (path.to_path_buf(), text.to_string()), base: (base_path, base_text), base_disruptions };
     Ok(Some((merged, sources)))
 }
 
-fn merge(base: &mut Table, overlay: Table) {
+/// Merges `overlay` into `base`; `written` is the overlay's table as parsed from `text`, to tell
+/// inline tables from the others.
+fn merge(base: &mut Table, overlay: Table, written: Option<&DeTable<'_>>, text: &str) {
     for (key, value) in overlay {
+        let written = written.and_then(|w| w.get(key.as_str()));
+        let inline = written.is_some_and(|w| text[w.span().start..].starts_with('{'));
         match (base.get_mut(&key), value) {
-            (Some(Value::Table(b)), Value::Table(o)) => merge(b, o),
+            (Some(Value::Table(b)), Value::Table(o)) if !inline && same_tags(b, &o) => {
+                let sub = written.and_then(|w| match w.get_ref() {
+                    DeValue::Table(t) => Some(t),
+                    _ => None,
+                });
+                merge(b, o, sub, text);
+            }
             (Some(Value::Array(b)), Value::Array(o)) if key == "disruption" => b.extend(o),
             (_, value) => {
                 base.insert(key, value);
             }
         }
     }
+}
+
+/// Whether `overlay` names no other `kind` or `dist` than `base`: else it is another thing, not a
+/// change to it.
+fn same_tags(base: &Table, overlay: &Table) -> bool {
+    ["kind", "dist"].iter().all(|tag| overlay.get(*tag).is_none_or(|o| base.get(*tag) == Some(o)))
 }
 
 /// Where the merged scenario came from.
@@ -91,23 +111,7 @@ fn shift_disruption(field: &str, base: usize) -> Option<String> {
 /// The error at `field` in `text`, if the text writes that field.
 fn find(path: &Path, text: &str, field: &str) -> Option<Located> {
     let doc = DeTable::parse(text).ok()?;
-    let mut span = doc.span();
-    let mut value: Option<&DeValue> = None;
-    let mut table = doc.get_ref();
-    for segment in segments(field) {
-        let next = match (segment, value) {
-            (Segment::Key(k), None) => table.get(k),
-            (Segment::Key(k), Some(v)) => v.get(k),
-            (Segment::Index(i), Some(v)) => v.get(i),
-            (Segment::Index(_), None) => None,
-        }?;
-        span = next.span();
-        value = Some(next.get_ref());
-        if let DeValue::Table(t) = next.get_ref() {
-            table = t;
-        }
-    }
-    let (line, column) = line_col(text, span.start);
+    let (line, column) = line_col(text, span_of(&doc, field)?.start);
     Some(Located { path: path.to_path_buf(), line, column, field: field.to_string() })
 }
 
@@ -119,26 +123,6 @@ fn locate(path: &Path, text: &str, field: &str) -> Located {
         column: 1,
         field: field.to_string(),
     })
-}
-
-enum Segment<'a> {
-    Key(&'a str),
-    Index(usize),
-}
-
-/// `site[0].load_fixed_min` -> site, 0, load_fixed_min.
-fn segments(field: &str) -> Vec<Segment<'_>> {
-    let mut out = Vec::new();
-    for part in field.split('.') {
-        let (key, indexes) = part.split_once('[').map_or((part, ""), |(k, rest)| (k, rest));
-        out.push(Segment::Key(key));
-        for i in indexes.split('[').filter(|s| !s.is_empty()) {
-            if let Ok(i) = i.trim_end_matches(']').parse() {
-                out.push(Segment::Index(i));
-            }
-        }
-    }
-    out
 }
 
 struct Located {

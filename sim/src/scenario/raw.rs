@@ -1,9 +1,12 @@
 //! The scenario file exactly as written: serde structs with no defaults filled in and no cross-references
 //! checked. Range checks that concern a single value happen here, so that toml reports their position.
+//! Tagged tables (`[policy]`, `[exceptions]`, `[[disruption]]`, `orders.destinations`) are read
+//! apart, as externally tagged enums (see `de.rs`), and put in their fields after.
 
 use serde::{Deserialize, Deserializer, de::Error as _};
 use toml::Spanned;
 
+use super::limits;
 use crate::dist::DistSpec;
 
 pub type SDist = Spanned<DistSpec>;
@@ -14,7 +17,7 @@ pub struct RawScenario {
     pub name: String,
     #[serde(default)]
     pub description: String,
-    #[serde(deserialize_with = "positive")]
+    #[serde(deserialize_with = "horizon")]
     pub horizon_h: f64,
     #[serde(default)]
     pub seed: Option<u64>,
@@ -35,55 +38,124 @@ pub struct RawScenario {
     #[serde(default)]
     pub carrier: Vec<RawCarrier>,
     pub orders: Spanned<RawOrders>,
-    #[serde(default)]
+    #[serde(skip)]
     pub policy: Option<Spanned<policies::PolicyConfig>>,
-    #[serde(default)]
+    #[serde(skip)]
     pub exceptions: Option<Spanned<policies::ExceptionPolicyConfig>>,
     #[serde(default)]
     pub dispatchers: Option<RawDispatchers>,
-    #[serde(default)]
+    #[serde(skip)]
     pub disruption: Vec<Spanned<RawDisruption>>,
 }
+
+/// `[policy]` or a policy file, tagged by `kind`: [`policies::PolicyConfig`] as toml reads it with
+/// every key's position.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawPolicy {
+    NearestVehicle(policies::SingleOrderConfig),
+    EarliestDue(policies::SingleOrderConfig),
+    GreedyEdd(policies::GreedyEddConfig),
+    CarrierOverflow(policies::CarrierOverflowConfig),
+    PlanReplay(policies::PlanReplayConfig),
+    Process(policies::ProcessConfig),
+}
+
+impl From<RawPolicy> for policies::PolicyConfig {
+    fn from(raw: RawPolicy) -> Self {
+        use policies::PolicyConfig as P;
+        match raw {
+            RawPolicy::NearestVehicle(c) => P::NearestVehicle(c),
+            RawPolicy::EarliestDue(c) => P::EarliestDue(c),
+            RawPolicy::GreedyEdd(c) => P::GreedyEdd(c),
+            RawPolicy::CarrierOverflow(c) => P::CarrierOverflow(c),
+            RawPolicy::PlanReplay(c) => P::PlanReplay(c),
+            RawPolicy::Process(c) => P::Process(c),
+        }
+    }
+}
+
+/// `[exceptions]`, tagged by `kind`, as [`RawPolicy`].
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawExceptions {
+    RuleBased(policies::exceptions::RuleBasedConfig),
+    AlwaysEscalate(policies::exceptions::RuleBasedConfig),
+}
+
+impl From<RawExceptions> for policies::ExceptionPolicyConfig {
+    fn from(raw: RawExceptions) -> Self {
+        match raw {
+            RawExceptions::RuleBased(c) => policies::ExceptionPolicyConfig::RuleBased(c),
+            RawExceptions::AlwaysEscalate(c) => policies::ExceptionPolicyConfig::AlwaysEscalate(c),
+        }
+    }
+}
+
+/// Two values, exactly: a location `[x, y]`, a window `["HH:MM", "HH:MM"]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pair<T>(pub [T; 2]);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Pair<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let values = Vec::<T>::deserialize(d)?;
+        let n = values.len();
+        <[T; 2]>::try_from(values).map(Pair).map_err(|_| D::Error::custom(format!("expected 2 values, got {n}")))
+    }
+}
+
+/// A location as written; its numbers are checked finite when resolved (the message names which).
+pub type Coord = Pair<f64>;
 
 /// A disruption over a window: `start_h` hours after time zero (or after the start of each day
 /// with `per = "day"`), for `duration_h` hours, each a number or a distribution; it happens with
 /// probability `chance`.
-#[derive(Deserialize)]
 pub struct RawDisruption {
-    pub start_h: Hours,
-    pub duration_h: Hours,
-    #[serde(default = "one")]
-    pub chance: f64,
-    #[serde(default)]
-    pub per: Per,
-    /// What it does: `kind` and its fields (unknown keys are refused there).
-    #[serde(flatten)]
+    pub when: RawWhen,
+    /// What it does: `kind` and its fields.
     pub effect: RawEffect,
 }
 
+/// The keys every disruption takes, whatever its kind.
 #[derive(Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct RawWhen {
+    pub start_h: Hours,
+    pub duration_h: Hours,
+    #[serde(default = "one", deserialize_with = "probability")]
+    pub chance: f64,
+    #[serde(default)]
+    pub per: Per,
+}
+
+impl RawWhen {
+    pub const KEYS: &[&str] = &["start_h", "duration_h", "chance", "per"];
+}
+
+/// What a disruption does, by `kind` (read as `{ KIND = { ... } }`, see `de.rs`).
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum RawEffect {
     /// Order arrival rates multiplied, at some sites (all when `sites` is empty).
     DemandSurge {
-        #[serde(deserialize_with = "non_negative")]
+        #[serde(deserialize_with = "surge")]
         multiplier: f64,
         #[serde(default)]
         sites: Vec<String>,
         /// Only orders for destinations in this region (a circle or a polygon), when given.
-        center: Option<[f64; 2]>,
+        center: Option<Coord>,
         #[serde(default, deserialize_with = "opt_positive")]
         radius_km: Option<f64>,
         #[serde(default)]
-        polygon: Vec<[f64; 2]>,
+        polygon: Vec<Coord>,
     },
     /// Slower driving and unloading in a region: a circle or a polygon.
     Weather {
-        center: Option<[f64; 2]>,
+        center: Option<Coord>,
         #[serde(default, deserialize_with = "opt_positive")]
         radius_km: Option<f64>,
         #[serde(default)]
-        polygon: Vec<[f64; 2]>,
+        polygon: Vec<Coord>,
         #[serde(default = "one", deserialize_with = "positive")]
         speed_multiplier: f64,
         #[serde(default = "one", deserialize_with = "positive")]
@@ -132,7 +204,7 @@ pub enum RawEffect {
 #[serde(deny_unknown_fields)]
 pub struct RawDispatchers {
     pub count: u32,
-    pub hours: Option<[Spanned<ClockTime>; 2]>,
+    pub hours: Option<Pair<Spanned<ClockTime>>>,
     pub handling_min: SDist,
 }
 
@@ -151,10 +223,10 @@ pub struct RawNetwork {
 #[serde(deny_unknown_fields)]
 pub struct RawSite {
     pub name: Spanned<String>,
-    pub location: [f64; 2],
-    #[serde(deserialize_with = "at_least_one")]
+    pub location: Coord,
+    #[serde(deserialize_with = "doors")]
     pub doors: u32,
-    pub hours: Option<[Spanned<ClockTime>; 2]>,
+    pub hours: Option<Pair<Spanned<ClockTime>>>,
     pub load_fixed_min: SDist,
     pub load_per_unit_min: Option<SDist>,
 }
@@ -185,7 +257,7 @@ pub struct RawFleet {
     pub site: Spanned<String>,
     #[serde(rename = "type")]
     pub vehicle_type: Spanned<String>,
-    #[serde(deserialize_with = "at_least_one")]
+    #[serde(deserialize_with = "vehicle_count")]
     pub count: u32,
 }
 
@@ -193,9 +265,9 @@ pub struct RawFleet {
 #[serde(deny_unknown_fields)]
 pub struct RawDrivers {
     pub site: Spanned<String>,
-    #[serde(deserialize_with = "at_least_one")]
+    #[serde(deserialize_with = "driver_count")]
     pub count: u32,
-    pub shift: [ClockTime; 2],
+    pub shift: Pair<ClockTime>,
     #[serde(default, deserialize_with = "non_negative")]
     pub overtime_max_min: f64,
     #[serde(default, deserialize_with = "opt_positive")]
@@ -233,6 +305,7 @@ pub struct RawOrders {
     pub window_start_after_min: Option<SDist>,
     pub window_width_min: Option<SDist>,
     pub service_min: Option<SDist>,
+    #[serde(skip)]
     pub destinations: Option<RawDestinations>,
     #[serde(default, deserialize_with = "opt_non_negative")]
     pub cancel_after_due_min: Option<f64>,
@@ -251,7 +324,7 @@ pub struct RawRate {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawClass {
-    pub name: String,
+    pub name: Spanned<String>,
     #[serde(deserialize_with = "positive")]
     pub share: f64,
     #[serde(default)]
@@ -261,7 +334,7 @@ pub struct RawClass {
 }
 
 #[derive(Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum RawDestinations {
     /// Uniform over a disk around the order's origin site.
     Disk {
@@ -269,9 +342,9 @@ pub enum RawDestinations {
         radius_km: f64,
     },
     /// Uniform over a rectangle.
-    Region { x: [f64; 2], y: [f64; 2] },
+    Region { x: Coord, y: Coord },
     /// Uniform choice among customer locations.
-    Customers { points: Vec<[f64; 2]> },
+    Customers { points: Vec<Coord> },
 }
 
 /// What a disruption's `chance` is per.
@@ -359,15 +432,50 @@ fn fifty() -> f64 {
     50.0
 }
 
-fn check<'de, D: Deserializer<'de>, T: Deserialize<'de> + Copy + std::fmt::Display>(
+fn check<'de, D: Deserializer<'de>, T: Deserialize<'de> + Copy + std::fmt::Display + std::fmt::LowerExp>(
     d: D,
     ok: impl Fn(T) -> bool,
     what: &str,
 ) -> Result<T, D::Error> {
     let v = T::deserialize(d)?;
-    if ok(v) { Ok(v) } else { Err(D::Error::custom(format!("must be {what}, got {v}"))) }
+    if ok(v) {
+        return Ok(v);
+    }
+    // 1e300 as written, not its 301 digits.
+    let shown = v.to_string();
+    let shown = if shown.len() > 10 { format!("{v:e}") } else { shown };
+    Err(D::Error::custom(format!("must be {what}, got {shown}")))
 }
 
+fn horizon<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let max = limits::HORIZON_H;
+    check(
+        d,
+        |v: f64| v.is_finite() && v > 0.0 && v <= max,
+        &format!("a number of hours > 0 and at most {max} (a year)"),
+    )
+}
+fn surge<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let max = limits::SURGE_MULTIPLIER;
+    check(d, |v: f64| v.is_finite() && (0.0..=max).contains(&v), &format!("a number from 0 to {max}"))
+}
+fn count_up_to<'de, D: Deserializer<'de>>(d: D, min: u32, max: u32) -> Result<u32, D::Error> {
+    // Read as a u64 so that any integer gets this message, not toml's overflow.
+    let v = u64::deserialize(d)?;
+    match u32::try_from(v) {
+        Ok(v) if (min..=max).contains(&v) => Ok(v),
+        _ => Err(D::Error::custom(format!("must be an integer from {min} to {max}, got {v}"))),
+    }
+}
+fn vehicle_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    count_up_to(d, 1, limits::VEHICLES)
+}
+fn driver_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    count_up_to(d, 1, limits::DRIVERS)
+}
+fn doors<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    count_up_to(d, 1, limits::DOORS_PER_SITE)
+}
 fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     check(d, |v: f64| v.is_finite() && v > 0.0, "a number > 0")
 }

@@ -62,3 +62,42 @@ fn a_base_may_not_extend_another() {
     let err = Scenario::load(&dir.path().join("a.toml")).unwrap_err().to_string();
     assert!(err.contains("b.toml:1:") && err.contains("may not extend another"), "{err}");
 }
+
+#[test]
+fn an_inline_table_or_another_kind_replaces_the_base_value_whole() {
+    // tiny.toml's size is triangular: a fixed size replaces it, it does not merge into it.
+    let (_dir, path) = overlay("extends = \"tiny.toml\"\n\n[orders]\nsize = { dist = \"fixed\", value = 3 }\n");
+    let s = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let sim::scenario::Demand::Generated(g) = &s.demand else { panic!() };
+    assert_eq!(g.size.mean(), 3.0);
+
+    // Another policy kind replaces the base's policy, even as a [policy] table.
+    let (_dir, path) = overlay("extends = \"tiny.toml\"\n\n[policy]\nkind = \"nearest_vehicle\"\nepoch_min = 30\n");
+    let s = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.policy, policies::PolicyConfig::NearestVehicle(policies::SingleOrderConfig { epoch_min: 30.0 }));
+
+    // The same kind in a [policy] table changes only what it names.
+    let (_dir, path) = overlay("extends = \"tiny.toml\"\n\n[policy]\nmin_fill = 0.5\n");
+    let s = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let policies::PolicyConfig::GreedyEdd(c) = &s.policy else { panic!("{:?}", s.policy) };
+    assert_eq!((c.min_fill, c.slack_min), (0.5, 60.0));
+
+    // A mistake in the replacing table is the overlay's.
+    let (err, path) = error("extends = \"tiny.toml\"\n\n[orders]\nsize = { dist = \"fixed\", valu = 3 }\n");
+    let ScenarioError::Invalid { path: p, line, .. } = &err else { panic!("{err}") };
+    assert_eq!((p, *line), (&path, 4), "{err}");
+}
+
+#[test]
+fn a_misspelt_key_in_an_overlay_disruption_names_the_overlay_line_and_the_kinds_keys() {
+    let text = "extends = \"tiny.toml\"\n\n[[disruption]]\nkind = \"weather\"\ncenter = [0, 0]\nradius_km = 3\nclose = true\nstart_h = 1\nduration_h = 1\n";
+    let (err, path) = error(text);
+    let ScenarioError::Invalid { path: p, line, field, message, .. } = &err else { panic!("{err}") };
+    assert_eq!((p, *line, field.as_str()), (&path, 7, "disruption[0].close"), "{err}");
+    assert!(message.contains("`closed`") && message.contains("`duration_h`"), "{err}");
+
+    let text = "extends = \"tiny.toml\"\n\n[[disruption]]\nkind = \"driver_absence\"\nno_show_prob = 30\nstart_h = 1\nduration_h = 1\n";
+    let (err, path) = error(text);
+    let ScenarioError::Invalid { path: p, line, field, .. } = &err else { panic!("{err}") };
+    assert_eq!((p, *line, field.as_str()), (&path, 5, "disruption[0].no_show_prob"), "{err}");
+}

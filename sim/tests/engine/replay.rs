@@ -50,3 +50,58 @@ fn bad_csv_rows_name_file_line_and_column() {
     let err = Scenario::from_str(&path, &replay_scenario("csv = \"missing.csv\"")).unwrap_err().to_string();
     assert!(err.contains("orders.csv") && err.contains("cannot read"), "{err}");
 }
+
+/// The error `orders.csv` holding `csv` gives tiny.toml replaying it.
+fn csv_error(csv: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("orders.csv"), csv).unwrap();
+    let path = dir.path().join("s.toml");
+    let err = Scenario::from_str(&path, &replay_scenario("csv = \"orders.csv\"")).unwrap_err().to_string();
+    err.split_once("orders.csv:").map_or(err.clone(), |(_, rest)| rest.to_string())
+}
+
+#[test]
+fn csv_errors_name_the_line_the_field_and_no_debug_dumps() {
+    let header = "site,created,due,size,x,y\n";
+    let cases: &[(&str, &str)] = &[
+        // Blank lines and quoted line breaks count as lines.
+        ("\ndepot,06:00,10:00,2,1,1\n\ndepot,06:10,11:00,two,1,1\n", "5:4: size:"),
+        ("\ndepot,06:00,10:00,2,1,1\n\nnowhere,06:10,11:00,2,1,1\n", "5:1: site: unknown site"),
+        ("depot,06:00,10:00,2,1,1\n\"depot\n\",06:10,11:00,2,1,1\ndepot,06:10,11:00,0,1,1\n", "5:4: size:"),
+        ("depot,06:00,10:00,2,1,1\n\"depot\n\",06:10,11:00,2,1,nan\n", "4:6: y:"),
+        // Times name their column.
+        ("depot,-400,10:00,2,1,1\n", "2:2: created:"),
+        ("depot,nan,10:00,2,1,1\n", "2:2: created:"),
+        ("depot,06:00,25:00,2,1,1\n", "2:3: due:"),
+        // Coordinates are finite.
+        ("depot,06:00,10:00,2,nan,1\n", "2:5: x:"),
+        ("depot,06:00,10:00,2,1,-inf\n", "2:6: y:"),
+        // Rows of the wrong length.
+        ("depot,06:00,10:00,2,1\n", "2:1: (row): 5 fields, but the header has 6"),
+        ("depot,06:00,10:00,2,1,1,1\n", "2:1: (row): 7 fields, but the header has 6"),
+    ];
+    for (rows, expected) in cases {
+        let err = csv_error(format!("{header}{rows}").as_bytes());
+        assert!(err.starts_with(expected), "{rows:?}: {err}");
+        assert!(!err.contains("Some(") && !err.contains("{ "), "{rows:?}: {err}");
+    }
+    let err = csv_error(b"site,created,due,size,x,y\ndepot,06:00,10:00,2,\xff1,1\n");
+    assert!(err.starts_with("2:5: x: not UTF-8"), "{err}");
+    // A misspelt column is not silently ignored.
+    let err = csv_error(b"site,created,due,size,x,y,servce_min\ndepot,06:00,10:00,2,1,1,3\n");
+    assert!(err.starts_with("1:7: servce_min: unknown column") && err.contains("service_min"), "{err}");
+}
+
+#[test]
+fn csv_comment_lines_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("orders.csv"),
+        "# exported from the WMS\nsite,created,due,size,x,y\n# morning\ndepot,06:00,10:00,2,1,1\n",
+    )
+    .unwrap();
+    let scenario = Scenario::from_str(&dir.path().join("s.toml"), &replay_scenario("csv = \"orders.csv\""))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let Demand::Replay(r) = &scenario.demand else { panic!("expected replay") };
+    assert_eq!(r.rows.len(), 1);
+}

@@ -49,10 +49,258 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ),
     ("bad time of day", "hours = [\"05:00\", \"22:00\"]", "hours = [\"05:00\", \"25:00\"]", "site[0].hours", "25:00"),
     ("probability above one", "acceptance = 0.9", "acceptance = 1.9", "carrier[0].acceptance", "acceptance = 1.9"),
-    ("bad policy parameter", "min_fill = 0.7", "min_fill = 1.7", "policy", "[policy]"),
+    ("bad policy parameter", "min_fill = 0.7", "min_fill = 1.7", "policy.min_fill", "min_fill = 1.7"),
     ("unknown policy", "kind = \"greedy_edd\"", "kind = \"greedy_xyz\"", "policy.kind", "greedy_xyz"),
     ("twenty-three hourly rates", "4,  0,  0,  0,  0]", "4,  0,  0,  0]", "orders.rate[0].per_hour", "per_hour = ["),
+    // Limits: checked before anything is allocated from them.
+    ("u32::MAX vehicles", "count = 6", "count = 4294967295", "fleet[0].count", "count = 4294967295"),
+    (
+        "too many vehicles in all",
+        "count = 6",
+        "count = 60000\n\n[[fleet]]\nsite = \"depot\"\ntype = \"van\"\ncount = 50000",
+        "fleet[1].count",
+        "count = 50000",
+    ),
+    ("u32::MAX drivers", "count = 5", "count = 4294967295", "drivers[0].count", "count = 4294967295"),
+    ("too many doors", "doors = 2", "doors = 20000", "site[0].doors", "doors = 20000"),
+    ("a horizon of 1e300 hours", "horizon_h = 24", "horizon_h = 1e300", "horizon_h", "horizon_h = 1e300"),
+    ("a horizon over a year", "horizon_h = 24", "horizon_h = 8785", "horizon_h", "horizon_h = 8785"),
+    ("a billion orders an hour", "per_hour = [  0,", "per_hour = [1e9,", "orders.rate[0].per_hour", "per_hour = [1e9,"),
+    ("decision epochs every nanominute", "epoch_min = 5", "epoch_min = 1e-9", "policy.epoch_min", "epoch_min = 1e-9"),
+    (
+        "ETA checks every 0.01 min",
+        "[policy]",
+        "[exceptions]\nkind = \"rule_based\"\neta_check_min = 0.01\n\n[policy]",
+        "exceptions.eta_check_min",
+        "eta_check_min = 0.01",
+    ),
+    // Coordinates, pairs, shifts, names.
+    ("a NaN location", "location = [0.0, 0.0]", "location = [nan, 0.0]", "site[0].location", "location = [nan"),
+    ("an infinite location", "location = [0.0, 0.0]", "location = [0.0, -inf]", "site[0].location", "location = [0.0"),
+    (
+        "three coordinates",
+        "location = [0.0, 0.0]",
+        "location = [0, 0, 99]",
+        "site[0].location",
+        "location = [0, 0, 99]",
+    ),
+    (
+        "NaN customer point",
+        "destinations = { kind = \"disk\", radius_km = 15 }",
+        "destinations = { kind = \"customers\", points = [[1, 2], [nan, 3]] }",
+        "orders.destinations.points[1]",
+        "points = [[1, 2], [nan, 3]]",
+    ),
+    (
+        "infinite region",
+        "destinations = { kind = \"disk\", radius_km = 15 }",
+        "destinations = { kind = \"region\", x = [0, inf], y = [0, 1] }",
+        "orders.destinations.x",
+        "x = [0, inf]",
+    ),
+    (
+        "a three-element shift",
+        "\"05:30\", \"14:00\"]",
+        "\"05:30\", \"14:00\", \"15:00\"]",
+        "drivers[0].shift",
+        "\"15:00\"]",
+    ),
+    (
+        "a zero-length shift",
+        "\"05:30\", \"14:00\"]",
+        "\"24:00\", \"24:00\"]",
+        "drivers[0].shift",
+        "\"24:00\", \"24:00\"]",
+    ),
+    (
+        "zero-length opening hours",
+        "[\"05:00\", \"22:00\"]",
+        "[\"24:00\", \"24:00\"]",
+        "site[0].hours",
+        "hours = [\"24:00\"",
+    ),
+    (
+        "three opening times",
+        "[\"05:00\", \"22:00\"]",
+        "[\"05:00\", \"22:00\", \"23:00\"]",
+        "site[0].hours",
+        "hours = [",
+    ),
+    ("a missing key", "name = \"local-courier\"\n", "", "carrier[0].name", "[[carrier]]"),
+    ("duplicate order class", "name = \"express\"", "name = \"standard\" # again", "orders.class[1].name", "# again"),
 ];
+
+/// tiny.toml with `disruption` (the keys of one `[[disruption]]`) added before its `[policy]`.
+fn tiny_with_disruptions(disruptions: &[&str]) -> String {
+    let tables: String = disruptions.iter().map(|d| format!("[[disruption]]\n{d}\n\n")).collect();
+    tiny_with("[policy]", &format!("{tables}[policy]"))
+}
+
+/// (what, disruptions, expected field, text on the expected line)
+const DISRUPTION_CASES: &[(&str, &[&str], &str, &str)] = &[
+    (
+        "a range error in the second disruption",
+        &[
+            "kind = \"dock_outage\"\nsite = \"depot\"\ndoors_down = 1\nstart_h = 1\nduration_h = 1",
+            "kind = \"driver_absence\"\nno_show_prob = 30\nstart_h = 1\nduration_h = 1",
+        ],
+        "disruption[1].no_show_prob",
+        "no_show_prob = 30",
+    ),
+    (
+        "a misspelt key",
+        &["kind = \"weather\"\ncenter = [0, 0]\nradius_km = 3\nclose = true\nstart_h = 1\nduration_h = 1"],
+        "disruption[0].close",
+        "close = true",
+    ),
+    (
+        "a wrong type",
+        &["kind = \"weather\"\ncenter = [0, 0]\nradius_km = 3\nclosed = \"yes\"\nstart_h = 1\nduration_h = 1"],
+        "disruption[0].closed",
+        "closed = \"yes\"",
+    ),
+    ("an unknown kind", &["kind = \"hail\"\nstart_h = 1\nduration_h = 1"], "disruption[0].kind", "kind = \"hail\""),
+    (
+        "a chance above one",
+        &[
+            "kind = \"breakdowns\"\nrate_per_hour = 1\nrepair_min = { dist = \"fixed\", value = 30 }\nchance = 2\nstart_h = 1\nduration_h = 1",
+        ],
+        "disruption[0].chance",
+        "chance = 2",
+    ),
+    (
+        "a NaN weather centre",
+        &["kind = \"weather\"\ncenter = [nan, 0]\nradius_km = 3\nspeed_multiplier = 0.5\nstart_h = 1\nduration_h = 1"],
+        "disruption[0].center",
+        "center = [nan, 0]",
+    ),
+    (
+        "an infinite polygon vertex",
+        &[
+            "kind = \"weather\"\npolygon = [[0, 0], [1, 0], [inf, 1]]\nspeed_multiplier = 0.5\nstart_h = 1\nduration_h = 1",
+        ],
+        "disruption[0].polygon[2]",
+        "polygon = [[0, 0]",
+    ),
+    (
+        "more doors down than the site has",
+        &["kind = \"dock_outage\"\nsite = \"depot\"\ndoors_down = 3\nstart_h = 1\nduration_h = 1"],
+        "disruption[0].doors_down",
+        "doors_down = 3",
+    ),
+    (
+        "a surge multiplier of a million",
+        &["kind = \"demand_surge\"\nmultiplier = 1e6\nstart_h = 1\nduration_h = 1"],
+        "disruption[0].multiplier",
+        "multiplier = 1e6",
+    ),
+    (
+        "a missing start",
+        &["kind = \"dock_outage\"\nsite = \"depot\"\ndoors_down = 1\nduration_h = 1"],
+        "disruption[0].start_h",
+        "[[disruption]]",
+    ),
+    (
+        "a late start with no delay",
+        &["kind = \"driver_absence\"\nlate_prob = 0.5\nstart_h = 1\nduration_h = 1"],
+        "disruption[0].late_min",
+        "[[disruption]]",
+    ),
+];
+
+#[test]
+fn each_mistake_in_a_disruption_names_its_index_key_and_field() {
+    let path = Path::new("scenarios/bad.toml");
+    for (what, disruptions, field, on_line) in DISRUPTION_CASES {
+        let text = tiny_with_disruptions(disruptions);
+        let err = match Scenario::from_str(path, &text) {
+            Ok(_) => panic!("{what}: accepted"),
+            Err(e) => e,
+        };
+        let ScenarioError::Invalid { line, field: f, .. } = &err else { panic!("{what}: {err}") };
+        assert_eq!(f, field, "{what}: {err}");
+        // The last line with the text: disruptions come after the rest of tiny.toml.
+        let expected = text.lines().collect::<Vec<_>>().iter().rposition(|l| l.contains(on_line)).unwrap() + 1;
+        assert_eq!(*line, expected, "{what}: {err}");
+    }
+    // A misspelt key lists the keys this kind takes, the common ones included.
+    let text = tiny_with_disruptions(&[DISRUPTION_CASES[1].1[0]]);
+    let err = Scenario::from_str(path, &text).unwrap_err().to_string();
+    assert!(err.contains("`closed`") && err.contains("`start_h`") && !err.contains("`doors_down`"), "{err}");
+}
+
+#[test]
+fn surges_may_not_push_a_site_past_the_order_rate_limit() {
+    // 14 orders an hour at the peak, times 10,000: over the 100,000 an hour a site may take.
+    let text = tiny_with_disruptions(&["kind = \"demand_surge\"\nmultiplier = 800\nstart_h = 1\nduration_h = 1"]);
+    let text = text.replacen("per_hour = [  0,", "per_hour = [200,", 1);
+    let err = Scenario::from_str(Path::new("s.toml"), &text).unwrap_err();
+    let ScenarioError::Invalid { field, message, .. } = &err else { panic!("{err}") };
+    assert_eq!(field, "disruption[0].multiplier", "{err}");
+    assert!(message.contains("100000"), "{err}");
+    // The same surge over the ordinary rates is fine.
+    let text = tiny_with_disruptions(&["kind = \"demand_surge\"\nmultiplier = 800\nstart_h = 1\nduration_h = 1"]);
+    Scenario::from_str(Path::new("s.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn counts_of_sites_and_classes_are_bounded() {
+    let site = |i: usize| {
+        format!(
+            "[[site]]\nname = \"s{i}\"\nlocation = [0, 0]\ndoors = 1\nload_fixed_min = {{ dist = \"fixed\", value = 1 }}\n\n"
+        )
+    };
+    let sites: String = (1..=10_000).map(site).collect();
+    let text = tiny_with("[[vehicle_type]]", &format!("{sites}[[vehicle_type]]"));
+    let err = Scenario::from_str(Path::new("s.toml"), &text).unwrap_err();
+    let ScenarioError::Invalid { field, line, .. } = &err else { panic!("{err}") };
+    assert_eq!((field.as_str(), *line), ("site[10000]", line_of(&text, "name = \"s10000\"") - 1), "{err}");
+
+    let class = |i: usize| format!("[[orders.class]]\nname = \"c{i}\"\nshare = 1\n\n");
+    let classes: String = (1..=1000).map(class).collect();
+    let text = tiny_with("[[orders.rate]]", &format!("{classes}[[orders.rate]]"));
+    let err = Scenario::from_str(Path::new("s.toml"), &text).unwrap_err();
+    let ScenarioError::Invalid { field, .. } = &err else { panic!("{err}") };
+    assert_eq!(field, "orders.class[1000]", "{err}");
+}
+
+/// A policy file with `text`, given to tiny.toml; the error.
+fn policy_file_error(text: &str) -> ScenarioError {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    std::fs::write(&path, text).unwrap();
+    let mut tiny = Scenario::load(&repo("scenarios/tiny.toml")).unwrap();
+    tiny.use_policy_file(&path).unwrap_err()
+}
+
+#[test]
+fn errors_in_a_policy_file_name_the_key() {
+    // (file, field, line, column)
+    let cases: &[(&str, &str, usize, usize)] = &[
+        ("kind = \"greedy_edd\"\nepoch_min = 5\nmin_fill = 1.7\n", "min_fill", 3, 1),
+        ("kind = \"greedy_edd\"\nepoch_min = \"x\"\n", "epoch_min", 2, 13),
+        ("kind = \"greedy_edd\"\nepoch_min = 0.01\n", "epoch_min", 2, 1),
+        (
+            "kind = \"carrier_overflow\"\nmax_price = 70\n\n[greedy]\nepoch_min = 5\nmin_fil = 0.7\n",
+            "greedy.min_fil",
+            6,
+            1,
+        ),
+        (
+            "kind = \"carrier_overflow\"\nmax_price = 70\n\n[greedy]\nepoch_min = 5\nmin_fill = 1.7\n",
+            "greedy.min_fill",
+            6,
+            1,
+        ),
+        ("# a comment\nkind = \"greedy_xyz\"\n", "kind", 2, 8),
+        ("epoch_min = 5\n", "kind", 1, 1),
+    ];
+    for (text, field, line, column) in cases {
+        let err = policy_file_error(text);
+        let ScenarioError::Invalid { field: f, line: l, column: c, .. } = &err else { panic!("{err}") };
+        assert_eq!((f.as_str(), *l, *c), (*field, *line, *column), "{text}: {err}");
+    }
+}
 
 #[test]
 fn each_mistake_names_file_line_column_and_field() {
