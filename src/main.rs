@@ -461,12 +461,26 @@ fn replicate_all(
     }
 }
 
-/// The state through the day over the replications (those run with a timeline).
-fn timeline(runs: &[sim::ReplicationResult]) -> Option<reports::Timeline> {
+/// The state through the day over the replications (those run with a timeline), with when the
+/// disruptions were under way.
+fn timeline(scenario: &Scenario, runs: &[sim::ReplicationResult]) -> Option<reports::Timeline> {
     let samples: Vec<&sim::timeline::Timeline> = runs.iter().map(|r| r.timeline.as_ref()).collect::<Option<_>>()?;
-    let step_min = samples.first()?.step.as_min();
+    let (step, n) = (samples.first()?.step, samples.first()?.samples.len());
     let rows: Vec<&[[f64; 4]]> = samples.iter().map(|t| t.samples.as_slice()).collect();
-    Some(reports::Timeline::of(step_min, sim::timeline::SERIES, &rows))
+    let mut timeline = reports::Timeline::of(step.as_min(), sim::timeline::SERIES, &rows);
+    let shares = sim::reach::under_way(scenario.disruptions.len(), runs, step, n);
+    timeline.disruptions = scenario
+        .disruptions
+        .iter()
+        .zip(shares)
+        .enumerate()
+        .filter(|(_, (_, share))| share.iter().any(|s| *s > 0.0))
+        .map(|(i, (d, share))| reports::UnderWay {
+            name: format!("{} (disruption {})", d.kind().replace('_', " "), i + 1),
+            share,
+        })
+        .collect();
+    Some(timeline)
 }
 
 /// Stable hash of the allocation and exception policies as configured, hex.
@@ -536,7 +550,7 @@ fn matrix(
                         (k.clone(), (stat(runs, i), diff))
                     })
                     .collect(),
-                timeline: timeline(runs),
+                timeline: timeline(scenario, runs),
                 warnings: noticed(name, scenario, runs),
             })
         })
@@ -648,7 +662,7 @@ fn run(args: RunArgs) -> Result<()> {
         precision,
         fingerprint: format!("{:016x}", std::hash::Hasher::finish(&fingerprint)),
         kpis: names.iter().enumerate().map(|(i, name)| (name.to_string(), stat(&results, i))).collect(),
-        timeline: timeline(&results),
+        timeline: timeline(&scenario, &results),
         warnings: noticed(&scenario.name, &scenario, &results),
     };
 

@@ -109,7 +109,8 @@ fn check_warns_of_a_weather_region_outside_the_network() {
 #[test]
 fn stress_shows_one_progress_bar_over_the_whole_experiment() {
     let bin = env!("CARGO_BIN_EXE_dtwin");
-    let command = format!("{bin} stress scenarios/tiny.toml scenarios/tiny.toml scenarios/tiny.toml -r 3 -t 1 >/dev/null");
+    let command =
+        format!("{bin} stress scenarios/tiny.toml scenarios/tiny.toml scenarios/tiny.toml -r 3 -t 1 >/dev/null");
     let o = Command::new("script")
         .args(["-qec", &command, "/dev/null"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -120,4 +121,27 @@ fn stress_shows_one_progress_bar_over_the_whole_experiment() {
     // Three scenarios x three replications on one bar, never a bar per scenario.
     assert!(screen.contains("9/9 replications"), "{screen}");
     assert!(!screen.contains("/3 replications"), "{screen}");
+}
+
+#[test]
+fn the_timeline_records_when_each_disruption_was_under_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let o =
+        dtwin(&["run", "scenarios/regional-storm.toml", "-r", "2", "-q", "--out", out.to_str().unwrap(), "--report"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let storm = &summary["timeline"]["disruptions"][0];
+    assert_eq!(storm["name"], "weather (disruption 1)");
+    // 06:00 to 11:00 in quarter hours: samples 24 to 43 throughout, none outside.
+    let share: Vec<f64> = storm["share"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    assert_eq!(share.len(), 96);
+    assert!(share[24..44].iter().all(|s| *s == 1.0), "{share:?}");
+    assert!(share[..24].iter().chain(&share[44..]).all(|s| *s == 0.0), "{share:?}");
+    // Re-rendered from the saved result, the page is the same.
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    std::fs::remove_file(out.join("report.html")).unwrap();
+    let o = dtwin(&["report", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read_to_string(out.join("report.html")).unwrap(), page);
 }

@@ -160,6 +160,17 @@ pub struct Precision {
 pub struct Timeline {
     pub step_min: f64,
     pub series: Vec<Series>,
+    /// When the disruptions were under way: per disruption, the share of each interval (averaged
+    /// over the replications), on the same steps as the series.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disruptions: Vec<UnderWay>,
+}
+
+/// A disruption through the day: `share[i]` of interval `i` it was under way (0 to 1).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UnderWay {
+    pub name: String,
+    pub share: Vec<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -191,7 +202,7 @@ impl Timeline {
                 s
             })
             .collect();
-        Timeline { step_min, series }
+        Timeline { step_min, series, disruptions: Vec::new() }
     }
 }
 

@@ -20,6 +20,15 @@ pub const HEADLINE_KPIS: &[&str] = &[
     "manual_touches_per_order",
 ];
 
+/// Where a KPI goes in a table: the headline KPIs first, then the others in the order of their
+/// definitions (grouped: orders, docks, fleet, costs, exceptions, disruptions), unknown ones last.
+fn report_order(kpi: &str) -> (usize, usize) {
+    match HEADLINE_KPIS.iter().position(|k| *k == kpi) {
+        Some(i) => (0, i),
+        None => (1, sim::KPIS.iter().position(|k| k.name == kpi).unwrap_or(usize::MAX)),
+    }
+}
+
 /// `report.html` and `report.md`.
 pub struct Report {
     pub html: String,
@@ -35,7 +44,7 @@ struct Doc {
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1180px;margin:2em auto;padding:0 1em;color:#222}\
 table{border-collapse:collapse;margin:1em 0;font-size:14px}th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}\
 th:first-child,td:first-child{text-align:left}th{background:#f3f3f3}svg{max-width:100%;height:auto}\
-.prov td{text-align:left}figure{margin:1em 0}";
+.prov td{text-align:left;overflow-wrap:anywhere}figure{margin:1em 0}";
 
 impl Doc {
     fn new(title: &str) -> Doc {
@@ -152,9 +161,10 @@ pub fn run(s: &Summary) -> Report {
     doc.para(
         "Mean over the replications with its Student-t 95% confidence interval, and percentiles across replications.",
     );
-    let rows: Vec<Vec<String>> = s
-        .kpis
-        .iter()
+    let mut kpis: Vec<(&String, &Stat)> = s.kpis.iter().collect();
+    kpis.sort_by_key(|(k, _)| report_order(k));
+    let rows: Vec<Vec<String>> = kpis
+        .into_iter()
         .map(|(k, st)| vec![k.clone(), num(st.mean), ci_text(st), num(st.p5), num(st.p50), num(st.p95)])
         .collect();
     doc.table("kpis", &["kpi", "mean", "95% CI", "p5", "p50", "p95"], &rows);
@@ -171,7 +181,7 @@ pub fn run(s: &Summary) -> Report {
     if let Some(t) = &s.timeline {
         doc.heading("Through the day");
         doc.figure(
-            "mean over replications, band from the 10th to the 90th percentile",
+            "mean over replications, band from the 10th to the 90th percentile; shaded while a disruption was under way (deeper where more replications had it)",
             chart::timeline_svg(&s.scenario.name, &[(s.scenario.name.as_str(), t)]),
         );
     }
@@ -285,7 +295,7 @@ pub fn matrix(kind: &str, m: &Matrix) -> Report {
     if let Some(t) = timelines {
         doc.heading("Through the day");
         doc.figure(
-            "mean over replications, band from the 10th to the 90th percentile",
+            "mean over replications, band from the 10th to the 90th percentile; shaded while a disruption was under way (deeper where more replications had it)",
             chart::timeline_svg("Through the day", &t),
         );
     }
@@ -302,7 +312,13 @@ pub fn tune(t: &TuneResult) -> Report {
         vec!["scenario hashes".into(), field("scenarios")],
         vec!["policy".into(), field("policy")],
         vec!["parameters".into(), field("params")],
-        vec!["search".into(), format!("{}, {} samples", field("search"), field("samples"))],
+        vec![
+            "search".into(),
+            match t.search.get("search").and_then(|s| s.as_str()) {
+                Some("grid") => format!("grid, {} candidates", t.candidates.len()),
+                _ => format!("{}, {} samples", field("search"), field("samples")),
+            },
+        ],
         vec!["seed".into(), format!("{} (common random numbers across candidates)", field("seed"))],
         vec!["replications".into(), field("replications")],
         vec!["warm-up".into(), format!("{} h", field("warmup_h"))],
@@ -338,9 +354,29 @@ pub fn tune(t: &TuneResult) -> Report {
     let points: Vec<(f64, f64)> = t.candidates.iter().map(|c| c.pareto_kpis).collect();
     let feasible: Vec<bool> = t.candidates.iter().map(|c| c.feasible).collect();
     let front: Vec<usize> = (0..t.candidates.len()).filter(|&i| t.candidates[i].pareto).collect();
+    // Constraints on either axis, drawn where they cut.
+    let bounds: Vec<(usize, f64, String)> = t
+        .constraints
+        .iter()
+        .flat_map(|c| {
+            [(0, &pa.kpi), (1, &pb.kpi)]
+                .into_iter()
+                .filter(|(_, k)| **k == c.kpi)
+                .map(|(axis, _)| (axis, c.bound, c.to_string()))
+        })
+        .collect();
     doc.figure(
-        "every candidate (hollow: infeasible), the Pareto front in red, the recommended one ringed",
-        chart::pareto_svg(&format!("{pa} against {pb}"), (&pa.kpi, &pb.kpi), &points, &feasible, &front, t.best),
+        "every candidate by number (hollow: infeasible), the Pareto front in red, the recommended one ringed, \
+         constraints on either axis dashed",
+        chart::pareto_svg(
+            &format!("{pa} against {pb}"),
+            (&pa.kpi, &pb.kpi),
+            &points,
+            &feasible,
+            &front,
+            t.best,
+            &bounds,
+        ),
     );
     doc.heading("Candidates");
     let names: Vec<&String> = t.candidates.first().map(|c| c.params.keys().collect()).unwrap_or_default();
@@ -378,6 +414,13 @@ fn yes(b: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kpis_are_listed_headline_first_then_by_group() {
+        let mut order: Vec<&str> = vec!["breakdowns", "cost_fleet", "on_time_rate", "zzz_unknown", "orders_created"];
+        order.sort_by_key(|k| report_order(k));
+        assert_eq!(order, ["on_time_rate", "orders_created", "cost_fleet", "breakdowns", "zzz_unknown"]);
+    }
 
     #[test]
     fn tables_and_text_are_escaped_and_mirrored_in_markdown() {

@@ -174,8 +174,9 @@ pub struct ReplicationResult {
     pub events: u64,
     /// The state through the day, when asked for ([`crate::RunOptions::timeline`]).
     pub timeline: Option<crate::timeline::Timeline>,
-    /// Disruptions that did not happen or reached nothing ([`crate::reach`]).
-    pub disruptions_idle: crate::reach::Idle,
+    /// When the disruptions were under way, and those that did not happen or reached nothing
+    /// ([`crate::reach`]).
+    pub disruptions: crate::reach::Trace,
 }
 
 pub struct Engine<'a> {
@@ -338,7 +339,7 @@ impl<'a> Engine<'a> {
             records: self.log.fingerprint.records,
             events: self.events,
             timeline: None,
-            disruptions_idle: self.log.reach.finish(),
+            disruptions: self.log.reach.finish(horizon),
         };
         Ok((result, self.orders.len()))
     }

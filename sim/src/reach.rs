@@ -22,11 +22,11 @@ pub fn warnings(scenario: &Scenario, results: &[ReplicationResult]) -> Vec<Strin
     for (i, d) in scenario.disruptions.iter().enumerate() {
         let i = i as u32;
         let happened: Vec<&ReplicationResult> =
-            results.iter().filter(|r| !r.disruptions_idle.never_started.contains(&i)).collect();
+            results.iter().filter(|r| !r.disruptions.never_started.contains(&i)).collect();
         let name = format!("disruption {} ({})", i + 1, d.describe());
         if n > 0 && happened.is_empty() {
             out.push(format!("{name}: did not happen in any of the {n} replications, so it changed nothing"));
-        } else if !happened.is_empty() && happened.iter().all(|r| r.disruptions_idle.untouched.contains(&i)) {
+        } else if !happened.is_empty() && happened.iter().all(|r| r.disruptions.untouched.contains(&i)) {
             out.push(format!(
                 "{name}: nothing was tendered to a carrier it hits while it was under way, in any of the {n} \
                  replications (does the policy tender?), so it changed nothing"
@@ -220,19 +220,24 @@ fn polygons_meet(a: &[(f64, f64)], b: &[(f64, f64)], margin: f64) -> bool {
         })
 }
 
-/// Which disruptions a replication never started, and which carrier disruptions were under way
-/// while nothing was tendered to the carriers they hit. A log sink, so it adds no events.
+/// What a replication's disruptions did: which never started, which carrier disruptions were
+/// under way while nothing was tendered to the carriers they hit, and when each was under way.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Idle {
+pub struct Trace {
     pub never_started: Vec<u32>,
     pub untouched: Vec<u32>,
+    /// (disruption, start, end) of every occurrence, in the order they started; one still under
+    /// way at the horizon ends there.
+    pub spells: Vec<(u32, TimeMs, TimeMs)>,
 }
 
+/// A log sink, so it adds no events.
 pub(crate) struct Reach {
     /// Per disruption: (started, under way now, reached something).
     state: Vec<(bool, bool, bool)>,
-    /// Per disruption: the carriers it hits (all for booking down); empty for other kinds.
+    /// Per disruption: the carriers it hits (all for booking down); `None` for other kinds.
     carriers: Vec<Option<Vec<u32>>>,
+    spells: Vec<(u32, TimeMs, TimeMs)>,
 }
 
 impl Reach {
@@ -246,29 +251,37 @@ impl Reach {
                 _ => None,
             })
             .collect();
-        Reach { state: vec![(false, false, false); scenario.disruptions.len()], carriers }
+        Reach { state: vec![(false, false, false); scenario.disruptions.len()], carriers, spells: Vec::new() }
     }
 
-    pub fn finish(&self) -> Idle {
-        let mut idle = Idle::default();
+    pub fn finish(&self, horizon: TimeMs) -> Trace {
+        let mut trace = Trace::default();
         for (i, &(started, _, reached)) in self.state.iter().enumerate() {
             if !started {
-                idle.never_started.push(i as u32);
+                trace.never_started.push(i as u32);
             } else if self.carriers[i].is_some() && !reached {
-                idle.untouched.push(i as u32);
+                trace.untouched.push(i as u32);
             }
         }
-        idle
+        trace.spells = self.spells.iter().map(|&(i, start, end)| (i, start, end.min(horizon))).collect();
+        trace
     }
 }
 
 impl LogSink for Reach {
-    fn record(&mut self, _: TimeMs, record: &Record) {
+    fn record(&mut self, t: TimeMs, record: &Record) {
         match *record {
             Record::DisruptionStarted { disruption } => {
-                self.state[disruption as usize] = (true, true, self.state[disruption as usize].2)
+                let state = &mut self.state[disruption as usize];
+                (state.0, state.1) = (true, true);
+                self.spells.push((disruption, t, TimeMs::MAX));
             }
-            Record::DisruptionEnded { disruption } => self.state[disruption as usize].1 = false,
+            Record::DisruptionEnded { disruption } => {
+                self.state[disruption as usize].1 = false;
+                if let Some(spell) = self.spells.iter_mut().rev().find(|s| s.0 == disruption) {
+                    spell.2 = t;
+                }
+            }
             Record::TenderAccepted { carrier, .. }
             | Record::TenderRejected { carrier, .. }
             | Record::TenderRefused { carrier, .. } => {
@@ -281,6 +294,27 @@ impl LogSink for Reach {
             _ => {}
         }
     }
+}
+
+/// Per disruption, the share of each interval `[i step, (i + 1) step)` (`samples` of them) it was
+/// under way, averaged over `results`: 1 where it was under way throughout in every replication.
+pub fn under_way(disruptions: usize, results: &[ReplicationResult], step: TimeMs, samples: usize) -> Vec<Vec<f64>> {
+    let mut share = vec![vec![0.0; samples]; disruptions];
+    let step_ms = step.0.max(1);
+    for r in results {
+        for &(i, start, end) in &r.disruptions.spells {
+            let first = (start.0 / step_ms) as usize;
+            for (k, s) in share[i as usize].iter_mut().enumerate().take(samples).skip(first) {
+                let (a, b) = (k as u64 * step_ms, (k as u64 + 1) * step_ms);
+                if a >= end.0 {
+                    break;
+                }
+                let overlap = b.min(end.0).saturating_sub(a.max(start.0));
+                *s += overlap as f64 / step_ms as f64 / results.len() as f64;
+            }
+        }
+    }
+    share
 }
 
 #[cfg(test)]
