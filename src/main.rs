@@ -15,6 +15,9 @@ use reports::{Column, PairedDiff, ReplicationRow, ScenarioInfo, Stat, Summary};
 use sim::hash::StableHasher;
 use sim::{KPIS, Scenario, ScenarioError};
 
+/// The most worker threads `--threads` may ask for.
+const MAX_THREADS: u32 = 1024;
+
 #[derive(Parser)]
 #[command(
     name = "dtwin",
@@ -134,8 +137,8 @@ struct Paired {
     /// random numbers [default: the first scenario's `seed`].
     #[arg(short, long)]
     seed: Option<u64>,
-    /// Worker threads [default: all cores]. Results do not depend on it.
-    #[arg(short, long, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Worker threads, at most 1024 [default: all cores]. Results do not depend on it.
+    #[arg(short, long, value_parser = clap::value_parser!(u32).range(1..=MAX_THREADS as i64))]
     threads: Option<u32>,
     /// Hours at the start excluded from the KPIs [default: the scenario's `warmup_h`, else 0].
     #[arg(long, value_name = "HOURS")]
@@ -263,11 +266,28 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_text(&e));
             let bad_input = e.downcast_ref::<ScenarioError>().is_some() || e.downcast_ref::<UsageError>().is_some();
             ExitCode::from(if bad_input { 2 } else { 1 })
         }
     }
+}
+
+/// The error and its causes, each said once: a cause whose text its context already contains
+/// (an OS error a library formatted into its message) is not repeated.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let cause = cause.to_string();
+        if text.contains(&cause) {
+            continue;
+        }
+        if !text.is_empty() {
+            text += ": ";
+        }
+        text += &cause;
+    }
+    text
 }
 
 /// A mistake in how the command was called, found after argument parsing.
@@ -320,12 +340,11 @@ fn report(dir: &Path) -> Result<()> {
         }
     };
     let path = dir.join(file);
-    let text = std::fs::read_to_string(&path).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
-    let bad = |e: serde_json::Error| UsageError(format!("{}: line {}: {e}", path.display(), e.line()));
+    let bad = |e: reports::saved::ReadError| UsageError(e.to_string());
     let r = match file {
-        "summary.json" => report::run(&serde_json::from_str(&text).map_err(bad)?),
-        "tune.json" => report::tune(&serde_json::from_str(&text).map_err(bad)?),
-        kind => report::matrix(kind.trim_end_matches(".json"), &serde_json::from_str(&text).map_err(bad)?),
+        "summary.json" => report::run(&reports::saved::read_summary(&path).map_err(bad)?),
+        "tune.json" => report::tune(&reports::saved::read_tune(&path).map_err(bad)?),
+        kind => report::matrix(kind.trim_end_matches(".json"), &reports::saved::read_matrix(&path).map_err(bad)?),
     };
     reports::write_together(dir, reports::report_files(r).into())?;
     println!("wrote report.html and report.md in {} from {file}", dir.display());
@@ -341,17 +360,42 @@ fn load(path: &Path, policy: Option<&Path>) -> Result<Scenario> {
     Ok(scenario)
 }
 
-/// Refuses to replace results in `out` without `--force`.
+/// Refuses an `--out` that is a filesystem root or not a folder, and without `--force`, one
+/// holding results `files` would replace or files dtwin did not write.
 fn keep_results(out: Option<&Path>, force: bool, files: &[impl AsRef<str>]) -> Result<()> {
-    if let Some(out) = out
-        && !force
-    {
+    let Some(out) = out else { return Ok(()) };
+    if out.canonicalize().is_ok_and(|p| p.parent().is_none()) {
+        let m = format!("--out {}: a filesystem root; name a folder for the results", out.display());
+        return Err(UsageError(m).into());
+    }
+    if out.exists() && !out.is_dir() {
+        return Err(UsageError(format!("--out {}: not a folder", out.display())).into());
+    }
+    if !force {
         for f in files {
             let f = f.as_ref();
             if out.join(f).exists() {
                 return Err(UsageError(format!(
                     "{} already exists; pass --force to replace it",
                     out.join(f).display()
+                ))
+                .into());
+            }
+        }
+        if let Ok(entries) = std::fs::read_dir(out) {
+            let mut others: Vec<String> = entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !reports::is_result_file(n))
+                .collect();
+            if !others.is_empty() {
+                others.sort();
+                let more = if others.len() > 3 { format!(" and {} more", others.len() - 3) } else { String::new() };
+                others.truncate(3);
+                return Err(UsageError(format!(
+                    "{} holds files dtwin did not write ({}{more}); name another folder, or pass --force to write into it",
+                    out.display(),
+                    others.join(", ")
                 ))
                 .into());
             }
@@ -638,6 +682,13 @@ fn run(args: RunArgs) -> Result<()> {
         files.extend(["timeline.csv", "report.html", "report.md"]);
     }
     keep_results(args.output.out.as_deref(), args.output.force, &files)?;
+    if let Some(path) = &args.events {
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        if !dir.is_dir() || path.is_dir() {
+            let why = if path.is_dir() { "a folder" } else { "its folder does not exist" };
+            return Err(UsageError(format!("--events {}: {why}", path.display())).into());
+        }
+    }
     let (seed, n, pool) = args.paired.resolve(&scenario, 1)?;
     let started = std::time::Instant::now();
     let opts = sim::RunOptions { check: args.check, timeline: args.output.report };
@@ -680,22 +731,35 @@ fn run(args: RunArgs) -> Result<()> {
     text += &reports::render_table(&summary, &names);
     std::io::stdout().write_all(text.as_bytes())?;
 
-    if let Some(path) = &args.events {
-        write_events(&scenario, seed, path)?;
-    }
-    if let Some(out) = &args.output.out {
-        let rows: Vec<ReplicationRow> = results
-            .iter()
-            .map(|r| ReplicationRow {
-                replication: r.replication,
-                fingerprint: r.fingerprint,
-                values: r.kpis.0.clone(),
-            })
-            .collect();
-        reports::write_run(out, &summary, &names, &rows, args.output.report)?;
+    // Everything is staged before anything is in place: the event log only with the results.
+    let events = match &args.events {
+        Some(path) => Some((path, event_log(&scenario, seed)?)),
+        None => None,
+    };
+    let out = match &args.output.out {
+        Some(out) => {
+            let rows: Vec<ReplicationRow> = results
+                .iter()
+                .map(|r| ReplicationRow {
+                    replication: r.replication,
+                    fingerprint: r.fingerprint,
+                    values: r.kpis.0.clone(),
+                })
+                .collect();
+            let staged = reports::run_files(&summary, &names, &rows, args.output.report);
+            Some((out, reports::Staged::folder(out, staged, reports::RUN_FILES)?))
+        }
+        None => None,
+    };
+    let events = events.map(|(path, bytes)| reports::Staged::file(path, &bytes)).transpose()?;
+    if let Some((out, staged)) = out {
+        staged.commit()?;
         if !args.quiet {
             eprintln!("wrote {} in {}", files.join(", "), out.display());
         }
+    }
+    if let Some(staged) = events {
+        staged.commit()?;
     }
     Ok(())
 }
@@ -758,11 +822,9 @@ fn import_solomon(args: &SolomonArgs) -> Result<()> {
     Ok(())
 }
 
-/// Re-runs replication 0 (bit-identical) with a JSON-lines sink, written atomically.
-fn write_events(scenario: &Scenario, seed: u64, path: &Path) -> Result<()> {
+/// Re-runs replication 0 (bit-identical) with a JSON-lines sink: its event log.
+fn event_log(scenario: &Scenario, seed: u64) -> Result<Vec<u8>> {
     let mut sink = sim::log::JsonLines::new(Vec::new());
     sim::Engine::new(scenario, seed, 0, vec![&mut sink]).run().map_err(anyhow::Error::msg)?;
-    let bytes = sink.finish().context("serialising the event log")?;
-    reports::write_atomic(path, &bytes)?;
-    Ok(())
+    sink.finish().context("serialising the event log")
 }

@@ -17,6 +17,10 @@ use sim::{KPIS, Scenario};
 
 use crate::{Paired, UsageError, kpi_index, parse_alpha};
 
+/// The most candidates a search may have, whatever the search: a grid's product of levels, or
+/// `--samples`.
+const MAX_CANDIDATES: u64 = 100_000;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 enum Search {
@@ -39,8 +43,8 @@ pub struct TuneArgs {
     /// How candidates are chosen: every grid point (STEP, or 5 levels), or `--samples` random or Latin-hypercube points.
     #[arg(long, value_enum, default_value = "grid")]
     search: Search,
-    /// Candidates for random and Latin-hypercube search.
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Candidates for random and Latin-hypercube search (at most 100000).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=MAX_CANDIDATES as i64))]
     samples: u32,
     /// KPI to optimise, `max:KPI` or `min:KPI` (a bare name takes its usual direction).
     #[arg(long, default_value = "on_time_rate")]
@@ -88,12 +92,12 @@ impl std::str::FromStr for ParamRange {
         let (low, high) =
             (low.trim().parse::<f64>().map_err(|_| bad())?, high.trim().parse::<f64>().map_err(|_| bad())?);
         if name.trim().is_empty()
-            || low.is_nan()
-            || high.is_nan()
+            || !low.is_finite()
+            || !high.is_finite()
             || low > high
-            || step.is_some_and(|x| x.is_nan() || x <= 0.0)
+            || step.is_some_and(|x| !x.is_finite() || x <= 0.0)
         {
-            return Err(format!("{s:?}: needs a name, LOW <= HIGH and STEP > 0"));
+            return Err(format!("{s:?}: needs a name, finite LOW <= HIGH and STEP > 0"));
         }
         Ok(ParamRange { name: name.trim().to_string(), low, high, step })
     }
@@ -122,7 +126,37 @@ struct Done {
     kpis: Vec<Vec<f64>>,
 }
 
-/// The candidates: a value per parameter each.
+/// How many values a grid search tries for `p`: LOW, LOW+STEP, ... <= HIGH (5 without STEP). A
+/// float, as it may be beyond any integer (or not a number for a range too wide for floats).
+fn grid_levels(p: &ParamRange) -> f64 {
+    let step = p.step.unwrap_or((p.high - p.low) / 4.0);
+    if step <= 0.0 { 1.0 } else { ((p.high - p.low) / step + 1e-9).floor() + 1.0 }
+}
+
+/// Refuses a grid of more than [`MAX_CANDIDATES`] points before any is made.
+fn check_grid(params: &[ParamRange]) -> Result<(), String> {
+    let levels: Vec<f64> = params.iter().map(grid_levels).collect();
+    let total = levels.iter().product::<f64>();
+    if total <= MAX_CANDIDATES as f64 {
+        return Ok(());
+    }
+    let count = |x: f64| match x {
+        _ if x < 1e15 => format!("{x:.0}"),
+        _ if x.is_finite() => format!("{x:e}"),
+        _ => "too many".to_string(),
+    };
+    let product = if levels.len() > 1 {
+        format!(" ({})", levels.iter().map(|l| count(*l)).collect::<Vec<_>>().join(" x "))
+    } else {
+        String::new()
+    };
+    Err(format!(
+        "--param: the grid has {} candidates{product}, at most {MAX_CANDIDATES}: take a larger STEP, or --search random or lhs with --samples",
+        count(total)
+    ))
+}
+
+/// The candidates: a value per parameter each (a grid checked by [`check_grid`]).
 fn candidates(params: &[ParamRange], search: Search, samples: u32, seed: u64) -> Vec<Vec<f64>> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x7475_6e65); // "tune"
     let n = samples as usize;
@@ -135,7 +169,7 @@ fn candidates(params: &[ParamRange], search: Search, samples: u32, seed: u64) ->
                     if step <= 0.0 {
                         return vec![p.low];
                     }
-                    let count = ((p.high - p.low) / step + 1e-9).floor() as usize + 1;
+                    let count = grid_levels(p) as usize;
                     // Rounded to 9 decimals: 0.4 + 2 x 0.1 is 0.6, not 0.6000000000000001.
                     (0..count).map(|i| ((p.low + step * i as f64) * 1e9).round() / 1e9).collect()
                 })
@@ -199,6 +233,9 @@ pub fn tune(args: TuneArgs) -> Result<()> {
     let (Some(ia), Some(ib)) = (ia, ib) else {
         return Err(usage(format!("unknown KPI in --pareto {:?}", args.pareto)));
     };
+    if args.search == Search::Grid {
+        check_grid(&args.params).map_err(usage)?;
+    }
     let (seed, n, pool) = args.paired.resolve(&scenarios[0], 2)?;
     let cands = candidates(&args.params, args.search, args.samples, seed);
     for values in &cands {
@@ -214,12 +251,13 @@ pub fn tune(args: TuneArgs) -> Result<()> {
         replications: n,
         warmup_h: scenarios[0].warmup.as_hours(),
     };
+    crate::keep_results(Some(&args.out), args.force, &[] as &[&str])?;
     let journal = args.out.join("tune.jsonl");
-    let mut done = resume(&journal, &header, args.force)?;
+    let mut done = resume(&journal, &header, &cands, args.force)?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let mut file = if done.is_empty() {
         let mut f = std::fs::File::create(&journal).with_context(|| format!("creating {}", journal.display()))?;
-        writeln!(f, "{}", serde_json::to_string(&header)?)?;
+        f.write_all(format!("{}\n", serde_json::to_string(&header)?).as_bytes())?;
         f
     } else {
         eprintln!("resuming: {} of {} candidates done in {}", done.len(), cands.len(), journal.display());
@@ -247,7 +285,8 @@ pub fn tune(args: TuneArgs) -> Result<()> {
             }
         }
         let line = Done { candidate: i, values: cands[i].clone(), kpis: pooled };
-        writeln!(file, "{}", serde_json::to_string(&line)?)?;
+        // One write, so an interruption tears at most this line.
+        file.write_all(format!("{}\n", serde_json::to_string(&line)?).as_bytes())?;
         file.flush()?;
         done.push(line);
         bar.inc(1);
@@ -337,7 +376,7 @@ pub fn tune(args: TuneArgs) -> Result<()> {
                 front.len()
             );
         }
-        None => text += "no candidate meets the constraints\n",
+        None => text += "no candidate meets the constraints: no best-policy.toml\n",
     }
     std::io::stdout().write_all(text.as_bytes())?;
 
@@ -389,17 +428,24 @@ pub fn tune(args: TuneArgs) -> Result<()> {
         files.extend(reports::report_files(reports::report::tune(&result)));
     }
     let names: Vec<String> = files.iter().map(|f| f.0.clone()).collect();
-    reports::write_together(&args.out, files)?;
+    // Files of an earlier search not written now (a best-policy.toml when there is no best, a
+    // report without --report) are removed: they would describe other results.
+    reports::Staged::folder(&args.out, files, reports::TUNE_FILES)?.commit()?;
     eprintln!("wrote {} in {}", names.join(", "), args.out.display());
     Ok(())
 }
 
-/// Candidates already done by the same search in `journal`; a torn last line (an interrupted
-/// write) is dropped. Another search's journal is kept unless `force`.
-fn resume(journal: &std::path::Path, header: &Header, force: bool) -> Result<Vec<Done>> {
+/// Candidates already done by the same search in `journal`, each checked against the search
+/// (`cands`, the header's replications). A torn last line (an interrupted write: no newline at
+/// its end) is cut off the file, so the next candidate is appended after the last good line.
+/// Another search's journal is kept unless `force`.
+fn resume(journal: &std::path::Path, header: &Header, cands: &[Vec<f64>], force: bool) -> Result<Vec<Done>> {
     let Ok(text) = std::fs::read_to_string(journal) else { return Ok(Vec::new()) };
-    let mut lines = text.lines();
-    let same = lines.next().and_then(|l| serde_json::from_str::<Header>(l).ok()).is_some_and(|h| h == *header);
+    let complete = text.rfind('\n').map_or(0, |i| i + 1);
+    let mut lines = text[..complete].lines();
+    // Not even the header was written whole: nothing to resume.
+    let Some(first) = lines.next() else { return Ok(Vec::new()) };
+    let same = serde_json::from_str::<Header>(first).ok().is_some_and(|h| h == *header);
     if !same {
         if force {
             return Ok(Vec::new());
@@ -410,7 +456,53 @@ fn resume(journal: &std::path::Path, header: &Header, force: bool) -> Result<Vec
         ))
         .into());
     }
-    Ok(lines.map_while(|l| serde_json::from_str::<Done>(l).ok()).collect())
+    let mut done: Vec<Done> = Vec::new();
+    for (i, line) in lines.enumerate() {
+        let place = format!("{}:{}", journal.display(), i + 2);
+        let d: Done = serde_json::from_str(line).map_err(|e| UsageError(format!("{place}: {e}")))?;
+        check_done(&d, cands, header.replications, &done)
+            .map_err(|(field, message)| UsageError(format!("{place}: {field}: {message}")))?;
+        done.push(d);
+    }
+    if complete < text.len() {
+        let file = std::fs::OpenOptions::new().write(true).open(journal);
+        file.and_then(|f| f.set_len(complete as u64)).with_context(|| format!("truncating {}", journal.display()))?;
+        eprintln!("{}: dropped a torn last line (an interrupted write)", journal.display());
+    }
+    Ok(done)
+}
+
+/// A journal line fits the search: a candidate of it, not done before, with its values, a row
+/// per replication and a finite value per KPI in each.
+fn check_done(d: &Done, cands: &[Vec<f64>], replications: u32, before: &[Done]) -> Result<(), (String, String)> {
+    let bad = |field: &str, message: String| Err((field.to_string(), message));
+    let Some(values) = cands.get(d.candidate) else {
+        return bad(
+            "candidate",
+            format!("{} is not a candidate of this search (0 to {})", d.candidate, cands.len() - 1),
+        );
+    };
+    if before.iter().any(|b| b.candidate == d.candidate) {
+        return bad("candidate", format!("{} appears twice", d.candidate));
+    }
+    if d.values != *values {
+        return bad(
+            "values",
+            format!("{:?} are not candidate {}'s values in this search, {values:?}", d.values, d.candidate),
+        );
+    }
+    if d.kpis.len() != replications as usize {
+        return bad("kpis", format!("{} replications, the search has {replications}", d.kpis.len()));
+    }
+    for (r, row) in d.kpis.iter().enumerate() {
+        if row.len() != KPIS.len() {
+            return bad(&format!("kpis[{r}]"), format!("{} values, expected one per KPI ({})", row.len(), KPIS.len()));
+        }
+        if let Some(k) = row.iter().position(|x| !reports::saved::usable(*x)) {
+            return bad(&format!("kpis[{r}][{k}]"), format!("{} is not a finite number", row[k]));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

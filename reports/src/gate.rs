@@ -8,6 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::compare::Direction;
+use crate::saved::ReadError;
 use crate::{PairedDiff, Stat, Summary};
 
 /// A rules file (`gate.toml`): `[[rule]]` entries.
@@ -88,7 +89,12 @@ impl Rules {
                 let msg = format!("{}: rule: give exactly one of min, max and max_worse", at(r.span()));
                 return Err(GateError(msg));
             }
-            if rule.max_worse.is_some_and(|m| m.is_nan() || m < 0.0) {
+            for (field, x) in [("min", rule.min), ("max", rule.max), ("max_worse", rule.max_worse)] {
+                if x.is_some_and(|x| !x.is_finite()) {
+                    return Err(GateError(format!("{}: {field}: must be a finite number", at(r.span()))));
+                }
+            }
+            if rule.max_worse.is_some_and(|m| m < 0.0) {
                 return Err(GateError(format!("{}: max_worse: must be a number >= 0", at(r.span()))));
             }
         }
@@ -132,45 +138,25 @@ impl Rule {
     }
 }
 
-/// A saved run: `summary.json` and the per-replication values of `replications.csv`.
+/// A saved run: `summary.json` and the per-replication values of `replications.csv`, in the
+/// order of their replication index, both checked ([`crate::saved`]).
 pub struct SavedRun {
     pub dir: PathBuf,
     pub summary: Summary,
+    /// Replication indices, ascending: a relative rule pairs replications with equal indices.
+    pub replications: Vec<u32>,
     pub values: BTreeMap<String, Vec<f64>>,
 }
 
 impl SavedRun {
     pub fn load(dir: &Path) -> Result<SavedRun, GateError> {
-        let file = |name: &str| dir.join(name);
-        let read = |name: &str| {
-            std::fs::read_to_string(file(name))
-                .map_err(|e| GateError(format!("{}: {e} (is it a `dtwin run --out` folder?)", file(name).display())))
+        let hint = |e: ReadError| match e {
+            ReadError::Io { .. } => GateError(format!("{e} (is it a `dtwin run --out` folder?)")),
+            e => GateError(e.to_string()),
         };
-        let summary: Summary = serde_json::from_str(&read("summary.json")?)
-            .map_err(|e| GateError(format!("{}: {e}", file("summary.json").display())))?;
-        let csv_path = file("replications.csv");
-        let bad = |e: csv::Error| GateError(format!("{}: {e}", csv_path.display()));
-        let text = read("replications.csv")?;
-        let mut reader = csv::Reader::from_reader(text.as_bytes());
-        let header: Vec<String> = reader.headers().map_err(bad)?.iter().map(str::to_string).collect();
-        let mut values: BTreeMap<String, Vec<f64>> = header.iter().skip(2).map(|h| (h.clone(), Vec::new())).collect();
-        for (line, row) in reader.records().enumerate() {
-            let row = row.map_err(bad)?;
-            for (name, cell) in header.iter().zip(row.iter()).skip(2) {
-                let v = cell.parse::<f64>().map_err(|_| {
-                    GateError(format!("{}:{}: {name}: not a number: {cell:?}", csv_path.display(), line + 2))
-                })?;
-                values.get_mut(name).expect("from the header").push(v);
-            }
-        }
-        if values.values().any(|v| v.len() != summary.replications as usize) {
-            return Err(GateError(format!(
-                "{}: {} replications in summary.json but not in every column here",
-                csv_path.display(),
-                summary.replications
-            )));
-        }
-        Ok(SavedRun { dir: dir.to_path_buf(), summary, values })
+        let summary = crate::saved::read_summary(&dir.join("summary.json")).map_err(hint)?;
+        let rows = crate::saved::read_replications(&dir.join("replications.csv"), &summary).map_err(hint)?;
+        Ok(SavedRun { dir: dir.to_path_buf(), summary, replications: rows.indices, values: rows.values })
     }
 
     /// A run folder, or a folder of run folders.
@@ -282,6 +268,14 @@ fn paired_baseline<'a>(baseline: &'a [SavedRun], c: &SavedRun) -> Result<&'a Sav
             c.dir.display(),
             cs.seed,
             cs.replications
+        )));
+    }
+    let unpaired = |x: &SavedRun, y: &SavedRun| x.replications.iter().find(|r| !y.replications.contains(r)).copied();
+    if let Some((r, has, lacks)) = unpaired(b, c).map(|r| (r, b, c)).or_else(|| unpaired(c, b).map(|r| (r, c, b))) {
+        return Err(GateError(format!(
+            "{} has replication {r} and {} does not: a relative rule pairs the same replication indices; run both with the same --seed and --replications",
+            has.dir.display(),
+            lacks.dir.display()
         )));
     }
     if bs.warmup_h != cs.warmup_h {
