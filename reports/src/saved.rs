@@ -110,6 +110,15 @@ fn timeline(place: &str, t: &Timeline) -> Result<(), Bad> {
             }
         }
     }
+    for (i, d) in t.disruptions.iter().enumerate() {
+        let at = format!("{place}.disruptions[{i}].share");
+        if d.share.len() != samples {
+            return bad(at, format!("{} values, {place}.series[0].mean has {samples}", d.share.len()));
+        }
+        if let Some(j) = d.share.iter().position(|x| !(0.0..=1.0).contains(x)) {
+            return bad(format!("{at}[{j}]"), format!("{} is not a share from 0 to 1", d.share[j]));
+        }
+    }
     Ok(())
 }
 
@@ -352,7 +361,20 @@ mod tests {
             fingerprint: "00".into(),
             kpis: BTreeMap::from([("on_time_rate".to_string(), Stat::of(&[1.0, 0.5]))]),
             timeline: Some(Timeline::of(15.0, ["open_orders", "busy"], &[&[[0.0, 1.0], [3.0, 2.0]]])),
+            warnings: Vec::new(),
         }
+    }
+
+    #[test]
+    fn disruption_shades_must_match_the_series_and_be_shares() {
+        let mut s = summary();
+        let t = s.timeline.as_mut().unwrap();
+        t.disruptions = vec![crate::UnderWay { name: "weather".into(), share: vec![0.0, 1.0] }];
+        assert_eq!(check_summary(&s), Ok(()));
+        s.timeline.as_mut().unwrap().disruptions[0].share = vec![0.0, 1.5];
+        assert_eq!(check_summary(&s).unwrap_err().0, "timeline.disruptions[0].share[1]");
+        s.timeline.as_mut().unwrap().disruptions[0].share = vec![0.0];
+        assert_eq!(check_summary(&s).unwrap_err().0, "timeline.disruptions[0].share");
     }
 
     #[test]

@@ -314,6 +314,8 @@ pub fn under_way(disruptions: usize, results: &[ReplicationResult], step: TimeMs
             }
         }
     }
+    // Rounding must not take a share past 1 (the files are checked when read back).
+    share.iter_mut().flatten().for_each(|s| *s = s.min(1.0));
     share
 }
 
