@@ -256,6 +256,10 @@ fn main() -> ExitCode {
                 };
                 println!("{:<30} {better:<8} {}", k.name, k.description);
             }
+            println!(
+                "\nA share or mean of nothing (no order due within the horizon, no trip, no late start) is undefined:\n\
+                 null in summary.json, an empty cell in replications.csv, - in tables; statistics leave it out."
+            );
             Ok(())
         }
     };
@@ -469,6 +473,14 @@ fn replicate_all(
             return Ok((runs, None));
         };
         let i = kpi_index(&p.kpi).expect("checked when parsed");
+        if runs.iter().any(|r| !stat(r, i).defined()) {
+            bar.finish_and_clear();
+            let why = format!("--precision {}: the KPI is undefined in every replication so far", p.kpi);
+            return Err(UsageError(format!(
+                "{why} (a share or mean of nothing): no number of replications reaches a precision"
+            ))
+            .into());
+        }
         let hw = match &runs[..] {
             [one] => stat(one, i).ci95_half_width.unwrap_or(f64::INFINITY),
             [base, rest @ ..] => rest

@@ -123,6 +123,8 @@ struct Header {
 struct Done {
     candidate: usize,
     values: Vec<f64>,
+    /// Undefined values (NaN) are written as `null`.
+    #[serde(deserialize_with = "reports::nullable_rows")]
     kpis: Vec<Vec<f64>>,
 }
 
@@ -498,7 +500,7 @@ fn check_done(d: &Done, cands: &[Vec<f64>], replications: u32, before: &[Done]) 
         if row.len() != KPIS.len() {
             return bad(&format!("kpis[{r}]"), format!("{} values, expected one per KPI ({})", row.len(), KPIS.len()));
         }
-        if let Some(k) = row.iter().position(|x| !reports::saved::usable(*x)) {
+        if let Some(k) = row.iter().position(|x| !x.is_nan() && !reports::saved::usable(*x)) {
             return bad(&format!("kpis[{r}][{k}]"), format!("{} is not a finite number", row[k]));
         }
     }

@@ -145,3 +145,56 @@ fn the_timeline_records_when_each_disruption_was_under_way() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(std::fs::read_to_string(out.join("report.html")).unwrap(), page);
 }
+
+#[test]
+fn an_undefined_kpi_is_null_in_json_empty_in_csv_a_dash_in_tables_and_left_out_of_statistics() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("night.toml");
+    let tiny =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tiny.toml")).unwrap();
+    // One hour from midnight: no order is due, none is delivered.
+    std::fs::write(&scenario, tiny.replace("horizon_h = 24", "horizon_h = 1")).unwrap();
+    let out = dir.path().join("out");
+    let o = dtwin(&["run", scenario.to_str().unwrap(), "-r", "3", "-q", "--out", out.to_str().unwrap(), "--report"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let table = text(&o.stdout);
+    let row = table.lines().find(|l| l.starts_with("on_time_rate")).unwrap();
+    assert_eq!(row.split_whitespace().collect::<Vec<_>>(), ["on_time_rate", "-", "-", "-", "-"], "{table}");
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let on_time = &summary["kpis"]["on_time_rate"];
+    assert!(on_time["mean"].is_null() && on_time["p50"].is_null(), "{on_time}");
+    assert_eq!(on_time["undefined"], 3);
+    assert_eq!(summary["kpis"]["trips"]["mean"], 0.0);
+    let csv = std::fs::read_to_string(out.join("replications.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = header.iter().position(|h| *h == "on_time_rate").unwrap();
+    assert!(csv.lines().skip(1).all(|l| l.split(',').nth(col) == Some("")), "{csv}");
+    // The saved result reads back: the report re-renders and a gate sees the undefined mean.
+    let o = dtwin(&["report", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let rules = dir.path().join("gate.toml");
+    std::fs::write(&rules, "[[rule]]\nkpi = \"on_time_rate\"\nmin = 0.5\n").unwrap();
+    let o = dtwin(&[
+        "gate",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--baseline",
+        out.to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(text(&o.stdout).contains("| **FAIL** | tiny | on_time_rate >= 0.5 | undefined |"), "{}", text(&o.stdout));
+    let junit = dir.path().join("gate.xml");
+    let o = dtwin(&[
+        "gate",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--baseline",
+        out.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(std::fs::read_to_string(&junit).unwrap().contains("undefined in every replication"));
+}

@@ -85,9 +85,15 @@ fn panel(area: &DrawingArea<SVGBackend, Shift>, kpi: &str, m: &Matrix, names: &[
     let area = area.titled(kpi, ("sans-serif", 16)).expect("drawing to a string");
     for (i, (d, row)) in diffs.iter().zip(area.split_evenly((diffs.len().max(1), 1))).enumerate() {
         let (l, h) = (d.ci95_low.unwrap_or(d.mean), d.ci95_high.unwrap_or(d.mean));
-        let (lo, hi) = (l.min(0.0).min(d.mean), h.max(0.0).max(d.mean));
+        let (lo, hi) = if d.mean.is_nan() { (0.0, 0.0) } else { (l.min(0.0).min(d.mean), h.max(0.0).max(d.mean)) };
         let pad = padding(lo, hi);
         let mut chart = rows_chart(&row, "", lo - pad..hi + pad, &names[i..=i], label_w);
+        if d.mean.is_nan() {
+            let note = EmptyElement::at((lo, SegmentValue::CenterOf(0)))
+                + Text::new("undefined (no replication has it)", (6, -6), ("sans-serif", 12).into_font());
+            chart.draw_series([note]).expect("drawing to a string");
+            continue;
+        }
         let y = || SegmentValue::CenterOf(0);
         let zero = [(0.0, SegmentValue::Exact(0)), (0.0, SegmentValue::Exact(1))];
         chart.draw_series([PathElement::new(zero, BLACK.stroke_width(1))]).expect("drawing to a string");
@@ -153,13 +159,16 @@ pub fn box_plots_svg(title: &str, kpis: &[(&str, Vec<(&str, &Stat)>)]) -> String
 
 fn box_panel(area: &DrawingArea<SVGBackend, Shift>, kpi: &str, boxes: &[(&str, &Stat)], label_w: u32) {
     let n = boxes.len();
-    let (lo, hi) = boxes.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, s)| {
+    // Undefined in every replication: a row with no box.
+    let defined = boxes.iter().filter(|(_, s)| s.defined());
+    let (lo, hi) = defined.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, s)| {
         (lo.min(s.p5).min(s.mean), hi.max(s.p95).max(s.mean))
     });
+    let (lo, hi) = if lo <= hi { (lo, hi) } else { (0.0, 0.0) };
     let pad = padding(lo, hi);
     let names: Vec<&str> = boxes.iter().map(|(name, _)| *name).collect();
     let mut chart = rows_chart(area, kpi, lo - pad..hi + pad, &names, label_w);
-    for (i, (_, s)) in boxes.iter().enumerate() {
+    for (i, (_, s)) in boxes.iter().enumerate().filter(|(_, (_, s))| s.defined()) {
         let px = |x: f64| chart.backend_coord(&(x, SegmentValue::CenterOf(0))).0;
         let y = || SegmentValue::CenterOf(n - 1 - i); // the first on top
         let c = colour(i);
@@ -392,6 +401,10 @@ pub fn heatmap_svg(m: &Matrix) -> String {
             for (j, c) in others.iter().enumerate() {
                 let x = (label_w + cell_w * j as u32) as i32;
                 let Some(d) = &c.kpis[k].1 else { continue };
+                if d.mean.is_nan() || base.is_nan() {
+                    text("-", x + cell_w as i32 / 2, y + cell_h as i32 / 2, 14, centre);
+                    continue;
+                }
                 let rel = if base != 0.0 { d.mean / base.abs() } else { d.mean.signum() };
                 let depth = (rel.abs() / 0.5).min(1.0) * if d.significant { 0.85 } else { 0.2 } + 0.05;
                 // Neutral KPIs (work done, use of resources) get no good/bad colour.

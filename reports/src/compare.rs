@@ -78,8 +78,11 @@ impl std::fmt::Display for Objective {
 /// One alternative against the best, on paired replications.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AgainstBest {
+    /// Undefined (NaN, `null`) when the KPI is undefined in every replication.
+    #[serde(deserialize_with = "crate::nullable")]
     pub mean: f64,
     /// How much worse than the best on average (0 for the best itself), in the KPI's unit.
+    #[serde(deserialize_with = "crate::nullable")]
     pub shortfall: f64,
     /// Bonferroni-adjusted confidence interval of the shortfall; `None` for the best.
     pub shortfall_low: Option<f64>,
@@ -97,7 +100,9 @@ pub struct AgainstBest {
 pub fn compare_with_best(values: &[Vec<f64>], direction: Direction, alpha: f64) -> (usize, Vec<AgainstBest>) {
     assert!(!values.is_empty(), "nothing to compare");
     let means: Vec<f64> = values.iter().map(|v| Stat::of(v).mean).collect();
-    let best = (0..values.len()).fold(0, |b, a| if direction.better(means[a], means[b]) { a } else { b });
+    // An alternative whose KPI is undefined in every replication (NaN) is never the best.
+    let best =
+        (0..values.len()).fold(0, |b, a| if means[b].is_nan() || direction.better(means[a], means[b]) { a } else { b });
     let others = (values.len() - 1).max(1) as f64;
     let entries = values
         .iter()
@@ -113,16 +118,18 @@ pub fn compare_with_best(values: &[Vec<f64>], direction: Direction, alpha: f64) 
                 };
             }
             let d: Vec<f64> = values[best].iter().zip(v).map(|(b, x)| direction.gain(*b, *x)).collect();
+            // Pairs in which either is undefined are left out.
             let s = Stat::of(&d);
-            let n = d.len() as f64;
-            let half = (d.len() > 1).then(|| t_quantile(1.0 - alpha / 2.0 / others, n - 1.0) * s.sd / n.sqrt());
+            let pairs = d.len() - s.undefined as usize;
+            let n = pairs as f64;
+            let half = (pairs > 1).then(|| t_quantile(1.0 - alpha / 2.0 / others, n - 1.0) * s.sd / n.sqrt());
             let (low, high) = (half.map(|h| s.mean - h), half.map(|h| s.mean + h));
             AgainstBest {
                 mean: means[a],
                 shortfall: s.mean,
                 shortfall_low: low,
                 shortfall_high: high,
-                tied_with_best: low.is_none_or(|l| l <= 0.0),
+                tied_with_best: s.defined() && low.is_none_or(|l| l <= 0.0),
             }
         })
         .collect();
@@ -141,7 +148,11 @@ pub fn pareto_front(points: &[(f64, f64)], directions: (Direction, Direction)) -
             && no_worse(directions.1, p.1, q.1)
             && (directions.0.better(p.0, q.0) || directions.1.better(p.1, q.1))
     };
-    (0..points.len()).filter(|&i| !points.iter().any(|&q| dominates(q, points[i]))).collect()
+    // A point with an undefined coordinate (NaN) is on no front.
+    let defined = |p: &(f64, f64)| !p.0.is_nan() && !p.1.is_nan();
+    (0..points.len())
+        .filter(|&i| defined(&points[i]) && !points.iter().filter(|q| defined(q)).any(|&q| dominates(q, points[i])))
+        .collect()
 }
 
 #[cfg(test)]

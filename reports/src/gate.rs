@@ -219,11 +219,12 @@ pub fn evaluate(rules: &Rules, baseline: &[SavedRun], candidates: &[SavedRun]) -
                 detail,
             };
             out.push(match rule.check() {
+                // An undefined mean (NaN) holds no bound: the rule fails and says so.
                 Check::Min(x) => {
-                    outcome(candidate.mean >= x, None, None, format!("mean {:.4} (needs >= {x})", candidate.mean))
+                    outcome(candidate.mean >= x, None, None, format!("mean {} (needs >= {x})", mean_text(&candidate)))
                 }
                 Check::Max(x) => {
-                    outcome(candidate.mean <= x, None, None, format!("mean {:.4} (needs <= {x})", candidate.mean))
+                    outcome(candidate.mean <= x, None, None, format!("mean {} (needs <= {x})", mean_text(&candidate)))
                 }
                 Check::NoWorse { by, direction } => {
                     let base = paired_baseline(baseline, c)?;
@@ -251,6 +252,10 @@ pub fn evaluate(rules: &Rules, baseline: &[SavedRun], candidates: &[SavedRun]) -
         }
     }
     Ok(out)
+}
+
+fn mean_text(s: &Stat) -> String {
+    if s.defined() { format!("{:.4}", s.mean) } else { "undefined in every replication".into() }
 }
 
 /// The baseline run of the candidate's scenario, on the same seed and replications.
@@ -330,11 +335,13 @@ pub fn markdown(outcomes: &[Outcome]) -> String {
         "## dtwin gate: {verdict}\n\n| | scenario | rule | candidate (95% CI) | baseline | change (paired 95% CI) |\n|---|---|---|---|---|---|\n"
     );
     let ci = |s: &Stat| match (s.ci95_low, s.ci95_high) {
+        _ if !s.defined() => "undefined".to_string(),
         (Some(l), Some(h)) => format!("{:.4} ({l:.4} to {h:.4})", s.mean),
         _ => format!("{:.4}", s.mean),
     };
     for o in outcomes {
         let change = o.change.as_ref().map_or(String::new(), |d| match (d.ci95_low, d.ci95_high) {
+            _ if d.mean.is_nan() => "undefined".to_string(),
             (Some(l), Some(h)) => format!("{:+.4} ({l:+.4} to {h:+.4})", d.mean),
             _ => format!("{:+.4}", d.mean),
         });
@@ -344,7 +351,11 @@ pub fn markdown(outcomes: &[Outcome]) -> String {
             o.scenario,
             o.rule.replace('|', "\\|"),
             ci(&o.candidate),
-            o.baseline.as_ref().map_or(String::new(), |b| format!("{:.4}", b.mean)),
+            o.baseline.as_ref().map_or(String::new(), |b| if b.defined() {
+                format!("{:.4}", b.mean)
+            } else {
+                "undefined".into()
+            }),
         );
     }
     out

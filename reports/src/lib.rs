@@ -16,26 +16,60 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-/// One KPI across replications.
+/// `null` in a file reads as NaN: an undefined value (a KPI undefined in every replication).
+/// NaN is written as `null` by serde_json.
+pub fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+
+/// [`nullable`] for a pair of numbers.
+pub fn nullable_pair<'de, D: serde::Deserializer<'de>>(d: D) -> Result<(f64, f64), D::Error> {
+    let (a, b) = <(Option<f64>, Option<f64>)>::deserialize(d)?;
+    Ok((a.unwrap_or(f64::NAN), b.unwrap_or(f64::NAN)))
+}
+
+/// [`nullable`] for rows of numbers (per replication, per KPI).
+pub fn nullable_rows<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Vec<f64>>, D::Error> {
+    let rows = Vec::<Vec<Option<f64>>>::deserialize(d)?;
+    Ok(rows.into_iter().map(|r| r.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect()).collect())
+}
+
+/// One KPI across replications. Replications in which the KPI is undefined (NaN: a share or a
+/// mean of nothing) are left out; when it is undefined in all, every statistic is (NaN, written
+/// as `null`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Stat {
+    #[serde(deserialize_with = "nullable")]
     pub mean: f64,
     /// Sample standard deviation (n - 1).
+    #[serde(deserialize_with = "nullable")]
     pub sd: f64,
     /// Half-width of the Student-t 95% confidence interval of the mean; null with one replication.
     pub ci95_half_width: Option<f64>,
     pub ci95_low: Option<f64>,
     pub ci95_high: Option<f64>,
+    #[serde(deserialize_with = "nullable")]
     pub p5: f64,
     /// Quartiles (absent in files written before version 0.1 had box plots).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p25: Option<f64>,
+    #[serde(deserialize_with = "nullable")]
     pub p50: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p75: Option<f64>,
+    #[serde(deserialize_with = "nullable")]
     pub p95: f64,
+    #[serde(deserialize_with = "nullable")]
     pub min: f64,
+    #[serde(deserialize_with = "nullable")]
     pub max: f64,
+    /// Replications in which the KPI was undefined, and left out (absent when none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub undefined: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Percentile `q` in [0, 1] of sorted values, linear interpolation between order statistics.
@@ -52,10 +86,30 @@ pub fn t_975(df: f64) -> f64 {
 }
 
 impl Stat {
-    /// Summarises `values` (at least one).
-    pub fn of(values: &[f64]) -> Stat {
+    /// Summarises `values` (at least one), leaving out the undefined ones (NaN).
+    pub fn of(all: &[f64]) -> Stat {
+        assert!(!all.is_empty(), "no values");
+        let values: Vec<f64> = all.iter().copied().filter(|v| !v.is_nan()).collect();
+        let undefined = (all.len() - values.len()) as u32;
         let n = values.len();
-        assert!(n > 0, "no values");
+        if n == 0 {
+            let none = f64::NAN;
+            return Stat {
+                mean: none,
+                sd: none,
+                ci95_half_width: None,
+                ci95_low: None,
+                ci95_high: None,
+                p5: none,
+                p25: None,
+                p50: none,
+                p75: None,
+                p95: none,
+                min: none,
+                max: none,
+                undefined,
+            };
+        }
         let mean = values.iter().sum::<f64>() / n as f64;
         let sd =
             if n > 1 { (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt() } else { 0.0 };
@@ -75,7 +129,13 @@ impl Stat {
             p95: percentile(&sorted, 0.95),
             min: sorted[0],
             max: sorted[n - 1],
+            undefined,
         }
+    }
+
+    /// Whether the KPI was defined in at least one replication.
+    pub fn defined(&self) -> bool {
+        !self.mean.is_nan()
     }
 }
 
@@ -83,6 +143,8 @@ impl Stat {
 /// share their random streams: common random numbers), with its Student-t 95% confidence interval.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PairedDiff {
+    /// Undefined (NaN, `null`) when no pair has both values defined.
+    #[serde(deserialize_with = "nullable")]
     pub mean: f64,
     pub ci95_low: Option<f64>,
     pub ci95_high: Option<f64>,
@@ -91,7 +153,8 @@ pub struct PairedDiff {
 }
 
 impl PairedDiff {
-    /// `a` and `b` must have the same length (at least one).
+    /// `a` and `b` must have the same length (at least one). Pairs in which either is undefined
+    /// (NaN) are left out; with none left, the difference is undefined too.
     pub fn of(a: &[f64], b: &[f64]) -> PairedDiff {
         assert_eq!(a.len(), b.len(), "paired samples");
         let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| y - x).collect();
@@ -245,8 +308,11 @@ fn matrix_cell(stat: &Stat, diff: Option<&PairedDiff>) -> String {
     format!("{} ({}{ci}){}", num(stat.mean), signed(d.mean), if d.significant { "*" } else { "" })
 }
 
-/// Four significant digits, no exponent for everyday magnitudes.
+/// Four significant digits, no exponent for everyday magnitudes; `-` when undefined.
 fn num(x: f64) -> String {
+    if x.is_nan() {
+        return "-".into();
+    }
     if x == 0.0 || !x.is_finite() {
         return format!("{x}");
     }
@@ -344,6 +410,11 @@ fn signed(x: f64) -> String {
     if x >= 0.0 { format!("+{}", num(x)) } else { num(x) }
 }
 
+/// A number in a CSV cell: empty when undefined (NaN).
+pub fn cell(x: f64) -> String {
+    if x.is_nan() { String::new() } else { x.to_string() }
+}
+
 /// What `NAME.json`, `NAME.csv` (a row per KPI and column), `NAME.svg` (the chart), with a
 /// timeline `timeline.csv`, and with `report` `report.html` and `report.md` hold; `NAME` is
 /// `stress` or `compare`.
@@ -354,14 +425,14 @@ pub fn matrix_files(name: &str, m: &Matrix, report: bool) -> Vec<(String, Vec<u8
     let mut row = |r: [String; 9]| csv.write_record(r).expect("writing CSV to memory");
     row(["kpi", "column", "mean", "ci95_low", "ci95_high", "diff", "diff_ci95_low", "diff_ci95_high", "significant"]
         .map(String::from));
-    let opt = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
+    let opt = |x: Option<f64>| x.map_or(String::new(), cell);
     for k in &m.kpis {
         for c in &m.columns {
             let (s, d) = &c.kpis[k];
             row([
                 k.clone(),
                 c.name.clone(),
-                s.mean.to_string(),
+                cell(s.mean),
                 opt(s.ci95_low),
                 opt(s.ci95_high),
                 opt(d.as_ref().map(|d| d.mean)),
@@ -649,7 +720,7 @@ pub fn run_files(summary: &Summary, names: &[&str], rows: &[ReplicationRow], rep
     csv.write_record(&header).expect("writing CSV to memory");
     for r in rows {
         let mut rec = vec![r.replication.to_string(), format!("{:016x}", r.fingerprint)];
-        rec.extend(r.values.iter().map(|v| v.to_string()));
+        rec.extend(r.values.iter().map(|v| cell(*v)));
         csv.write_record(&rec).expect("writing CSV to memory");
     }
     let csv = csv.into_inner().expect("in-memory writer");

@@ -60,6 +60,12 @@ fn numbers<'a>(place: &str, xs: impl IntoIterator<Item = (&'a str, Option<f64>)>
 }
 
 fn stat(place: &str, s: &Stat) -> Result<(), Bad> {
+    // Undefined in every replication: every statistic is (null in the file).
+    if !s.defined() {
+        let defined = [s.sd, s.p5, s.p50, s.p95, s.min, s.max].iter().any(|x| !x.is_nan())
+            || [s.ci95_half_width, s.ci95_low, s.ci95_high, s.p25, s.p75].iter().any(Option::is_some);
+        return if defined { bad(format!("{place}.mean"), "null, but other statistics are not") } else { Ok(()) };
+    }
     numbers(
         place,
         [
@@ -80,7 +86,11 @@ fn stat(place: &str, s: &Stat) -> Result<(), Bad> {
 }
 
 fn diff(place: &str, d: &PairedDiff) -> Result<(), Bad> {
-    numbers(place, [("mean", Some(d.mean)), ("ci95_low", d.ci95_low), ("ci95_high", d.ci95_high)])
+    let mean = (!d.mean.is_nan()).then_some(d.mean);
+    if mean.is_none() && (d.ci95_low.is_some() || d.ci95_high.is_some() || d.significant) {
+        return bad(format!("{place}.mean"), "null, but the interval is not");
+    }
+    numbers(place, [("mean", mean), ("ci95_low", d.ci95_low), ("ci95_high", d.ci95_high)])
 }
 
 fn precision(p: &Option<Precision>) -> Result<(), Bad> {
@@ -200,8 +210,9 @@ pub fn check_matrix(m: &Matrix) -> Result<(), (String, String)> {
             numbers(
                 &format!("ranking.columns[{j}]"),
                 [
-                    ("mean", Some(a.mean)),
-                    ("shortfall", Some(a.shortfall)),
+                    // Undefined (null) when the KPI is undefined in every replication.
+                    ("mean", (!a.mean.is_nan()).then_some(a.mean)),
+                    ("shortfall", (!a.shortfall.is_nan()).then_some(a.shortfall)),
                     ("shortfall_low", a.shortfall_low),
                     ("shortfall_high", a.shortfall_high),
                 ],
@@ -225,7 +236,8 @@ pub fn check_tune(t: &TuneResult) -> Result<(), (String, String)> {
             number(&format!("{at}.params.{k}"), *v)?;
         }
         stat(&format!("{at}.objective"), &c.objective)?;
-        numbers(&format!("{at}.pareto_kpis"), [("0", Some(c.pareto_kpis.0)), ("1", Some(c.pareto_kpis.1))])?;
+        let defined = |x: f64| (!x.is_nan()).then_some(x);
+        numbers(&format!("{at}.pareto_kpis"), [("0", defined(c.pareto_kpis.0)), ("1", defined(c.pareto_kpis.1))])?;
     }
     match t.best {
         Some(b) if b >= t.candidates.len() => {
@@ -326,8 +338,10 @@ pub fn read_replications(path: &Path, summary: &Summary) -> Result<Replications,
         let mut values = Vec::with_capacity(kpis.len());
         for (k, cell) in kpis.iter().zip(row.iter().skip(2)) {
             match cell.parse::<f64>() {
+                // Empty: undefined in this replication.
+                _ if cell.is_empty() => values.push(f64::NAN),
                 Ok(v) if usable(v) => values.push(v),
-                _ => return Err(at(line, k, format!("{cell:?} is not a finite number"))),
+                _ => return Err(at(line, k, format!("{cell:?} is not a finite number (or empty: undefined)"))),
             }
         }
         rows.push((index, values));
@@ -408,7 +422,10 @@ mod tests {
         let e = read("replication,fingerprint,on_time_rate\n0,aa,0.5\n0,bb,1\n").unwrap_err();
         assert_eq!(e, format!("{file}:3: replication: 0 appears twice"));
         let e = read("replication,fingerprint,on_time_rate\n0,aa,inf\n1,bb,1\n").unwrap_err();
-        assert_eq!(e, format!("{file}:2: on_time_rate: \"inf\" is not a finite number"));
+        assert_eq!(e, format!("{file}:2: on_time_rate: \"inf\" is not a finite number (or empty: undefined)"));
+        // An empty cell is a KPI undefined in that replication.
+        let r = read("replication,fingerprint,on_time_rate\n0,aa,\n1,bb,1\n").unwrap();
+        assert!(r.values["on_time_rate"][0].is_nan() && r.values["on_time_rate"][1] == 1.0);
         let e = read("replication,fingerprint,on_time_rate\n0,aa,1\n").unwrap_err();
         assert_eq!(e, format!("{file}: 1 rows, but the summary.json beside it has 2 replications"));
         let e = read("replication,fingerprint,cost\n0,aa,1\n1,bb,1\n").unwrap_err();

@@ -52,7 +52,8 @@ pub struct Candidate {
     pub tied_with_best: bool,
     /// On the Pareto front of the two `pareto` KPIs.
     pub pareto: bool,
-    /// Means of the two `pareto` KPIs.
+    /// Means of the two `pareto` KPIs (`null` where undefined).
+    #[serde(deserialize_with = "crate::nullable_pair")]
     pub pareto_kpis: (f64, f64),
 }
 

@@ -108,14 +108,30 @@ kpis! {
     ReassignRate = "reassignment_rate", Neutral: "orders reassigned per order created",
 }
 
-/// KPI values of one replication, in [`KPIS`] order.
-#[derive(Clone, Debug, PartialEq)]
+/// KPI values of one replication, in [`KPIS`] order. A KPI that is undefined in a replication
+/// — a share or mean of nothing: no order due within the horizon, no trip, no late start — is
+/// NaN here; result files write it as `null` (JSON) or an empty cell (CSV), tables as `-`, and
+/// statistics across replications leave it out.
+#[derive(Clone, Debug)]
 pub struct Kpis(pub Vec<f64>);
 
+/// Bit for bit: an undefined KPI (NaN) equals itself, as runs that must be identical require.
+impl PartialEq for Kpis {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len() && self.0.iter().zip(&other.0).all(|(a, b)| a.to_bits() == b.to_bits())
+    }
+}
+
 impl Kpis {
+    /// The value of KPI `name` (NaN when undefined); `None` when there is no such KPI.
     pub fn get(&self, name: &str) -> Option<f64> {
         KPIS.iter().position(|k| k.name == name).map(|i| self.0[i])
     }
+}
+
+/// `a / b`, undefined (NaN) when there is nothing to divide by.
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { f64::NAN }
 }
 
 fn histogram() -> Histogram<u32> {
@@ -139,11 +155,12 @@ impl Durations {
         self.count += 1;
         self.hist.saturating_record(d.0 / 1000);
     }
+    /// Undefined (NaN) with nothing measured.
     fn mean_min(&self) -> f64 {
-        if self.count == 0 { 0.0 } else { self.sum_ms as f64 / self.count as f64 / MS_PER_MIN as f64 }
+        if self.count == 0 { f64::NAN } else { self.sum_ms as f64 / self.count as f64 / MS_PER_MIN as f64 }
     }
     fn p95_min(&self) -> f64 {
-        if self.count == 0 { 0.0 } else { self.hist.value_at_quantile(0.95) as f64 / 60.0 }
+        if self.count == 0 { f64::NAN } else { self.hist.value_at_quantile(0.95) as f64 / 60.0 }
     }
 }
 
@@ -338,7 +355,6 @@ impl KpiCollector {
         let vehicle_busy = self.vehicle_busy_ms + open_spells(&self.vehicle_busy_since);
         let on_shift = self.driver_shift_ms + open_spells(&self.driver_shift_since);
         let queue_area = self.queue_area + self.queue_len as u128 * (horizon - self.queue_since).0 as u128;
-        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
         let mut v = vec![0.0; KPIS.len()];
         let mut set = |k: K, x: f64| v[k as usize] = x;
         set(K::OnTime, ratio(self.on_time_in_horizon as f64, self.due_in_horizon as f64));

@@ -65,3 +65,19 @@ fn every_kpi_has_a_direction_and_the_known_ones_point_the_right_way() {
         assert_eq!(better(neutral), Better::Neutral, "{neutral}");
     }
 }
+
+#[test]
+fn a_share_or_mean_of_nothing_is_undefined_not_zero() {
+    // One hour from midnight: the doors open at 05:00, so no order is due, no trip is made.
+    let text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap().replace("horizon_h = 24", "horizon_h = 1");
+    let scenario = Scenario::from_str(&repo("scenarios/tiny.toml"), &text).unwrap();
+    let kpis = sim::run_replication(&scenario, 1, 0, true).unwrap().kpis;
+    for undefined in ["on_time_rate", "lateness_min_mean", "stops_per_trip_mean", "cost_per_order", "leg_hold_min_mean"]
+    {
+        assert!(kpis.get(undefined).unwrap().is_nan(), "{undefined}: {:?}", kpis.get(undefined));
+    }
+    // Counts of nothing are 0, not undefined.
+    for zero in ["orders_delivered", "trips", "orders_late"] {
+        assert_eq!(kpis.get(zero), Some(0.0), "{zero}");
+    }
+}
