@@ -778,25 +778,45 @@ fn run(args: RunArgs) -> Result<()> {
 
 fn policy_catalog() -> String {
     use policies::ParamKind;
+    let all: Vec<&policies::PolicyInfo> = policies::CATALOG.iter().chain(policies::EXCEPTION_CATALOG).collect();
+    // Columns as wide as their widest entry anywhere in the catalog, so that every row lines up.
+    let rows: Vec<Vec<[String; 5]>> = all
+        .iter()
+        .map(|p| {
+            let params = p.params.iter().map(|param| {
+                let (kind, default) = match param.kind {
+                    ParamKind::Real => ("real", param.default.to_string()),
+                    ParamKind::Integer => ("integer", param.default.to_string()),
+                    ParamKind::Bool => ("bool", (param.default == 1.0).to_string()),
+                };
+                [
+                    param.name.to_string(),
+                    kind.into(),
+                    param.range(),
+                    format!("default {default}"),
+                    param.doc.to_string(),
+                ]
+            });
+            let settings = p.settings.iter().map(|(name, kind, doc)| {
+                [name.to_string(), kind.to_string(), String::new(), String::new(), doc.to_string()]
+            });
+            params.chain(settings).collect()
+        })
+        .collect();
+    let width = |c: usize| rows.iter().flatten().map(|r| r[c].chars().count()).max().unwrap_or(0);
+    let widths = [width(0), width(1), width(2), width(3)];
     let mut out = String::from("Allocation policies ([policy], or --policy FILE):\n\n");
-    for (i, p) in policies::CATALOG.iter().chain(policies::EXCEPTION_CATALOG).enumerate() {
+    for (i, (p, rows)) in all.iter().zip(&rows).enumerate() {
         if i == policies::CATALOG.len() {
             out += "\nException policies ([exceptions]):\n\n";
         }
         out += &format!("{}: {}\n", p.kind, p.summary);
-        for param in p.params {
-            let (kind, default) = match param.kind {
-                ParamKind::Real => ("real", param.default.to_string()),
-                ParamKind::Integer => ("integer", param.default.to_string()),
-                ParamKind::Bool => ("bool", (param.default == 1.0).to_string()),
-            };
-            out +=
-                &format!("  {:<16} {kind:<8} {:<16} default {default:<6} {}\n", param.name, param.range(), param.doc);
-        }
-        for (name, kind, doc) in p.settings {
-            out += &format!("  {name:<16} {kind:<8} {:<16} {:<14} {doc}\n", "", "");
+        for r in rows {
+            let cells: Vec<String> = (0..4).map(|c| format!("{:<w$}", r[c], w = widths[c])).collect();
+            out += &format!("  {}  {}\n", cells.join("  "), r[4]);
         }
     }
+    out += "\nPaths in a policy (command, file) are relative to the file that holds it: the scenario, or the --policy file.\n";
     out
 }
 

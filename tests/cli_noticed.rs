@@ -198,3 +198,18 @@ fn an_undefined_kpi_is_null_in_json_empty_in_csv_a_dash_in_tables_and_left_out_o
     assert_eq!(o.status.code(), Some(1));
     assert!(std::fs::read_to_string(&junit).unwrap().contains("undefined in every replication"));
 }
+
+#[test]
+fn policies_lists_every_setting_aligned_with_paths_relative_to_the_policys_file() {
+    let o = dtwin(&["policies"]);
+    assert!(o.status.success());
+    let out = text(&o.stdout);
+    assert!(out.contains("charge_latency"), "{out}");
+    assert!(!out.contains("relative to the scenario"), "{out}");
+    assert!(out.contains("relative to the file that holds it"), "{out}");
+    // Every parameter row has its range and default in the same columns, long names included.
+    let columns: std::collections::BTreeSet<usize> =
+        out.lines().filter_map(|l| l.find(" default ")).filter(|at| *at < 60).collect();
+    assert_eq!(columns.len(), 1, "{out}");
+    assert!(out.contains("critical_late_min"));
+}

@@ -74,7 +74,7 @@ impl Tunable for GreedyEddConfig {
             0.0,
             1000.0,
             0.0,
-            "rounds of local search (relocate, 2-opt) on the routes dispatched together from a site; 0 is off",
+            "at most this many rounds of local search over the routes dispatched together from a site (move a stop, swap two, reverse a stretch: 2-opt), keeping only moves that shorten the distance within capacity and drivers' hours, make no on-time stop late and no late stop later; 0 is off",
         ),
     ];
 

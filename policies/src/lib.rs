@@ -107,11 +107,18 @@ pub const CATALOG: &[PolicyInfo] = &[
         kind: "process",
         summary: "a policy in any language: a program spoken to over JSON lines (docs/policy-protocol.md)",
         params: ProcessConfig::PARAMS,
-        settings: &[(
-            "command",
-            "strings",
-            "program and arguments, e.g. [\"python3\", \"policy.py\"], relative to the scenario",
-        )],
+        settings: &[
+            (
+                "command",
+                "strings",
+                "program and arguments, e.g. [\"python3\", \"policy.py\"]; a relative program path starts at the policy's file, where it also runs",
+            ),
+            (
+                "charge_latency",
+                "bool",
+                "charge each reply's measured time to simulated time (decisions take effect that much later); makes runs depend on the machine; default false",
+            ),
+        ],
     },
     PolicyInfo {
         kind: "plan_replay",
@@ -120,7 +127,7 @@ pub const CATALOG: &[PolicyInfo] = &[
         settings: &[(
             "file",
             "path",
-            "the plan, relative to the scenario: CVRPLIB `Route #k:` text or JSON {\"routes\": [{\"stops\": [...]}]}",
+            "the plan, relative to the policy's file: CVRPLIB `Route #k:` text or JSON {\"routes\": [{\"stops\": [...]}]}",
         )],
     },
 ];
