@@ -2,8 +2,9 @@
 # Tests examples/ci/gate.sh against commits of this repository, made in a temporary clone:
 #   (i)   HEAD -> HEAD with a harmless change (a line added to README.md): the gate passes, exit 0;
 #   (ii)  HEAD -> HEAD with greedy_edd holding routes back until full even when a stop would be
-#         late (policies/src/greedy.rs): exit 1. The scenarios are the same on both sides, only the binaries differ: the change
-#         a workflow running the baseline with the candidate's binary passes by construction;
+#         late (policies/src/greedy.rs): exit 1. The scenarios are the same on both sides, only the
+#         binaries differ: a workflow running the baseline with the candidate's binary passes
+#         the relative rules by construction, and the test checks that too;
 #   (iii) a revision that does not exist: exit 2, before building anything.
 # Kept short: dev builds sharing one target dir (DTWIN_CI_TARGET_DIR, default
 # target/ci-gate-test/target, kept between runs, so a second run rebuilds little), HEAD built once
@@ -60,10 +61,19 @@ grep -q '^## dtwin gate: passed' "$tmp/out-harmless/gate.md" || fail "harmless: 
 grep -q 'failures="0"' "$tmp/out-harmless/gate.xml" || fail "harmless: gate.xml has failures"
 
 expect 1 worse "$head" "$worse"
-grep -q '| \*\*FAIL\*\* | regional | on_time_rate' "$tmp/out-worse/gate.md" \
-  || fail "worse: gate.md has no failed on_time_rate rule for regional"
+relative='regional | on_time_rate at most 0.01 below baseline'
+grep -qF "| **FAIL** | $relative" "$tmp/out-worse/gate.md" || fail "worse: the relative on_time_rate rule did not fail"
 ! cmp -s "$tmp/out-worse/base/regional/replications.csv" "$tmp/out-worse/cand/regional/replications.csv" \
   || fail "worse: base and candidate replications are identical: the candidate's binary was not built from its own source"
+
+# What the old workflow saw: the candidate's binary for the baseline too. The same rule passes.
+bin=$DTWIN_CI_WORK/bin/$worse-dev/dtwin
+for side in base cand; do
+  "$bin" run scenarios/regional.toml -r 5 --seed 1 -q --out "$tmp/out-old/$side/regional" >/dev/null
+done
+"$bin" gate --rules examples/gate/gate.toml --baseline "$tmp/out-old/base" "$tmp/out-old/cand" \
+  --markdown "$tmp/out-old/gate.md" >/dev/null || true
+grep -qF "| pass | $relative" "$tmp/out-old/gate.md" || fail "old: the candidate against itself did not pass"
 
 expect 2 missing no-such-revision "$head"
 
