@@ -66,8 +66,13 @@ fn gate_sh_refuses_what_it_cannot_judge_with_exit_2_before_building() {
     let help = gate(&["--help"]);
     assert_eq!(help.status.code(), Some(0));
     assert!(text(&help.stdout).contains("gate.sh [OPTIONS] BASE_REV CAND_REV [OUT]"), "{}", text(&help.stdout));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gate");
+    std::fs::create_dir_all(out.join("base")).unwrap();
+    std::fs::write(out.join("gate.xml"), "stale").unwrap();
+    let out_arg = out.to_str().unwrap();
     for (args, message) in [
-        (&["no-such-revision", "HEAD"][..], "gate.sh: "),
+        (&["no-such-revision", "HEAD", out_arg][..], "gate.sh: "),
         (&["HEAD"][..], "gate.sh: usage: gate.sh [OPTIONS] BASE_REV CAND_REV [OUT]"),
         (&["--frobnicate", "HEAD", "HEAD"][..], "gate.sh: unknown option --frobnicate"),
         (&["HEAD", "HEAD", "-r"][..], "gate.sh: -r needs a value"),
@@ -76,4 +81,6 @@ fn gate_sh_refuses_what_it_cannot_judge_with_exit_2_before_building() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
         assert!(text(&o.stderr).starts_with(message), "{args:?}: {}", text(&o.stderr));
     }
+    // An earlier run's results are gone, so CI cannot upload them as this run's.
+    assert!(!out.join("base").exists() && !out.join("gate.xml").exists());
 }

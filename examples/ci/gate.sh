@@ -86,10 +86,12 @@ out=${positional[2]:-out/gate}
 absolute() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac }
 [ -z "$rules" ] || rules=$(absolute "$rules")
 [ -z "$target_dir" ] || target_dir=$(absolute "$target_dir")
+mkdir -p "$out" && out=$(cd "$out" && pwd)
+# Nothing of an earlier run is left to be taken for this one's (CI uploads what is there).
+rm -rf "${out:?}/base" "$out/cand" "$out/gate.xml" "$out/gate.md"
 repo=$(git rev-parse --show-toplevel 2>/dev/null) || die "not in a git repository: $PWD"
 base=$(git -C "$repo" rev-parse --verify --quiet "$base_rev^{commit}") || die "$base_rev: no such revision"
 cand=$(git -C "$repo" rev-parse --verify --quiet "$cand_rev^{commit}") || die "$cand_rev: no such revision"
-mkdir -p "$out" && out=$(cd "$out" && pwd)
 
 if [ -n "$work" ]; then
   mkdir -p "$work" && work=$(cd "$work" && pwd)
@@ -139,7 +141,6 @@ runs() {
   bin=bin_$side
   bin=${!bin}
   [ -z "$policy" ] || popt=(--policy "$policy")
-  rm -rf "${out:?}/$side"
   mkdir -p "$out/$side"
   for s in $scenarios; do
     [ -f "$dir/scenarios/$s.toml" ] || die "$side: $rev has no scenarios/$s.toml"
@@ -158,7 +159,6 @@ runs cand "$cand_rev"
 
 rules=${rules:-$work/base/examples/gate/gate.toml}
 [ -f "$rules" ] || die "no rules file: $rules"
-rm -f "$out/gate.xml" "$out/gate.md"
 echo "== gate: $rules"
 code=0
 "$bin_base" gate --rules "$rules" --baseline "$out/base" "$out/cand" \
