@@ -61,7 +61,9 @@ fn ci_runs_the_gate_test_and_the_scripts_are_executable() {
 
 #[test]
 fn gate_sh_refuses_what_it_cannot_judge_with_exit_2_before_building() {
-    let gate = |args: &[&str]| Command::new(root().join("examples/ci/gate.sh")).args(args).current_dir(root()).output().unwrap();
+    let gate = |args: &[&str]| {
+        Command::new(root().join("examples/ci/gate.sh")).args(args).current_dir(root()).output().unwrap()
+    };
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     let help = gate(&["--help"]);
     assert_eq!(help.status.code(), Some(0));
