@@ -109,7 +109,8 @@ fn check_warns_of_a_weather_region_outside_the_network() {
 #[test]
 fn stress_shows_one_progress_bar_over_the_whole_experiment() {
     let bin = env!("CARGO_BIN_EXE_dtwin");
-    let command = format!("{bin} stress scenarios/tiny.toml scenarios/tiny.toml scenarios/tiny.toml -r 3 -t 1 >/dev/null");
+    let command =
+        format!("{bin} stress scenarios/tiny.toml scenarios/tiny.toml scenarios/tiny.toml -r 3 -t 1 >/dev/null");
     let o = Command::new("script")
         .args(["-qec", &command, "/dev/null"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
