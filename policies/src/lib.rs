@@ -107,11 +107,18 @@ pub const CATALOG: &[PolicyInfo] = &[
         kind: "process",
         summary: "a policy in any language: a program spoken to over JSON lines (docs/policy-protocol.md)",
         params: ProcessConfig::PARAMS,
-        settings: &[(
-            "command",
-            "strings",
-            "program and arguments, e.g. [\"python3\", \"policy.py\"], relative to the scenario",
-        )],
+        settings: &[
+            (
+                "command",
+                "strings",
+                "program and arguments, e.g. [\"python3\", \"policy.py\"], relative to the scenario",
+            ),
+            (
+                "params",
+                "table",
+                "the program's own thresholds, name = finite number ({ fill = 0.6 }): sent in hello; tune them as NAME, any finite value",
+            ),
+        ],
     },
     PolicyInfo {
         kind: "plan_replay",

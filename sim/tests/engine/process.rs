@@ -351,7 +351,7 @@ fn charged_latency_delays_decisions_in_simulated_time() {
     let dir = tempfile::tempdir().unwrap();
     let example = repo("examples/policies");
     let script = format!(
-        "import sys, time\nsys.path.insert(0, {:?})\nimport edd_fill\nslow = edd_fill.decide\nedd_fill.decide = lambda r: (time.sleep(0.005), slow(r))[1]\nedd_fill.main()\n",
+        "import sys, time\nsys.path.insert(0, {:?})\nimport edd_fill\nslow = edd_fill.decide\nedd_fill.decide = lambda r, p: (time.sleep(0.005), slow(r, p))[1]\nedd_fill.main()\n",
         example.display().to_string()
     );
     std::fs::write(dir.path().join("slow.py"), script).unwrap();
