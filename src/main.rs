@@ -320,7 +320,10 @@ fn check(path: &Path, policy: Option<&Path>) -> Result<()> {
     if let policies::PolicyConfig::Process(c) = &s.policy {
         if !c.params.is_empty() {
             let params: Vec<String> = c.params.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-            println!("  params        {} (the program's own, sent in hello; tune with --param NAME=LOW..HIGH)", params.join(", "));
+            println!(
+                "  params        {} (the program's own, sent in hello; tune with --param NAME=LOW..HIGH)",
+                params.join(", ")
+            );
         }
     }
     println!("  exceptions    {}", serde_json::to_string(&s.exceptions).unwrap_or_default());

@@ -451,7 +451,11 @@ pub fn tune(args: TuneArgs) -> Result<()> {
         let place = match &policy {
             policies::PolicyConfig::Process(_) => format!(
                 "# Its command runs in the folder of the policy file tuned ({}): keep this file there to use it.\n",
-                args.policy.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new(".")).display()
+                args.policy
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(std::path::Path::new("."))
+                    .display()
             ),
             _ => String::new(),
         };

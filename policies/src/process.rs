@@ -154,7 +154,12 @@ mod tests {
         assert_eq!((c.get("fill"), c.get("params.slack_min")), (Some(0.4), Some(-1e6)));
         assert!(c.set("fill", f64::NAN).unwrap_err().contains("params.fill must be a finite number"));
         let err = c.set("fil", 0.5).unwrap_err();
-        assert!(err.contains("unknown parameter \"fil\"; known: timeout_ms, epoch_min, on_events, max_reply_mib, fill, slack_min"), "{err}");
+        assert!(
+            err.contains(
+                "unknown parameter \"fil\"; known: timeout_ms, epoch_min, on_events, max_reply_mib, fill, slack_min"
+            ),
+            "{err}"
+        );
         assert!(c.set("epoch_min", 0.0).is_err(), "the policy's own settings keep their ranges");
         assert!(config(&[]).set("fill", 0.5).unwrap_err().contains("declared in the policy's `params` table"));
     }

@@ -136,10 +136,7 @@ mod tests {
         let cs = [c("on_time_rate>=0.9"), c("cost_total_per_order<=9.2"), c("on_time_rate<=0.99")];
         let means: BTreeMap<String, f64> =
             [("on_time_rate".to_string(), 0.85), ("cost_total_per_order".to_string(), 9.5)].into();
-        assert_eq!(
-            why_infeasible(&cs, &means).unwrap(),
-            "on_time_rate 0.85 < 0.9; cost_total_per_order 9.5 > 9.2"
-        );
+        assert_eq!(why_infeasible(&cs, &means).unwrap(), "on_time_rate 0.85 < 0.9; cost_total_per_order 9.5 > 9.2");
         assert_eq!(constrained_kpis(&cs), ["on_time_rate", "cost_total_per_order"]);
         assert_eq!(why_infeasible(&cs[..1], &[("on_time_rate".to_string(), 0.95)].into()), None);
     }

@@ -33,7 +33,10 @@ enum ToPolicy<'a> {
         /// The configuration's `params`, always sent (`{}` when none).
         params: &'a std::collections::BTreeMap<String, f64>,
     },
-    Decide { epoch: u64, request: &'a AllocationRequest },
+    Decide {
+        epoch: u64,
+        request: &'a AllocationRequest,
+    },
     Bye,
 }
 
