@@ -317,14 +317,14 @@ fn check(path: &Path, policy: Option<&Path>) -> Result<()> {
         }
     }
     println!("  policy        {}", serde_json::to_string(&s.policy).unwrap_or_default());
-    if let policies::PolicyConfig::Process(c) = &s.policy {
-        if !c.params.is_empty() {
-            let params: Vec<String> = c.params.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-            println!(
-                "  params        {} (the program's own, sent in hello; tune with --param NAME=LOW..HIGH)",
-                params.join(", ")
-            );
-        }
+    if let policies::PolicyConfig::Process(c) = &s.policy
+        && !c.params.is_empty()
+    {
+        let params: Vec<String> = c.params.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        println!(
+            "  params        {} (the program's own, sent in hello; tune with --param NAME=LOW..HIGH)",
+            params.join(", ")
+        );
     }
     println!("  exceptions    {}", serde_json::to_string(&s.exceptions).unwrap_or_default());
     println!("  dispatchers   {} ({})", s.dispatchers.count, s.dispatchers.hours);
