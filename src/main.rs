@@ -53,6 +53,9 @@ enum Command {
     Check {
         /// Scenario TOML file.
         scenario: PathBuf,
+        /// A policy file to check with it, in place of the scenario's own policy.
+        #[arg(short, long)]
+        policy: Option<PathBuf>,
     },
     /// List the KPIs with their meaning.
     Kpis,
@@ -240,7 +243,7 @@ fn main() -> ExitCode {
             other => other.map(|_| ()),
         },
         Command::Report { dir } => report(&dir),
-        Command::Check { scenario } => check(&scenario),
+        Command::Check { scenario, policy } => check(&scenario, policy.as_deref()),
         Command::Import(Import::Solomon(args)) => import_solomon(&args),
         Command::Policies => {
             print!("{}", policy_catalog());
@@ -299,8 +302,8 @@ fn error_text(e: &anyhow::Error) -> String {
 #[error("{0}")]
 struct UsageError(String);
 
-fn check(path: &Path) -> Result<()> {
-    let s = Scenario::load(path)?;
+fn check(path: &Path, policy: Option<&Path>) -> Result<()> {
+    let s = load(path, policy)?;
     println!("{}: ok", path.display());
     println!("  name          {}", s.name);
     println!("  horizon       {} h", s.horizon.as_hours());
@@ -318,6 +321,15 @@ fn check(path: &Path) -> Result<()> {
         }
     }
     println!("  policy        {}", serde_json::to_string(&s.policy).unwrap_or_default());
+    if let policies::PolicyConfig::Process(c) = &s.policy
+        && !c.params.is_empty()
+    {
+        let params: Vec<String> = c.params.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        println!(
+            "  params        {} (the program's own, sent in hello; tune with --param NAME=LOW..HIGH)",
+            params.join(", ")
+        );
+    }
     println!("  exceptions    {}", serde_json::to_string(&s.exceptions).unwrap_or_default());
     println!("  dispatchers   {} ({})", s.dispatchers.count, s.dispatchers.hours);
     for (i, d) in s.disruptions.iter().enumerate() {

@@ -2,6 +2,7 @@
 //! numbers, for the best feasible setting. Each finished candidate is appended to a journal in
 //! the output folder, so an interrupted search resumes where it stopped.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -299,10 +300,14 @@ pub fn tune(args: TuneArgs) -> Result<()> {
     // Judge: feasibility on means, the best feasible, ties with it, the Pareto front.
     let column = |d: &Done, k: usize| d.kpis.iter().map(|r| r[k]).collect::<Vec<f64>>();
     let mean = |d: &Done, k: usize| Stat::of(&column(d, k)).mean;
-    let feasible: Vec<bool> = done
+    let constrained = reports::tune::constrained_kpis(&args.constraints);
+    let constrained_means: Vec<BTreeMap<String, f64>> = done
         .iter()
-        .map(|d| args.constraints.iter().all(|c| c.holds(mean(d, kpi_index(&c.kpi).expect("checked")))))
+        .map(|d| constrained.iter().map(|k| (k.to_string(), mean(d, kpi_index(k).expect("checked")))).collect())
         .collect();
+    let why: Vec<Option<String>> =
+        constrained_means.iter().map(|m| reports::tune::why_infeasible(&args.constraints, m)).collect();
+    let feasible: Vec<bool> = why.iter().map(Option::is_none).collect();
     let ok: Vec<usize> = (0..done.len()).filter(|&i| feasible[i]).collect();
     // The best feasible candidate, and per candidate whether it is tied with it.
     let mut tied = vec![false; done.len()];
@@ -319,15 +324,20 @@ pub fn tune(args: TuneArgs) -> Result<()> {
     let results: Vec<Candidate> = done
         .iter()
         .enumerate()
-        .map(|(i, d)| Candidate {
+        .zip(constrained_means.into_iter().zip(why))
+        .map(|((i, d), (constrained_kpis, why_infeasible))| Candidate {
             params: args.params.iter().map(|p| p.name.clone()).zip(d.values.iter().copied()).collect(),
             objective: Stat::of(&column(d, objective)),
             feasible: feasible[i],
             tied_with_best: tied[i],
             pareto: front.contains(&i),
             pareto_kpis: points[i],
+            constrained_kpis,
+            why_infeasible,
         })
         .collect();
+    // Columns for the constrained KPIs, but the objective's (its mean is there already).
+    let extra: Vec<&str> = constrained.iter().copied().filter(|k| *k != args.objective.kpi).collect();
 
     let mut text = format!(
         "tune {} over {} scenario(s), {} candidates x {n} replications, seed {seed}; objective {}{}\n",
@@ -338,14 +348,17 @@ pub fn tune(args: TuneArgs) -> Result<()> {
         if args.constraints.is_empty() { String::new() } else { format!(", {} constraint(s)", args.constraints.len()) }
     );
     let names: Vec<&str> = args.params.iter().map(|p| p.name.as_str()).collect();
+    let width = |k: &str| k.len().max(10);
+    let extra_header: String = extra.iter().map(|k| format!("  {k:>w$}", w = width(k))).collect();
     text += &format!(
-        "{:<4} {}  {:>10}  {:>21}  {:>8}  {:>6}  pareto\n",
+        "{:<4} {}  {:>10}  {:>21}{extra_header}  {:>8}  {:>6}  pareto{}\n",
         "#",
         names.join("  "),
         args.objective.kpi,
         "95% CI",
         "feasible",
-        "tied"
+        "tied",
+        if args.constraints.is_empty() { "" } else { "  why_infeasible" }
     );
     for (i, c) in results.iter().enumerate() {
         let vals: Vec<String> =
@@ -355,14 +368,22 @@ pub fn tune(args: TuneArgs) -> Result<()> {
             _ => "-".into(),
         };
         let star = if Some(i) == best { "*" } else { " " };
+        let extra_values: String =
+            extra.iter().map(|k| format!("  {:>w$.4}", c.constrained_kpis[*k], w = width(k))).collect();
+        let pareto = if c.pareto { "yes" } else { "" };
+        let tail = if args.constraints.is_empty() {
+            pareto.to_string()
+        } else {
+            format!("{pareto:<6}  {}", c.why_infeasible.as_deref().unwrap_or(""))
+        };
         text += &format!(
-            "{:<4} {}  {:>10.4}  {ci:>21}  {:>8}  {:>6}  {}\n",
+            "{:<4} {}  {:>10.4}  {ci:>21}{extra_values}  {:>8}  {:>6}  {}\n",
             format!("{i}{star}"),
             vals.join("  "),
             c.objective.mean,
             c.feasible,
             c.tied_with_best,
-            if c.pareto { "yes" } else { "" }
+            tail.trim_end()
         );
     }
     match best {
@@ -393,18 +414,27 @@ pub fn tune(args: TuneArgs) -> Result<()> {
         candidates: results,
     };
     let results = &result.candidates;
+    let constrained_header: String = extra.iter().map(|k| format!(",{k}_mean")).collect();
     let mut csv = format!(
-        "candidate,{},{}_mean,{}_ci95_low,{}_ci95_high,feasible,tied_with_best,pareto\n",
+        "candidate,{},{}_mean,{}_ci95_low,{}_ci95_high{constrained_header},feasible,tied_with_best,pareto{}\n",
         names.join(","),
         args.objective.kpi,
         args.objective.kpi,
-        args.objective.kpi
+        args.objective.kpi,
+        if args.constraints.is_empty() { "" } else { ",why_infeasible" }
     );
     for (i, c) in results.iter().enumerate() {
         let vals: Vec<String> = done[i].values.iter().map(f64::to_string).collect();
         let opt = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
+        let constrained_values: String = extra.iter().map(|k| format!(",{}", c.constrained_kpis[*k])).collect();
+        // KPI names, numbers, `<`, `>` and `; `: nothing a CSV field needs quoting for.
+        let why = if args.constraints.is_empty() {
+            String::new()
+        } else {
+            format!(",{}", c.why_infeasible.as_deref().unwrap_or(""))
+        };
         csv += &format!(
-            "{i},{},{},{},{},{},{},{}\n",
+            "{i},{},{},{},{}{constrained_values},{},{},{}{why}\n",
             vals.join(","),
             c.objective.mean,
             opt(c.objective.ci95_low),
@@ -419,8 +449,20 @@ pub fn tune(args: TuneArgs) -> Result<()> {
     if let Some(b) = best {
         let policy = configure(&base, &args.params, &done[b].values).map_err(usage)?;
         let body = toml::to_string(&policy).context("writing the policy as TOML")?;
+        // A program's command runs in the folder of the policy file that names it.
+        let place = match &policy {
+            policies::PolicyConfig::Process(_) => format!(
+                "# Its command runs in the folder of the policy file tuned ({}): keep this file there to use it.\n",
+                args.policy
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(std::path::Path::new("."))
+                    .display()
+            ),
+            _ => String::new(),
+        };
         let file = format!(
-            "# Recommended by `dtwin tune` (candidate #{b} of {}, objective {}).\n{body}",
+            "# Recommended by `dtwin tune` (candidate #{b} of {}, objective {}).\n{place}{body}",
             done.len(),
             args.objective
         );

@@ -4,8 +4,13 @@
 
 Earliest due date first, vans filled to capacity: at each decision epoch and at each site, the
 open orders are taken most urgent first and packed into the free vehicles (largest first), each
-van with one free driver; a van's stops are then visited nearest first from the depot. No time
-checks here: dtwin validates every route and refuses those a driver could not finish in time.
+van with one free driver; a van's stops are then visited nearest first from the depot. A van
+leaves only when its load is at least `fill` of its capacity, or when one of its orders is due
+within `slack_min` minutes; otherwise its orders wait for the next epoch. No time checks here:
+dtwin validates every route and refuses those a driver could not finish in time.
+
+`fill` and `slack_min` are this program's own thresholds: the policy file's `params` table,
+which dtwin sends in `hello`, so `dtwin tune --param fill=0.2..0.8:0.3` tunes them.
 
 Use it with any scenario through its policy file:
 
@@ -17,12 +22,16 @@ import sys
 
 PROTOCOL = "dtwin-policy/1"
 
+# Used when the policy file has no `params`: every van leaves as soon as it has a load.
+DEFAULTS = {"fill": 0.0, "slack_min": 60.0}
+
 
 def distance(a, b):
     return math.hypot(a["x"] - b["x"], a["y"] - b["y"])
 
 
-def decide(request):
+def decide(request, params):
+    fill, slack_ms = params["fill"], params["slack_min"] * 60_000
     routes = []
     sites = {s["id"]: s for s in request["sites"]}
     for site_id, site in sites.items():
@@ -48,9 +57,13 @@ def decide(request):
                     chosen.append(order)
                 else:
                     rest.append(order)
-            orders = rest
             if not chosen:
+                orders = rest
                 continue
+            urgent = any(o["due"] - request["now"] <= slack_ms for o in chosen)
+            if load < fill * vehicle["capacity"] and not urgent:
+                continue  # not full enough and nothing urgent: these orders wait; try the next van
+            orders = rest
             # Nearest neighbour from the depot.
             here, stops = site["location"], []
             while chosen:
@@ -63,12 +76,18 @@ def decide(request):
 
 
 def main():
+    params = dict(DEFAULTS)
     for line in sys.stdin:
         message = json.loads(line)
         if message["type"] == "hello":
+            unknown = set(message["params"]) - set(DEFAULTS)
+            if unknown:
+                print(f"unknown params {sorted(unknown)}; this policy takes {sorted(DEFAULTS)}", file=sys.stderr)
+                sys.exit(2)
+            params.update(message["params"])
             reply = {"type": "ready", "protocol": PROTOCOL, "name": "edd_fill.py"}
         elif message["type"] == "decide":
-            reply = {"type": "decision", "epoch": message["epoch"], "routes": decide(message["request"])}
+            reply = {"type": "decision", "epoch": message["epoch"], "routes": decide(message["request"], params)}
         elif message["type"] == "bye":
             return
         else:

@@ -118,6 +118,11 @@ pub const CATALOG: &[PolicyInfo] = &[
                 "bool",
                 "charge each reply's measured time to simulated time (decisions take effect that much later); makes runs depend on the machine; default false",
             ),
+            (
+                "params",
+                "table",
+                "the program's own thresholds, name = finite number ({ fill = 0.6 }): sent in hello; tune them as NAME, any finite value",
+            ),
         ],
     },
     PolicyInfo {

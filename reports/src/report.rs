@@ -383,7 +383,23 @@ pub fn tune(t: &TuneResult) -> Report {
     let mut header: Vec<&str> = vec!["#"];
     header.extend(names.iter().map(|n| n.as_str()));
     let (mean_h, a_h, b_h) = (format!("{} mean", t.objective.kpi), pa.kpi.clone(), pb.kpi.clone());
-    header.extend([mean_h.as_str(), "95% CI", a_h.as_str(), b_h.as_str(), "feasible", "tied", "pareto"]);
+    header.extend([mean_h.as_str(), "95% CI", a_h.as_str(), b_h.as_str()]);
+    // The constrained KPIs not shown already, and why a candidate is infeasible (a tune.json
+    // written before these were kept has neither).
+    let recorded = t.candidates.iter().any(|c| !c.constrained_kpis.is_empty() || c.why_infeasible.is_some());
+    let extra: Vec<&str> = if recorded {
+        crate::tune::constrained_kpis(&t.constraints)
+            .into_iter()
+            .filter(|k| *k != t.objective.kpi && *k != pa.kpi && *k != pb.kpi)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    header.extend(extra.iter().copied());
+    header.extend(["feasible", "tied", "pareto"]);
+    if recorded {
+        header.push("why infeasible");
+    }
     let rows: Vec<Vec<String>> = t
         .candidates
         .iter()
@@ -391,15 +407,12 @@ pub fn tune(t: &TuneResult) -> Report {
         .map(|(i, c)| {
             let mut row = vec![if Some(i) == t.best { format!("{i} (best)") } else { i.to_string() }];
             row.extend(c.params.values().map(|v| num(*v)));
-            row.extend([
-                num(c.objective.mean),
-                ci_text(&c.objective),
-                num(c.pareto_kpis.0),
-                num(c.pareto_kpis.1),
-                yes(c.feasible),
-                yes(c.tied_with_best),
-                yes(c.pareto),
-            ]);
+            row.extend([num(c.objective.mean), ci_text(&c.objective), num(c.pareto_kpis.0), num(c.pareto_kpis.1)]);
+            row.extend(extra.iter().map(|k| c.constrained_kpis.get(*k).map_or("-".into(), |v| num(*v))));
+            row.extend([yes(c.feasible), yes(c.tied_with_best), yes(c.pareto)]);
+            if recorded {
+                row.push(c.why_infeasible.clone().unwrap_or_default());
+            }
             row
         })
         .collect();

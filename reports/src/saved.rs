@@ -239,6 +239,7 @@ pub fn check_tune(t: &TuneResult) -> Result<(), (String, String)> {
         let defined = |x: f64| (!x.is_nan()).then_some(x);
         numbers(&format!("{at}.pareto_kpis"), [("0", defined(c.pareto_kpis.0)), ("1", defined(c.pareto_kpis.1))])?;
     }
+    constrained(t)?;
     match t.best {
         Some(b) if b >= t.candidates.len() => {
             bad("best", format!("{b} is not a candidate (0 to {})", t.candidates.len() - 1))
@@ -252,6 +253,43 @@ pub fn check_tune(t: &TuneResult) -> Result<(), (String, String)> {
         },
         Some(_) => Ok(()),
     }
+}
+
+/// A `tune.json`'s constrained KPIs and reasons: absent from every candidate (a file written
+/// before they were kept), or in every candidate the KPIs the constraints name, finite, with
+/// `feasible` and `why_infeasible` as the constraints say of them.
+fn constrained(t: &TuneResult) -> Result<(), Bad> {
+    let recorded = t.candidates.iter().any(|c| !c.constrained_kpis.is_empty() || c.why_infeasible.is_some());
+    if !recorded {
+        return Ok(());
+    }
+    let kpis: BTreeSet<&str> = crate::tune::constrained_kpis(&t.constraints).into_iter().collect();
+    for (i, c) in t.candidates.iter().enumerate() {
+        let at = format!("candidates[{i}]");
+        if c.constrained_kpis.keys().map(String::as_str).collect::<BTreeSet<_>>() != kpis {
+            let names: Vec<&str> = kpis.iter().copied().collect();
+            let names = if names.is_empty() { "none".to_string() } else { names.join(", ") };
+            return bad(
+                format!("{at}.constrained_kpis"),
+                format!("{} KPI(s), not those the constraints name ({names})", c.constrained_kpis.len()),
+            );
+        }
+        for (k, v) in &c.constrained_kpis {
+            number(&format!("{at}.constrained_kpis.{k}"), *v)?;
+        }
+        let why = crate::tune::why_infeasible(&t.constraints, &c.constrained_kpis);
+        if c.feasible != why.is_none() {
+            let said = why.unwrap_or_else(|| "it meets every constraint".into());
+            return bad(format!("{at}.feasible"), format!("{}, but its constrained KPIs say {said}", c.feasible));
+        }
+        match (&c.why_infeasible, c.feasible) {
+            (Some(_), true) => return bad(format!("{at}.why_infeasible"), "given for a feasible candidate"),
+            (None, false) => return bad(format!("{at}.why_infeasible"), "missing for an infeasible candidate"),
+            (Some(w), false) if w.trim().is_empty() => return bad(format!("{at}.why_infeasible"), "empty"),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn read_text(path: &Path) -> Result<String, ReadError> {
@@ -406,6 +444,63 @@ mod tests {
             check_summary(&s).unwrap_err(),
             ("timeline.series[1].name".into(), "open_orders appears twice".into())
         );
+    }
+
+    fn tune_result() -> TuneResult {
+        let candidate = |x: f64, cost: f64| crate::tune::Candidate {
+            params: BTreeMap::from([("fill".to_string(), x)]),
+            objective: Stat::of(&[0.9, 0.8]),
+            feasible: cost <= 9.2,
+            tied_with_best: cost <= 9.2,
+            pareto: true,
+            pareto_kpis: (0.85, cost),
+            constrained_kpis: BTreeMap::from([("cost_total_per_order".to_string(), cost)]),
+            why_infeasible: (cost > 9.2).then(|| format!("cost_total_per_order {cost} > 9.2")),
+        };
+        TuneResult {
+            tool: "dtwin".into(),
+            version: "0".into(),
+            search: serde_json::json!({}),
+            objective: "on_time_rate".parse().unwrap(),
+            constraints: vec!["cost_total_per_order<=9.2".parse().unwrap()],
+            pareto: ["on_time_rate".parse().unwrap(), "min:cost_total_per_order".parse().unwrap()],
+            best: Some(0),
+            candidates: vec![candidate(0.4, 9.0), candidate(0.6, 9.31)],
+        }
+    }
+
+    #[test]
+    fn constrained_kpis_and_reasons_are_checked_and_old_files_without_them_read() {
+        assert_eq!(check_tune(&tune_result()), Ok(()));
+        let mut old = tune_result();
+        for c in &mut old.candidates {
+            c.constrained_kpis.clear();
+            c.why_infeasible = None;
+        }
+        assert_eq!(check_tune(&old), Ok(()), "written before these fields were kept");
+        let place = |f: &dyn Fn(&mut TuneResult)| {
+            let mut t = tune_result();
+            f(&mut t);
+            check_tune(&t).unwrap_err()
+        };
+        assert_eq!(place(&|t| t.candidates[1].constrained_kpis.clear()).0, "candidates[1].constrained_kpis");
+        let e = place(&|t| {
+            t.candidates[0].constrained_kpis.insert("on_time_rate".into(), 0.9);
+        });
+        assert_eq!(e.0, "candidates[0].constrained_kpis");
+        assert!(e.1.contains("not those the constraints name (cost_total_per_order)"), "{}", e.1);
+        let e = place(&|t| *t.candidates[1].constrained_kpis.get_mut("cost_total_per_order").unwrap() = f64::NAN);
+        assert_eq!(e.0, "candidates[1].constrained_kpis.cost_total_per_order");
+        let e = place(&|t| *t.candidates[0].constrained_kpis.get_mut("cost_total_per_order").unwrap() = 9.5);
+        assert_eq!(
+            e,
+            (
+                "candidates[0].feasible".into(),
+                "true, but its constrained KPIs say cost_total_per_order 9.5 > 9.2".into()
+            )
+        );
+        assert_eq!(place(&|t| t.candidates[1].why_infeasible = None).0, "candidates[1].why_infeasible");
+        assert_eq!(place(&|t| t.candidates[0].why_infeasible = Some("x".into())).0, "candidates[0].why_infeasible");
     }
 
     #[test]

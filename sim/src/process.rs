@@ -26,8 +26,17 @@ pub const PROTOCOL: &str = "dtwin-policy/1";
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum ToPolicy<'a> {
-    Hello { protocol: &'a str, scenario: &'a str, replication: u32 },
-    Decide { epoch: u64, request: &'a AllocationRequest },
+    Hello {
+        protocol: &'a str,
+        scenario: &'a str,
+        replication: u32,
+        /// The configuration's `params`, always sent (`{}` when none).
+        params: &'a std::collections::BTreeMap<String, f64>,
+    },
+    Decide {
+        epoch: u64,
+        request: &'a AllocationRequest,
+    },
     Bye,
 }
 
@@ -170,7 +179,12 @@ impl ProcessPolicy {
         let timeout = self.timeout();
         let running =
             self.running.insert(Running { child, to_stdin: Some(to_stdin), written, lines, stderr, ended: None });
-        let hello = ToPolicy::Hello { protocol: PROTOCOL, scenario: &self.scenario, replication: self.replication };
+        let hello = ToPolicy::Hello {
+            protocol: PROTOCOL,
+            scenario: &self.scenario,
+            replication: self.replication,
+            params: &self.config.params,
+        };
         match running.exchange(&hello, timeout, &self.config)? {
             FromPolicy::Ready { protocol, .. } if protocol == PROTOCOL => Ok(()),
             FromPolicy::Ready { protocol, .. } => {

@@ -264,6 +264,56 @@ fn documented_schemas_match_what_is_sent() {
     }
 }
 
+/// The configuration's `params` reach the program in `hello`, as numbers, and `hello` carries
+/// exactly the fields its schema requires; without `params` in the configuration, `{}`.
+#[test]
+fn hello_carries_the_policys_params() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = "import json, sys\nfor line in sys.stdin:\n    m = json.loads(line)\n    if m['type'] == 'hello':\n        open('hello.json', 'w').write(line)\n        print(json.dumps({'type': 'ready', 'protocol': 'dtwin-policy/1'}), flush=True)\n    elif m['type'] == 'decide':\n        print(json.dumps({'type': 'decision', 'epoch': m['epoch'], 'routes': []}), flush=True)\n";
+    std::fs::write(dir.path().join("policy.py"), script).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo("docs/schemas/hello.schema.json")).unwrap()).unwrap();
+    let mut required: Vec<&str> = schema["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    required.sort();
+    for (params, expected) in [
+        ("params = { fill = 0.6, slack_min = 45 }\n", serde_json::json!({"fill": 0.6, "slack_min": 45.0})),
+        ("", serde_json::json!({})),
+    ] {
+        std::fs::write(
+            dir.path().join("policy.toml"),
+            format!("kind = \"process\"\ncommand = [\"python3\", \"policy.py\"]\nepoch_min = 60\n{params}"),
+        )
+        .unwrap();
+        let scenario = tiny_with_policy_file(&dir.path().join("policy.toml"));
+        run_replication(&scenario, 1, 2, false).unwrap_or_else(|e| panic!("{e}"));
+        let hello: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join("hello.json")).unwrap()).unwrap();
+        assert_eq!(hello["params"], expected, "{hello}");
+        assert_eq!(hello["replication"], 2);
+        let mut keys: Vec<&str> = hello.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(keys, required, "hello.schema.json lists what is sent");
+        assert_eq!(schema["properties"]["params"]["additionalProperties"]["type"], "number");
+    }
+}
+
+/// A program's `params` are finite numbers with names of their own: a string, a NaN or a name
+/// of the policy's own settings is refused where the file writes it.
+#[test]
+fn process_params_are_checked_where_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    for (params, expected) in [
+        ("params = { fill = \"high\" }", "p.toml:3:19: params.fill: invalid type: string"),
+        ("[params]\nfill = nan", "p.toml:4:1: params.fill: params.fill must be a finite number, got NaN"),
+        ("[params]\nepoch_min = 3", "p.toml:4:1: params.epoch_min: params.epoch_min must be renamed"),
+    ] {
+        std::fs::write(&path, format!("kind = \"process\"\ncommand = [\"x\"]\n{params}\n")).unwrap();
+        let err = load("scenarios/tiny.toml").use_policy_file(&path).unwrap_err().to_string();
+        assert!(err.contains(expected), "{expected:?} not in {err}");
+    }
+}
+
 /// A policy may cancel open orders; cancelling what is not open is refused and counted.
 #[test]
 fn cancellations_from_a_program_cancel_open_orders_only() {
@@ -301,7 +351,7 @@ fn charged_latency_delays_decisions_in_simulated_time() {
     let dir = tempfile::tempdir().unwrap();
     let example = repo("examples/policies");
     let script = format!(
-        "import sys, time\nsys.path.insert(0, {:?})\nimport edd_fill\nslow = edd_fill.decide\nedd_fill.decide = lambda r: (time.sleep(0.005), slow(r))[1]\nedd_fill.main()\n",
+        "import sys, time\nsys.path.insert(0, {:?})\nimport edd_fill\nslow = edd_fill.decide\nedd_fill.decide = lambda r, p: (time.sleep(0.005), slow(r, p))[1]\nedd_fill.main()\n",
         example.display().to_string()
     );
     std::fs::write(dir.path().join("slow.py"), script).unwrap();
