@@ -1,9 +1,13 @@
 //! The files dtwin writes and reads back: limits on what a command may ask for, checks on
 //! hand-edited results and journals, and writes that leave nothing half-done behind.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use common::{json, s, text};
 
 const GREEDY: &str = "scenarios/policies/greedy_edd.toml";
 
@@ -30,18 +34,6 @@ fn dtwin_within(args: &[&str], secs: u64) -> Output {
         std::thread::sleep(Duration::from_millis(20));
     }
     child.wait_with_output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
 /// Exit 2 with `needle` in the message and no panic.

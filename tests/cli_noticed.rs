@@ -1,15 +1,11 @@
 //! What dtwin tells a planner besides the numbers: which way each KPI is better, and
 //! disruptions that reached nothing (on stderr and in the result files and reports).
 
-use std::process::{Command, Output};
+mod common;
 
-fn dtwin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dtwin")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap()
-}
+use std::process::Command;
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::{dtwin, text};
 
 #[test]
 fn kpis_lists_each_kpis_direction() {

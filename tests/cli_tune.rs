@@ -2,27 +2,14 @@
 //! candidate under constraints, and the thresholds of a policy written in another language tuned
 //! like the built-ins' (its `params`, sent to the program in `hello`).
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+
+use common::{dtwin, json, s, text};
 
 const GREEDY: &str = "scenarios/policies/greedy_edd.toml";
 const PYTHON: &str = "examples/policies/edd_fill.toml";
-
-fn dtwin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dtwin")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
 
 /// Three fill thresholds for greedy_edd on tiny, 2 replications, under a cost cap the emptiest
 /// vans break and an on-time floor the middle one breaks: only #2 is feasible.

@@ -519,6 +519,33 @@ mod tests {
         format!("#{:02X}{:02X}{:02X}", m.0, m.1, m.2)
     }
 
+    /// A column whose every KPI in `kpis` has the statistics `stat` and the paired change `diff`.
+    fn column(name: &str, kpis: &[&str], stat: &Stat, diff: Option<PairedDiff>) -> Column {
+        Column {
+            name: name.into(),
+            scenario: ScenarioInfo { name: name.into(), path: String::new(), hash: String::new() },
+            policy: serde_json::Value::Null,
+            policy_hash: String::new(),
+            kpis: kpis.iter().map(|k| (k.to_string(), (stat.clone(), diff.clone()))).collect(),
+            timeline: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    fn matrix(kpis: &[&str], columns: Vec<Column>) -> Matrix {
+        Matrix {
+            tool: "dtwin".into(),
+            version: "0".into(),
+            seed: 1,
+            replications: 2,
+            warmup_h: 0.0,
+            precision: None,
+            kpis: kpis.iter().map(|k| k.to_string()).collect(),
+            columns,
+            ranking: None,
+        }
+    }
+
     /// The text of every `<text>` element.
     fn texts(svg: &str) -> Vec<String> {
         svg.split("<text")
@@ -578,28 +605,11 @@ mod tests {
 
     #[test]
     fn each_row_of_a_forest_panel_has_its_own_scale() {
-        let column = |name: &str, d: f64| Column {
-            name: name.into(),
-            scenario: ScenarioInfo { name: name.into(), path: String::new(), hash: String::new() },
-            policy: serde_json::Value::Null,
-            policy_hash: String::new(),
-            kpis: [("trips".to_string(), (Stat::of(&[1.0, 2.0]), Some(PairedDiff::of(&[0.0, 0.0], &[d, d * 1.2]))))]
-                .into_iter()
-                .collect(),
-            timeline: None,
-            warnings: Vec::new(),
-        };
-        let m = Matrix {
-            tool: "dtwin".into(),
-            version: "0".into(),
-            seed: 1,
-            replications: 2,
-            warmup_h: 0.0,
-            precision: None,
-            kpis: vec!["trips".into()],
-            columns: vec![column("base", 0.0), column("small", 0.004), column("large", 400.0)],
-            ranking: None,
-        };
+        let stat = Stat::of(&[1.0, 2.0]);
+        let change = |d: f64| Some(PairedDiff::of(&[0.0, 0.0], &[d, d * 1.2]));
+        let kpis = ["trips"];
+        let columns = [("base", None), ("small", change(0.004)), ("large", change(400.0))];
+        let m = matrix(&kpis, columns.into_iter().map(|(name, d)| column(name, &kpis, &stat, d)).collect());
         let labels = texts(&matrix_svg(&m));
         // The small change gets ticks of its own size, not just the large one's.
         assert!(labels.iter().any(|l| l == "0.004" || l == "0.002"), "{labels:?}");
@@ -625,33 +635,9 @@ mod tests {
 
     #[test]
     fn the_heatmap_colours_by_each_kpis_direction_and_neutral_ones_not_at_all() {
-        let column = |name: &str, change: Option<f64>| Column {
-            name: name.into(),
-            scenario: ScenarioInfo { name: name.into(), path: String::new(), hash: String::new() },
-            policy: serde_json::Value::Null,
-            policy_hash: String::new(),
-            kpis: ["eta_risk_lead_min_mean", "vehicle_utilisation"]
-                .into_iter()
-                .map(|k| {
-                    let base = Stat::of(&[10.0, 10.0]);
-                    let diff = change.map(|d| PairedDiff::of(&[10.0, 10.0], &[10.0 + d, 10.0 + d * 1.1]));
-                    (k.to_string(), (base, diff))
-                })
-                .collect(),
-            timeline: None,
-            warnings: Vec::new(),
-        };
-        let m = Matrix {
-            tool: "dtwin".into(),
-            version: "0".into(),
-            seed: 1,
-            replications: 2,
-            warmup_h: 0.0,
-            precision: None,
-            kpis: vec!["eta_risk_lead_min_mean".into(), "vehicle_utilisation".into()],
-            columns: vec![column("base", None), column("more", Some(5.0))],
-            ranking: None,
-        };
+        let (kpis, base) = (["eta_risk_lead_min_mean", "vehicle_utilisation"], Stat::of(&[10.0, 10.0]));
+        let more = Some(PairedDiff::of(&[10.0, 10.0], &[15.0, 15.5]));
+        let m = matrix(&kpis, vec![column("base", &kpis, &base, None), column("more", &kpis, &base, more)]);
         let svg = heatmap_svg(&m).to_uppercase();
         let d = m.columns[1].kpis["eta_risk_lead_min_mean"].1.clone().unwrap();
         let depth = ((d.mean / 10.0).abs() / 0.5).min(1.0) * if d.significant { 0.85 } else { 0.2 } + 0.05;
