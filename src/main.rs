@@ -790,8 +790,7 @@ fn policy_catalog() -> String {
 
 fn import_solomon(args: &SolomonArgs) -> Result<()> {
     use sim::solomon::{Convention, Instance};
-    let text = std::fs::read_to_string(&args.instance)
-        .map_err(|e| UsageError(format!("{}: cannot read: {e}", args.instance.display())))?;
+    let text = sim::scenario::read_text(&args.instance)?;
     let instance = Instance::parse(&text).map_err(|e| UsageError(format!("{}: {e}", args.instance.display())))?;
     let policy = match &args.plan {
         Some(plan) => {

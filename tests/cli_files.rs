@@ -59,6 +59,24 @@ fn entries(dir: &Path) -> Vec<String> {
     names
 }
 
+// Files named on the command line or in a scenario: plain files of bounded size only.
+
+#[test]
+fn a_fifo_or_a_device_named_as_an_input_is_refused_not_waited_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let o = dtwin_within(&["run", "scenarios/tiny.toml", "-r", "1", "-q", "--policy", s(&fifo)], 20);
+    refused(&o, "fifo: cannot read: not a plain file");
+    refused(&dtwin_within(&["check", "/dev/zero"], 20), "/dev/zero: cannot read: not a plain file");
+    let imported = dir.path().join("imported");
+    let o = dtwin_within(&["import", "solomon", s(&fifo), "--out", s(&imported)], 20);
+    refused(&o, "fifo: cannot read: not a plain file");
+    assert!(!imported.exists());
+    let o = dtwin_within(&["gate", "--rules", s(&fifo), s(dir.path())], 20);
+    refused(&o, "fifo: cannot read: not a plain file");
+}
+
 // Item 3: limits on what a command may ask for.
 
 #[test]

@@ -21,3 +21,8 @@ pub const HORIZON_H: f64 = 24.0 * 366.0;
 pub const ORDERS_PER_HOUR: f64 = 100_000.0;
 /// A demand surge's `multiplier`.
 pub const SURGE_MULTIPLIER: f64 = 1_000.0;
+/// Bytes of a text file dtwin reads whole: a scenario, its base, a policy file, a plan, a
+/// Solomon instance.
+pub const TEXT_FILE_BYTES: u64 = 64 << 20;
+/// Bytes of an order CSV (about five million orders).
+pub const ORDERS_CSV_BYTES: u64 = 256 << 20;
