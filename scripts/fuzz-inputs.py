@@ -336,7 +336,11 @@ def m_csv(rng, text):
 
 def m_solomon(rng, text):
     lines = text.split("\n")
-    op = rng.randrange(6)
+    op = rng.randrange(7)
+    if op == 6:  # the instance's name, which names the files written
+        i = next((i for i, l in enumerate(lines) if l.strip()), 0)
+        lines[i] = rng.choice(["../escaped", 'a"b', "a/b", ".hidden", "x y", "\\", "C101 = 1", "#"])
+        return "\n".join(lines)
     if op == 0:
         return m_number(rng, text)
     if op == 1:
@@ -486,6 +490,9 @@ def run_case(args, index: int, work: Path) -> Case:
             sc = str(toml.relative_to(d))
             c = execute("check", [binary, "check", sc], d, args.timeout, set())
             case.outcomes.append(c)
+            if c.code == 2 and not c.finding:
+                # The import said yes to an instance whose scenario is refused: it should have said no.
+                c.label, c.finding, c.note = "import-unchecked", True, "imported, then refused by check"
             if c.code == 0:
                 case.outcomes.append(execute("run", [binary, "run", sc] + run_tail, d, args.timeout, allowed))
         return case
