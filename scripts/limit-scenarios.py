@@ -63,15 +63,15 @@ def rate() -> str:
 
 
 def customers_file() -> str:
-    # A scenario file close to the 64 MiB limit: customer points, 4.2 million of them.
-    n = 4_200_000
+    # A scenario file close to the 16 MiB limit: customer points, a million of them.
+    n = 1_000_000
     points = ", ".join(f"[{(i % 3000) / 100:.2f}, {(i // 3000) / 100:.2f}]" for i in range(n))
     return replace(TINY, 'destinations = { kind = "disk", radius_km = 15 }', f'destinations = {{ kind = "customers", points = [{points}] }}')
 
 
 def orders_csv(folder: Path) -> str:
-    # An order CSV close to the 256 MiB limit (about 6.7 million orders, one every 0.6 s for 47
-    # days), and a scenario replaying it.
+    # An order CSV close to the 256 MiB limit (7.4 million orders, one every 0.6 s for 51 days),
+    # and a scenario replaying it.
     rows = []
     size, i = 0, 0
     header = "site,created,due,size,x,y\n"
@@ -100,8 +100,8 @@ CASES = [
     ("classes", "1,000 order classes", classes),
     ("horizon", "horizon 8784 h (a leap year, ~55,000 orders)", horizon),
     ("rate", "100,000 orders an hour at the depot, all day (~2.4 M orders, 6 vans)", rate),
-    ("customers", "a scenario file of 62 MiB: 4.2 M customer points", customers_file),
-    ("csv", "an order CSV of 256 MiB: 6.7 M orders over 47 days, replayed", None),
+    ("customers", "a scenario file of 15 MiB: 1 M customer points", customers_file),
+    ("csv", "an order CSV of 256 MiB: 7.4 M orders over 51 days, replayed", None),
 ]
 
 

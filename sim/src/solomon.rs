@@ -74,7 +74,9 @@ impl Instance {
         let name = lines[first].to_string();
         let plain = |c: char| c.is_ascii_alphanumeric() || "._-".contains(c);
         if name.len() > 100 || name.starts_with('.') || !name.chars().all(plain) {
-            let m = format!("the instance name must be letters, digits, `.`, `_` and `-`, at most 100, not starting with `.`; got {name:?}");
+            let m = format!(
+                "the instance name must be letters, digits, `.`, `_` and `-`, at most 100, not starting with `.`; got {name:?}"
+            );
             return Err(ParseError::at(first + 1, m));
         }
         let header = lines.iter().position(|l| l.starts_with("NUMBER")).ok_or("no VEHICLE NUMBER/CAPACITY header")?;

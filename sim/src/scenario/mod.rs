@@ -945,7 +945,7 @@ impl<'a> Resolver<'a> {
         let name = |key: &str| if field.is_empty() { key.to_string() } else { format!("{field}.{key}") };
         if let PolicyConfig::PlanReplay(c) = &mut policy {
             let file = self.path.parent().unwrap_or(Path::new(".")).join(&c.file);
-            let bytes = files::read_input(&file, limits::TEXT_FILE_BYTES).map_err(|e| {
+            let bytes = files::read_input(&file, limits::DATA_FILE_BYTES).map_err(|e| {
                 self.err(Some(span.clone()), name("file"), format!("cannot read {}: {e}", file.display()))
             })?;
             let text = files::utf8(&file, bytes)?;
@@ -980,7 +980,7 @@ impl<'a> Resolver<'a> {
             }
             let file = self.path.parent().unwrap_or(Path::new(".")).join(csv.get_ref());
             let service = o.service_min.as_ref().map(|s| self.dist(s, "orders.service_min")).transpose()?;
-            let bytes = files::read_input(&file, limits::ORDERS_CSV_BYTES).map_err(|e| {
+            let bytes = files::read_input(&file, limits::DATA_FILE_BYTES).map_err(|e| {
                 self.err(Some(csv.span()), "orders.csv", format!("cannot read {}: {e}", file.display()))
             })?;
             std::hash::Hasher::write(hash, &bytes);

@@ -114,12 +114,20 @@ fn a_large_csv_loads_in_linear_time() {
     let dir = tempfile::tempdir().unwrap();
     let mut csv = String::from("site,created,due,size,x,y\n");
     for i in 0..20_000 {
-        csv += &format!("depot,{:.2},{:.2},{},{}.5,-{}.25\n", i as f64 / 100.0, i as f64 / 100.0 + 240.0, 1 + i % 5, i % 29, i % 23);
+        csv += &format!(
+            "depot,{:.2},{:.2},{},{}.5,-{}.25\n",
+            i as f64 / 100.0,
+            i as f64 / 100.0 + 240.0,
+            1 + i % 5,
+            i % 29,
+            i % 23
+        );
     }
     std::fs::write(dir.path().join("orders.csv"), csv).unwrap();
     let path = dir.path().join("replay.toml");
     let started = std::time::Instant::now();
-    let scenario = Scenario::from_str(&path, &replay_scenario("csv = \"orders.csv\"")).unwrap_or_else(|e| panic!("{e}"));
+    let scenario =
+        Scenario::from_str(&path, &replay_scenario("csv = \"orders.csv\"")).unwrap_or_else(|e| panic!("{e}"));
     let Demand::Replay(r) = &scenario.demand else { panic!("expected replay") };
     assert_eq!(r.rows.len(), 20_000);
     assert!(started.elapsed().as_secs() < 15, "20,000 rows took {:?}", started.elapsed());

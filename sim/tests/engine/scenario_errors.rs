@@ -419,7 +419,7 @@ fn files_are_bounded_in_size() {
     let file = std::fs::File::create(&path).unwrap();
     file.set_len(sim::scenario::limits::TEXT_FILE_BYTES + 1).unwrap();
     let err = load_within(&path).unwrap_err().to_string();
-    assert!(err.ends_with("big.toml: cannot read: larger than the limit of 64 MiB"), "{err}");
+    assert!(err.ends_with("big.toml: cannot read: larger than the limit of 16 MiB"), "{err}");
 }
 
 #[test]

@@ -144,7 +144,8 @@ fn instances_whose_scenario_would_be_refused_are_refused_at_their_line() {
     let dir = tempfile::tempdir().unwrap();
     let ok = Instance::parse(SMALL).unwrap();
     std::fs::write(dir.path().join("o.csv"), ok.orders_csv()).unwrap();
-    std::fs::write(dir.path().join("s.toml"), ok.scenario_toml(Convention::Exact, "o.csv", "kind = \"greedy_edd\"")).unwrap();
+    std::fs::write(dir.path().join("s.toml"), ok.scenario_toml(Convention::Exact, "o.csv", "kind = \"greedy_edd\""))
+        .unwrap();
     Scenario::load(&dir.path().join("s.toml")).unwrap_or_else(|e| panic!("{e}"));
     let cases = [
         ("T1", "../T1", 1, "name"),
