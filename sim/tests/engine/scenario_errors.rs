@@ -373,7 +373,9 @@ fn shipped_scenarios_load() {
 fn load_within(path: &Path) -> Result<Scenario, ScenarioError> {
     let (tx, rx) = std::sync::mpsc::channel();
     let path = path.to_path_buf();
-    std::thread::spawn(move || tx.send(Scenario::load(&path)));
+    std::thread::spawn(move || {
+        let _ = tx.send(Scenario::load(&path));
+    });
     rx.recv_timeout(std::time::Duration::from_secs(20)).expect("still reading after 20 s")
 }
 
