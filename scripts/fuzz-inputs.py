@@ -474,6 +474,9 @@ def run_case(args, index: int, work: Path) -> Case:
     if rng.random() < 0.3:
         run_tail += ["--events", "events.jsonl"]
         allowed.add("events.jsonl")
+    if rng.random() < 0.15:
+        # --out already there, empty: a failed run must leave it so.
+        (d / "out").mkdir()
 
     if kind == "solomon":
         inst = rng.choice(sorted(args.solomon.glob("*.txt")))
