@@ -30,8 +30,7 @@ pub struct GateArgs {
 /// Whether every rule held.
 pub fn gate(args: GateArgs) -> Result<bool> {
     let usage = |e: reports::gate::GateError| UsageError(e.0);
-    let text = std::fs::read_to_string(&args.rules)
-        .map_err(|e| UsageError(format!("{}: cannot read: {e}", args.rules.display())))?;
+    let text = sim::scenario::read_text(&args.rules)?;
     let names: Vec<&str> = KPIS.iter().map(|k| k.name).collect();
     let rules = Rules::parse(&args.rules, &text, &names).map_err(usage)?;
     let mut candidates = Vec::new();

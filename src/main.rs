@@ -834,9 +834,11 @@ fn policy_catalog() -> String {
 
 fn import_solomon(args: &SolomonArgs) -> Result<()> {
     use sim::solomon::{Convention, Instance};
-    let text = std::fs::read_to_string(&args.instance)
-        .map_err(|e| UsageError(format!("{}: cannot read: {e}", args.instance.display())))?;
-    let instance = Instance::parse(&text).map_err(|e| UsageError(format!("{}: {e}", args.instance.display())))?;
+    let text = sim::scenario::read_text(&args.instance)?;
+    let instance = Instance::parse(&text).map_err(|e| match e.line {
+        Some(line) => UsageError(format!("{}:{line}: {}", args.instance.display(), e.message)),
+        None => UsageError(format!("{}: {}", args.instance.display(), e.message)),
+    })?;
     let policy = match &args.plan {
         Some(plan) => {
             let plan = std::fs::canonicalize(plan).map_err(|e| UsageError(format!("{}: {e}", plan.display())))?;
@@ -859,9 +861,13 @@ fn import_solomon(args: &SolomonArgs) -> Result<()> {
             return Err(UsageError(format!("{} already exists; pass --force to replace it", path.display())).into());
         }
     }
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
-    reports::write_atomic(&args.out.join(&csv), instance.orders_csv().as_bytes())?;
-    reports::write_atomic(&toml, instance.scenario_toml(convention, &csv, &policy).as_bytes())?;
+    // Both files or neither: staged together, then moved into place.
+    let toml_name = format!("{}.toml", instance.name);
+    let files = vec![
+        (csv.clone(), instance.orders_csv().into_bytes()),
+        (toml_name.clone(), instance.scenario_toml(convention, &csv, &policy).into_bytes()),
+    ];
+    reports::Staged::folder(&args.out, files, &[&csv, &toml_name])?.commit()?;
     println!("wrote {} ({} customers)", toml.display(), instance.customers.len());
     Ok(())
 }

@@ -51,6 +51,57 @@ fn entries(dir: &Path) -> Vec<String> {
     names
 }
 
+// Files named on the command line or in a scenario: plain files of bounded size only.
+
+#[test]
+fn a_fifo_or_a_device_named_as_an_input_is_refused_not_waited_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let o = dtwin_within(&["run", "scenarios/tiny.toml", "-r", "1", "-q", "--policy", s(&fifo)], 20);
+    refused(&o, "fifo: cannot read: not a plain file");
+    refused(&dtwin_within(&["check", "/dev/zero"], 20), "/dev/zero: cannot read: not a plain file");
+    let imported = dir.path().join("imported");
+    let o = dtwin_within(&["import", "solomon", s(&fifo), "--out", s(&imported)], 20);
+    refused(&o, "fifo: cannot read: not a plain file");
+    assert!(!imported.exists());
+    let o = dtwin_within(&["gate", "--rules", s(&fifo), s(dir.path())], 20);
+    refused(&o, "fifo: cannot read: not a plain file");
+}
+
+#[test]
+fn an_import_refuses_at_the_instance_line_what_its_scenario_would_refuse_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let instance = concat!(
+        "T1\n\nVEHICLE\nNUMBER     CAPACITY\n  2         50\n\nCUSTOMER\n",
+        "CUST NO.  XCOORD.   YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE   TIME\n\n",
+        "    0      40         50          0          0       1236          0\n",
+        "    1      45         68         10        912        967         90\n",
+        "    2      45         70         30        825        870         90\n",
+    );
+    let out = dir.path().join("imported");
+    let import = |text: &str| {
+        std::fs::write(dir.path().join("t.txt"), text).unwrap();
+        dtwin(&["import", "solomon", s(&dir.path().join("t.txt")), "--out", s(&out)])
+    };
+    for (from, to, needle) in [
+        ("T1", "../T1", "t.txt:1: "),
+        ("T1", "a/b", "t.txt:1: "),
+        ("    1      45         68         10", "    1      45         68          0", "t.txt:11: demand"),
+        ("    2      45", "    1      45", "t.txt:12: "),
+        ("  2         50", "  2         x", "t.txt:5: "),
+    ] {
+        refused(&import(&instance.replacen(from, to, 1)), needle);
+        assert!(!out.exists(), "{to:?}");
+        assert_eq!(entries(dir.path()), ["t.txt"], "{to:?}");
+    }
+    let o = import(instance);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(entries(&out), ["T1.orders.csv", "T1.toml"]);
+    let o = dtwin(&["check", s(&out.join("T1.toml"))]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
+
 // Item 3: limits on what a command may ask for.
 
 #[test]

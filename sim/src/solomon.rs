@@ -39,31 +39,98 @@ pub enum Convention {
     Dimacs,
 }
 
+/// Why an instance could not be read: the line (1-based) when there is one, and what is wrong.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{}{message}", line.map(|l| format!("line {l}: ")).unwrap_or_default())]
+pub struct ParseError {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl ParseError {
+    fn at(line: usize, message: impl Into<String>) -> ParseError {
+        ParseError { line: Some(line), message: message.into() }
+    }
+}
+
+impl From<&str> for ParseError {
+    fn from(message: &str) -> ParseError {
+        ParseError { line: None, message: message.into() }
+    }
+}
+
+/// A count read as a number: a whole number from `min` to `max`.
+fn whole(x: f64, min: f64, max: f64) -> bool {
+    x.fract() == 0.0 && (min..=max).contains(&x)
+}
+
 impl Instance {
-    /// Parses the original Solomon text format. The error names the line.
-    pub fn parse(text: &str) -> Result<Instance, String> {
+    /// Parses the original Solomon text format, refusing what the scenario made from it would
+    /// refuse. The error names the line.
+    pub fn parse(text: &str) -> Result<Instance, ParseError> {
         let lines: Vec<&str> = text.lines().map(str::trim).collect();
-        let name = lines.iter().find(|l| !l.is_empty()).ok_or("empty file")?.to_string();
+        let first = lines.iter().position(|l| !l.is_empty()).ok_or("empty file")?;
+        // The name names the files written, and is written into the scenario as a string.
+        let name = lines[first].to_string();
+        let plain = |c: char| c.is_ascii_alphanumeric() || "._-".contains(c);
+        if name.len() > 100 || name.starts_with('.') || !name.chars().all(plain) {
+            let m = format!(
+                "the instance name must be letters, digits, `.`, `_` and `-`, at most 100, not starting with `.`; got {name:?}"
+            );
+            return Err(ParseError::at(first + 1, m));
+        }
         let header = lines.iter().position(|l| l.starts_with("NUMBER")).ok_or("no VEHICLE NUMBER/CAPACITY header")?;
         let fleet: Vec<u32> = lines
             .get(header + 1)
             .ok_or("no vehicle line")?
             .split_whitespace()
-            .map(|n| n.parse().map_err(|_| format!("line {}: expected two integers", header + 2)))
+            .map(|n| n.parse().map_err(|_| ParseError::at(header + 2, "expected two integers")))
             .collect::<Result<_, _>>()?;
         let [vehicles, capacity] = fleet[..] else {
-            return Err(format!("line {}: expected vehicle number and capacity", header + 2));
+            return Err(ParseError::at(header + 2, "expected vehicle number and capacity"));
         };
+        // A door per vehicle at the depot.
+        let most = crate::scenario::limits::DOORS_PER_SITE;
+        if !(1..=most).contains(&vehicles) || capacity == 0 {
+            let m = format!("vehicles must be from 1 to {most} and capacity at least 1, got {vehicles} and {capacity}");
+            return Err(ParseError::at(header + 2, m));
+        }
         let table = lines.iter().position(|l| l.starts_with("CUST NO.")).ok_or("no customer table")?;
-        let mut all = Vec::new();
+        let mut all: Vec<Customer> = Vec::new();
+        // The horizon is twice the depot's due time: it may be at most the limit on horizons.
+        let latest = crate::scenario::limits::HORIZON_H * 60.0 / 2.0;
         for (i, line) in lines.iter().enumerate().skip(table + 1).filter(|(_, l)| !l.is_empty()) {
+            let at = |m: String| ParseError::at(i + 1, m);
             let f: Vec<f64> = line
                 .split_whitespace()
-                .map(|n| n.parse::<f64>().map_err(|_| format!("line {}: not a number: {n:?}", i + 1)))
+                .map(|n| n.parse::<f64>().map_err(|_| at(format!("not a number: {n:?}"))))
                 .collect::<Result<_, _>>()?;
             let [id, x, y, demand, ready, due, service] = f[..] else {
-                return Err(format!("line {}: expected 7 columns, got {}", i + 1, f.len()));
+                return Err(at(format!("expected 7 columns, got {}", f.len())));
             };
+            if !whole(id, 0.0, f64::from(u32::MAX - 1)) {
+                return Err(at(format!("the customer number must be a whole number >= 0, got {id}")));
+            }
+            if all.iter().any(|c| f64::from(c.id) == id) {
+                return Err(at(format!("customer {id} is listed twice")));
+            }
+            if !(x.is_finite() && y.is_finite()) {
+                return Err(at(format!("the coordinates must be finite numbers, got {x} and {y}")));
+            }
+            let depot = all.is_empty();
+            if !whole(demand, if depot { 0.0 } else { 1.0 }, f64::from(u32::MAX)) {
+                return Err(at(format!("demand must be a whole number >= 1, got {demand}")));
+            }
+            if !(ready.is_finite() && ready >= 0.0) {
+                return Err(at(format!("the ready time must be a number >= 0, got {ready}")));
+            }
+            if !(due.is_finite() && due >= ready && (!depot || due <= latest)) {
+                let most = if depot { format!(" and at most {latest}") } else { String::new() };
+                return Err(at(format!("the due date must be at least the ready time{most}, got {due}")));
+            }
+            if !(service.is_finite() && service >= 0.0) {
+                return Err(at(format!("the service time must be a number >= 0, got {service}")));
+            }
             all.push(Customer { id: id as u32, x, y, demand: demand as u32, ready, due, service });
         }
         if all.len() < 2 || all[0].id != 0 {

@@ -21,3 +21,9 @@ pub const HORIZON_H: f64 = 24.0 * 366.0;
 pub const ORDERS_PER_HOUR: f64 = 100_000.0;
 /// A demand surge's `multiplier`.
 pub const SURGE_MULTIPLIER: f64 = 1_000.0;
+/// Bytes of a TOML or text file dtwin reads whole: a scenario, its base, a policy file, gate
+/// rules, a Solomon instance. Parsed TOML takes about 50 times its size in memory (a 15 MiB file
+/// of customer points 760 MB; benches/README.md, "Biggest accepted inputs").
+pub const TEXT_FILE_BYTES: u64 = 16 << 20;
+/// Bytes of an order CSV (about seven million orders) or of a plan.
+pub const DATA_FILE_BYTES: u64 = 256 << 20;

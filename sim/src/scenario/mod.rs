@@ -5,6 +5,7 @@
 
 mod de;
 mod error;
+mod files;
 pub mod limits;
 mod orders_csv;
 mod overlay;
@@ -19,6 +20,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 pub use error::ScenarioError;
+pub use files::{read_input, read_text};
 pub use orders_csv::OrderRow;
 pub use raw::ClockTime;
 
@@ -272,16 +274,14 @@ impl Scenario {
 
     /// Reads and validates a scenario file (and the order CSV it may name).
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
+        let text = files::read_text(path)?;
         Scenario::from_str(path, &text)
     }
 
     /// Replaces the scenario's policy with the one in a policy file: a TOML table with `kind` and
     /// the policy's parameters, as the scenario's `[policy]` table. Paths in it are relative to it.
     pub fn use_policy_file(&mut self, path: &Path) -> Result<(), ScenarioError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
+        let text = files::read_text(path)?;
         let doc = DeTable::parse(&text).map_err(|e| error::from_toml(path, &text, e))?;
         let resolver = Resolver { path, text: &text, doc: &doc };
         let span = doc.span();
@@ -945,9 +945,10 @@ impl<'a> Resolver<'a> {
         let name = |key: &str| if field.is_empty() { key.to_string() } else { format!("{field}.{key}") };
         if let PolicyConfig::PlanReplay(c) = &mut policy {
             let file = self.path.parent().unwrap_or(Path::new(".")).join(&c.file);
-            let text = std::fs::read_to_string(&file).map_err(|e| {
+            let bytes = files::read_input(&file, limits::DATA_FILE_BYTES).map_err(|e| {
                 self.err(Some(span.clone()), name("file"), format!("cannot read {}: {e}", file.display()))
             })?;
+            let text = files::utf8(&file, bytes)?;
             std::hash::Hasher::write(hash, text.as_bytes());
             c.plan = if text.trim_start().starts_with('{') {
                 serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))
@@ -979,7 +980,7 @@ impl<'a> Resolver<'a> {
             }
             let file = self.path.parent().unwrap_or(Path::new(".")).join(csv.get_ref());
             let service = o.service_min.as_ref().map(|s| self.dist(s, "orders.service_min")).transpose()?;
-            let bytes = std::fs::read(&file).map_err(|e| {
+            let bytes = files::read_input(&file, limits::DATA_FILE_BYTES).map_err(|e| {
                 self.err(Some(csv.span()), "orders.csv", format!("cannot read {}: {e}", file.display()))
             })?;
             std::hash::Hasher::write(hash, &bytes);

@@ -6,7 +6,7 @@
 //! after the start of the horizon (`90`, `1530.5`) or times of day on the first day (`"06:30"`).
 //! Lines starting with `#` are comments; blank lines are skipped. An unknown column is an error.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -80,6 +80,9 @@ pub(super) fn read(
     };
     // Lines counted from the bytes: csv skips blank and comment lines (a record's position is
     // before them), and a quoted field may hold line breaks.
+    // Records come in file order: the count goes on from the last position asked, so the file
+    // is read once (from its start again only for a position before it).
+    let counted = std::cell::Cell::new((0usize, 0usize)); // (byte offset, line breaks before it)
     let line_at = |pos: Option<&csv::Position>| {
         let Some(p) = pos else { return 1 };
         let mut at = (p.byte() as usize).min(bytes.len());
@@ -90,7 +93,10 @@ pub(super) fn read(
                 _ => break,
             }
         }
-        bytes[..at].iter().filter(|b| **b == b'\n').count() + 1
+        let (from, before) = if counted.get().0 <= at { counted.get() } else { (0, 0) };
+        let breaks = before + bytes[from..at].iter().filter(|b| **b == b'\n').count();
+        counted.set((at, breaks));
+        breaks + 1
     };
     // Trimmed by hand, after the line breaks in the fields are counted.
     let mut reader = csv::ReaderBuilder::new().comment(Some(b'#')).from_reader(bytes);
@@ -116,6 +122,11 @@ pub(super) fn read(
     let column_of = |name: &str| headers.iter().position(|h| h == name).map_or(1, |i| i + 1);
     let mut rows = Vec::new();
     let mut ids = HashSet::new();
+    // The first site of each name, as a search from the start would find.
+    let mut site_index = HashMap::new();
+    for (i, s) in sites.iter().enumerate() {
+        site_index.entry(s.as_str()).or_insert(i as u32);
+    }
     for record in reader.records() {
         let mut record = record.map_err(|e| csv_error(&e, &headers, line_at(e.position()), &invalid))?;
         let start = line_at(record.position());
@@ -145,11 +156,9 @@ pub(super) fn read(
         let due = time("due", &r.due)?;
         let ready = r.ready.as_deref().map(|v| time("ready", v)).transpose()?;
         let earliest = r.earliest.as_deref().map(|v| time("earliest", v)).transpose()?;
-        let site = sites
-            .iter()
-            .position(|s| *s == r.site)
-            .ok_or_else(|| at("site", format!("unknown site {:?}; known: {}", r.site, sites.join(", "))))?
-            as u32;
+        let site = *site_index
+            .get(r.site.as_str())
+            .ok_or_else(|| at("site", format!("unknown site {:?}; known: {}", r.site, sites.join(", "))))?;
         for (name, v) in [("x", r.x), ("y", r.y)] {
             if !v.is_finite() {
                 return Err(at(name, format!("must be a finite number, got {v}")));

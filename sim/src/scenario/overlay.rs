@@ -26,8 +26,9 @@ pub(super) fn merged(path: &Path, text: &str) -> Result<Option<(String, Sources)
         return Err(at("extends", "must be the path of the base scenario, a string".into()));
     };
     let base_path = path.parent().unwrap_or(Path::new("")).join(base_name);
-    let base_text = std::fs::read_to_string(&base_path)
+    let base_bytes = super::read_input(&base_path, super::limits::TEXT_FILE_BYTES)
         .map_err(|e| at("extends", format!("cannot read {}: {e}", base_path.display())))?;
+    let base_text = super::files::utf8(&base_path, base_bytes)?;
     let mut base: Table = toml::from_str(&base_text).map_err(|e| from_toml(&base_path, &base_text, e))?;
     if base.contains_key("extends") {
         return Err(

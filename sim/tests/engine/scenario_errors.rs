@@ -367,3 +367,71 @@ fn shipped_scenarios_load() {
     let per_day: f64 = g.rates_per_hour.iter().flatten().sum();
     assert!((2800.0..3200.0).contains(&per_day), "{per_day}");
 }
+
+/// Loads `path` on a thread and waits at most 20 s: a file that blocks its reader (a FIFO) or
+/// never ends (`/dev/zero`) must be refused, not read.
+fn load_within(path: &Path) -> Result<Scenario, ScenarioError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = path.to_path_buf();
+    std::thread::spawn(move || {
+        let _ = tx.send(Scenario::load(&path));
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(20)).expect("still reading after 20 s")
+}
+
+fn fifo(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&path).status().unwrap();
+    assert!(made.success());
+    path
+}
+
+#[test]
+fn only_plain_files_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = fifo(dir.path());
+    let err = load_within(&fifo).unwrap_err().to_string();
+    assert!(err.ends_with("fifo: cannot read: not a plain file"), "{err}");
+    let err = load_within(Path::new("/dev/null")).unwrap_err().to_string();
+    assert_eq!(err, "/dev/null: cannot read: not a plain file");
+
+    // A base, an order CSV and a plan named by a scenario: the error is at the key naming it.
+    let overlay = dir.path().join("overlay.toml");
+    std::fs::write(&overlay, "extends = \"fifo\"\nname = \"x\"\n").unwrap();
+    let err = load_within(&overlay).unwrap_err().to_string();
+    assert!(err.contains("overlay.toml:1:1: extends: cannot read") && err.ends_with("not a plain file"), "{err}");
+    let tiny = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap();
+    let (start, end) = (tiny.find("[orders]").unwrap(), tiny.find("[policy]").unwrap());
+    let replay = format!("{}[orders]\ncsv = \"fifo\"\nservice_min = 5\n\n{}", &tiny[..start], &tiny[end..]);
+    let replay = replay.replace("service_min = 5", "service_min = { dist = \"fixed\", value = 5 }");
+    std::fs::write(dir.path().join("replay.toml"), &replay).unwrap();
+    let err = load_within(&dir.path().join("replay.toml")).unwrap_err().to_string();
+    assert!(err.contains("orders.csv: cannot read") && err.ends_with("not a plain file"), "{err}");
+    let plan = format!("{}[policy]\nkind = \"plan_replay\"\nfile = \"fifo\"\n", &tiny[..end]);
+    std::fs::write(dir.path().join("plan.toml"), &plan).unwrap();
+    let err = load_within(&dir.path().join("plan.toml")).unwrap_err().to_string();
+    assert!(err.contains("policy.file: cannot read") && err.ends_with("not a plain file"), "{err}");
+}
+
+#[test]
+fn files_are_bounded_in_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.toml");
+    // Sparse: no disk is used. Zero bytes are valid UTF-8, so only the size can refuse it.
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(sim::scenario::limits::TEXT_FILE_BYTES + 1).unwrap();
+    let err = load_within(&path).unwrap_err().to_string();
+    assert!(err.ends_with("big.toml: cannot read: larger than the limit of 16 MiB"), "{err}");
+}
+
+#[test]
+fn text_that_is_not_utf8_is_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.toml");
+    let mut bytes = tiny_with("name = \"tiny\"", "name = \"tiny?\"").into_bytes();
+    let at = bytes.windows(5).position(|w| w == b"tiny?").unwrap() + 4;
+    bytes[at] = 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    let err = Scenario::load(&path).unwrap_err().to_string();
+    assert!(err.ends_with("s.toml:3:13: (document): not UTF-8 text: byte 0xff"), "{err}");
+}

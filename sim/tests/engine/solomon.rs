@@ -103,7 +103,7 @@ fn instance_parser_reads_header_depot_and_customers() {
         (i.customers[0].demand, i.customers[0].ready, i.customers[0].due, i.customers[0].service),
         (10, 912.0, 967.0, 90.0)
     );
-    assert!(Instance::parse("C1\n\nVEHICLE\nNUMBER CAPACITY\n 25 x\n").unwrap_err().starts_with("line 5"));
+    assert!(Instance::parse("C1\n\nVEHICLE\nNUMBER CAPACITY\n 25 x\n").unwrap_err().to_string().starts_with("line 5"));
 }
 
 /// Guards the built-in policy's quality: with local search it finds the best known routes of
@@ -125,5 +125,47 @@ fn greedy_policy_with_local_search_is_near_the_best_known_on_clustered_instances
         let best = published_cost(name);
         assert_eq!((r.delivered, r.late), (100.0, 0.0), "{name}");
         assert!(r.distance <= best * (1.0 + max_gap), "{name} ({passes} passes): {} vs best {best}", r.distance);
+    }
+}
+
+/// A small instance in the Solomon layout: the depot on line 10, customers on lines 11 and 12.
+const SMALL: &str = concat!(
+    "T1\n\nVEHICLE\nNUMBER     CAPACITY\n  2         50\n\nCUSTOMER\n",
+    "CUST NO.  XCOORD.   YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE   TIME\n\n",
+    "    0      40         50          0          0       1236          0\n",
+    "    1      45         68         10        912        967         90\n",
+    "    2      45         70         30        825        870         90\n",
+);
+
+/// What the scenario would refuse is refused by the import, at the instance's line: an
+/// imported scenario always loads.
+#[test]
+fn instances_whose_scenario_would_be_refused_are_refused_at_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = Instance::parse(SMALL).unwrap();
+    std::fs::write(dir.path().join("o.csv"), ok.orders_csv()).unwrap();
+    std::fs::write(dir.path().join("s.toml"), ok.scenario_toml(Convention::Exact, "o.csv", "kind = \"greedy_edd\""))
+        .unwrap();
+    Scenario::load(&dir.path().join("s.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let cases = [
+        ("T1", "../T1", 1, "name"),
+        ("T1", "T\"1", 1, "name"),
+        ("  2         50", "  0         50", 5, "vehicles"),
+        ("  2         50", "  20000     50", 5, "vehicles"),
+        ("  2         50", "  2          0", 5, "capacity"),
+        ("45         68         10", "45         68          0", 11, "demand"),
+        ("45         68         10", "45         68        2.5", 11, "demand"),
+        ("912        967", "967        912", 11, "due"),
+        ("912        967", "-12        967", 11, "ready"),
+        ("967         90", "967        nan", 11, "service"),
+        ("    2      45", "    1      45", 12, "customer 1"),
+        ("    2      45", "  2.5      45", 12, "customer number"),
+        ("45         70", "inf        70", 12, "coordinates"),
+        ("0       1236", "0       1e300", 10, "due"),
+    ];
+    for (from, to, line, needle) in cases {
+        assert!(SMALL.contains(from), "{from:?}");
+        let err = Instance::parse(&SMALL.replacen(from, to, 1)).unwrap_err().to_string();
+        assert!(err.starts_with(&format!("line {line}: ")) && err.contains(needle), "{to:?}: {err}");
     }
 }
