@@ -103,6 +103,7 @@ pub fn render_ranking(m: &Matrix) -> String {
     for (rank, &i) in order.iter().enumerate() {
         let c = &r.columns[i];
         let verdict = match (c.shortfall_low, c.shortfall_high) {
+            _ if c.mean.is_nan() => "undefined in every replication".to_string(),
             _ if i == r.best => "best".to_string(),
             (Some(lo), Some(hi)) => format!(
                 "short of the best by {:.4} [{lo:.4}, {hi:.4}]: {}",
@@ -111,7 +112,8 @@ pub fn render_ranking(m: &Matrix) -> String {
             ),
             _ => "tied (too few replications to tell)".to_string(),
         };
-        out += &format!("  {}. {:<width$}  {:>10.4}  {verdict}\n", rank + 1, m.columns[i].name, c.mean);
+        let mean = if c.mean.is_nan() { "-".to_string() } else { format!("{:.4}", c.mean) };
+        out += &format!("  {}. {:<width$}  {mean:>10}  {verdict}\n", rank + 1, m.columns[i].name);
     }
     out
 }

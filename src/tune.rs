@@ -308,7 +308,8 @@ pub fn tune(args: TuneArgs) -> Result<()> {
     let why: Vec<Option<String>> =
         constrained_means.iter().map(|m| reports::tune::why_infeasible(&args.constraints, m)).collect();
     let feasible: Vec<bool> = why.iter().map(Option::is_none).collect();
-    let ok: Vec<usize> = (0..done.len()).filter(|&i| feasible[i]).collect();
+    // The best is among the feasible candidates whose objective is defined (not a mean of nothing).
+    let ok: Vec<usize> = (0..done.len()).filter(|&i| feasible[i] && !mean(&done[i], objective).is_nan()).collect();
     // The best feasible candidate, and per candidate whether it is tied with it.
     let mut tied = vec![false; done.len()];
     let best = (!ok.is_empty()).then(|| {
@@ -376,11 +377,11 @@ pub fn tune(args: TuneArgs) -> Result<()> {
         } else {
             format!("{pareto:<6}  {}", c.why_infeasible.as_deref().unwrap_or(""))
         };
+        let mean = if c.objective.defined() { format!("{:.4}", c.objective.mean) } else { "-".into() };
         text += &format!(
-            "{:<4} {}  {:>10.4}  {ci:>21}{extra_values}  {:>8}  {:>6}  {}\n",
+            "{:<4} {}  {mean:>10}  {ci:>21}{extra_values}  {:>8}  {:>6}  {}\n",
             format!("{i}{star}"),
             vals.join("  "),
-            c.objective.mean,
             c.feasible,
             c.tied_with_best,
             tail.trim_end()

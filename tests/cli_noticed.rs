@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{dtwin, text};
+use common::{dtwin, s, text};
 
 #[test]
 fn kpis_lists_each_kpis_direction() {
@@ -193,6 +193,37 @@ fn an_undefined_kpi_is_null_in_json_empty_in_csv_a_dash_in_tables_and_left_out_o
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(std::fs::read_to_string(&junit).unwrap().contains("undefined in every replication"));
+    // Compare and tune on it: no best of nothing, nothing drawn at NaN (a chart of NaN panicked).
+    let o = dtwin(&[
+        "compare",
+        s(&scenario),
+        "-p",
+        "scenarios/policies/greedy_edd.toml",
+        "-p",
+        "scenarios/policies/nearest_vehicle.toml",
+        "-r",
+        "2",
+        "--out",
+        s(&dir.path().join("c")),
+        "--report",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("undefined in every replication"), "{}", text(&o.stdout));
+    let o = dtwin(&[
+        "tune",
+        s(&scenario),
+        "-p",
+        "scenarios/policies/greedy_edd.toml",
+        "--param",
+        "min_fill=0.4..0.8:0.4",
+        "-r",
+        "2",
+        "--out",
+        s(&dir.path().join("t")),
+        "--report",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(!text(&o.stdout).contains("NaN") && !dir.path().join("t/best-policy.toml").exists(), "{}", text(&o.stdout));
 }
 
 #[test]

@@ -446,15 +446,17 @@ pub fn pareto_svg(
     best: Option<usize>,
     bounds: &[(usize, f64, String)],
 ) -> String {
+    // Candidates whose KPIs are undefined (NaN) are not drawn.
+    let defined = |p: &&(f64, f64)| !p.0.is_nan() && !p.1.is_nan();
     let range = |axis: usize| {
-        let values = points.iter().map(|p| if axis == 0 { p.0 } else { p.1 });
+        let values = points.iter().filter(defined).map(|p| if axis == 0 { p.0 } else { p.1 });
         let marked = bounds.iter().filter(|b| b.0 == axis).map(|b| b.1);
         let (lo, hi) = values.chain(marked).fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
         let pad = padding(lo, hi);
         lo - pad..hi + pad
     };
     svg((760, 540), title, |body| {
-        if points.is_empty() {
+        if !points.iter().any(|p| defined(&p)) {
             return;
         }
         let (xr, yr) = (range(0), range(1));
@@ -492,18 +494,19 @@ pub fn pareto_svg(
         let dots = points
             .iter()
             .zip(feasible)
+            .filter(|(p, _)| defined(p))
             .map(|(p, ok)| Circle::new(*p, 4, if *ok { blue.filled() } else { GREY.stroke_width(1) }));
         chart.draw_series(dots).expect("drawing to a string");
         let mut line: Vec<(f64, f64)> = front.iter().map(|&i| points[i]).collect();
         line.sort_by(|a, b| a.0.total_cmp(&b.0));
         chart.draw_series(LineSeries::new(line.clone(), RED.stroke_width(2))).expect("drawing to a string");
         chart.draw_series(line.iter().map(|p| Circle::new(*p, 5, RED.filled()))).expect("drawing to a string");
-        let numbers = points
-            .iter()
-            .enumerate()
-            .map(|(i, p)| EmptyElement::at(*p) + Text::new(format!("#{i}"), (6, -14), ("sans-serif", 11).into_font()));
+        let numbers =
+            points.iter().enumerate().filter(|(_, p)| defined(p)).map(|(i, p)| {
+                EmptyElement::at(*p) + Text::new(format!("#{i}"), (6, -14), ("sans-serif", 11).into_font())
+            });
         chart.draw_series(numbers).expect("drawing to a string");
-        if let Some(b) = best {
+        if let Some(b) = best.filter(|b| defined(&&points[*b])) {
             chart.draw_series([Circle::new(points[b], 10, BLACK.stroke_width(2))]).expect("drawing to a string");
         }
     })
