@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{dtwin, s, text};
+use common::{dtwin, json, s, text};
 
 #[test]
 fn kpis_lists_each_kpis_direction() {
@@ -38,7 +38,7 @@ fn a_carrier_shortage_that_reaches_nothing_is_warned_about_and_recorded() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let stderr = text(&o.stderr);
     assert!(stderr.contains("warning: regional-carrier-shortage: disruption 1 (carrier_shortage"), "{stderr}");
-    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let summary = json(&out.join("summary.json"));
     let warnings = summary["warnings"].as_array().expect("warnings recorded");
     assert_eq!(warnings.len(), 1);
     assert!(warnings[0].as_str().unwrap().contains("nothing was tendered"));
@@ -78,7 +78,7 @@ fn stress_records_the_warnings_of_each_column() {
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("stress.json")).unwrap()).unwrap();
+    let m = json(&out.join("stress.json"));
     assert!(m["columns"][0].get("warnings").is_none());
     assert_eq!(m["columns"][1]["warnings"].as_array().unwrap().len(), 1);
 }
@@ -126,7 +126,7 @@ fn the_timeline_records_when_each_disruption_was_under_way() {
     let o =
         dtwin(&["run", "scenarios/regional-storm.toml", "-r", "2", "-q", "--out", out.to_str().unwrap(), "--report"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let summary = json(&out.join("summary.json"));
     let storm = &summary["timeline"]["disruptions"][0];
     assert_eq!(storm["name"], "weather (disruption 1)");
     // 06:00 to 11:00 in quarter hours: samples 24 to 43 throughout, none outside.
@@ -156,7 +156,7 @@ fn an_undefined_kpi_is_null_in_json_empty_in_csv_a_dash_in_tables_and_left_out_o
     let table = text(&o.stdout);
     let row = table.lines().find(|l| l.starts_with("on_time_rate")).unwrap();
     assert_eq!(row.split_whitespace().collect::<Vec<_>>(), ["on_time_rate", "-", "-", "-", "-"], "{table}");
-    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let summary = json(&out.join("summary.json"));
     let on_time = &summary["kpis"]["on_time_rate"];
     assert!(on_time["mean"].is_null() && on_time["p50"].is_null(), "{on_time}");
     assert_eq!(on_time["undefined"], 3);

@@ -265,20 +265,21 @@ pub fn timeline_svg(title: &str, columns: &[(&str, &Timeline)]) -> String {
     let legend_h = 34;
     svg((2 * PANEL_W, 40 + legend_h + 300 * rows as u32), title, |body| {
         let (legend, panels) = body.split_vertically(legend_h);
-        timeline_legend(&legend, columns);
+        let shades = shadings(columns);
+        timeline_legend(&legend, columns, &shades);
         for (k, area) in (0..series).zip(&panels.split_evenly((rows, 2))) {
-            timeline_panel(area, k, columns);
+            timeline_panel(area, k, columns, &shades);
         }
     })
 }
 
 /// A line per alternative (when there are several) and a swatch per kind of shading.
-fn timeline_legend(area: &DrawingArea<SVGBackend, Shift>, columns: &[(&str, &Timeline)]) {
+fn timeline_legend(area: &DrawingArea<SVGBackend, Shift>, columns: &[(&str, &Timeline)], shades: &[Shade]) {
     let mut entries: Vec<(String, RGBColor, bool)> = Vec::new();
     if columns.len() > 1 {
         entries.extend(columns.iter().enumerate().map(|(j, (name, _))| (name.to_string(), colour(j), true)));
     }
-    entries.extend(shadings(columns).into_iter().map(|(label, c, _, _)| (label, c, false)));
+    entries.extend(shades.iter().map(|(label, c, _, _)| (label.clone(), *c, false)));
     let style = TextStyle::from(("sans-serif", 13).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
     let (mut x, mut y) = (20, 12);
     for (label, c, line) in entries {
@@ -300,7 +301,10 @@ fn timeline_legend(area: &DrawingArea<SVGBackend, Shift>, columns: &[(&str, &Tim
 /// The disruption windows to shade, with their legend text and colour: a window every
 /// alternative shares (the same scenario under several policies) once, in one colour; the others
 /// in their alternative's colour.
-fn shadings<'a>(columns: &[(&str, &'a Timeline)]) -> Vec<(String, RGBColor, &'a crate::UnderWay, bool)> {
+/// A disruption window to shade: its legend text, colour, shares, and whether every alternative has it.
+type Shade<'a> = (String, RGBColor, &'a crate::UnderWay, bool);
+
+fn shadings<'a>(columns: &[(&str, &'a Timeline)]) -> Vec<Shade<'a>> {
     let shared = |d: &crate::UnderWay| columns.iter().all(|(_, t)| t.disruptions.contains(d));
     let mut out = Vec::new();
     if let Some((_, first)) = columns.first() {
@@ -315,11 +319,11 @@ fn shadings<'a>(columns: &[(&str, &'a Timeline)]) -> Vec<(String, RGBColor, &'a 
     out
 }
 
-fn timeline_panel(area: &DrawingArea<SVGBackend, Shift>, k: usize, columns: &[(&str, &Timeline)]) {
+fn timeline_panel(area: &DrawingArea<SVGBackend, Shift>, k: usize, columns: &[(&str, &Timeline)], shades: &[Shade]) {
     // Each sample averages an interval: drawn at its middle.
     let hours = |t: &Timeline, i: usize| (i as f64 + 0.5) * t.step_min / 60.0;
     let end = columns.iter().map(|(_, t)| t.series[k].mean.len() as f64 * t.step_min / 60.0).fold(1.0, f64::max);
-    let lanes = shadings(columns).iter().filter(|s| !s.3).count();
+    let lanes = shades.iter().filter(|s| !s.3).count();
     let top = columns.iter().flat_map(|(_, t)| t.series[k].p90.iter().copied()).fold(1.0, f64::max)
         * (1.08 + 0.05 * lanes as f64);
     let name = columns[0].1.series[k].name.replace('_', " ");
@@ -343,7 +347,7 @@ fn timeline_panel(area: &DrawingArea<SVGBackend, Shift>, k: usize, columns: &[(&
     // top, one per window, so that overlapping ones stay apart.
     let step = columns[0].1.step_min / 60.0;
     let mut lane = 0;
-    for (_, shade, d, shared) in shadings(columns) {
+    for &(_, shade, d, shared) in shades {
         let (y0, y1, alpha) = if shared {
             (0.0, top, (0.08, 0.22))
         } else {

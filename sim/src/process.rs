@@ -417,7 +417,7 @@ fn excerpt(text: &str, max: usize) -> String {
 }
 
 /// `hh:mm:ss` since time zero, with the day when past the first.
-fn clock(t: TimeMs) -> String {
+pub(crate) fn clock(t: TimeMs) -> String {
     let s = t.0 / 1000;
     let (d, h, m, s) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
     if d > 0 { format!("day {d} {h:02}:{m:02}:{s:02}") } else { format!("{h:02}:{m:02}:{s:02}") }

@@ -93,49 +93,45 @@ impl Plane {
     }
 }
 
+/// The sites and every place their orders can go that is a point: replayed destinations,
+/// customers, the corners of a destination region (a disk around each site is not a point).
+fn places(scenario: &Scenario) -> Vec<Point> {
+    let mut points: Vec<Point> = scenario.sites.iter().map(|s| s.location).collect();
+    match &scenario.demand {
+        Demand::Replay(replay) => points.extend(replay.rows.iter().map(|r| r.destination)),
+        Demand::Generated(g) => match &g.destinations {
+            Destinations::Customers(c) => points.extend(c.iter().copied()),
+            Destinations::Region { x, y } => {
+                points.extend([(x[0], y[0]), (x[1], y[0]), (x[1], y[1]), (x[0], y[1])].map(|(x, y)| Point { x, y }))
+            }
+            Destinations::Disk { .. } => {}
+        },
+    }
+    points
+}
+
 /// Sites and where their orders can go, in km: every route lies in their convex hull.
 fn network_points(scenario: &Scenario, plane: &Plane) -> Vec<(f64, f64)> {
-    let mut points: Vec<(f64, f64)> = scenario.sites.iter().map(|s| plane.km(s.location)).collect();
-    let generator = match &scenario.demand {
-        Demand::Generated(generator) => generator,
-        Demand::Replay(replay) => {
-            points.extend(replay.rows.iter().map(|r| plane.km(r.destination)));
-            return points;
+    let mut points: Vec<(f64, f64)> = places(scenario).into_iter().map(|p| plane.km(p)).collect();
+    if let Demand::Generated(g) = &scenario.demand
+        && let Destinations::Disk { radius_km } = g.destinations
+    {
+        // A 32-gon around each site that contains its disk.
+        let r = radius_km / (std::f64::consts::PI / 32.0).cos();
+        for s in &scenario.sites {
+            let (x, y) = plane.km(s.location);
+            points.extend((0..32).map(|k| {
+                let a = std::f64::consts::TAU * k as f64 / 32.0;
+                (x + r * a.cos(), y + r * a.sin())
+            }));
         }
-    };
-    match &generator.destinations {
-        Destinations::Disk { radius_km } => {
-            // A 32-gon around each site that contains its disk.
-            let r = radius_km / (std::f64::consts::PI / 32.0).cos();
-            for s in &scenario.sites {
-                let (x, y) = plane.km(s.location);
-                points.extend((0..32).map(|k| {
-                    let a = std::f64::consts::TAU * k as f64 / 32.0;
-                    (x + r * a.cos(), y + r * a.sin())
-                }));
-            }
-        }
-        Destinations::Region { x, y } => {
-            for (px, py) in [(x[0], y[0]), (x[1], y[0]), (x[1], y[1]), (x[0], y[1])] {
-                points.push(plane.km(Point { x: px, y: py }));
-            }
-        }
-        Destinations::Customers(customers) => points.extend(customers.iter().map(|p| plane.km(*p))),
     }
     points
 }
 
 /// The smallest box holding the sites and destinations, in the scenario's coordinates.
 fn bounds(scenario: &Scenario) -> (Point, Point) {
-    let mut points: Vec<Point> = scenario.sites.iter().map(|s| s.location).collect();
-    match &scenario.demand {
-        Demand::Replay(replay) => points.extend(replay.rows.iter().map(|r| r.destination)),
-        Demand::Generated(g) => match &g.destinations {
-            Destinations::Customers(c) => points.extend(c.iter().copied()),
-            Destinations::Region { x, y } => points.extend([Point { x: x[0], y: y[0] }, Point { x: x[1], y: y[1] }]),
-            Destinations::Disk { .. } => {}
-        },
-    }
+    let points = places(scenario);
     let lo = points
         .iter()
         .fold(Point { x: f64::INFINITY, y: f64::INFINITY }, |a, p| Point { x: a.x.min(p.x), y: a.y.min(p.y) });

@@ -82,22 +82,15 @@ impl Guard {
             })
             .collect();
         Some(format!(
-            "replication {replication} (seed {seed}) ran away at {} (t = {} ms): {why}; stopped. \
+            "replication {replication} (seed {seed}) ran away at {}.{:03} (t = {} ms): {why}; stopped. \
              This is a bug in the engine or the policy: please report it with the scenario, seed and \
              replication. The records that repeat:\n  {}",
-            clock(self.instant),
+            crate::process::clock(self.instant),
+            self.instant.0 % 1000,
             self.instant.0,
             records.join("\n  ")
         ))
     }
-}
-
-/// Clock time of `t` to the millisecond, with the day number past the first day.
-fn clock(t: TimeMs) -> String {
-    let (ms, s) = (t.0 % 1000, t.0 / 1000);
-    let (d, h, m, s) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
-    let time = format!("{h:02}:{m:02}:{s:02}.{ms:03}");
-    if d > 0 { format!("day {d} {time}") } else { time }
 }
 
 #[cfg(test)]
