@@ -400,8 +400,9 @@ impl KpiCollector {
         set(K::Resolve, self.resolve.mean_min());
         set(K::ResolveP95, self.resolve.p95_min());
         set(K::ExcOpen, self.open_exceptions.len() as f64);
-        let ages: f64 = self.open_exceptions.values().map(|d| (horizon - *d).as_min()).sum();
-        set(K::ExcAge, ratio(ages, self.open_exceptions.len() as f64));
+        // Summed in whole milliseconds: exact, so the map's iteration order cannot change the bits.
+        let ages = TimeMs(self.open_exceptions.values().map(|d| (horizon - *d).0).sum());
+        set(K::ExcAge, ratio(ages.as_min(), self.open_exceptions.len() as f64));
         set(K::Touches, ratio(self.manual as f64, self.created as f64));
         set(K::Notified, self.notified as f64);
         set(K::Resequenced, self.resequenced as f64);
