@@ -3,6 +3,7 @@
 mod determinism;
 mod disruptions;
 mod exceptions;
+mod golden;
 mod invariants;
 mod kpis;
 mod overlays;
