@@ -16,6 +16,7 @@ pub mod runaway;
 pub mod scenario;
 pub mod solomon;
 pub mod timeline;
+pub mod world;
 
 pub use engine::{Engine, Event, Halt, ReplicationResult};
 pub use kpi::{Better, KPIS, KpiDef, Kpis, kpi_def};

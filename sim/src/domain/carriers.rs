@@ -3,13 +3,14 @@
 //! lead time and drives it straight to the customer.
 
 use bevy_ecs::prelude::*;
-use policies::{CarrierId, CarrierView, ExceptionKind, MS_PER_DAY, MS_PER_HOUR, OrderId, Tender, TimeMs};
+use policies::{CarrierId, CarrierView, ExceptionKind, MS_PER_DAY, MS_PER_HOUR, Tender, TimeMs};
 use rand::RngExt;
 
-use super::orders::{self, Order, OrderState};
-use crate::engine::{Engine, Event};
+use super::{disruptions, docks, orders};
 use crate::log::{Record, Rejection};
+use crate::rng::{Rng, Stream, stream_rng};
 use crate::scenario::{CarrierSpec, Effect};
+use crate::world::{Event, Sim};
 
 #[derive(Component, Clone, Debug)]
 pub struct Carrier {
@@ -61,84 +62,102 @@ impl Carrier {
     }
 }
 
+/// The carriers by index (the ids policies see), and their random streams (acceptance, transit).
+#[derive(Resource)]
+pub(crate) struct Carriers {
+    entities: Vec<Entity>,
+    streams: Vec<Rng>,
+}
+
 /// Every carrier as policies see it now, by id.
-pub(crate) fn views(e: &Engine) -> Vec<CarrierView> {
-    let now = e.now();
-    e.carriers
+pub(crate) fn views(sim: &Sim) -> Vec<CarrierView> {
+    let now = sim.now();
+    sim.world
+        .resource::<Carriers>()
+        .entities
         .iter()
         .map(|&c| {
-            e.world.get::<Carrier>(c).expect("carrier").view(e.world.get::<CarrierUsage>(c).expect("carrier"), now)
+            sim.world.get::<Carrier>(c).expect("carrier").view(sim.world.get::<CarrierUsage>(c).expect("carrier"), now)
         })
         .collect()
 }
 
-pub(crate) fn spawn(e: &mut Engine) {
-    for (i, spec) in e.scenario.carriers.iter().enumerate() {
+pub(crate) fn spawn(sim: &mut Sim) {
+    let (scenario, seed, rep) = (sim.scenario, sim.seed, sim.replication as u64);
+    let streams = (0..scenario.carriers.len() as u32).map(|i| stream_rng(seed, rep, Stream::Carrier(i))).collect();
+    let mut entities = Vec::with_capacity(scenario.carriers.len());
+    for (i, spec) in scenario.carriers.iter().enumerate() {
         let carrier =
             Carrier { id: CarrierId(i as u32), spec: spec.clone(), capacity_multiplier: 1.0, acceptance_drop: 0.0 };
-        e.carriers.push(e.world.spawn((carrier, CarrierUsage::default())).id());
+        entities.push(sim.world.spawn((carrier, CarrierUsage::default())).id());
     }
+    sim.world.insert_resource(Carriers { entities, streams });
 }
 
 /// Offers an order to a carrier; a tender the world cannot honour is refused and logged.
-pub(crate) fn tender(e: &mut Engine, tender: Tender) {
-    let now = e.now();
-    let refuse = |e: &mut Engine, reason| {
-        e.log.push(now, Record::TenderRefused { order: tender.order, carrier: tender.carrier, reason });
+pub(crate) fn tender(sim: &mut Sim, tender: Tender) {
+    let now = sim.now();
+    let refuse = |sim: &mut Sim, reason| {
+        sim.log.push(now, Record::TenderRefused { order: tender.order, carrier: tender.carrier, reason });
     };
-    let Some(&carrier) = e.carriers.get(tender.carrier.0 as usize) else { return refuse(e, Rejection::UnknownCarrier) };
-    let Some(&order) = e.orders.get(&tender.order) else { return refuse(e, Rejection::UnknownOrder) };
-    if *e.world.get::<OrderState>(order).expect("order") != OrderState::Open {
-        return refuse(e, Rejection::OrderNotOpen);
+    let Some(&carrier) = sim.world.resource::<Carriers>().entities.get(tender.carrier.0 as usize) else {
+        return refuse(sim, Rejection::UnknownCarrier);
+    };
+    let Some(order) = orders::entity(sim, tender.order) else { return refuse(sim, Rejection::UnknownOrder) };
+    if !orders::is_open(sim, order) {
+        return refuse(sim, Rejection::OrderNotOpen);
     }
-    if super::disruptions::active(e, |d| matches!(d, Effect::BookingDown)) {
+    if disruptions::active(sim, |d| matches!(d, Effect::BookingDown)) {
         // The booking interface is down: the tender fails like a rejection.
-        refuse(e, Rejection::BookingDown);
-        e.world.get_mut::<Order>(order).expect("order").rejected_tenders += 1;
-        return super::exceptions::raise(e, ExceptionKind::TenderRejected, order, None);
+        refuse(sim, Rejection::BookingDown);
+        orders::tender_rejected(sim, order);
+        return sim.raise(ExceptionKind::TenderRejected, order, None);
     }
-    let (c, acceptance) = {
-        let c = e.world.get::<Carrier>(carrier).expect("carrier");
-        (c.spec.clone(), c.acceptance())
+    let (c, acceptance, left) = {
+        let c = sim.world.get::<Carrier>(carrier).expect("carrier");
+        (c.spec.clone(), c.acceptance(), sim.world.get::<CarrierUsage>(carrier).expect("carrier").left(c, now))
     };
-    if e.world
-        .get::<CarrierUsage>(carrier)
-        .expect("carrier")
-        .left(e.world.get::<Carrier>(carrier).expect("carrier"), now)
-        == 0
-    {
-        return refuse(e, Rejection::CarrierFull);
+    if left == 0 {
+        return refuse(sim, Rejection::CarrierFull);
     }
-    let rng = &mut e.rng.carrier[tender.carrier.0 as usize];
+    let rng = &mut sim.world.resource_mut::<Carriers>().into_inner().streams[tender.carrier.0 as usize];
     let accepted = rng.random::<f64>() < acceptance;
-    let noise = e.scenario.travel_noise.sample(rng);
+    let noise = sim.scenario.travel_noise.sample(rng);
     if !accepted {
-        e.log.push(now, Record::TenderRejected { order: tender.order, carrier: tender.carrier });
-        e.world.get_mut::<Order>(order).expect("order").rejected_tenders += 1;
-        super::exceptions::raise(e, ExceptionKind::TenderRejected, order, None);
+        sim.log.push(now, Record::TenderRejected { order: tender.order, carrier: tender.carrier });
+        orders::tender_rejected(sim, order);
+        sim.raise(ExceptionKind::TenderRejected, order, None);
         return;
     }
-    let mut usage = e.world.get_mut::<CarrierUsage>(carrier).expect("carrier");
+    let mut usage = sim.world.get_mut::<CarrierUsage>(carrier).expect("carrier");
     if usage.day != now.0 / MS_PER_DAY {
         *usage = CarrierUsage { day: now.0 / MS_PER_DAY, accepted: 0 };
     }
     usage.accepted += 1;
-    *e.world.get_mut::<OrderState>(order).expect("order") = OrderState::Tendered;
-    orders::withdraw_cancel(e, order);
-    e.log.push(now, Record::TenderAccepted { order: tender.order, carrier: tender.carrier });
-    let o = e.world.get::<Order>(order).expect("order");
-    let site = e.site_points[o.site as usize];
-    let km = e.scenario.travel.distance_prepared(&site, &o.point);
+    orders::tendered(sim, order);
+    sim.log.push(now, Record::TenderAccepted { order: tender.order, carrier: tender.carrier });
+    let o = sim.world.get::<orders::Order>(order).expect("order");
+    let site = docks::point(sim, o.site);
+    let km = sim.scenario.travel.distance_prepared(&site, &o.point);
     let transit = TimeMs((km / c.speed_kmh * MS_PER_HOUR as f64 * noise).round() as u64);
     let start = (now + c.pickup_lead + transit).max(o.earliest);
-    e.cal.schedule(start + o.service, Event::CarrierDelivery { order, carrier: tender.carrier.0 });
+    sim.cal.schedule(start + o.service, Event::CarrierDelivery { order, carrier: tender.carrier.0 });
 }
 
-pub(crate) fn on_delivery(e: &mut Engine, order: Entity, carrier: u32) {
-    let now = e.now();
-    let o = e.world.get::<Order>(order).expect("a tendered order stays until delivered");
-    let (id, created, due, service_start): (OrderId, _, _, _) = (o.id, o.created, o.due, now - o.service);
-    e.log.push(now, Record::CarrierDelivered { order: id, carrier: CarrierId(carrier), created, due, service_start });
-    e.orders.remove(&id);
-    e.world.despawn(order);
+pub(crate) fn on_delivery(sim: &mut Sim, order: Entity, carrier: u32) {
+    orders::carrier_delivered(sim, order, CarrierId(carrier));
+}
+
+/// A carrier shortage sets the capacity multiplier and acceptance drop of every carrier from the
+/// shortages under way, at its start and at its end.
+pub(crate) fn on_disruption(sim: &mut Sim, index: u32) {
+    if !matches!(sim.scenario.disruptions[index as usize].effect, Effect::CarrierShortage { .. }) {
+        return;
+    }
+    for c in 0..sim.scenario.carriers.len() {
+        let (capacity, drop) = disruptions::carrier_shortage(sim, c as u32);
+        let entity = sim.world.resource::<Carriers>().entities[c];
+        let mut carrier = sim.world.get_mut::<Carrier>(entity).expect("carrier");
+        (carrier.capacity_multiplier, carrier.acceptance_drop) = (capacity, drop);
+    }
 }

@@ -5,31 +5,45 @@
 //! ambiguity detection set to error: the order is explicit, never bevy's choice. `Entity`, `Query`
 //! and friends stop here; the policy sees ids and plain structs.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{LogLevel, Schedule, ScheduleBuildSettings, SingleThreadedExecutor};
 use policies::{
-    AllocationRequest, BusyVehicleView, DriverView, OrderView, Route, SiteId, SiteView, TimeMs, VehicleView,
+    AllocationRequest, BusyVehicleView, Decision, DriverView, Epochs, OrderView, Route, SiteId, SiteView, TimeMs,
+    VehicleView,
 };
 
-use super::carriers::{Carrier, CarrierUsage};
+use super::carriers::{self, Carrier, CarrierUsage};
 use super::docks::{Dock, Site};
-use super::drivers::{Driver, DriverState};
-use super::fleet::{Trip, Vehicle};
-use super::orders::{Order, OrderState};
-use crate::engine::{Engine, Event};
+use super::drivers::{self, Driver, DriverState};
+use super::fleet::{self, Trip, Vehicle};
+use super::orders::{self, Order, OrderState};
 use crate::log::{Record, Rejection};
+use crate::world::{Event, Sim};
 
 /// The request being built for the policy, the number of open orders, and whether the policy
 /// only needs them when a vehicle and a driver are free.
 #[derive(Resource)]
 pub struct Snapshot(pub AllocationRequest, pub u32, pub bool);
 
-pub(crate) fn insert_snapshot(e: &mut Engine) {
-    let travel = e.scenario.travel;
-    let needs_free_fleet = e.epochs.needs_free_fleet;
-    e.world.insert_resource(Snapshot(
+/// When the policy is asked, and decisions waiting for their latency to pass.
+#[derive(Resource)]
+pub(crate) struct Dispatch {
+    epochs: Epochs,
+    /// An event-triggered epoch is scheduled for now already.
+    decide_pending: bool,
+    /// Decisions waiting for their latency to pass, by id.
+    pending: HashMap<u64, Decision>,
+    next_id: u64,
+}
+
+pub(crate) fn spawn(sim: &mut Sim) {
+    let epochs = sim.policies.allocation.epochs();
+    sim.world.insert_resource(Dispatch { epochs, decide_pending: false, pending: HashMap::new(), next_id: 0 });
+    let travel = sim.scenario.travel;
+    let needs_free_fleet = epochs.needs_free_fleet;
+    sim.world.insert_resource(Snapshot(
         AllocationRequest {
             now: TimeMs::ZERO,
             travel,
@@ -45,13 +59,36 @@ pub(crate) fn insert_snapshot(e: &mut Engine) {
     ));
 }
 
-pub(crate) fn start(e: &mut Engine) {
-    if e.epochs.every.is_some() {
-        e.cal.schedule_last(TimeMs::ZERO, Event::Decide { periodic: true });
+pub(crate) fn start(sim: &mut Sim) {
+    if sim.world.resource::<Dispatch>().epochs.every.is_some() {
+        sim.cal.schedule_last(TimeMs::ZERO, Event::Decide { periodic: true });
     }
 }
 
-pub(crate) fn snapshot_schedule() -> Schedule {
+/// An order became ready: a decision epoch now, if the policy wants one then.
+pub(crate) fn on_order_ready(sim: &mut Sim) {
+    if sim.world.resource::<Dispatch>().epochs.on_order_ready {
+        request_decision(sim);
+    }
+}
+
+/// A vehicle or driver became free: a decision epoch now, if the policy wants one then.
+pub(crate) fn on_resource_free(sim: &mut Sim) {
+    if sim.world.resource::<Dispatch>().epochs.on_resource_free {
+        request_decision(sim);
+    }
+}
+
+/// Asks for a decision epoch now, after everything else that happens now (event-triggered epochs).
+fn request_decision(sim: &mut Sim) {
+    let mut dispatch = sim.world.resource_mut::<Dispatch>();
+    if !dispatch.decide_pending {
+        dispatch.decide_pending = true;
+        sim.cal.schedule_last(sim.cal.now(), Event::Decide { periodic: false });
+    }
+}
+
+pub(crate) fn view_schedule() -> Schedule {
     let mut schedule = Schedule::default();
     schedule.set_executor(SingleThreadedExecutor::new());
     schedule.set_build_settings(ScheduleBuildSettings { ambiguity_detection: LogLevel::Error, ..Default::default() });
@@ -179,67 +216,68 @@ fn snapshot_carriers(mut snap: ResMut<Snapshot>, carriers: Query<(&Carrier, &Car
     req.carriers.sort_unstable_by_key(|c| c.id);
 }
 
-pub(crate) fn on_decide(e: &mut Engine, periodic: bool) {
-    let now = e.now();
+pub(crate) fn on_decide(sim: &mut Sim, periodic: bool) {
+    let now = sim.now();
+    let dispatch = sim.world.resource_mut::<Dispatch>().into_inner();
     if periodic {
-        let every = e.epochs.every.expect("periodic epochs have an interval");
-        if now + every <= e.scenario.horizon {
-            e.cal.schedule_last(now + every, Event::Decide { periodic: true });
+        let every = dispatch.epochs.every.expect("periodic epochs have an interval");
+        if now + every <= sim.scenario.horizon {
+            sim.cal.schedule_last(now + every, Event::Decide { periodic: true });
         }
     } else {
-        e.decide_pending = false;
+        dispatch.decide_pending = false;
     }
-    e.world.resource_mut::<Snapshot>().0.now = now;
-    e.snapshot.run(&mut e.world);
-    let Snapshot(request, open_orders, needs_free_fleet) = e.world.remove_resource::<Snapshot>().expect("snapshot");
+    sim.world.resource_mut::<Snapshot>().0.now = now;
+    sim.view_schedule.run(&mut sim.world);
+    let Snapshot(request, open_orders, needs_free_fleet) = sim.world.resource::<Snapshot>();
     let no_fleet = request.vehicles.is_empty() || request.drivers.is_empty();
-    let decision = if request.orders.is_empty() || (no_fleet && (needs_free_fleet || request.carriers.is_empty())) {
+    let decision = if request.orders.is_empty() || (no_fleet && (*needs_free_fleet || request.carriers.is_empty())) {
         Default::default()
     } else {
-        let decision = e.policy.allocate(&request);
-        e.failure = e.policy.take_failure();
-        decision
+        sim.policies.allocation.allocate(request)
     };
-    e.log.push(now, Record::Decision { open_orders, routes: decision.routes.len() as u32 });
-    e.world.insert_resource(Snapshot(request, open_orders, needs_free_fleet));
-    match e.policy.latency().filter(|l| *l > TimeMs::ZERO) {
+    sim.log.push(now, Record::Decision { open_orders: *open_orders, routes: decision.routes.len() as u32 });
+    if let Some(failure) = sim.policies.allocation.take_failure() {
+        sim.stop(failure);
+    }
+    match sim.policies.allocation.latency().filter(|l| *l > TimeMs::ZERO) {
         // The decision takes effect once the policy has answered, in simulated time too.
         Some(latency) => {
-            e.pending_decisions.insert(e.next_decision_id, decision);
-            e.cal.schedule_in(latency, Event::ApplyDecision { id: e.next_decision_id });
-            e.next_decision_id += 1;
+            let dispatch = sim.world.resource_mut::<Dispatch>().into_inner();
+            let id = dispatch.next_id;
+            dispatch.pending.insert(id, decision);
+            dispatch.next_id += 1;
+            sim.cal.schedule_in(latency, Event::ApplyDecision { id });
         }
-        None => apply(e, decision),
+        None => apply(sim, decision),
     }
 }
 
-pub(crate) fn on_apply(e: &mut Engine, id: u64) {
-    let decision = e.pending_decisions.remove(&id).expect("a pending decision");
-    apply(e, decision);
+pub(crate) fn on_apply(sim: &mut Sim, id: u64) {
+    let decision = sim.world.resource_mut::<Dispatch>().pending.remove(&id).expect("a pending decision");
+    apply(sim, decision);
 }
 
 /// Validates and carries out a decision: routes, tenders, cancellations. What the world cannot
 /// honour (any more) is refused and logged.
-fn apply(e: &mut Engine, decision: policies::Decision) {
-    let now = e.now();
+fn apply(sim: &mut Sim, decision: policies::Decision) {
+    let now = sim.now();
     for route in decision.routes {
-        match validate(e, &route) {
-            Ok((vehicle, driver, stops)) => super::fleet::assign(e, vehicle, driver, stops),
+        match validate(sim, &route) {
+            Ok((vehicle, driver, stops)) => fleet::assign(sim, vehicle, driver, stops),
             Err(reason) => {
-                e.log.push(now, Record::DecisionRejected { vehicle: route.vehicle, driver: route.driver, reason })
+                sim.log.push(now, Record::DecisionRejected { vehicle: route.vehicle, driver: route.driver, reason })
             }
         }
     }
     for tender in decision.tenders {
-        super::carriers::tender(e, tender);
+        carriers::tender(sim, tender);
     }
     for order in decision.cancellations {
-        match e.orders.get(&order).copied() {
-            Some(entity) if e.world.get::<OrderState>(entity).is_some_and(|s| *s == OrderState::Open) => {
-                super::orders::cancel(e, entity, false)
-            }
-            Some(_) => e.log.push(now, Record::CancellationRefused { order, reason: Rejection::OrderNotOpen }),
-            None => e.log.push(now, Record::CancellationRefused { order, reason: Rejection::UnknownOrder }),
+        match orders::entity(sim, order) {
+            Some(entity) if orders::is_open(sim, entity) => orders::cancel(sim, entity, false),
+            Some(_) => sim.log.push(now, Record::CancellationRefused { order, reason: Rejection::OrderNotOpen }),
+            None => sim.log.push(now, Record::CancellationRefused { order, reason: Rejection::UnknownOrder }),
         }
     }
 }
@@ -247,18 +285,17 @@ fn apply(e: &mut Engine, decision: policies::Decision) {
 type Validated = (Entity, Entity, Vec<(Entity, policies::OrderId)>);
 
 /// Checks a proposed route against the world; a bad route is refused, never half-applied.
-fn validate(e: &Engine, route: &Route) -> Result<Validated, Rejection> {
-    let vehicle = *e.vehicles.get(route.vehicle.0 as usize).ok_or(Rejection::UnknownVehicle)?;
-    if e.world.get::<Trip>(vehicle).is_some() {
+fn validate(sim: &Sim, route: &Route) -> Result<Validated, Rejection> {
+    let vehicle = fleet::entity(sim, route.vehicle).ok_or(Rejection::UnknownVehicle)?;
+    if sim.world.get::<Trip>(vehicle).is_some() {
         return Err(Rejection::VehicleBusy);
     }
-    let v = e.world.get::<Vehicle>(vehicle).expect("vehicle");
-    let driver = *e.drivers.get(route.driver.0 as usize).ok_or(Rejection::UnknownDriver)?;
-    let (d, ds) = (e.world.get::<Driver>(driver).expect("driver"), e.world.get::<DriverState>(driver).expect("driver"));
-    if d.standby || !ds.on_shift || ds.busy || e.now() >= ds.shift_end {
+    let v = sim.world.get::<Vehicle>(vehicle).expect("vehicle");
+    let driver = drivers::entity(sim, route.driver).ok_or(Rejection::UnknownDriver)?;
+    if !drivers::is_free(sim, driver) {
         return Err(Rejection::DriverUnavailable);
     }
-    if d.site != v.site {
+    if sim.world.get::<Driver>(driver).expect("driver").site != v.site {
         return Err(Rejection::WrongSite);
     }
     if route.stops.is_empty() {
@@ -268,14 +305,14 @@ fn validate(e: &Engine, route: &Route) -> Result<Validated, Rejection> {
     let mut load = 0;
     let mut stops = Vec::with_capacity(route.stops.len());
     for id in &route.stops {
-        let order = *e.orders.get(id).ok_or(Rejection::UnknownOrder)?;
+        let order = orders::entity(sim, *id).ok_or(Rejection::UnknownOrder)?;
         if !seen.insert(*id) {
             return Err(Rejection::OrderTwice);
         }
-        if *e.world.get::<OrderState>(order).expect("order") != OrderState::Open {
+        if !orders::is_open(sim, order) {
             return Err(Rejection::OrderNotOpen);
         }
-        let o = e.world.get::<Order>(order).expect("order");
+        let o = sim.world.get::<Order>(order).expect("order");
         if o.site != v.site {
             return Err(Rejection::WrongSite);
         }
@@ -285,10 +322,10 @@ fn validate(e: &Engine, route: &Route) -> Result<Validated, Rejection> {
     if load > v.capacity {
         return Err(Rejection::OverCapacity);
     }
-    let first = e.world.get::<Order>(stops[0].0).expect("order");
+    let first = sim.world.get::<Order>(stops[0].0).expect("order");
     // No slack at all is refused too: the vehicle would give up at the doors at this very instant,
     // its orders would be open again, and the policy would propose the same route without end.
-    if super::fleet::loading_deadline(e, v, driver, e.now(), load, first) <= e.now() {
+    if fleet::loading_deadline(sim, v, driver, sim.now(), load, first) <= sim.now() {
         return Err(Rejection::DriverOutOfHours);
     }
     Ok((vehicle, driver, stops))

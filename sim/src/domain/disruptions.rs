@@ -1,15 +1,16 @@
 //! Disruptions: declared in the scenario, each over a window. Their start and end are in the
 //! event log, so their effect can be followed; what they change lives with the domain it touches
-//! (arrival rates in `orders`, doors in `docks`).
+//! (arrival rates in `orders`, doors in `docks`, capacity in `carriers`, which hear of each start
+//! and end by a [`Signal::Disruption`]). The lowest domain: it imports none, and the others ask it
+//! what is under way (weather at a point, closures on a leg, attendance, breakdowns, stale feeds).
 
+use bevy_ecs::prelude::*;
 use policies::{MS_PER_DAY, Point, TimeMs, TravelModel};
 
-use super::carriers::Carrier;
-use super::docks::{self, Site};
-use crate::engine::{Engine, Event};
 use crate::log::Record;
-use crate::rng::{Stream, stream_rng};
+use crate::rng::{Rng, Stream, stream_rng};
 use crate::scenario::{Effect, Region, Scenario, When};
+use crate::world::{Event, Signal, Sim};
 
 /// One occurrence of a disruption in a replication: its index, start and end.
 pub(crate) type Occurrence = (u32, TimeMs, TimeMs);
@@ -53,6 +54,15 @@ pub(crate) fn surges(scenario: &Scenario, occurrences: &[Occurrence]) -> Vec<Vec
         }
     }
     by_site
+}
+
+/// The disruptions of the replication: when each happens, those under way, and their own random
+/// streams (driver no-shows, breakdowns, thinning of regional surges, stale inventory).
+#[derive(Resource)]
+pub(crate) struct Disruptions {
+    pub occurrences: Vec<Occurrence>,
+    pub active: Active,
+    streams: Vec<Rng>,
 }
 
 /// Disruptions under way, and what the engine asks of them.
@@ -133,13 +143,19 @@ fn under_way(active: &Active) -> impl Iterator<Item = u32> + '_ {
     indices.iter().enumerate().filter(|&(k, i)| !indices[..k].contains(i)).map(|(_, &i)| i)
 }
 
+/// The disruptions under way.
+pub(crate) fn active_now<'s>(sim: &'s Sim) -> &'s Active {
+    &sim.world.resource::<Disruptions>().active
+}
+
 /// Speed and unloading-time multipliers of the weather under way at `point` (prepared).
-pub(crate) fn weather_at(e: &Engine, point: &[f64; 3]) -> (f64, f64) {
+pub(crate) fn weather_at(sim: &Sim, point: &[f64; 3]) -> (f64, f64) {
     let mut factors = (1.0, 1.0);
-    for i in under_way(&e.active) {
+    let active = active_now(sim);
+    for i in under_way(active) {
         if let (Some(area), Effect::Weather { speed_multiplier, service_multiplier, .. }) =
-            (&e.active.regions[i as usize], &e.scenario.disruptions[i as usize].effect)
-            && area.contains(&e.scenario.travel, point)
+            (&active.regions[i as usize], &sim.scenario.disruptions[i as usize].effect)
+            && area.contains(&sim.scenario.travel, point)
         {
             factors.0 *= speed_multiplier;
             factors.1 *= service_multiplier;
@@ -148,49 +164,42 @@ pub(crate) fn weather_at(e: &Engine, point: &[f64; 3]) -> (f64, f64) {
     factors
 }
 
-pub(crate) fn start(e: &mut Engine, occurrences: &[Occurrence]) {
-    for &(index, start, end) in occurrences {
-        e.cal.schedule(start, Event::Disruption { index, begins: true, end });
-        e.cal.schedule(end, Event::Disruption { index, begins: false, end });
-    }
+/// Draws when each disruption happens in this replication and inserts the domain's state.
+pub(crate) fn spawn(sim: &mut Sim) {
+    let (scenario, seed, rep) = (sim.scenario, sim.seed, sim.replication as u64);
+    let streams =
+        (0..scenario.disruptions.len() as u32).map(|i| stream_rng(seed, rep, Stream::Disruption(i))).collect();
+    let occurrences = occurrences(scenario, seed, rep);
+    sim.world.insert_resource(Disruptions { occurrences, active: Active::new(scenario), streams });
 }
 
-pub(crate) fn on_disruption(e: &mut Engine, index: u32, begins: bool, end: TimeMs) {
-    let now = e.now();
+/// Schedules every occurrence's start and end.
+pub(crate) fn start(sim: &mut Sim) {
+    let occurrences = std::mem::take(&mut sim.world.resource_mut::<Disruptions>().occurrences);
+    for &(index, start, end) in &occurrences {
+        sim.cal.schedule(start, Event::Disruption { index, begins: true, end });
+        sim.cal.schedule(end, Event::Disruption { index, begins: false, end });
+    }
+    sim.world.resource_mut::<Disruptions>().occurrences = occurrences;
+}
+
+pub(crate) fn on_disruption(sim: &mut Sim, index: u32, begins: bool, end: TimeMs) {
+    let now = sim.now();
     let disruption = index;
-    e.log.push(
+    sim.log.push(
         now,
         if begins { Record::DisruptionStarted { disruption } } else { Record::DisruptionEnded { disruption } },
     );
+    let active = &mut sim.world.resource_mut::<Disruptions>().into_inner().active;
     if begins {
-        e.active.indices.push(index);
-        e.active.ends.push(end);
-    } else if let Some(at) =
-        (0..e.active.indices.len()).find(|&k| (e.active.indices[k], e.active.ends[k]) == (index, end))
-    {
+        active.indices.push(index);
+        active.ends.push(end);
+    } else if let Some(at) = (0..active.indices.len()).find(|&k| (active.indices[k], active.ends[k]) == (index, end)) {
         // Occurrences of one disruption may overlap (one per day, lasting over a day): end this one.
-        e.active.indices.remove(at);
-        e.active.ends.remove(at);
+        active.indices.remove(at);
+        active.ends.remove(at);
     }
-    match e.scenario.disruptions[index as usize].effect {
-        Effect::DockOutage { site, doors_down } => {
-            let mut s = e.world.get_mut::<Site>(e.sites[site as usize]).expect("site");
-            if begins {
-                s.down += doors_down;
-            } else {
-                s.down -= doors_down;
-                docks::start_loads(e, site);
-            }
-        }
-        Effect::CarrierShortage { .. } => refresh_carriers(e),
-        Effect::DemandSurge { .. }
-        | Effect::Weather { .. }
-        | Effect::DriverAbsence { .. }
-        | Effect::Breakdowns { .. }
-        | Effect::BookingDown
-        | Effect::TelematicsDown
-        | Effect::InventoryStale { .. } => {}
-    }
+    sim.signal(Signal::Disruption { index, begins });
 }
 
 /// Points at which a leg is checked against weather regions: evenly along the straight line.
@@ -198,8 +207,8 @@ const LEG_SAMPLES: usize = 16;
 
 /// Points along the straight leg from `from` to `to` (prepared), at the middles of
 /// `LEG_SAMPLES` equal parts (back on the sphere for great circles).
-fn along(e: &Engine, from: &[f64; 3], to: &[f64; 3]) -> impl Iterator<Item = [f64; 3]> {
-    let sphere = e.scenario.travel.metric == policies::Metric::GreatCircle;
+fn along(sim: &Sim, from: &[f64; 3], to: &[f64; 3]) -> impl Iterator<Item = [f64; 3]> {
+    let sphere = sim.scenario.travel.metric == policies::Metric::GreatCircle;
     let (from, to) = (*from, *to);
     (0..LEG_SAMPLES).map(move |s| {
         let f = (s as f64 + 0.5) / LEG_SAMPLES as f64;
@@ -211,24 +220,25 @@ fn along(e: &Engine, from: &[f64; 3], to: &[f64; 3]) -> impl Iterator<Item = [f6
 
 /// How much longer than in fair weather a leg takes: each part of it driven at the speed of the
 /// weather over that part (1 when no weather is under way).
-pub(crate) fn leg_slowdown(e: &Engine, from: &[f64; 3], to: &[f64; 3]) -> f64 {
-    if !active(e, |d| matches!(d, Effect::Weather { .. })) {
+pub(crate) fn leg_slowdown(sim: &Sim, from: &[f64; 3], to: &[f64; 3]) -> f64 {
+    if !active(sim, |d| matches!(d, Effect::Weather { .. })) {
         return 1.0;
     }
-    along(e, from, to).map(|p| 1.0 / weather_at(e, &p).0).sum::<f64>() / LEG_SAMPLES as f64
+    along(sim, from, to).map(|p| 1.0 / weather_at(sim, &p).0).sum::<f64>() / LEG_SAMPLES as f64
 }
 
 /// How long a leg from `from` to `to` (prepared points) must wait before it may start: until
 /// the last closure under way of a region it starts in, ends in or crosses is over (zero when none).
-pub(crate) fn closure_wait(e: &Engine, from: &[f64; 3], to: &[f64; 3]) -> TimeMs {
-    let now = e.now();
+pub(crate) fn closure_wait(sim: &Sim, from: &[f64; 3], to: &[f64; 3]) -> TimeMs {
+    let now = sim.now();
     let mut until = now;
-    for (k, &i) in e.active.indices.iter().enumerate() {
+    let active = active_now(sim);
+    for (k, &i) in active.indices.iter().enumerate() {
         if let (Some(area), Effect::Weather { closed: true, .. }) =
-            (&e.active.regions[i as usize], &e.scenario.disruptions[i as usize].effect)
-            && [*from, *to].into_iter().chain(along(e, from, to)).any(|p| area.contains(&e.scenario.travel, &p))
+            (&active.regions[i as usize], &sim.scenario.disruptions[i as usize].effect)
+            && [*from, *to].into_iter().chain(along(sim, from, to)).any(|p| area.contains(&sim.scenario.travel, &p))
         {
-            until = until.max(e.active.ends[k]);
+            until = until.max(active.ends[k]);
         }
     }
     until - now
@@ -238,40 +248,39 @@ pub(crate) fn closure_wait(e: &Engine, from: &[f64; 3], to: &[f64; 3]) -> TimeMs
 /// way generate at `max(multiplier, 1)` times the rate and keep an order with probability
 /// `multiplier / max(multiplier, 1)` inside their region and `1 / max(multiplier, 1)` outside,
 /// so only the region's demand changes (thinning of a Poisson process).
-pub(crate) fn keeps_arrival(e: &mut Engine, site: u32, point: &[f64; 3]) -> bool {
+pub(crate) fn keeps_arrival(sim: &mut Sim, site: u32, point: &[f64; 3]) -> bool {
     use rand::RngExt;
+    let scenario = sim.scenario;
+    let Disruptions { active, streams, .. } = sim.world.resource_mut::<Disruptions>().into_inner();
     let mut keep = true;
-    for i in under_way(&e.active) {
+    for i in under_way(active) {
         if let (Some(area), Effect::DemandSurge { multiplier, sites, region: Some(_) }) =
-            (&e.active.regions[i as usize], &e.scenario.disruptions[i as usize].effect)
+            (&active.regions[i as usize], &scenario.disruptions[i as usize].effect)
             && sites.contains(&site)
         {
-            let inside = area.contains(&e.scenario.travel, point);
+            let inside = area.contains(&scenario.travel, point);
             let p = if inside { *multiplier } else { 1.0 } / multiplier.max(1.0);
             if p < 1.0 {
-                keep &= e.rng.disruption[i as usize].random::<f64>() < p;
+                keep &= streams[i as usize].random::<f64>() < p;
             }
         }
     }
     keep
 }
 
-/// Sets each carrier's capacity multiplier and acceptance drop from the shortages under way.
-fn refresh_carriers(e: &mut Engine) {
-    for (c, &entity) in e.carriers.iter().enumerate() {
-        let (mut capacity, mut drop) = (1.0, 0.0);
-        for &i in &e.active.indices {
-            if let Effect::CarrierShortage { carriers, capacity_multiplier, acceptance_drop } =
-                &e.scenario.disruptions[i as usize].effect
-                && carriers.contains(&(c as u32))
-            {
-                capacity *= capacity_multiplier;
-                drop += acceptance_drop;
-            }
+/// Carrier `carrier`'s capacity multiplier and acceptance drop from the shortages under way.
+pub(crate) fn carrier_shortage(sim: &Sim, carrier: u32) -> (f64, f64) {
+    let (mut capacity, mut drop) = (1.0, 0.0);
+    for &i in &active_now(sim).indices {
+        if let Effect::CarrierShortage { carriers, capacity_multiplier, acceptance_drop } =
+            &sim.scenario.disruptions[i as usize].effect
+            && carriers.contains(&carrier)
+        {
+            capacity *= capacity_multiplier;
+            drop += acceptance_drop;
         }
-        let mut carrier = e.world.get_mut::<Carrier>(entity).expect("carrier");
-        (carrier.capacity_multiplier, carrier.acceptance_drop) = (capacity, drop);
     }
+    (capacity, drop)
 }
 
 /// How a driver due to start a shift turns up.
@@ -283,15 +292,17 @@ pub(crate) enum Attendance {
 
 /// Whether a driver of `site` due to start a shift now turns up, and when: absent if any
 /// absence under way says so, else late by the longest delay drawn.
-pub(crate) fn attendance(e: &mut Engine, site: u32) -> Attendance {
+pub(crate) fn attendance(sim: &mut Sim, site: u32) -> Attendance {
     use rand::RngExt;
+    let scenario = sim.scenario;
+    let Disruptions { active, streams, .. } = sim.world.resource_mut::<Disruptions>().into_inner();
     let (mut absent, mut late) = (false, TimeMs::ZERO);
-    for &i in &e.active.indices {
+    for &i in &active.indices {
         if let Effect::DriverAbsence { sites, no_show_prob, late_prob, late_min } =
-            &e.scenario.disruptions[i as usize].effect
+            &scenario.disruptions[i as usize].effect
             && sites.contains(&site)
         {
-            let rng = &mut e.rng.disruption[i as usize];
+            let rng = &mut streams[i as usize];
             absent |= rng.random::<f64>() < *no_show_prob;
             if *late_prob > 0.0 && rng.random::<f64>() < *late_prob {
                 late = late.max(TimeMs::from_min(late_min.sample(rng)));
@@ -307,12 +318,14 @@ pub(crate) fn attendance(e: &mut Engine, site: u32) -> Attendance {
 
 /// Whether a vehicle starting a leg of `driving` breaks down on it: after how long, and for how
 /// long it stands (the earliest failure of the breakdown disruptions under way).
-pub(crate) fn breakdown(e: &mut Engine, driving: TimeMs) -> Option<(TimeMs, TimeMs)> {
+pub(crate) fn breakdown(sim: &mut Sim, driving: TimeMs) -> Option<(TimeMs, TimeMs)> {
     use rand_distr::{Distribution, Exp1};
+    let scenario = sim.scenario;
+    let Disruptions { active, streams, .. } = sim.world.resource_mut::<Disruptions>().into_inner();
     let mut first: Option<(TimeMs, TimeMs)> = None;
-    for &i in &e.active.indices {
-        if let Effect::Breakdowns { rate_per_hour, repair_min } = &e.scenario.disruptions[i as usize].effect {
-            let rng = &mut e.rng.disruption[i as usize];
+    for &i in &active.indices {
+        if let Effect::Breakdowns { rate_per_hour, repair_min } = &scenario.disruptions[i as usize].effect {
+            let rng = &mut streams[i as usize];
             let hours: f64 = Exp1.sample(rng);
             let after = TimeMs::from_hours(hours / rate_per_hour);
             if after < driving && first.is_none_or(|(f, _)| after < f) {
@@ -324,16 +337,18 @@ pub(crate) fn breakdown(e: &mut Engine, driving: TimeMs) -> Option<(TimeMs, Time
 }
 
 /// Whether an effect matching `is` is under way.
-pub(crate) fn active(e: &Engine, is: impl Fn(&Effect) -> bool) -> bool {
-    e.active.indices.iter().any(|&i| is(&e.scenario.disruptions[i as usize].effect))
+pub(crate) fn active(sim: &Sim, is: impl Fn(&Effect) -> bool) -> bool {
+    active_now(sim).indices.iter().any(|&i| is(&sim.scenario.disruptions[i as usize].effect))
 }
 
 /// How much later an order reported ready now really is ready, if the inventory feed is stale.
-pub(crate) fn not_ready_for(e: &mut Engine) -> Option<TimeMs> {
+pub(crate) fn not_ready_for(sim: &mut Sim) -> Option<TimeMs> {
     use rand::RngExt;
-    for &i in &e.active.indices {
-        if let Effect::InventoryStale { stale_prob, delay_min } = &e.scenario.disruptions[i as usize].effect {
-            let rng = &mut e.rng.disruption[i as usize];
+    let scenario = sim.scenario;
+    let Disruptions { active, streams, .. } = sim.world.resource_mut::<Disruptions>().into_inner();
+    for &i in &active.indices {
+        if let Effect::InventoryStale { stale_prob, delay_min } = &scenario.disruptions[i as usize].effect {
+            let rng = &mut streams[i as usize];
             if rng.random::<f64>() < *stale_prob {
                 return Some(TimeMs::from_min(delay_min.sample(rng)));
             }

@@ -1,13 +1,16 @@
 //! Sites and their dock doors: vehicles queue first-come first-served for a free door, and loading
 //! starts only while the doors are open. Loads that started before closing time are finished.
+//! Dock outages take doors out of service (a [`Signal::Disruption`] from `disruptions`).
 
 use std::collections::VecDeque;
 
 use bevy_ecs::prelude::*;
-use policies::{DailyWindow, MS_PER_DAY, MS_PER_MIN, Point, SiteId, TimeMs};
+use policies::{DailyWindow, MS_PER_DAY, MS_PER_MIN, Point, SiteId, TimeMs, VehicleId};
 
-use crate::engine::{Engine, Event};
 use crate::log::Record;
+use crate::rng::{Rng, Stream, stream_rng};
+use crate::scenario::Effect;
+use crate::world::{Event, Signal, Sim};
 
 #[derive(Component, Clone, Debug)]
 pub struct Site {
@@ -26,11 +29,47 @@ pub struct Dock {
     /// Doors loading right now; never more than `Site::doors`.
     pub busy: u32,
     /// Vehicles waiting for a door, first come first served.
-    pub queue: VecDeque<Entity>,
+    pub queue: VecDeque<Queued>,
 }
 
-pub(crate) fn spawn(e: &mut Engine) {
-    for (i, s) in e.scenario.sites.iter().enumerate() {
+/// A vehicle waiting for a door with `load` units to load, since `since`.
+#[derive(Clone, Copy, Debug)]
+pub struct Queued {
+    pub vehicle: Entity,
+    pub id: VehicleId,
+    pub since: TimeMs,
+    pub load: u32,
+}
+
+/// The sites by index, their locations prepared for `TravelModel::distance_prepared`, and their
+/// loading-time streams.
+#[derive(Resource)]
+pub(crate) struct Sites {
+    entities: Vec<Entity>,
+    points: Vec<[f64; 3]>,
+    loading: Vec<Rng>,
+}
+
+/// Site `site`'s location, prepared for `TravelModel::distance_prepared`.
+#[inline]
+pub(crate) fn point(sim: &Sim, site: u32) -> [f64; 3] {
+    sim.world.resource::<Sites>().points[site as usize]
+}
+
+fn dock_mut<'w>(sim: &'w mut Sim, site: u32) -> Mut<'w, Dock> {
+    let entity = sim.world.resource::<Sites>().entities[site as usize];
+    sim.world.get_mut::<Dock>(entity).expect("every site has a dock")
+}
+
+pub(crate) fn spawn(sim: &mut Sim) {
+    let (scenario, seed, rep) = (sim.scenario, sim.seed, sim.replication as u64);
+    let sites = Sites {
+        entities: Vec::with_capacity(scenario.sites.len()),
+        points: scenario.sites.iter().map(|s| scenario.travel.prepare(s.location)).collect(),
+        loading: (0..scenario.sites.len() as u32).map(|i| stream_rng(seed, rep, Stream::Dock(i))).collect(),
+    };
+    sim.world.insert_resource(sites);
+    for (i, s) in sim.scenario.sites.iter().enumerate() {
         let site = Site {
             index: i as u32,
             location: s.location,
@@ -40,82 +79,94 @@ pub(crate) fn spawn(e: &mut Engine) {
             load_per_unit_mean_ms: s.load_per_unit_min.mean() * MS_PER_MIN as f64,
             down: 0,
         };
-        e.sites.push(e.world.spawn((site, Dock::default())).id());
+        let entity = sim.world.spawn((site, Dock::default())).id();
+        sim.world.resource_mut::<Sites>().entities.push(entity);
         if !s.hours.is_always() {
             // The first opening after time zero (at time zero nothing is queued yet).
             let first = if s.hours.open_ms == 0 { MS_PER_DAY } else { s.hours.open_ms };
-            e.cal.schedule(TimeMs(first), Event::DocksOpen { site: i as u32 });
+            sim.cal.schedule(TimeMs(first), Event::DocksOpen { site: i as u32 });
         }
     }
 }
 
 /// A vehicle with its route arrives at its site's doors.
-pub(crate) fn arrive(e: &mut Engine, site: u32, vehicle: Entity) {
-    let now = e.now();
-    let vehicle_id = e.world.get::<super::fleet::Vehicle>(vehicle).expect("vehicle").id;
-    e.log.push(now, Record::DockArrived { vehicle: vehicle_id, site: SiteId(site) });
-    e.world.get_mut::<Dock>(e.sites[site as usize]).expect("dock").queue.push_back(vehicle);
-    start_loads(e, site);
+pub(crate) fn arrive(sim: &mut Sim, site: u32, queued: Queued) {
+    let now = sim.now();
+    sim.log.push(now, Record::DockArrived { vehicle: queued.id, site: SiteId(site) });
+    dock_mut(sim, site).queue.push_back(queued);
+    start_loads(sim, site);
 }
 
 /// Starts loading queued vehicles while doors are free and open.
-pub(crate) fn start_loads(e: &mut Engine, site: u32) {
-    let now = e.now();
-    let entity = e.sites[site as usize];
+pub(crate) fn start_loads(sim: &mut Sim, site: u32) {
+    let now = sim.now();
+    let entity = sim.world.resource::<Sites>().entities[site as usize];
     let (doors, hours) = {
-        let s = e.world.get::<Site>(entity).expect("site");
+        let s = sim.world.get::<Site>(entity).expect("site");
         (s.doors.saturating_sub(s.down), s.hours)
     };
     if !hours.contains(now) {
         return;
     }
     loop {
-        let mut dock = e.world.get_mut::<Dock>(entity).expect("dock");
+        let mut dock = sim.world.get_mut::<Dock>(entity).expect("dock");
         if dock.busy >= doors {
             return;
         }
-        let Some(vehicle) = dock.queue.pop_front() else {
+        let Some(queued) = dock.queue.pop_front() else {
             return;
         };
         dock.busy += 1;
         assert!(dock.busy <= doors, "more vehicles loading than doors at site {site}");
-        let (vehicle_id, queued_at, load) = super::fleet::start_loading(e, vehicle);
-        let spec = &e.scenario.sites[site as usize];
-        let rng = &mut e.rng.dock[site as usize];
-        let minutes = spec.load_fixed_min.sample(rng) + spec.load_per_unit_min.sample(rng) * load as f64;
-        e.log.push(now, Record::LoadingStarted { vehicle: vehicle_id, site: SiteId(site), waited: now - queued_at });
-        e.cal.schedule_in(TimeMs::from_min(minutes), Event::LoadingDone { vehicle });
+        sim.signal(Signal::LoadingStarted { vehicle: queued.vehicle });
+        let spec = &sim.scenario.sites[site as usize];
+        let rng = &mut sim.world.resource_mut::<Sites>().into_inner().loading[site as usize];
+        let minutes = spec.load_fixed_min.sample(rng) + spec.load_per_unit_min.sample(rng) * queued.load as f64;
+        let waited = now - queued.since;
+        sim.log.push(now, Record::LoadingStarted { vehicle: queued.id, site: SiteId(site), waited });
+        let (vehicle, id) = (queued.vehicle, queued.id);
+        sim.cal.schedule_in(TimeMs::from_min(minutes), Event::LoadingDone { vehicle, id, site });
     }
 }
 
-pub(crate) fn on_open(e: &mut Engine, site: u32) {
-    let now = e.now();
-    e.log.push(now, Record::DocksOpened { site: SiteId(site) });
-    start_loads(e, site);
-    e.cal.schedule(now + TimeMs(MS_PER_DAY), Event::DocksOpen { site });
+pub(crate) fn on_open(sim: &mut Sim, site: u32) {
+    let now = sim.now();
+    sim.log.push(now, Record::DocksOpened { site: SiteId(site) });
+    start_loads(sim, site);
+    sim.cal.schedule(now + TimeMs(MS_PER_DAY), Event::DocksOpen { site });
 }
 
 /// Longest loading of `units` can take at `site` (means where a distribution is unbounded).
-pub(crate) fn load_bound(e: &Engine, site: u32, units: u32) -> TimeMs {
-    let s = &e.scenario.sites[site as usize];
+pub(crate) fn load_bound(sim: &Sim, site: u32, units: u32) -> TimeMs {
+    let s = &sim.scenario.sites[site as usize];
     let bound = |d: &crate::dist::Dist| d.upper_bound().unwrap_or(d.mean());
     TimeMs::from_min(bound(&s.load_fixed_min) + bound(&s.load_per_unit_min) * units as f64)
 }
 
-/// The vehicle waited too long for a door: it leaves the queue and its route is released.
-pub(crate) fn on_give_up(e: &mut Engine, vehicle: Entity) {
-    let site = e.world.get::<super::fleet::Vehicle>(vehicle).expect("vehicle").site;
-    let mut dock = e.world.get_mut::<Dock>(e.sites[site as usize]).expect("dock");
-    let at = dock.queue.iter().position(|v| *v == vehicle).expect("a give-up is withdrawn when loading starts");
+/// A vehicle that waited too long for a door leaves the queue.
+pub(crate) fn leave_queue(sim: &mut Sim, site: u32, vehicle: Entity) {
+    let mut dock = dock_mut(sim, site);
+    let at = dock.queue.iter().position(|q| q.vehicle == vehicle).expect("a give-up is withdrawn when loading starts");
     dock.queue.remove(at);
-    super::fleet::release_unloaded(e, vehicle);
 }
 
-pub(crate) fn on_loading_done(e: &mut Engine, vehicle: Entity) {
-    let site = e.world.get::<super::fleet::Vehicle>(vehicle).expect("vehicle").site;
-    e.world.get_mut::<Dock>(e.sites[site as usize]).expect("dock").busy -= 1;
-    let vehicle_id = e.world.get::<super::fleet::Vehicle>(vehicle).expect("vehicle").id;
-    e.log.push(e.now(), Record::LoadingDone { vehicle: vehicle_id, site: SiteId(site) });
-    start_loads(e, site);
-    super::fleet::depart(e, vehicle);
+/// A door is free again (the vehicle leaves: see `fleet::depart`).
+pub(crate) fn on_loading_done(sim: &mut Sim, id: VehicleId, site: u32) {
+    dock_mut(sim, site).busy -= 1;
+    sim.log.push(sim.now(), Record::LoadingDone { vehicle: id, site: SiteId(site) });
+    start_loads(sim, site);
+}
+
+/// A dock outage takes doors out of service at its start and gives them back at its end.
+pub(crate) fn on_disruption(sim: &mut Sim, index: u32, begins: bool) {
+    if let Effect::DockOutage { site, doors_down } = sim.scenario.disruptions[index as usize].effect {
+        let entity = sim.world.resource::<Sites>().entities[site as usize];
+        let mut s = sim.world.get_mut::<Site>(entity).expect("site");
+        if begins {
+            s.down += doors_down;
+        } else {
+            s.down -= doors_down;
+            start_loads(sim, site);
+        }
+    }
 }

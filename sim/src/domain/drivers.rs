@@ -4,9 +4,9 @@
 use bevy_ecs::prelude::*;
 use policies::{DriverId, MS_PER_DAY, TimeMs};
 
-use super::disruptions::Attendance;
-use crate::engine::{Engine, Event};
+use super::disruptions::{self, Attendance};
 use crate::log::Record;
+use crate::world::{Event, Signal, Sim};
 
 #[derive(Component, Clone, Debug)]
 pub struct Driver {
@@ -34,8 +34,18 @@ impl DriverState {
     }
 }
 
-pub(crate) fn spawn(e: &mut Engine) {
-    for (i, spec) in e.scenario.drivers.iter().enumerate() {
+/// The drivers by index (the ids policies see).
+#[derive(Resource)]
+pub(crate) struct Drivers(pub Vec<Entity>);
+
+/// Driver `id`'s entity, if there is one.
+pub(crate) fn entity(sim: &Sim, id: DriverId) -> Option<Entity> {
+    sim.world.resource::<Drivers>().0.get(id.0 as usize).copied()
+}
+
+pub(crate) fn spawn(sim: &mut Sim) {
+    sim.world.insert_resource(Drivers(Vec::with_capacity(sim.scenario.drivers.len())));
+    for (i, spec) in sim.scenario.drivers.iter().enumerate() {
         let driver = Driver {
             id: DriverId(i as u32),
             site: spec.site,
@@ -44,106 +54,118 @@ pub(crate) fn spawn(e: &mut Engine) {
             max_duty: spec.max_duty,
             standby: spec.standby,
         };
-        let entity = e.world.spawn((driver, DriverState::default())).id();
-        e.drivers.push(entity);
+        let entity = sim.world.spawn((driver, DriverState::default())).id();
+        sim.world.resource_mut::<Drivers>().0.push(entity);
         if spec.always_on() {
-            begin_shift(e, entity, TimeMs::MAX);
+            begin_shift(sim, entity, TimeMs::MAX);
             continue;
         }
         let start = spec.shift_start_ms;
         let end = start + spec.shift_len.0;
         if end > MS_PER_DAY {
             // A shift that crosses midnight is under way at time zero (yesterday's).
-            begin_shift(e, entity, TimeMs(end - MS_PER_DAY));
-            e.cal.schedule(TimeMs(end - MS_PER_DAY), Event::ShiftEnd { driver: entity });
+            begin_shift(sim, entity, TimeMs(end - MS_PER_DAY));
+            sim.cal.schedule(TimeMs(end - MS_PER_DAY), Event::ShiftEnd { driver: entity });
         } else {
-            e.cal.schedule(TimeMs(start), Event::ShiftStart { driver: entity });
+            sim.cal.schedule(TimeMs(start), Event::ShiftStart { driver: entity });
         }
     }
 }
 
-fn begin_shift(e: &mut Engine, driver: Entity, shift_end: TimeMs) {
-    let mut state = e.world.get_mut::<DriverState>(driver).expect("driver");
+fn begin_shift(sim: &mut Sim, driver: Entity, shift_end: TimeMs) {
+    let mut state = sim.world.get_mut::<DriverState>(driver).expect("driver");
     state.on_shift = true;
     state.shift_end = shift_end;
     state.duty_used = TimeMs::ZERO;
-    let id = e.world.get::<Driver>(driver).expect("driver").id;
-    e.log.push(e.cal.now(), Record::ShiftStarted { driver: id });
+    let id = sim.world.get::<Driver>(driver).expect("driver").id;
+    sim.log.push(sim.cal.now(), Record::ShiftStarted { driver: id });
 }
 
-pub(crate) fn on_shift_start(e: &mut Engine, driver: Entity) {
+pub(crate) fn on_shift_start(sim: &mut Sim, driver: Entity) {
     let (len, site, id) = {
-        let d = e.world.get::<Driver>(driver).expect("driver");
+        let d = sim.world.get::<Driver>(driver).expect("driver");
         (d.shift_len, d.site, d.id)
     };
-    let end = e.now() + len;
-    match super::disruptions::attendance(e, site) {
-        Attendance::OnTime => on_arrival(e, driver, end),
+    let end = sim.now() + len;
+    match disruptions::attendance(sim, site) {
+        Attendance::OnTime => on_arrival(sim, driver, end),
         Attendance::Late(late) if late < len => {
-            e.log.push(e.now(), Record::DriverLate { driver: id, late });
-            e.cal.schedule_in(late, Event::DriverArrives { driver, shift_end: end });
+            sim.log.push(sim.now(), Record::DriverLate { driver: id, late });
+            sim.cal.schedule_in(late, Event::DriverArrives { driver, shift_end: end });
         }
         // Missed (or so late the shift is over): off until the next shift, a day after this one's start.
         Attendance::Late(_) | Attendance::Absent => {
-            e.log.push(e.now(), Record::DriverNoShow { driver: id });
-            e.cal.schedule_in(TimeMs(MS_PER_DAY), Event::ShiftStart { driver });
+            sim.log.push(sim.now(), Record::DriverNoShow { driver: id });
+            sim.cal.schedule_in(TimeMs(MS_PER_DAY), Event::ShiftStart { driver });
         }
     }
 }
 
 /// The driver turns up (on time, or late) for a shift that ends at `shift_end`.
-pub(crate) fn on_arrival(e: &mut Engine, driver: Entity, shift_end: TimeMs) {
-    begin_shift(e, driver, shift_end);
-    e.cal.schedule(shift_end, Event::ShiftEnd { driver });
-    if e.epochs.on_resource_free {
-        e.request_decision();
-    }
+pub(crate) fn on_arrival(sim: &mut Sim, driver: Entity, shift_end: TimeMs) {
+    begin_shift(sim, driver, shift_end);
+    sim.cal.schedule(shift_end, Event::ShiftEnd { driver });
+    sim.signal(Signal::ResourceFree);
 }
 
-pub(crate) fn on_shift_end(e: &mut Engine, driver: Entity) {
-    let now = e.now();
-    let len = e.world.get::<Driver>(driver).expect("driver").shift_len;
+pub(crate) fn on_shift_end(sim: &mut Sim, driver: Entity) {
+    let now = sim.now();
+    let len = sim.world.get::<Driver>(driver).expect("driver").shift_len;
     // The next shift starts a day after this one started (add before subtracting: time is unsigned).
-    e.cal.schedule(now + TimeMs(MS_PER_DAY) - len, Event::ShiftStart { driver });
-    if !e.world.get::<DriverState>(driver).expect("driver").busy {
-        go_off(e, driver);
+    sim.cal.schedule(now + TimeMs(MS_PER_DAY) - len, Event::ShiftStart { driver });
+    if !sim.world.get::<DriverState>(driver).expect("driver").busy {
+        go_off(sim, driver);
     }
 }
 
-fn go_off(e: &mut Engine, driver: Entity) {
-    let mut state = e.world.get_mut::<DriverState>(driver).expect("driver");
+fn go_off(sim: &mut Sim, driver: Entity) {
+    let mut state = sim.world.get_mut::<DriverState>(driver).expect("driver");
     state.on_shift = false;
     let scheduled_end = state.shift_end;
-    let id = e.world.get::<Driver>(driver).expect("driver").id;
-    e.log.push(e.cal.now(), Record::ShiftEnded { driver: id, scheduled_end });
+    let id = sim.world.get::<Driver>(driver).expect("driver").id;
+    sim.log.push(sim.cal.now(), Record::ShiftEnded { driver: id, scheduled_end });
+}
+
+/// Whether the driver is on shift and free for a trip of the allocation policy's (standby drivers
+/// are for rescues only).
+pub(crate) fn is_free(sim: &Sim, driver: Entity) -> bool {
+    let (d, s) =
+        (sim.world.get::<Driver>(driver).expect("driver"), sim.world.get::<DriverState>(driver).expect("driver"));
+    !d.standby && s.on_shift && !s.busy && sim.now() < s.shift_end
 }
 
 /// Whether the driver, on a trip since `trip_start`, may still be working at `until`: within shift
 /// end plus overtime, and within the maximum duty time.
-pub(crate) fn can_work_until(e: &Engine, driver: Entity, trip_start: TimeMs, until: TimeMs) -> bool {
-    let d = e.world.get::<Driver>(driver).expect("driver");
-    let s = e.world.get::<DriverState>(driver).expect("driver");
+pub(crate) fn can_work_until(sim: &Sim, driver: Entity, trip_start: TimeMs, until: TimeMs) -> bool {
+    let d = sim.world.get::<Driver>(driver).expect("driver");
+    let s = sim.world.get::<DriverState>(driver).expect("driver");
     until <= s.latest_return(d) && s.duty_used + (until - trip_start) <= d.max_duty
 }
 
 /// Latest time the driver, on a trip since `trip_start`, may begin `work` and still finish it
 /// within shift end plus overtime and within duty time.
-pub(crate) fn latest_start(e: &Engine, driver: Entity, trip_start: TimeMs, work: TimeMs) -> TimeMs {
-    let d = e.world.get::<Driver>(driver).expect("driver");
-    let s = e.world.get::<DriverState>(driver).expect("driver");
+pub(crate) fn latest_start(sim: &Sim, driver: Entity, trip_start: TimeMs, work: TimeMs) -> TimeMs {
+    let d = sim.world.get::<Driver>(driver).expect("driver");
+    let s = sim.world.get::<DriverState>(driver).expect("driver");
     let by_shift = s.latest_return(d) - work;
     // Duty: duty_used + (start + work - trip_start) <= max_duty.
     let by_duty = (trip_start + d.max_duty) - s.duty_used - work;
     by_shift.min(by_duty)
 }
 
+/// The driver sets off on a trip; their id.
+pub(crate) fn take(sim: &mut Sim, driver: Entity) -> DriverId {
+    sim.world.get_mut::<DriverState>(driver).expect("driver").busy = true;
+    sim.world.get::<Driver>(driver).expect("driver").id
+}
+
 /// The driver is back from a trip that started at `started`.
-pub(crate) fn trip_done(e: &mut Engine, driver: Entity, started: TimeMs) {
-    let now = e.now();
-    let mut state = e.world.get_mut::<DriverState>(driver).expect("driver");
+pub(crate) fn trip_done(sim: &mut Sim, driver: Entity, started: TimeMs) {
+    let now = sim.now();
+    let mut state = sim.world.get_mut::<DriverState>(driver).expect("driver");
     state.busy = false;
     state.duty_used = state.duty_used + (now - started);
     if now >= state.shift_end {
-        go_off(e, driver);
+        go_off(sim, driver);
     }
 }

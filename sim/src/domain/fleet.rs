@@ -7,10 +7,12 @@ use policies::{DriverId, OrderId, TimeMs, TravelModel, VehicleId};
 use rand::RngExt;
 
 use super::disruptions;
+use super::docks::{self, Queued};
 use super::drivers::{self, Driver, DriverState};
-use super::orders::{self, Order, OrderState};
-use crate::engine::{Engine, Event};
+use super::orders::{self, Order};
 use crate::log::Record;
+use crate::rng::{Rng, Stream, stream_rng};
+use crate::world::{Event, Signal, Sim};
 
 #[derive(Component, Clone, Debug)]
 pub struct Vehicle {
@@ -98,9 +100,29 @@ impl Trip {
     }
 }
 
-pub(crate) fn spawn(e: &mut Engine) {
-    for (i, v) in e.scenario.vehicles.iter().enumerate() {
-        let t = &e.scenario.vehicle_types[v.vehicle_type as usize];
+/// The vehicles by index (the ids policies see), and the fleet's random streams: travel-time
+/// noise per vehicle, failed delivery attempts per site.
+#[derive(Resource)]
+pub(crate) struct Fleet {
+    pub vehicles: Vec<Entity>,
+    travel: Vec<Rng>,
+    delivery: Vec<Rng>,
+}
+
+/// Vehicle `id`'s entity, if there is one.
+pub(crate) fn entity(sim: &Sim, id: VehicleId) -> Option<Entity> {
+    sim.world.resource::<Fleet>().vehicles.get(id.0 as usize).copied()
+}
+
+pub(crate) fn spawn(sim: &mut Sim) {
+    let (scenario, seed, rep) = (sim.scenario, sim.seed, sim.replication as u64);
+    sim.world.insert_resource(Fleet {
+        vehicles: Vec::with_capacity(scenario.vehicles.len()),
+        travel: (0..scenario.vehicles.len() as u32).map(|i| stream_rng(seed, rep, Stream::Travel(i))).collect(),
+        delivery: (0..scenario.sites.len() as u32).map(|i| stream_rng(seed, rep, Stream::Delivery(i))).collect(),
+    });
+    for (i, v) in sim.scenario.vehicles.iter().enumerate() {
+        let t = &sim.scenario.vehicle_types[v.vehicle_type as usize];
         let vehicle = Vehicle {
             id: VehicleId(i as u32),
             site: v.site,
@@ -110,24 +132,23 @@ pub(crate) fn spawn(e: &mut Engine) {
             cost_per_km: t.cost_per_km,
             cost_per_hour: t.cost_per_hour,
         };
-        e.vehicles.push(e.world.spawn(vehicle).id());
+        let entity = sim.world.spawn(vehicle).id();
+        sim.world.resource_mut::<Fleet>().vehicles.push(entity);
     }
 }
 
 /// Starts a validated route: the vehicle joins its site's door queue.
-pub(crate) fn assign(e: &mut Engine, vehicle: Entity, driver: Entity, stops: Vec<(Entity, OrderId)>) {
-    let now = e.now();
-    let load = stops.iter().map(|(o, _)| e.world.get::<Order>(*o).expect("order").size).sum();
+pub(crate) fn assign(sim: &mut Sim, vehicle: Entity, driver: Entity, stops: Vec<(Entity, OrderId)>) {
+    let now = sim.now();
+    let load = stops.iter().map(|(o, _)| sim.world.get::<Order>(*o).expect("order").size).sum();
     for &(order, _) in &stops {
-        *e.world.get_mut::<OrderState>(order).expect("order") = OrderState::Assigned;
-        orders::withdraw_cancel(e, order);
+        orders::assigned(sim, order);
     }
     let stops_first = stops[0].0;
-    let driver_id = e.world.get::<Driver>(driver).expect("driver").id;
-    e.world.get_mut::<DriverState>(driver).expect("driver").busy = true;
-    let v = e.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
-    let at = e.site_points[v.site as usize];
-    e.log.push(
+    let driver_id = drivers::take(sim, driver);
+    let v = sim.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
+    let at = docks::point(sim, v.site);
+    sim.log.push(
         now,
         Record::RouteAssigned {
             vehicle: v.id,
@@ -138,40 +159,47 @@ pub(crate) fn assign(e: &mut Engine, vehicle: Entity, driver: Entity, stops: Vec
             capacity: v.capacity,
         },
     );
-    e.world.entity_mut(vehicle).insert(Trip::new(driver, driver_id, stops, load, now, at));
-    let first = e.world.get::<Order>(stops_first).expect("order");
-    let deadline = loading_deadline(e, &v, driver, now, load, first);
-    let give_up = e.cal.schedule(deadline.max(now), Event::DockGiveUp { vehicle });
-    e.world.get_mut::<Trip>(vehicle).expect("trip").give_up = Some(give_up);
-    super::docks::arrive(e, v.site, vehicle);
+    sim.world.entity_mut(vehicle).insert(Trip::new(driver, driver_id, stops, load, now, at));
+    let first = sim.world.get::<Order>(stops_first).expect("order");
+    let deadline = loading_deadline(sim, &v, driver, now, load, first);
+    let give_up = sim.cal.schedule(deadline.max(now), Event::DockGiveUp { vehicle });
+    sim.world.get_mut::<Trip>(vehicle).expect("trip").give_up = Some(give_up);
+    docks::arrive(sim, v.site, Queued { vehicle, id: v.id, since: now, load });
 }
 
 /// Latest time loading `load` may start so that, at worst, the driver (on duty since
 /// `trip_start`) can still serve the `first` stop and be back within shift end plus overtime and
 /// within duty time.
 pub(crate) fn loading_deadline(
-    e: &Engine,
+    sim: &Sim,
     v: &Vehicle,
     driver: Entity,
     trip_start: TimeMs,
     load: u32,
     first: &Order,
 ) -> TimeMs {
-    let km = e.scenario.travel.distance_prepared(&e.site_points[v.site as usize], &first.point);
-    let work = super::docks::load_bound(e, v.site, load)
-        + drive_bound(e, v, km)
-        + service_bound(e, first)
-        + drive_bound(e, v, km);
-    drivers::latest_start(e, driver, trip_start, work)
+    let km = sim.scenario.travel.distance_prepared(&docks::point(sim, v.site), &first.point);
+    let work = docks::load_bound(sim, v.site, load)
+        + drive_bound(sim, v, km)
+        + service_bound(sim, first)
+        + drive_bound(sim, v, km);
+    drivers::latest_start(sim, driver, trip_start, work)
+}
+
+/// The vehicle waited too long for a door: it leaves the queue and its route is released.
+pub(crate) fn on_dock_give_up(sim: &mut Sim, vehicle: Entity) {
+    let site = sim.world.get::<Vehicle>(vehicle).expect("vehicle").site;
+    docks::leave_queue(sim, site, vehicle);
+    release_unloaded(sim, vehicle);
 }
 
 /// Ends a trip that never left the doors: its orders are open again, vehicle and driver free.
-pub(crate) fn release_unloaded(e: &mut Engine, vehicle: Entity) {
-    let now = e.now();
-    let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
-    let site = e.world.get::<Vehicle>(vehicle).expect("vehicle").site;
-    let trip = e.world.entity_mut(vehicle).take::<Trip>().expect("trip");
-    e.log.push(
+fn release_unloaded(sim: &mut Sim, vehicle: Entity) {
+    let now = sim.now();
+    let id = sim.world.get::<Vehicle>(vehicle).expect("vehicle").id;
+    let site = sim.world.get::<Vehicle>(vehicle).expect("vehicle").site;
+    let trip = sim.world.entity_mut(vehicle).take::<Trip>().expect("trip");
+    sim.log.push(
         now,
         Record::DockGaveUp {
             vehicle: id,
@@ -181,184 +209,158 @@ pub(crate) fn release_unloaded(e: &mut Engine, vehicle: Entity) {
             orders: trip.stops.len() as u32,
         },
     );
-    reopen(e, &trip.stops);
+    reopen(sim, &trip.stops);
     for &(order, _) in &trip.stops {
-        super::exceptions::raise(e, policies::ExceptionKind::MissedDockSlot, order, None);
+        sim.raise(policies::ExceptionKind::MissedDockSlot, order, None);
     }
-    drivers::trip_done(e, trip.driver, trip.started);
-    if e.epochs.on_resource_free {
-        e.request_decision();
-    }
+    drivers::trip_done(sim, trip.driver, trip.started);
+    sim.signal(Signal::ResourceFree);
 }
 
 /// Orders that were routed but not delivered go back to the open pool at their site.
-fn reopen(e: &mut Engine, stops: &[(Entity, OrderId)]) {
-    let now = e.now();
+fn reopen(sim: &mut Sim, stops: &[(Entity, OrderId)]) {
     for &(order, order_id) in stops {
-        *e.world.get_mut::<OrderState>(order).expect("order") = OrderState::Open;
-        e.log.push(now, Record::OrderReturned { order: order_id });
-        let due = e.world.get::<Order>(order).expect("order").due;
-        orders::schedule_cancel(e, order, due);
+        orders::returned(sim, order, order_id);
     }
 }
 
-/// Called by the docks when a door takes the vehicle: (id, when it queued, load).
-pub(crate) fn start_loading(e: &mut Engine, vehicle: Entity) -> (VehicleId, TimeMs, u32) {
-    let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
-    let mut trip = e.world.get_mut::<Trip>(vehicle).expect("a queued vehicle has a trip");
-    let give_up = trip.give_up.take();
-    let (queued_at, load) = (trip.queued_at, trip.load);
+/// A door took the vehicle: its give-up is withdrawn.
+pub(crate) fn on_loading_started(sim: &mut Sim, vehicle: Entity) {
+    let give_up = sim.world.get_mut::<Trip>(vehicle).expect("a queued vehicle has a trip").give_up.take();
     if let Some(event) = give_up {
-        e.cal.cancel(event);
+        sim.cal.cancel(event);
     }
-    (id, queued_at, load)
 }
 
 /// Loading is done: the orders are on board and the vehicle leaves for its first stop.
-pub(crate) fn depart(e: &mut Engine, vehicle: Entity) {
-    let now = e.now();
-    let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
-    let stops = e.world.get::<Trip>(vehicle).expect("trip").stops.clone();
-    for (order, order_id) in stops {
-        let ready = e.world.get::<Order>(order).expect("order").ready;
-        *e.world.get_mut::<OrderState>(order).expect("order") = OrderState::OnBoard;
-        e.log.push(now, Record::OrderDeparted { order: order_id, vehicle: id, ready });
+pub(crate) fn depart(sim: &mut Sim, vehicle: Entity) {
+    let id = sim.world.get::<Vehicle>(vehicle).expect("vehicle").id;
+    let stops = sim.world.get::<Trip>(vehicle).expect("trip").stops.clone();
+    for (order, _) in stops {
+        orders::loaded(sim, order, id);
     }
-    e.world.get_mut::<Trip>(vehicle).expect("trip").departed = true;
-    next_leg(e, vehicle);
+    sim.world.get_mut::<Trip>(vehicle).expect("trip").departed = true;
+    next_leg(sim, vehicle);
 }
 
 /// Sampled driving time over `km` from `from` to `to` (prepared points); weather over any part
 /// of the leg slows that part.
-fn drive(e: &mut Engine, vehicle: &Vehicle, km: f64, from: &[f64; 3], to: &[f64; 3]) -> TimeMs {
-    let noise = e.scenario.travel_noise.sample(&mut e.rng.travel[vehicle.id.0 as usize]);
-    let slowdown = disruptions::leg_slowdown(e, from, to);
+fn drive(sim: &mut Sim, vehicle: &Vehicle, km: f64, from: &[f64; 3], to: &[f64; 3]) -> TimeMs {
+    let rng = &mut sim.world.resource_mut::<Fleet>().into_inner().travel[vehicle.id.0 as usize];
+    let noise = sim.scenario.travel_noise.sample(rng);
+    let slowdown = disruptions::leg_slowdown(sim, from, to);
     TimeMs((TravelModel::nominal_ms(km, vehicle.speed_kmh) * slowdown * noise).round() as u64)
 }
 
 /// Longest driving `km` can take (mean noise if the noise is unbounded).
-fn drive_bound(e: &Engine, vehicle: &Vehicle, km: f64) -> TimeMs {
-    let noise = &e.scenario.travel_noise;
-    let worst = noise.upper_bound().unwrap_or(noise.mean()) / e.active.worst_speed;
+fn drive_bound(sim: &Sim, vehicle: &Vehicle, km: f64) -> TimeMs {
+    let noise = &sim.scenario.travel_noise;
+    let worst = noise.upper_bound().unwrap_or(noise.mean()) / disruptions::active_now(sim).worst_speed;
     TimeMs((TravelModel::nominal_ms(km, vehicle.speed_kmh) * worst).ceil() as u64)
 }
 
 /// Longest unloading `order` can take, weather included.
-fn service_bound(e: &Engine, order: &Order) -> TimeMs {
-    order.service_max.scale(e.active.worst_service)
+fn service_bound(sim: &Sim, order: &Order) -> TimeMs {
+    order.service_max.scale(disruptions::active_now(sim).worst_service)
 }
 
 /// Starts a leg of `km` from `from` to `to` (prepared points): waits out a closure of either
 /// end's region (force majeure, logged), drives, maybe breaks down. How long until it arrives,
 /// and how long it is expected to take.
-fn start_leg(
-    e: &mut Engine,
-    vehicle: Entity,
-    v: &Vehicle,
-    km: f64,
-    from: &[f64; 3],
-    to: &[f64; 3],
-) -> (TimeMs, TimeMs) {
-    let held = disruptions::closure_wait(e, from, to);
+fn start_leg(sim: &mut Sim, vehicle: Entity, v: &Vehicle, km: f64, from: &[f64; 3], to: &[f64; 3]) -> (TimeMs, TimeMs) {
+    let held = disruptions::closure_wait(sim, from, to);
     if held > TimeMs::ZERO {
-        let driver = e.world.get::<Trip>(vehicle).expect("trip").driver_id;
-        e.log.push(e.now(), Record::LegHeld { vehicle: v.id, driver, wait: held });
+        let driver = sim.world.get::<Trip>(vehicle).expect("trip").driver_id;
+        sim.log.push(sim.now(), Record::LegHeld { vehicle: v.id, driver, wait: held });
     }
-    let driving = drive(e, v, km, from, to);
-    let repair = breakdown(e, vehicle, held, driving, from, to);
-    let expected = TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * e.scenario.travel.noise_mean) as u64);
+    let driving = drive(sim, v, km, from, to);
+    let repair = breakdown(sim, vehicle, held, driving, from, to);
+    let expected = TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * sim.scenario.travel.noise_mean) as u64);
     (held + driving + repair, held + expected)
 }
 
 /// Drives to the next stop, or home when there is none or the driver cannot make it in time.
-fn next_leg(e: &mut Engine, vehicle: Entity) {
-    let now = e.now();
-    let v = e.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
-    let home = e.site_points[v.site as usize];
-    let trip = e.world.get::<Trip>(vehicle).expect("trip");
+fn next_leg(sim: &mut Sim, vehicle: Entity) {
+    let now = sim.now();
+    let v = sim.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
+    let home = docks::point(sim, v.site);
+    let trip = sim.world.get::<Trip>(vehicle).expect("trip");
     let (at, driver, started) = (trip.at, trip.driver, trip.started);
     let next = (!trip.aborted).then(|| trip.stops.get(trip.next).copied()).flatten();
     if let Some((order, _)) = next {
-        let o = e.world.get::<Order>(order).expect("order");
-        let (dest, earliest, service_max) = (o.point, o.earliest, service_bound(e, o));
-        let travel = &e.scenario.travel;
+        let o = sim.world.get::<Order>(order).expect("order");
+        let (dest, earliest, service_max) = (o.point, o.earliest, service_bound(sim, o));
+        let travel = &sim.scenario.travel;
         let (km, km_home) = (travel.distance_prepared(&at, &dest), travel.distance_prepared(&dest, &home));
-        let back_by = (now + drive_bound(e, &v, km)).max(earliest) + service_max + drive_bound(e, &v, km_home);
-        if drivers::can_work_until(e, driver, started, back_by) {
-            let (time, expected) = start_leg(e, vehicle, &v, km, &at, &dest);
-            let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
+        let back_by = (now + drive_bound(sim, &v, km)).max(earliest) + service_max + drive_bound(sim, &v, km_home);
+        if drivers::can_work_until(sim, driver, started, back_by) {
+            let (time, expected) = start_leg(sim, vehicle, &v, km, &at, &dest);
+            let mut trip = sim.world.get_mut::<Trip>(vehicle).expect("trip");
             trip.at = dest;
             trip.distance_km += km;
             trip.serving = false;
             trip.free_at = now + expected;
-            e.cal.schedule_in(time, Event::StopArrive { vehicle });
-            refresh_back(e, vehicle);
+            sim.cal.schedule_in(time, Event::StopArrive { vehicle });
+            refresh_back(sim, vehicle);
             return;
         }
-        let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
+        let mut trip = sim.world.get_mut::<Trip>(vehicle).expect("trip");
         trip.aborted = true;
         let (remaining, driver_id) = ((trip.stops.len() - trip.next) as u32, trip.driver_id);
-        e.log.push(now, Record::StopsAborted { vehicle: v.id, driver: driver_id, orders: remaining });
+        sim.log.push(now, Record::StopsAborted { vehicle: v.id, driver: driver_id, orders: remaining });
     }
-    let km = e.scenario.travel.distance_prepared(&at, &home);
-    let (time, expected) = start_leg(e, vehicle, &v, km, &at, &home);
-    let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
+    let km = sim.scenario.travel.distance_prepared(&at, &home);
+    let (time, expected) = start_leg(sim, vehicle, &v, km, &at, &home);
+    let mut trip = sim.world.get_mut::<Trip>(vehicle).expect("trip");
     trip.at = home;
     trip.distance_km += km;
     (trip.serving, trip.free_at, trip.back_expected) = (false, now + expected, Some(now + expected));
-    e.cal.schedule_in(time, Event::VehicleBack { vehicle });
+    sim.cal.schedule_in(time, Event::VehicleBack { vehicle });
 }
 
-pub(crate) fn on_stop_arrive(e: &mut Engine, vehicle: Entity) {
-    let now = e.now();
-    let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
-    let trip = e.world.get::<Trip>(vehicle).expect("trip");
+pub(crate) fn on_stop_arrive(sim: &mut Sim, vehicle: Entity) {
+    let now = sim.now();
+    let id = sim.world.get::<Vehicle>(vehicle).expect("vehicle").id;
+    let trip = sim.world.get::<Trip>(vehicle).expect("trip");
     let (order, order_id) = trip.stops[trip.next];
-    let o = e.world.get::<Order>(order).expect("order");
+    let o = sim.world.get::<Order>(order).expect("order");
     // Service waits for the window to open.
     let start = now.max(o.earliest);
-    let service = o.service.scale(disruptions::weather_at(e, &o.point).1);
+    let service = o.service.scale(disruptions::weather_at(sim, &o.point).1);
     let (done, expected_done, site) = (start + service, start + o.service_expected, o.site);
-    let p = e.scenario.failed_delivery_prob;
-    let fails = p > 0.0 && e.rng.delivery[site as usize].random::<f64>() < p;
-    let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
+    let p = sim.scenario.failed_delivery_prob;
+    let fails = p > 0.0 && sim.world.resource_mut::<Fleet>().into_inner().delivery[site as usize].random::<f64>() < p;
+    let mut trip = sim.world.get_mut::<Trip>(vehicle).expect("trip");
     (trip.serving, trip.free_at, trip.attempt_fails, trip.service_taken) = (true, expected_done, fails, service);
-    e.log.push(now, Record::StopArrived { vehicle: id, order: order_id });
-    e.cal.schedule(done, Event::ServiceDone { vehicle });
-    refresh_back(e, vehicle);
+    sim.log.push(now, Record::StopArrived { vehicle: id, order: order_id });
+    sim.cal.schedule(done, Event::ServiceDone { vehicle });
+    refresh_back(sim, vehicle);
 }
 
-pub(crate) fn on_service_done(e: &mut Engine, vehicle: Entity) {
-    let now = e.now();
-    let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
-    let mut trip = e.world.get_mut::<Trip>(vehicle).expect("trip");
+pub(crate) fn on_service_done(sim: &mut Sim, vehicle: Entity) {
+    let now = sim.now();
+    let id = sim.world.get::<Vehicle>(vehicle).expect("vehicle").id;
+    let mut trip = sim.world.get_mut::<Trip>(vehicle).expect("trip");
     let (order, order_id) = trip.stops[trip.next];
     let trip_service = trip.service_taken;
     trip.next += 1;
     if trip.attempt_fails {
         trip.failed.push((order, order_id));
-        e.log.push(now, Record::DeliveryFailed { order: order_id, vehicle: id });
-        super::exceptions::raise(e, policies::ExceptionKind::FailedDelivery, order, None);
+        sim.log.push(now, Record::DeliveryFailed { order: order_id, vehicle: id });
+        sim.raise(policies::ExceptionKind::FailedDelivery, order, None);
     } else {
-        let o = e.world.get::<Order>(order).expect("order");
-        let service_start = now - trip_service;
-        e.log.push(
-            now,
-            Record::Delivered { order: order_id, vehicle: id, created: o.created, due: o.due, service_start },
-        );
-        e.orders.remove(&order_id);
-        e.world.despawn(order);
+        orders::delivered(sim, order, id, trip_service);
     }
-    next_leg(e, vehicle);
+    next_leg(sim, vehicle);
 }
 
-pub(crate) fn on_back(e: &mut Engine, vehicle: Entity) {
-    let now = e.now();
-    let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
-    let trip = e.world.entity_mut(vehicle).take::<Trip>().expect("trip");
-    reopen(e, &trip.stops[trip.next..]);
-    reopen(e, &trip.failed);
-    e.log.push(
+pub(crate) fn on_back(sim: &mut Sim, vehicle: Entity) {
+    let now = sim.now();
+    let id = sim.world.get::<Vehicle>(vehicle).expect("vehicle").id;
+    let trip = sim.world.entity_mut(vehicle).take::<Trip>().expect("trip");
+    reopen(sim, &trip.stops[trip.next..]);
+    reopen(sim, &trip.failed);
+    sim.log.push(
         now,
         Record::TripEnded {
             vehicle: id,
@@ -367,22 +369,20 @@ pub(crate) fn on_back(e: &mut Engine, vehicle: Entity) {
             distance_mm: (trip.distance_km * 1e6).round() as u64,
         },
     );
-    drivers::trip_done(e, trip.driver, trip.started);
-    if e.epochs.on_resource_free {
-        e.request_decision();
-    }
+    drivers::trip_done(sim, trip.driver, trip.started);
+    sim.signal(Signal::ResourceFree);
 }
 
 /// Expected service starts of a trip's stops from `first` on, visited in `order`, from where the
 /// vehicle will next be free (at the stop it is driving to, or done unloading one).
-pub(crate) fn predict(e: &Engine, v: &Vehicle, trip: &Trip, order: &[Entity]) -> Vec<TimeMs> {
-    let travel = &e.scenario.travel;
+pub(crate) fn predict(sim: &Sim, v: &Vehicle, trip: &Trip, order: &[Entity]) -> Vec<TimeMs> {
+    let travel = &sim.scenario.travel;
     let ms_per_km = policies::MS_PER_HOUR as f64 / v.speed_kmh * travel.noise_mean;
-    let mut t = trip.free_at.max(e.now());
+    let mut t = trip.free_at.max(sim.now());
     let mut at = trip.at;
     let mut starts = Vec::with_capacity(order.len());
     for (k, &stop) in order.iter().enumerate() {
-        let o = e.world.get::<Order>(stop).expect("order");
+        let o = sim.world.get::<Order>(stop).expect("order");
         // The stop being driven to is reached at `free_at`; the others (and all of a rescue's,
         // from the vehicle it takes over from) after a leg.
         if k > 0 || trip.serving || trip.rescue_of.is_some() {
@@ -402,69 +402,83 @@ pub(crate) fn ahead(trip: &Trip) -> &[(Entity, OrderId)] {
     &trip.stops[from.min(trip.stops.len())..]
 }
 
+/// Replaces the stops ahead of the vehicle (see [`ahead`]) with `proposed`, the same orders in
+/// another sequence, which saves `saved_ms` of expected lateness.
+pub(crate) fn resequence(sim: &mut Sim, vehicle: Entity, proposed: Vec<(Entity, OrderId)>, saved_ms: u64) {
+    let id = sim.world.get::<Vehicle>(vehicle).expect("vehicle").id;
+    let mut trip = sim.world.get_mut::<Trip>(vehicle).expect("trip");
+    let start = trip.stops.len() - proposed.len();
+    trip.stops.truncate(start);
+    trip.stops.extend(proposed);
+    sim.log.push(sim.cal.now(), Record::RouteResequenced { vehicle: id, saved_ms });
+    refresh_back(sim, vehicle);
+}
+
 /// Recomputes when the vehicle is expected back at its site, from where it is, with expected times.
-pub(crate) fn refresh_back(e: &mut Engine, vehicle: Entity) {
-    let v = e.world.get::<Vehicle>(vehicle).expect("vehicle");
-    let trip = e.world.get::<Trip>(vehicle).expect("trip");
+pub(crate) fn refresh_back(sim: &mut Sim, vehicle: Entity) {
+    let v = sim.world.get::<Vehicle>(vehicle).expect("vehicle");
+    let trip = sim.world.get::<Trip>(vehicle).expect("trip");
     let stops: Vec<Entity> = if trip.aborted { Vec::new() } else { ahead(trip).iter().map(|(s, _)| *s).collect() };
-    let starts = predict(e, v, trip, &stops);
+    let starts = predict(sim, v, trip, &stops);
     let (t, at) = match (stops.last(), starts.last()) {
         (Some(s), Some(start)) => {
-            let o = e.world.get::<Order>(*s).expect("order");
+            let o = sim.world.get::<Order>(*s).expect("order");
             (*start + o.service_expected, o.point)
         }
-        _ => (trip.free_at.max(e.now()), trip.at),
+        _ => (trip.free_at.max(sim.now()), trip.at),
     };
-    let km = e.scenario.travel.distance_prepared(&at, &e.site_points[v.site as usize]);
-    let back = t + TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * e.scenario.travel.noise_mean) as u64);
-    e.world.get_mut::<Trip>(vehicle).expect("trip").back_expected = Some(back);
+    let km = sim.scenario.travel.distance_prepared(&at, &docks::point(sim, v.site));
+    let back = t + TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * sim.scenario.travel.noise_mean) as u64);
+    sim.world.get_mut::<Trip>(vehicle).expect("trip").back_expected = Some(back);
 }
 
 /// Schedules a breakdown on a leg of `driving` from `from` to `to` starting `held` from now, if
 /// one happens; the repair time it adds.
-fn breakdown(e: &mut Engine, vehicle: Entity, held: TimeMs, driving: TimeMs, from: &[f64; 3], to: &[f64; 3]) -> TimeMs {
-    let Some((after, repair)) = disruptions::breakdown(e, driving) else { return TimeMs::ZERO };
-    let travel = &e.scenario.travel;
+fn breakdown(sim: &mut Sim, vehicle: Entity, held: TimeMs, driving: TimeMs, from: &[f64; 3], to: &[f64; 3]) -> TimeMs {
+    let Some((after, repair)) = disruptions::breakdown(sim, driving) else { return TimeMs::ZERO };
+    let travel = &sim.scenario.travel;
     let (a, b) = (travel.unprepare(from), travel.unprepare(to));
     let f = after.0 as f64 / driving.0.max(1) as f64;
     let at = travel.prepare(policies::Point { x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f });
-    e.world.get_mut::<Trip>(vehicle).expect("trip").breakdown_at = at;
-    e.cal.schedule_in(held + after, Event::Breakdown { vehicle, repair });
+    sim.world.get_mut::<Trip>(vehicle).expect("trip").breakdown_at = at;
+    sim.cal.schedule_in(held + after, Event::Breakdown { vehicle, repair });
     repair
 }
 
 /// The vehicle stands for `repair`: the orders ahead become exceptions, with their expected lateness.
-pub(crate) fn on_breakdown(e: &mut Engine, vehicle: Entity, repair: TimeMs) {
-    let now = e.now();
-    let v = e.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
-    let mut trip = e.world.get_mut::<Trip>(vehicle).expect("a broken-down vehicle is on a trip");
+pub(crate) fn on_breakdown(sim: &mut Sim, vehicle: Entity, repair: TimeMs) {
+    let now = sim.now();
+    let v = sim.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
+    let mut trip = sim.world.get_mut::<Trip>(vehicle).expect("a broken-down vehicle is on a trip");
     trip.free_at = trip.free_at + repair;
     trip.stranded_until = now + repair;
     let driver = trip.driver_id;
-    e.log.push(now, Record::VehicleBrokeDown { vehicle: v.id, driver, repair });
-    refresh_back(e, vehicle);
-    let trip = e.world.get::<Trip>(vehicle).expect("trip");
+    sim.log.push(now, Record::VehicleBrokeDown { vehicle: v.id, driver, repair });
+    refresh_back(sim, vehicle);
+    let trip = sim.world.get::<Trip>(vehicle).expect("trip");
     let on_board: Vec<Entity> = if trip.aborted { Vec::new() } else { ahead(trip).iter().map(|(o, _)| *o).collect() };
-    let starts = predict(e, &v, trip, &on_board);
+    let starts = predict(sim, &v, trip, &on_board);
     for (order, start) in on_board.into_iter().zip(starts) {
-        let late = (start - e.world.get::<Order>(order).expect("order").due).as_min();
-        super::exceptions::raise(e, policies::ExceptionKind::Breakdown, order, Some(late));
+        let late = (start - sim.world.get::<Order>(order).expect("order").due).as_min();
+        sim.raise(policies::ExceptionKind::Breakdown, order, Some(late));
     }
 }
 
 /// The vehicle on the road with `order` among the stops still ahead, if any.
-pub(crate) fn carrying(e: &Engine, order: OrderId) -> Option<Entity> {
-    e.vehicles.iter().copied().find(|&v| {
-        e.world.get::<Trip>(v).is_some_and(|t| t.departed && !t.aborted && ahead(t).iter().any(|(_, id)| *id == order))
+pub(crate) fn carrying(sim: &Sim, order: OrderId) -> Option<Entity> {
+    sim.world.resource::<Fleet>().vehicles.iter().copied().find(|&v| {
+        sim.world
+            .get::<Trip>(v)
+            .is_some_and(|t| t.departed && !t.aborted && ahead(t).iter().any(|(_, id)| *id == order))
     })
 }
 
 /// The broken-down vehicle standing with `order` on board, if the order can move to another
 /// vehicle: it is not the stop the vehicle was driving to (that one stays).
-pub(crate) fn stranded_with(e: &Engine, order: OrderId) -> Option<Entity> {
-    let now = e.now();
-    carrying(e, order).filter(|&v| {
-        let t = e.world.get::<Trip>(v).expect("trip");
+pub(crate) fn stranded_with(sim: &Sim, order: OrderId) -> Option<Entity> {
+    let now = sim.now();
+    carrying(sim, order).filter(|&v| {
+        let t = sim.world.get::<Trip>(v).expect("trip");
         t.stranded_until > now && t.stops[t.next + 1..].iter().any(|(_, id)| *id == order)
     })
 }
@@ -472,58 +486,58 @@ pub(crate) fn stranded_with(e: &Engine, order: OrderId) -> Option<Entity> {
 /// Moves `order` from the broken-down vehicle carrying it to a rescue vehicle: one already on its
 /// way there with room for it, or else the idle vehicle with a free driver on shift that reaches
 /// it first, if that is before the repair is done and the driver has the hours. Whether it moved.
-pub(crate) fn reassign(e: &mut Engine, order: Entity, order_id: OrderId) -> bool {
-    let now = e.now();
-    let Some(from) = stranded_with(e, order_id) else { return false };
-    let size = e.world.get::<Order>(order).expect("order").size;
-    let joins = e.vehicles.iter().copied().find(|&r| {
-        let cap = e.world.get::<Vehicle>(r).expect("vehicle").capacity;
-        e.world.get::<Trip>(r).is_some_and(|t| t.rescue_of == Some(from) && t.load + size <= cap)
+pub(crate) fn reassign(sim: &mut Sim, order: Entity, order_id: OrderId) -> bool {
+    let now = sim.now();
+    let Some(from) = stranded_with(sim, order_id) else { return false };
+    let size = sim.world.get::<Order>(order).expect("order").size;
+    let joins = sim.world.resource::<Fleet>().vehicles.iter().copied().find(|&r| {
+        let cap = sim.world.get::<Vehicle>(r).expect("vehicle").capacity;
+        sim.world.get::<Trip>(r).is_some_and(|t| t.rescue_of == Some(from) && t.load + size <= cap)
     });
     let to = match joins {
         Some(r) => r,
-        None => match rescue_vehicle(e, from, order, size) {
+        None => match rescue_vehicle(sim, from, order, size) {
             Some(r) => r,
             None => return false,
         },
     };
-    let mut trip = e.world.get_mut::<Trip>(from).expect("trip");
+    let mut trip = sim.world.get_mut::<Trip>(from).expect("trip");
     let at = trip.stops.iter().rposition(|(_, id)| *id == order_id).expect("carried");
     trip.stops.remove(at);
     trip.load -= size;
-    let from_id = e.world.get::<Vehicle>(from).expect("vehicle").id;
-    refresh_back(e, from);
-    let mut rescue = e.world.get_mut::<Trip>(to).expect("trip");
+    let from_id = sim.world.get::<Vehicle>(from).expect("vehicle").id;
+    refresh_back(sim, from);
+    let mut rescue = sim.world.get_mut::<Trip>(to).expect("trip");
     rescue.stops.push((order, order_id));
     rescue.load += size;
     let load = rescue.load;
-    let to_id = e.world.get::<Vehicle>(to).expect("vehicle").id;
-    e.log.push(now, Record::OrderReassigned { order: order_id, from: from_id, to: to_id, load });
-    refresh_back(e, to);
+    let to_id = sim.world.get::<Vehicle>(to).expect("vehicle").id;
+    sim.log.push(now, Record::OrderReassigned { order: order_id, from: from_id, to: to_id, load });
+    refresh_back(sim, to);
     true
 }
 
 /// Starts a rescue trip (with no stops yet) out to broken-down vehicle `from` for `order`, if an
 /// idle vehicle with a free driver on shift can be there and hand over before the repair is done
 /// and the driver can still deliver the order and be back in time.
-fn rescue_vehicle(e: &mut Engine, from: Entity, order: Entity, size: u32) -> Option<Entity> {
-    let now = e.now();
+fn rescue_vehicle(sim: &mut Sim, from: Entity, order: Entity, size: u32) -> Option<Entity> {
+    let now = sim.now();
     let (point, until) = {
-        let t = e.world.get::<Trip>(from).expect("trip");
+        let t = sim.world.get::<Trip>(from).expect("trip");
         (t.breakdown_at, t.stranded_until)
     };
-    let o = e.world.get::<Order>(order).expect("order");
-    let travel = &e.scenario.travel;
+    let o = sim.world.get::<Order>(order).expect("order");
+    let travel = &sim.scenario.travel;
     let expected = |v: &Vehicle, km: f64| TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * travel.noise_mean) as u64);
     let mut best: Option<(TimeMs, Entity, Entity)> = None;
-    for &vehicle in &e.vehicles {
-        let v = e.world.get::<Vehicle>(vehicle).expect("vehicle");
-        if e.world.get::<Trip>(vehicle).is_some() || v.capacity < size {
+    for &vehicle in &sim.world.resource::<Fleet>().vehicles {
+        let v = sim.world.get::<Vehicle>(vehicle).expect("vehicle");
+        if sim.world.get::<Trip>(vehicle).is_some() || v.capacity < size {
             continue;
         }
-        let home = &e.site_points[v.site as usize];
+        let home = &docks::point(sim, v.site);
         let there = now + expected(v, travel.distance_prepared(home, &point));
-        let handed = there + e.scenario.vehicle_types[v.vehicle_type as usize].handover;
+        let handed = there + sim.scenario.vehicle_types[v.vehicle_type as usize].handover;
         if handed > until || best.is_some_and(|(t, _, _)| t <= handed) {
             continue;
         }
@@ -532,43 +546,43 @@ fn rescue_vehicle(e: &mut Engine, from: Entity, order: Entity, size: u32) -> Opt
         let back = served + expected(v, travel.distance_prepared(&o.point, home));
         let free = |d: &Entity| {
             let (driver, state) =
-                (e.world.get::<Driver>(*d).expect("driver"), e.world.get::<DriverState>(*d).expect("driver"));
-            driver.site == v.site && state.on_shift && !state.busy && drivers::can_work_until(e, *d, now, back)
+                (sim.world.get::<Driver>(*d).expect("driver"), sim.world.get::<DriverState>(*d).expect("driver"));
+            driver.site == v.site && state.on_shift && !state.busy && drivers::can_work_until(sim, *d, now, back)
         };
         // Standby drivers first: the others are the allocation policy's.
-        let standby = |d: &&Entity| !e.world.get::<Driver>(**d).expect("driver").standby;
-        if let Some(&driver) = e.drivers.iter().filter(|d| free(d)).min_by_key(standby) {
+        let standby = |d: &&Entity| !sim.world.get::<Driver>(**d).expect("driver").standby;
+        if let Some(&driver) = sim.world.resource::<drivers::Drivers>().0.iter().filter(|d| free(d)).min_by_key(standby)
+        {
             best = Some((handed, vehicle, driver));
         }
     }
     let (handed, vehicle, driver) = best?;
-    let v = e.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
-    let driver_id = e.world.get::<Driver>(driver).expect("driver").id;
-    e.world.get_mut::<DriverState>(driver).expect("driver").busy = true;
-    let home = e.site_points[v.site as usize];
+    let v = sim.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
+    let driver_id = drivers::take(sim, driver);
+    let home = docks::point(sim, v.site);
     let mut trip = Trip::new(driver, driver_id, Vec::new(), 0, now, point);
     (trip.departed, trip.rescue_of, trip.free_at) = (true, Some(from), handed);
-    e.world.entity_mut(vehicle).insert(trip);
+    sim.world.entity_mut(vehicle).insert(trip);
     let site = policies::SiteId(v.site);
-    e.log.push(
+    sim.log.push(
         now,
         Record::RouteAssigned { vehicle: v.id, driver: driver_id, site, stops: 0, load: 0, capacity: v.capacity },
     );
-    let km = e.scenario.travel.distance_prepared(&home, &point);
-    let (time, _) = start_leg(e, vehicle, &v, km, &home, &point);
-    e.world.get_mut::<Trip>(vehicle).expect("trip").distance_km = km;
-    let handover = e.scenario.vehicle_types[v.vehicle_type as usize].handover;
-    e.cal.schedule_in(time + handover, Event::Handover { vehicle });
+    let km = sim.scenario.travel.distance_prepared(&home, &point);
+    let (time, _) = start_leg(sim, vehicle, &v, km, &home, &point);
+    sim.world.get_mut::<Trip>(vehicle).expect("trip").distance_km = km;
+    let handover = sim.scenario.vehicle_types[v.vehicle_type as usize].handover;
+    sim.cal.schedule_in(time + handover, Event::Handover { vehicle });
     Some(vehicle)
 }
 
 /// The rescue has the goods: it sets off for their stops.
-pub(crate) fn on_handover(e: &mut Engine, vehicle: Entity) {
-    let mut trip = e.world.get_mut::<Trip>(vehicle).expect("a rescue is on a trip");
+pub(crate) fn on_handover(sim: &mut Sim, vehicle: Entity) {
+    let mut trip = sim.world.get_mut::<Trip>(vehicle).expect("a rescue is on a trip");
     let from = trip.rescue_of.take().expect("a rescue");
     let orders = trip.stops.len() as u32;
-    let id = e.world.get::<Vehicle>(vehicle).expect("vehicle").id;
-    let from = e.world.get::<Vehicle>(from).expect("vehicle").id;
-    e.log.push(e.now(), Record::HandedOver { vehicle: id, from, orders });
-    next_leg(e, vehicle);
+    let id = sim.world.get::<Vehicle>(vehicle).expect("vehicle").id;
+    let from = sim.world.get::<Vehicle>(from).expect("vehicle").id;
+    sim.log.push(sim.now(), Record::HandedOver { vehicle: id, from, orders });
+    next_leg(sim, vehicle);
 }

@@ -7,11 +7,14 @@ use policies::{MS_PER_DAY, MS_PER_HOUR, OrderId, Point, SiteId, TimeMs};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
-use crate::engine::{Engine, Event};
+use std::collections::HashMap;
+
+use super::disruptions;
 use crate::log::Record;
-use crate::rng::Rng;
+use crate::rng::{Rng, Stream, stream_rng};
 use crate::scenario::{Demand, Destinations, Generator};
-use policies::Metric;
+use crate::world::{Event, Signal, Sim};
+use policies::{ExceptionKind, Metric};
 
 #[derive(Component, Clone, Debug)]
 pub struct Order {
@@ -56,16 +59,58 @@ pub enum OrderState {
 #[derive(Component)]
 pub struct CancelDeadline(pub crate::calendar::EventId);
 
-pub(crate) fn start(e: &mut Engine) {
-    match &e.scenario.demand {
+/// The live orders by id (delivered and cancelled ones are despawned), the demand to come, and
+/// the demand streams (one per site).
+#[derive(Resource)]
+pub(crate) struct Orders {
+    live: HashMap<OrderId, Entity>,
+    next_id: u64,
+    /// The next row of a replayed demand.
+    replay_cursor: usize,
+    /// Demand surges (start, end, multiplier) by site.
+    surges: Vec<Vec<(TimeMs, TimeMs, f64)>>,
+    demand: Vec<Rng>,
+}
+
+/// Order `id`'s entity, while it is live.
+#[inline]
+pub(crate) fn entity(sim: &Sim, id: OrderId) -> Option<Entity> {
+    sim.world.resource::<Orders>().live.get(&id).copied()
+}
+
+/// How many orders are live.
+pub(crate) fn live(sim: &Sim) -> usize {
+    sim.world.resource::<Orders>().live.len()
+}
+
+/// Whether the order is ready and waiting for a route at its site.
+pub(crate) fn is_open(sim: &Sim, order: Entity) -> bool {
+    sim.world.get::<OrderState>(order).is_some_and(|s| *s == OrderState::Open)
+}
+
+pub(crate) fn spawn(sim: &mut Sim) {
+    let (scenario, seed, rep) = (sim.scenario, sim.seed, sim.replication as u64);
+    let occurrences = &sim.world.resource::<disruptions::Disruptions>().occurrences;
+    let orders = Orders {
+        live: HashMap::new(),
+        next_id: 0,
+        replay_cursor: 0,
+        surges: disruptions::surges(scenario, occurrences),
+        demand: (0..scenario.sites.len() as u32).map(|i| stream_rng(seed, rep, Stream::Demand(i))).collect(),
+    };
+    sim.world.insert_resource(orders);
+}
+
+pub(crate) fn start(sim: &mut Sim) {
+    match &sim.scenario.demand {
         Demand::Generated(g) => {
             for site in 0..g.rates_per_hour.len() as u32 {
-                schedule_next_arrival(e, g, site, TimeMs::ZERO);
+                schedule_next_arrival(sim, g, site, TimeMs::ZERO);
             }
         }
         Demand::Replay(replay) => {
             if let Some(first) = replay.rows.first() {
-                e.cal.schedule(first.created, Event::OrderReplay);
+                sim.cal.schedule(first.created, Event::OrderReplay);
             }
         }
     }
@@ -107,21 +152,23 @@ pub fn next_arrival(
     }
 }
 
-fn schedule_next_arrival(e: &mut Engine, g: &Generator, site: u32, from: TimeMs) {
-    let surges = &e.surges[site as usize];
-    if let Some(t) = next_arrival(&g.rates_per_hour[site as usize], surges, from, &mut e.rng.demand[site as usize])
-        && t <= e.scenario.horizon
+fn schedule_next_arrival(sim: &mut Sim, g: &Generator, site: u32, from: TimeMs) {
+    let Orders { surges, demand, .. } = sim.world.resource_mut::<Orders>().into_inner();
+    if let Some(t) =
+        next_arrival(&g.rates_per_hour[site as usize], &surges[site as usize], from, &mut demand[site as usize])
+        && t <= sim.scenario.horizon
     {
-        e.cal.schedule(t, Event::OrderArrival { site });
+        sim.cal.schedule(t, Event::OrderArrival { site });
     }
 }
 
-pub(crate) fn on_arrival(e: &mut Engine, site: u32) {
-    let Demand::Generated(g) = &e.scenario.demand else {
+pub(crate) fn on_arrival(sim: &mut Sim, site: u32) {
+    let scenario = sim.scenario;
+    let Demand::Generated(g) = &scenario.demand else {
         unreachable!("arrivals are only scheduled for generated demand")
     };
-    let now = e.now();
-    let rng = &mut e.rng.demand[site as usize];
+    let now = sim.now();
+    let rng = &mut sim.world.resource_mut::<Orders>().into_inner().demand[site as usize];
     let u: f64 = rng.random();
     let class =
         g.classes.iter().find(|c| u < c.cumulative_share).unwrap_or(g.classes.last().expect("at least one class"));
@@ -132,15 +179,15 @@ pub(crate) fn on_arrival(e: &mut Engine, site: u32) {
     let service = TimeMs::from_min(g.service_min.sample(rng));
     let (service_expected, service_max) = expected_and_bound(&g.service_min);
     let value = class.value.sample(rng);
-    let origin = e.scenario.sites[site as usize].location;
-    let destination = sample_destination(&g.destinations, origin, e.scenario.travel.metric, rng);
-    let point = e.scenario.travel.prepare(destination);
-    if !super::disruptions::keeps_arrival(e, site, &point) {
-        schedule_next_arrival(e, g, site, now);
+    let origin = scenario.sites[site as usize].location;
+    let destination = sample_destination(&g.destinations, origin, scenario.travel.metric, rng);
+    let point = scenario.travel.prepare(destination);
+    if !disruptions::keeps_arrival(sim, site, &point) {
+        schedule_next_arrival(sim, g, site, now);
         return;
     }
     let order = Order {
-        id: OrderId(e.next_order_id),
+        id: OrderId(sim.world.resource::<Orders>().next_id),
         reference: None,
         site,
         destination,
@@ -157,32 +204,35 @@ pub(crate) fn on_arrival(e: &mut Engine, site: u32) {
         service_max,
         rejected_tenders: 0,
     };
-    create(e, order);
-    schedule_next_arrival(e, g, site, now);
+    create(sim, order);
+    schedule_next_arrival(sim, g, site, now);
 }
 
-pub(crate) fn on_replay(e: &mut Engine) {
-    let Demand::Replay(replay) = &e.scenario.demand else {
+pub(crate) fn on_replay(sim: &mut Sim) {
+    let scenario = sim.scenario;
+    let Demand::Replay(replay) = &scenario.demand else {
         unreachable!("replay events are only scheduled for replayed demand")
     };
     let rows = &replay.rows;
-    let row = &rows[e.replay_cursor];
-    e.replay_cursor += 1;
+    let orders = sim.world.resource_mut::<Orders>().into_inner();
+    let cursor = orders.replay_cursor;
+    let row = &rows[cursor];
+    orders.replay_cursor += 1;
     // Validated at load: a row without a service time comes with a distribution to sample.
     let (service, service_expected, service_max) = match row.service {
         Some(s) => (s, s, s),
         None => {
             let dist = replay.service_min.as_ref().expect("validated: service_min distribution");
             let (expected, max) = expected_and_bound(dist);
-            (TimeMs::from_min(dist.sample(&mut e.rng.demand[row.site as usize])), expected, max)
+            (TimeMs::from_min(dist.sample(&mut orders.demand[row.site as usize])), expected, max)
         }
     };
     let order = Order {
-        id: OrderId(e.next_order_id),
+        id: OrderId(orders.next_id),
         reference: row.reference.clone(),
         site: row.site,
         destination: row.destination,
-        point: e.scenario.travel.prepare(row.destination),
+        point: scenario.travel.prepare(row.destination),
         size: row.size,
         created: row.created,
         ready: row.ready,
@@ -195,12 +245,12 @@ pub(crate) fn on_replay(e: &mut Engine) {
         service_max,
         rejected_tenders: 0,
     };
-    if let Some(next) = rows.get(e.replay_cursor)
-        && next.created <= e.scenario.horizon
+    if let Some(next) = rows.get(cursor + 1)
+        && next.created <= scenario.horizon
     {
-        e.cal.schedule(next.created, Event::OrderReplay);
+        sim.cal.schedule(next.created, Event::OrderReplay);
     }
-    create(e, order);
+    create(sim, order);
 }
 
 /// What a dispatcher expects of an unloading time in minutes, and its bound for the drivers' hours
@@ -232,65 +282,123 @@ fn sample_destination(d: &Destinations, origin: Point, metric: Metric, rng: &mut
     }
 }
 
-fn create(e: &mut Engine, order: Order) {
-    let now = e.now();
-    e.next_order_id += 1;
+fn create(sim: &mut Sim, order: Order) {
+    let now = sim.now();
     let (id, ready, due) = (order.id, order.ready, order.due);
-    e.log.push(now, Record::OrderCreated { order: id, site: SiteId(order.site), size: order.size, due });
-    let entity = e.world.spawn((order, OrderState::Pending)).id();
-    e.orders.insert(id, entity);
-    e.cal.schedule(ready.max(now), Event::OrderReady { order: entity });
-    schedule_cancel(e, entity, due);
+    sim.log.push(now, Record::OrderCreated { order: id, site: SiteId(order.site), size: order.size, due });
+    let entity = sim.world.spawn((order, OrderState::Pending)).id();
+    let orders = sim.world.resource_mut::<Orders>().into_inner();
+    orders.next_id += 1;
+    orders.live.insert(id, entity);
+    sim.cal.schedule(ready.max(now), Event::OrderReady { order: entity });
+    schedule_cancel(sim, entity, due);
 }
 
 /// Schedules the customer's cancellation, if the scenario has one.
-pub(crate) fn schedule_cancel(e: &mut Engine, order: Entity, due: TimeMs) {
-    if let Some(after) = e.scenario.cancel_after_due {
-        let id = e.cal.schedule((due + after).max(e.now()), Event::OrderCancel { order });
-        e.world.entity_mut(order).insert(CancelDeadline(id));
+fn schedule_cancel(sim: &mut Sim, order: Entity, due: TimeMs) {
+    if let Some(after) = sim.scenario.cancel_after_due {
+        let id = sim.cal.schedule((due + after).max(sim.now()), Event::OrderCancel { order });
+        sim.world.entity_mut(order).insert(CancelDeadline(id));
     }
 }
 
-pub(crate) fn on_ready(e: &mut Engine, entity: Entity) {
-    if e.world.get::<OrderState>(entity).is_none() {
+pub(crate) fn on_ready(sim: &mut Sim, entity: Entity) {
+    if sim.world.get::<OrderState>(entity).is_none() {
         return; // cancelled before ready
     }
-    if let Some(delay) = super::disruptions::not_ready_for(e) {
+    if let Some(delay) = disruptions::not_ready_for(sim) {
         // The order system said ready; the dock finds it is not.
-        let id = e.world.get::<Order>(entity).expect("order").id;
-        e.log.push(e.now(), Record::OrderNotReady { order: id, delay });
-        e.cal.schedule_in(delay, Event::OrderReady { order: entity });
-        return super::exceptions::raise(e, policies::ExceptionKind::NotReady, entity, None);
+        let id = sim.world.get::<Order>(entity).expect("order").id;
+        sim.log.push(sim.now(), Record::OrderNotReady { order: id, delay });
+        sim.cal.schedule_in(delay, Event::OrderReady { order: entity });
+        return sim.raise(ExceptionKind::NotReady, entity, None);
     }
-    *e.world.get_mut::<OrderState>(entity).expect("order") = OrderState::Open;
-    let id = e.world.get::<Order>(entity).expect("order").id;
-    e.log.push(e.now(), Record::OrderReady { order: id });
-    if e.epochs.on_order_ready {
-        e.request_decision();
-    }
+    *sim.world.get_mut::<OrderState>(entity).expect("order") = OrderState::Open;
+    let id = sim.world.get::<Order>(entity).expect("order").id;
+    sim.log.push(sim.now(), Record::OrderReady { order: id });
+    sim.signal(Signal::OrderReady);
 }
 
-pub(crate) fn on_cancel(e: &mut Engine, entity: Entity) {
-    let state = *e.world.get::<OrderState>(entity).expect("a cancellation is withdrawn when the order is routed");
+pub(crate) fn on_cancel(sim: &mut Sim, entity: Entity) {
+    let state = *sim.world.get::<OrderState>(entity).expect("a cancellation is withdrawn when the order is routed");
     debug_assert!(matches!(state, OrderState::Pending | OrderState::Open));
-    cancel(e, entity, true);
+    cancel(sim, entity, true);
 }
 
 /// Cancels an order waiting at its site: by the customer's deadline (its event is the one
 /// firing), or by a dispatcher (the deadline, if any, is withdrawn).
-pub(crate) fn cancel(e: &mut Engine, entity: Entity, by_deadline: bool) {
+pub(crate) fn cancel(sim: &mut Sim, entity: Entity, by_deadline: bool) {
     if !by_deadline {
-        withdraw_cancel(e, entity);
+        withdraw_cancel(sim, entity);
     }
-    let id = e.world.get::<Order>(entity).expect("order").id;
-    e.log.push(e.now(), Record::OrderCancelled { order: id });
-    e.orders.remove(&id);
-    e.world.despawn(entity);
+    let id = sim.world.get::<Order>(entity).expect("order").id;
+    sim.log.push(sim.now(), Record::OrderCancelled { order: id });
+    forget(sim, id, entity);
+}
+
+/// The order is delivered or cancelled: it leaves the world.
+fn forget(sim: &mut Sim, id: OrderId, entity: Entity) {
+    sim.world.resource_mut::<Orders>().live.remove(&id);
+    sim.world.despawn(entity);
 }
 
 /// Withdraws the customer's cancellation: the order has been routed.
-pub(crate) fn withdraw_cancel(e: &mut Engine, entity: Entity) {
-    if let Some(CancelDeadline(id)) = e.world.entity_mut(entity).take::<CancelDeadline>() {
-        e.cal.cancel(id);
+fn withdraw_cancel(sim: &mut Sim, entity: Entity) {
+    if let Some(CancelDeadline(id)) = sim.world.entity_mut(entity).take::<CancelDeadline>() {
+        sim.cal.cancel(id);
     }
+}
+
+/// The order is on a route that has not loaded yet: the customer's deadline is withdrawn.
+pub(crate) fn assigned(sim: &mut Sim, order: Entity) {
+    *sim.world.get_mut::<OrderState>(order).expect("order") = OrderState::Assigned;
+    withdraw_cancel(sim, order);
+}
+
+/// The order is loaded on vehicle `vehicle`.
+pub(crate) fn loaded(sim: &mut Sim, order: Entity, vehicle: policies::VehicleId) {
+    let (id, ready) = {
+        let o = sim.world.get::<Order>(order).expect("order");
+        (o.id, o.ready)
+    };
+    *sim.world.get_mut::<OrderState>(order).expect("order") = OrderState::OnBoard;
+    sim.log.push(sim.now(), Record::OrderDeparted { order: id, vehicle, ready });
+}
+
+/// The order was routed but not delivered: it is open again at its site, and the customer may
+/// cancel again.
+pub(crate) fn returned(sim: &mut Sim, order: Entity, id: OrderId) {
+    *sim.world.get_mut::<OrderState>(order).expect("order") = OrderState::Open;
+    sim.log.push(sim.now(), Record::OrderReturned { order: id });
+    let due = sim.world.get::<Order>(order).expect("order").due;
+    schedule_cancel(sim, order, due);
+}
+
+/// Vehicle `vehicle` delivered the order, its unloading having taken `service`.
+pub(crate) fn delivered(sim: &mut Sim, order: Entity, vehicle: policies::VehicleId, service: TimeMs) {
+    let now = sim.now();
+    let o = sim.world.get::<Order>(order).expect("order");
+    let (id, created, due, service_start) = (o.id, o.created, o.due, now - service);
+    sim.log.push(now, Record::Delivered { order: id, vehicle, created, due, service_start });
+    forget(sim, id, order);
+}
+
+/// A carrier accepted the order: the customer's deadline is withdrawn.
+pub(crate) fn tendered(sim: &mut Sim, order: Entity) {
+    *sim.world.get_mut::<OrderState>(order).expect("order") = OrderState::Tendered;
+    withdraw_cancel(sim, order);
+}
+
+/// A carrier rejected a tender of the order (or could not be asked).
+pub(crate) fn tender_rejected(sim: &mut Sim, order: Entity) {
+    sim.world.get_mut::<Order>(order).expect("order").rejected_tenders += 1;
+}
+
+/// Carrier `carrier` delivered the tendered order.
+pub(crate) fn carrier_delivered(sim: &mut Sim, order: Entity, carrier: policies::CarrierId) {
+    let now = sim.now();
+    let o = sim.world.get::<Order>(order).expect("a tendered order stays until delivered");
+    let (id, created, due, service_start) = (o.id, o.created, o.due, now - o.service);
+    sim.log.push(now, Record::CarrierDelivered { order: id, carrier, created, due, service_start });
+    forget(sim, id, order);
 }
