@@ -47,6 +47,12 @@ pub struct ReplicationResult {
     pub disruptions: crate::reach::Trace,
 }
 
+impl crate::reach::Traced for ReplicationResult {
+    fn trace(&self) -> &crate::reach::Trace {
+        &self.disruptions
+    }
+}
+
 pub struct Engine<'a> {
     sim: Sim<'a>,
     events: u64,

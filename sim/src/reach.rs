@@ -8,25 +8,30 @@
 
 use policies::{Metric, Point, TimeMs};
 
-use crate::engine::ReplicationResult;
 use crate::log::{LogSink, Record};
 use crate::scenario::{Demand, Destinations, Effect, Region, Scenario};
 
 /// Kilometres per degree of latitude (and of longitude at the equator).
 const KM_PER_DEG: f64 = 111.32;
 
+/// What carries a replication's [`Trace`] (a replication's result), so that this module needs
+/// nothing of the engine.
+pub trait Traced {
+    fn trace(&self) -> &Trace;
+}
+
 /// Warnings about the scenario's disruptions before and after running `results`.
-pub fn warnings(scenario: &Scenario, results: &[ReplicationResult]) -> Vec<String> {
+pub fn warnings<R: Traced>(scenario: &Scenario, results: &[R]) -> Vec<String> {
     let mut out = region_warnings(scenario);
     let n = results.len();
     for (i, d) in scenario.disruptions.iter().enumerate() {
         let i = i as u32;
-        let happened: Vec<&ReplicationResult> =
-            results.iter().filter(|r| !r.disruptions.never_started.contains(&i)).collect();
+        let happened: Vec<&Trace> =
+            results.iter().map(Traced::trace).filter(|t| !t.never_started.contains(&i)).collect();
         let name = format!("disruption {} ({})", i + 1, d.describe());
         if n > 0 && happened.is_empty() {
             out.push(format!("{name}: did not happen in any of the {n} replications, so it changed nothing"));
-        } else if !happened.is_empty() && happened.iter().all(|r| r.disruptions.untouched.contains(&i)) {
+        } else if !happened.is_empty() && happened.iter().all(|t| t.untouched.contains(&i)) {
             out.push(format!(
                 "{name}: nothing was tendered to a carrier it hits while it was under way, in any of the {n} \
                  replications (does the policy tender?), so it changed nothing"
@@ -294,11 +299,11 @@ impl LogSink for Reach {
 
 /// Per disruption, the share of each interval `[i step, (i + 1) step)` (`samples` of them) it was
 /// under way, averaged over `results`: 1 where it was under way throughout in every replication.
-pub fn under_way(disruptions: usize, results: &[ReplicationResult], step: TimeMs, samples: usize) -> Vec<Vec<f64>> {
+pub fn under_way<R: Traced>(disruptions: usize, results: &[R], step: TimeMs, samples: usize) -> Vec<Vec<f64>> {
     let mut share = vec![vec![0.0; samples]; disruptions];
     let step_ms = step.0.max(1);
     for r in results {
-        for &(i, start, end) in &r.disruptions.spells {
+        for &(i, start, end) in &r.trace().spells {
             let first = (start.0 / step_ms) as usize;
             for (k, s) in share[i as usize].iter_mut().enumerate().take(samples).skip(first) {
                 let (a, b) = (k as u64 * step_ms, (k as u64 + 1) * step_ms);

@@ -26,11 +26,11 @@ pub enum RunError {
     Runaway(String),
 }
 
-impl From<crate::Halt> for RunError {
-    fn from(halt: crate::Halt) -> Self {
+impl From<crate::engine::Halt> for RunError {
+    fn from(halt: crate::engine::Halt) -> Self {
         match halt {
-            crate::Halt::Policy(message) => RunError::Policy(message),
-            crate::Halt::Runaway(message) => RunError::Runaway(message),
+            crate::engine::Halt::Policy(message) => RunError::Policy(message),
+            crate::engine::Halt::Runaway(message) => RunError::Runaway(message),
         }
     }
 }
