@@ -173,10 +173,10 @@ fn snapshot_busy_vehicles(mut snap: ResMut<Snapshot>, vehicles: Query<(&Vehicle,
         return;
     }
     req.busy_vehicles.extend(vehicles.iter().map(|(v, trip)| {
-        let ahead = if trip.aborted { &[][..] } else { &trip.stops[trip.next.min(trip.stops.len())..] };
+        let ahead = trip.remaining();
         let home = req.sites[v.site as usize].location;
         let position = match ahead.first() {
-            Some((order, _)) if trip.departed => orders.get(*order).map_or(home, |o| o.destination),
+            Some((order, _)) if trip.departed() => orders.get(*order).map_or(home, |o| o.destination),
             _ => home,
         };
         BusyVehicleView {
@@ -184,7 +184,7 @@ fn snapshot_busy_vehicles(mut snap: ResMut<Snapshot>, vehicles: Query<(&Vehicle,
             site: SiteId(v.site),
             capacity: v.capacity,
             position,
-            departed: trip.departed,
+            departed: trip.departed(),
             stops_left: ahead.iter().map(|(_, id)| *id).collect(),
             back_expected: trip.back_expected,
         }

@@ -9,7 +9,7 @@
 use bevy_ecs::prelude::*;
 use policies::{Action, ExceptionKind, ExceptionView, OrderId, Severity, SiteId, TimeMs, Triage};
 
-use super::fleet::{self, Trip, Vehicle, ahead, predict};
+use super::fleet::{self, Phase, Trip, Vehicle, predict};
 use super::orders::{self, Order};
 use super::{carriers, disruptions, docks};
 use crate::log::Record;
@@ -209,10 +209,10 @@ pub(crate) fn on_eta_check(sim: &mut Sim) {
         let (Some(v), Some(trip)) = (sim.world.get::<Vehicle>(vehicle), sim.world.get::<Trip>(vehicle)) else {
             continue;
         };
-        if !trip.departed || trip.aborted {
+        if !trip.departed() {
             continue;
         }
-        let stops: Vec<Entity> = ahead(trip).iter().map(|(s, _)| *s).collect();
+        let stops: Vec<Entity> = trip.ahead().iter().map(|(s, _)| *s).collect();
         for (stop, start) in stops.iter().zip(predict(sim, v, trip, &stops)) {
             let due = sim.world.get::<Order>(*stop).expect("order").due;
             if start > due + threshold && sim.world.get::<EtaRiskRaised>(*stop).is_none() {
@@ -238,9 +238,9 @@ fn resequence(sim: &mut Sim, order: OrderId) {
     let Some(vehicle) = fleet::carrying(sim, order) else { return };
     let (v, trip) =
         (sim.world.get::<Vehicle>(vehicle).expect("vehicle"), sim.world.get::<Trip>(vehicle).expect("trip"));
-    let current: Vec<(Entity, OrderId)> = ahead(trip).to_vec();
+    let current: Vec<(Entity, OrderId)> = trip.ahead().to_vec();
     // The stop being driven to keeps its place.
-    let fixed = usize::from(!trip.serving).min(current.len());
+    let fixed = usize::from(!matches!(trip.phase, Phase::Serving { .. })).min(current.len());
     let mut proposed = current.clone();
     proposed[fixed..].sort_by_key(|(s, id)| (sim.world.get::<Order>(*s).expect("order").due, *id));
     let entities = |list: &[(Entity, OrderId)]| list.iter().map(|(s, _)| *s).collect::<Vec<_>>();

@@ -35,34 +35,49 @@ pub struct Trip {
     pub next: usize,
     pub load: u32,
     pub started: TimeMs,
-    pub queued_at: TimeMs,
+    pub phase: Phase,
     /// Where the vehicle is (or is driving to), prepared for `TravelModel::distance_prepared`.
     pub at: [f64; 3],
     pub distance_km: f64,
-    /// Set once the driver gives up the remaining stops.
-    pub aborted: bool,
-    /// Pending give-up while queued at the doors.
-    pub give_up: Option<crate::calendar::EventId>,
-    /// Loaded and gone from the doors.
-    pub departed: bool,
-    /// At stop `next`, unloading (else driving to it, or still at the site).
-    pub serving: bool,
     /// Expected time the current leg or unloading ends, for ETA predictions.
     pub free_at: TimeMs,
-    /// The current stop's delivery attempt fails (decided on arrival).
-    pub attempt_fails: bool,
     /// Orders whose delivery failed: they ride back to the site.
     pub failed: Vec<(Entity, OrderId)>,
-    /// When it is expected back at its site (once gone from the doors).
+    /// When it is expected back at its site (known once gone from the doors).
     pub back_expected: Option<TimeMs>,
-    /// How long unloading the current stop takes (weather may lengthen it).
-    pub service_taken: TimeMs,
-    /// Driving out to broken-down vehicle `rescue_of` to take over its goods (the trip's stops).
-    pub rescue_of: Option<Entity>,
-    /// Broken down and standing until then.
-    pub stranded_until: TimeMs,
-    /// Where the breakdown drawn for the current leg happens (prepared point).
-    pub breakdown_at: [f64; 3],
+    /// The last breakdown on this trip, if there was one.
+    pub stranded: Option<Stranded>,
+}
+
+/// What a vehicle on a trip is doing.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Phase {
+    /// At its site's doors, waiting for a door since `since`; it gives up at event `give_up`.
+    Queued { since: TimeMs, give_up: crate::calendar::EventId },
+    /// At a door, loading.
+    Loading,
+    /// On a leg. A breakdown drawn for the leg happens at `breaks_down_at` (prepared point).
+    Driving { to: Leg, breaks_down_at: Option<[f64; 3]> },
+    /// Unloading at stop `next` for `service` (weather may lengthen it); the attempt fails if `fails`.
+    Serving { service: TimeMs, fails: bool },
+}
+
+/// Where a leg goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Leg {
+    /// To stop `next`.
+    Stop,
+    /// Back to the site: every stop served, or the rest given up (they ride back).
+    Home,
+    /// A rescue, out to broken-down vehicle `.0` to take over its goods (the trip's stops).
+    Rescue(Entity),
+}
+
+/// A breakdown: the vehicle stands at `at` (prepared point) until `until`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stranded {
+    pub until: TimeMs,
+    pub at: [f64; 3],
 }
 
 impl Trip {
@@ -73,30 +88,58 @@ impl Trip {
         load: u32,
         now: TimeMs,
         at: [f64; 3],
+        phase: Phase,
     ) -> Self {
+        let (next, distance_km, free_at, failed, back_expected, stranded) = (0, 0.0, now, Vec::new(), None, None);
         Trip {
             driver,
             driver_id,
             stops,
-            next: 0,
+            next,
             load,
             started: now,
-            queued_at: now,
+            phase,
             at,
-            distance_km: 0.0,
-            aborted: false,
-            give_up: None,
-            departed: false,
-            serving: false,
-            free_at: now,
-            attempt_fails: false,
-            failed: Vec::new(),
-            back_expected: None,
-            service_taken: TimeMs::ZERO,
-            rescue_of: None,
-            stranded_until: TimeMs::ZERO,
-            breakdown_at: at,
+            distance_km,
+            free_at,
+            failed,
+            back_expected,
+            stranded,
         }
+    }
+
+    /// Gone from the doors.
+    pub fn departed(&self) -> bool {
+        !matches!(self.phase, Phase::Queued { .. } | Phase::Loading)
+    }
+
+    fn heading_home(&self) -> bool {
+        matches!(self.phase, Phase::Driving { to: Leg::Home, .. })
+    }
+
+    /// The broken-down vehicle a rescue is driving out to.
+    pub fn rescue_of(&self) -> Option<Entity> {
+        match self.phase {
+            Phase::Driving { to: Leg::Rescue(from), .. } => Some(from),
+            _ => None,
+        }
+    }
+
+    /// The stops still to serve, the one being driven to or served first (none once heading home:
+    /// what is left then rides back).
+    pub fn remaining(&self) -> &[(Entity, OrderId)] {
+        if self.heading_home() { &[] } else { &self.stops[self.next.min(self.stops.len())..] }
+    }
+
+    /// The stops still to visit, the one being driven to first (its leg cannot change).
+    pub fn ahead(&self) -> &[(Entity, OrderId)] {
+        let serving = usize::from(matches!(self.phase, Phase::Serving { .. }));
+        &self.remaining()[serving.min(self.remaining().len())..]
+    }
+
+    /// The breakdown the vehicle stands in at `now`, if any.
+    pub fn stranded_at(&self, now: TimeMs) -> Option<Stranded> {
+        self.stranded.filter(|s| s.until > now)
     }
 }
 
@@ -159,11 +202,11 @@ pub(crate) fn assign(sim: &mut Sim, vehicle: Entity, driver: Entity, stops: Vec<
             capacity: v.capacity,
         },
     );
-    sim.world.entity_mut(vehicle).insert(Trip::new(driver, driver_id, stops, load, now, at));
     let first = sim.world.get::<Order>(stops_first).expect("order");
     let deadline = loading_deadline(sim, &v, driver, now, load, first);
     let give_up = sim.cal.schedule(deadline.max(now), Event::DockGiveUp { vehicle });
-    sim.world.get_mut::<Trip>(vehicle).expect("trip").give_up = Some(give_up);
+    let phase = Phase::Queued { since: now, give_up };
+    sim.world.entity_mut(vehicle).insert(Trip::new(driver, driver_id, stops, load, now, at, phase));
     docks::arrive(sim, v.site, Queued { vehicle, id: v.id, since: now, load });
 }
 
@@ -199,13 +242,14 @@ fn release_unloaded(sim: &mut Sim, vehicle: Entity) {
     let id = sim.world.get::<Vehicle>(vehicle).expect("vehicle").id;
     let site = sim.world.get::<Vehicle>(vehicle).expect("vehicle").site;
     let trip = sim.world.entity_mut(vehicle).take::<Trip>().expect("trip");
+    let Phase::Queued { since, .. } = trip.phase else { unreachable!("a give-up is withdrawn when loading starts") };
     sim.log.push(
         now,
         Record::DockGaveUp {
             vehicle: id,
             driver: trip.driver_id,
             site: policies::SiteId(site),
-            waited: now - trip.queued_at,
+            waited: now - since,
             orders: trip.stops.len() as u32,
         },
     );
@@ -226,10 +270,11 @@ fn reopen(sim: &mut Sim, stops: &[(Entity, OrderId)]) {
 
 /// A door took the vehicle: its give-up is withdrawn.
 pub(crate) fn on_loading_started(sim: &mut Sim, vehicle: Entity) {
-    let give_up = sim.world.get_mut::<Trip>(vehicle).expect("a queued vehicle has a trip").give_up.take();
-    if let Some(event) = give_up {
-        sim.cal.cancel(event);
-    }
+    let mut trip = sim.world.get_mut::<Trip>(vehicle).expect("a queued vehicle has a trip");
+    let Phase::Queued { give_up, .. } = std::mem::replace(&mut trip.phase, Phase::Loading) else {
+        unreachable!("a door takes a queued vehicle")
+    };
+    sim.cal.cancel(give_up);
 }
 
 /// Loading is done: the orders are on board and the vehicle leaves for its first stop.
@@ -239,7 +284,6 @@ pub(crate) fn depart(sim: &mut Sim, vehicle: Entity) {
     for (order, _) in stops {
         orders::loaded(sim, order, id);
     }
-    sim.world.get_mut::<Trip>(vehicle).expect("trip").departed = true;
     next_leg(sim, vehicle);
 }
 
@@ -286,35 +330,35 @@ fn next_leg(sim: &mut Sim, vehicle: Entity) {
     let home = docks::point(sim, v.site);
     let trip = sim.world.get::<Trip>(vehicle).expect("trip");
     let (at, driver, started) = (trip.at, trip.driver, trip.started);
-    let next = (!trip.aborted).then(|| trip.stops.get(trip.next).copied()).flatten();
-    if let Some((order, _)) = next {
+    if let Some(&(order, _)) = trip.stops.get(trip.next) {
         let o = sim.world.get::<Order>(order).expect("order");
         let (dest, earliest, service_max) = (o.point, o.earliest, service_bound(sim, o));
         let travel = &sim.scenario.travel;
         let (km, km_home) = (travel.distance_prepared(&at, &dest), travel.distance_prepared(&dest, &home));
         let back_by = (now + drive_bound(sim, &v, km)).max(earliest) + service_max + drive_bound(sim, &v, km_home);
         if drivers::can_work_until(sim, driver, started, back_by) {
+            sim.world.get_mut::<Trip>(vehicle).expect("trip").phase =
+                Phase::Driving { to: Leg::Stop, breaks_down_at: None };
             let (time, expected) = start_leg(sim, vehicle, &v, km, &at, &dest);
             let mut trip = sim.world.get_mut::<Trip>(vehicle).expect("trip");
             trip.at = dest;
             trip.distance_km += km;
-            trip.serving = false;
             trip.free_at = now + expected;
             sim.cal.schedule_in(time, Event::StopArrive { vehicle });
             refresh_back(sim, vehicle);
             return;
         }
-        let mut trip = sim.world.get_mut::<Trip>(vehicle).expect("trip");
-        trip.aborted = true;
+        let trip = sim.world.get::<Trip>(vehicle).expect("trip");
         let (remaining, driver_id) = ((trip.stops.len() - trip.next) as u32, trip.driver_id);
         sim.log.push(now, Record::StopsAborted { vehicle: v.id, driver: driver_id, orders: remaining });
     }
+    sim.world.get_mut::<Trip>(vehicle).expect("trip").phase = Phase::Driving { to: Leg::Home, breaks_down_at: None };
     let km = sim.scenario.travel.distance_prepared(&at, &home);
     let (time, expected) = start_leg(sim, vehicle, &v, km, &at, &home);
     let mut trip = sim.world.get_mut::<Trip>(vehicle).expect("trip");
     trip.at = home;
     trip.distance_km += km;
-    (trip.serving, trip.free_at, trip.back_expected) = (false, now + expected, Some(now + expected));
+    (trip.free_at, trip.back_expected) = (now + expected, Some(now + expected));
     sim.cal.schedule_in(time, Event::VehicleBack { vehicle });
 }
 
@@ -331,7 +375,7 @@ pub(crate) fn on_stop_arrive(sim: &mut Sim, vehicle: Entity) {
     let p = sim.scenario.failed_delivery_prob;
     let fails = p > 0.0 && sim.world.resource_mut::<Fleet>().into_inner().delivery[site as usize].random::<f64>() < p;
     let mut trip = sim.world.get_mut::<Trip>(vehicle).expect("trip");
-    (trip.serving, trip.free_at, trip.attempt_fails, trip.service_taken) = (true, expected_done, fails, service);
+    (trip.phase, trip.free_at) = (Phase::Serving { service, fails }, expected_done);
     sim.log.push(now, Record::StopArrived { vehicle: id, order: order_id });
     sim.cal.schedule(done, Event::ServiceDone { vehicle });
     refresh_back(sim, vehicle);
@@ -342,14 +386,14 @@ pub(crate) fn on_service_done(sim: &mut Sim, vehicle: Entity) {
     let id = sim.world.get::<Vehicle>(vehicle).expect("vehicle").id;
     let mut trip = sim.world.get_mut::<Trip>(vehicle).expect("trip");
     let (order, order_id) = trip.stops[trip.next];
-    let trip_service = trip.service_taken;
+    let Phase::Serving { service, fails } = trip.phase else { unreachable!("unloading ends at a stop") };
     trip.next += 1;
-    if trip.attempt_fails {
+    if fails {
         trip.failed.push((order, order_id));
         sim.log.push(now, Record::DeliveryFailed { order: order_id, vehicle: id });
         sim.raise(policies::ExceptionKind::FailedDelivery, order, None);
     } else {
-        orders::delivered(sim, order, id, trip_service);
+        orders::delivered(sim, order, id, service);
     }
     next_leg(sim, vehicle);
 }
@@ -385,7 +429,7 @@ pub(crate) fn predict(sim: &Sim, v: &Vehicle, trip: &Trip, order: &[Entity]) -> 
         let o = sim.world.get::<Order>(stop).expect("order");
         // The stop being driven to is reached at `free_at`; the others (and all of a rescue's,
         // from the vehicle it takes over from) after a leg.
-        if k > 0 || trip.serving || trip.rescue_of.is_some() {
+        if k > 0 || matches!(trip.phase, Phase::Serving { .. }) || trip.rescue_of().is_some() {
             t = t + TimeMs((travel.distance_prepared(&at, &o.point) * ms_per_km) as u64);
         }
         let start = t.max(o.earliest);
@@ -394,12 +438,6 @@ pub(crate) fn predict(sim: &Sim, v: &Vehicle, trip: &Trip, order: &[Entity]) -> 
         at = o.point;
     }
     starts
-}
-
-/// The stops still to visit, the one being driven to first (its leg cannot change).
-pub(crate) fn ahead(trip: &Trip) -> &[(Entity, OrderId)] {
-    let from = if trip.serving { trip.next + 1 } else { trip.next };
-    &trip.stops[from.min(trip.stops.len())..]
 }
 
 /// Replaces the stops ahead of the vehicle (see [`ahead`]) with `proposed`, the same orders in
@@ -418,7 +456,7 @@ pub(crate) fn resequence(sim: &mut Sim, vehicle: Entity, proposed: Vec<(Entity, 
 pub(crate) fn refresh_back(sim: &mut Sim, vehicle: Entity) {
     let v = sim.world.get::<Vehicle>(vehicle).expect("vehicle");
     let trip = sim.world.get::<Trip>(vehicle).expect("trip");
-    let stops: Vec<Entity> = if trip.aborted { Vec::new() } else { ahead(trip).iter().map(|(s, _)| *s).collect() };
+    let stops: Vec<Entity> = trip.ahead().iter().map(|(s, _)| *s).collect();
     let starts = predict(sim, v, trip, &stops);
     let (t, at) = match (stops.last(), starts.last()) {
         (Some(s), Some(start)) => {
@@ -440,7 +478,9 @@ fn breakdown(sim: &mut Sim, vehicle: Entity, held: TimeMs, driving: TimeMs, from
     let (a, b) = (travel.unprepare(from), travel.unprepare(to));
     let f = after.0 as f64 / driving.0.max(1) as f64;
     let at = travel.prepare(policies::Point { x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f });
-    sim.world.get_mut::<Trip>(vehicle).expect("trip").breakdown_at = at;
+    let mut trip = sim.world.get_mut::<Trip>(vehicle).expect("trip");
+    let Phase::Driving { breaks_down_at, .. } = &mut trip.phase else { unreachable!("breakdowns happen on legs") };
+    *breaks_down_at = Some(at);
     sim.cal.schedule_in(held + after, Event::Breakdown { vehicle, repair });
     repair
 }
@@ -451,12 +491,13 @@ pub(crate) fn on_breakdown(sim: &mut Sim, vehicle: Entity, repair: TimeMs) {
     let v = sim.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
     let mut trip = sim.world.get_mut::<Trip>(vehicle).expect("a broken-down vehicle is on a trip");
     trip.free_at = trip.free_at + repair;
-    trip.stranded_until = now + repair;
+    let Phase::Driving { breaks_down_at: Some(at), .. } = trip.phase else { unreachable!("drawn for this leg") };
+    trip.stranded = Some(Stranded { until: now + repair, at });
     let driver = trip.driver_id;
     sim.log.push(now, Record::VehicleBrokeDown { vehicle: v.id, driver, repair });
     refresh_back(sim, vehicle);
     let trip = sim.world.get::<Trip>(vehicle).expect("trip");
-    let on_board: Vec<Entity> = if trip.aborted { Vec::new() } else { ahead(trip).iter().map(|(o, _)| *o).collect() };
+    let on_board: Vec<Entity> = trip.ahead().iter().map(|(o, _)| *o).collect();
     let starts = predict(sim, &v, trip, &on_board);
     for (order, start) in on_board.into_iter().zip(starts) {
         let late = (start - sim.world.get::<Order>(order).expect("order").due).as_min();
@@ -467,9 +508,7 @@ pub(crate) fn on_breakdown(sim: &mut Sim, vehicle: Entity, repair: TimeMs) {
 /// The vehicle on the road with `order` among the stops still ahead, if any.
 pub(crate) fn carrying(sim: &Sim, order: OrderId) -> Option<Entity> {
     sim.world.resource::<Fleet>().vehicles.iter().copied().find(|&v| {
-        sim.world
-            .get::<Trip>(v)
-            .is_some_and(|t| t.departed && !t.aborted && ahead(t).iter().any(|(_, id)| *id == order))
+        sim.world.get::<Trip>(v).is_some_and(|t| t.departed() && t.ahead().iter().any(|(_, id)| *id == order))
     })
 }
 
@@ -479,7 +518,7 @@ pub(crate) fn stranded_with(sim: &Sim, order: OrderId) -> Option<Entity> {
     let now = sim.now();
     carrying(sim, order).filter(|&v| {
         let t = sim.world.get::<Trip>(v).expect("trip");
-        t.stranded_until > now && t.stops[t.next + 1..].iter().any(|(_, id)| *id == order)
+        t.stranded_at(now).is_some() && t.stops[t.next + 1..].iter().any(|(_, id)| *id == order)
     })
 }
 
@@ -492,7 +531,7 @@ pub(crate) fn reassign(sim: &mut Sim, order: Entity, order_id: OrderId) -> bool 
     let size = sim.world.get::<Order>(order).expect("order").size;
     let joins = sim.world.resource::<Fleet>().vehicles.iter().copied().find(|&r| {
         let cap = sim.world.get::<Vehicle>(r).expect("vehicle").capacity;
-        sim.world.get::<Trip>(r).is_some_and(|t| t.rescue_of == Some(from) && t.load + size <= cap)
+        sim.world.get::<Trip>(r).is_some_and(|t| t.rescue_of() == Some(from) && t.load + size <= cap)
     });
     let to = match joins {
         Some(r) => r,
@@ -522,10 +561,8 @@ pub(crate) fn reassign(sim: &mut Sim, order: Entity, order_id: OrderId) -> bool 
 /// and the driver can still deliver the order and be back in time.
 fn rescue_vehicle(sim: &mut Sim, from: Entity, order: Entity, size: u32) -> Option<Entity> {
     let now = sim.now();
-    let (point, until) = {
-        let t = sim.world.get::<Trip>(from).expect("trip");
-        (t.breakdown_at, t.stranded_until)
-    };
+    let Stranded { at: point, until } =
+        sim.world.get::<Trip>(from).expect("trip").stranded_at(now).expect("a rescue is for a broken-down vehicle");
     let o = sim.world.get::<Order>(order).expect("order");
     let travel = &sim.scenario.travel;
     let expected = |v: &Vehicle, km: f64| TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * travel.noise_mean) as u64);
@@ -560,8 +597,9 @@ fn rescue_vehicle(sim: &mut Sim, from: Entity, order: Entity, size: u32) -> Opti
     let v = sim.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
     let driver_id = drivers::take(sim, driver);
     let home = docks::point(sim, v.site);
-    let mut trip = Trip::new(driver, driver_id, Vec::new(), 0, now, point);
-    (trip.departed, trip.rescue_of, trip.free_at) = (true, Some(from), handed);
+    let phase = Phase::Driving { to: Leg::Rescue(from), breaks_down_at: None };
+    let mut trip = Trip::new(driver, driver_id, Vec::new(), 0, now, point, phase);
+    trip.free_at = handed;
     sim.world.entity_mut(vehicle).insert(trip);
     let site = policies::SiteId(v.site);
     sim.log.push(
@@ -578,8 +616,8 @@ fn rescue_vehicle(sim: &mut Sim, from: Entity, order: Entity, size: u32) -> Opti
 
 /// The rescue has the goods: it sets off for their stops.
 pub(crate) fn on_handover(sim: &mut Sim, vehicle: Entity) {
-    let mut trip = sim.world.get_mut::<Trip>(vehicle).expect("a rescue is on a trip");
-    let from = trip.rescue_of.take().expect("a rescue");
+    let trip = sim.world.get::<Trip>(vehicle).expect("a rescue is on a trip");
+    let from = trip.rescue_of().expect("a rescue");
     let orders = trip.stops.len() as u32;
     let id = sim.world.get::<Vehicle>(vehicle).expect("vehicle").id;
     let from = sim.world.get::<Vehicle>(from).expect("vehicle").id;
