@@ -161,3 +161,7 @@ pub(crate) fn on_disruption(sim: &mut Sim, index: u32) {
         (carrier.capacity_multiplier, carrier.acceptance_drop) = (capacity, drop);
     }
 }
+
+#[cfg(test)]
+#[path = "tests/carriers.rs"]
+mod tests;

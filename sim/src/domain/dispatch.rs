@@ -330,3 +330,7 @@ fn validate(sim: &Sim, route: &Route) -> Result<Validated, Rejection> {
     }
     Ok((vehicle, driver, stops))
 }
+
+#[cfg(test)]
+#[path = "tests/dispatch.rs"]
+mod tests;

@@ -170,3 +170,7 @@ pub(crate) fn on_disruption(sim: &mut Sim, index: u32, begins: bool) {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "tests/docks.rs"]
+mod tests;

@@ -169,3 +169,7 @@ pub(crate) fn trip_done(sim: &mut Sim, driver: Entity, started: TimeMs) {
         go_off(sim, driver);
     }
 }
+
+#[cfg(test)]
+#[path = "tests/drivers.rs"]
+mod tests;

@@ -254,3 +254,7 @@ fn resequence(sim: &mut Sim, order: OrderId) {
     }
     fleet::resequence(sim, vehicle, proposed, late_before.1.saturating_sub(late_after.1));
 }
+
+#[cfg(test)]
+#[path = "tests/exceptions.rs"]
+mod tests;

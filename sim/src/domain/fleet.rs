@@ -624,3 +624,7 @@ pub(crate) fn on_handover(sim: &mut Sim, vehicle: Entity) {
     sim.log.push(sim.now(), Record::HandedOver { vehicle: id, from, orders });
     next_leg(sim, vehicle);
 }
+
+#[cfg(test)]
+#[path = "tests/fleet.rs"]
+mod tests;

@@ -402,3 +402,7 @@ pub(crate) fn carrier_delivered(sim: &mut Sim, order: Entity, carrier: policies:
     sim.log.push(now, Record::CarrierDelivered { order: id, carrier, created, due, service_start });
     forget(sim, id, order);
 }
+
+#[cfg(test)]
+#[path = "tests/orders.rs"]
+mod tests;

@@ -1,0 +1,1 @@
+//! Unit tests of the carriers domain, on worlds built from small scenarios.

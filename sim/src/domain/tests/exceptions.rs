@@ -1,0 +1,1 @@
+//! Unit tests of the exceptions domain, on worlds built from small scenarios.
