@@ -1,22 +1,21 @@
 #![doc = include_str!("../README.md")]
 
-pub mod calendar;
 pub mod dist;
 pub mod domain;
 pub mod engine;
-pub mod hash;
 pub mod invariants;
+pub mod kernel;
 pub mod kpi;
-pub mod log;
 pub mod process;
 pub mod reach;
 pub mod replicate;
-pub mod rng;
-pub mod runaway;
 pub mod scenario;
 pub mod solomon;
 pub mod timeline;
 pub mod world;
+
+// The kernel's modules at the crate root, where the rest of the crate and its users name them.
+pub use kernel::{calendar, hash, log, rng, runaway};
 
 pub use engine::{Engine, Event, Halt, ReplicationResult};
 pub use kpi::{Better, KPIS, KpiDef, Kpis, kpi_def};

@@ -85,11 +85,11 @@ mod tests {
     #[test]
     fn the_kernel_and_the_world_know_no_domain() {
         let kernel = [
-            ("calendar.rs", include_str!("../calendar.rs")),
-            ("rng.rs", include_str!("../rng.rs")),
-            ("hash.rs", include_str!("../hash.rs")),
-            ("log.rs", include_str!("../log.rs")),
-            ("runaway.rs", include_str!("../runaway.rs")),
+            ("calendar.rs", include_str!("../kernel/calendar.rs")),
+            ("rng.rs", include_str!("../kernel/rng.rs")),
+            ("hash.rs", include_str!("../kernel/hash.rs")),
+            ("log.rs", include_str!("../kernel/log.rs")),
+            ("runaway.rs", include_str!("../kernel/runaway.rs")),
         ];
         for (file, source) in kernel {
             for used in source.lines().filter(|l| l.trim_start().starts_with("use ")) {
