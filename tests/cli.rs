@@ -4,7 +4,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{dtwin, text};
+use common::{FEWER_DRIVERS, dtwin, overlay, single_file, text};
 
 fn summary(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap()
@@ -63,13 +63,12 @@ fn results_do_not_depend_on_the_thread_count() {
 #[test]
 fn bad_scenario_exits_2_names_the_place_and_writes_nothing() {
     let (dir, out) = tmp();
-    let bad = dir.path().join("bad.toml");
-    let tiny = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tiny.toml")).unwrap();
-    std::fs::write(&bad, tiny.replace("doors = 2", "doors = -2")).unwrap();
+    let depot = "[[site]]\nname = \"depot\"\nlocation = [0.0, 0.0]\ndoors = -2\nload_fixed_min = { dist = \"fixed\", value = 10 }\n";
+    let bad = single_file(dir.path(), "bad.toml", "scenarios/tiny.toml", depot);
     let o = dtwin(&["run", bad.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);
-    let line = tiny.lines().position(|l| l == "doors = 2").unwrap() + 1;
+    let line = std::fs::read_to_string(&bad).unwrap().lines().position(|l| l == "doors = -2").unwrap() + 1;
     assert!(err.contains(&format!("{}:{line}:9: site[0].doors:", bad.display())), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     assert!(!out.exists(), "output written for a bad scenario");
@@ -78,14 +77,13 @@ fn bad_scenario_exits_2_names_the_place_and_writes_nothing() {
 #[test]
 fn check_refuses_counts_past_the_limits_before_allocating() {
     let dir = tempfile::tempdir().unwrap();
-    let bad = dir.path().join("big.toml");
-    let tiny = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tiny.toml")).unwrap();
     // Was a 171 GB allocation and an abort.
-    std::fs::write(&bad, tiny.replace("count = 6", "count = 4294967295")).unwrap();
+    let fleet = "[[fleet]]\nsite = \"depot\"\ntype = \"van\"\ncount = 4294967295\n";
+    let bad = single_file(dir.path(), "big.toml", "scenarios/tiny.toml", fleet);
     let o = dtwin(&["check", bad.to_str().unwrap()]);
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    let line = tiny.lines().position(|l| l == "count = 6").unwrap() + 1;
+    let line = std::fs::read_to_string(&bad).unwrap().lines().position(|l| l == "count = 4294967295").unwrap() + 1;
     assert!(err.contains(&format!("big.toml:{line}:9: fleet[0].count: must be an integer from 1 to 100000")), "{err}");
 }
 
@@ -185,15 +183,8 @@ fn a_policy_file_replaces_the_scenarios_policy() {
 #[test]
 fn stress_compares_scenarios_on_common_random_numbers() {
     let (dir, out) = tmp();
-    let tiny = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tiny.toml")).unwrap();
-    let short = dir.path().join("short.toml");
-    std::fs::write(
-        &short,
-        tiny.replace("count = 5\nshift", "count = 3\nshift").replace("name = \"tiny\"", "name = \"short\""),
-    )
-    .unwrap();
-    let same = dir.path().join("same.toml");
-    std::fs::write(&same, tiny.replace("name = \"tiny\"", "name = \"same\"")).unwrap();
+    let short = overlay(dir.path(), "short.toml", "scenarios/tiny.toml", &format!("name = \"short\"\n{FEWER_DRIVERS}"));
+    let same = overlay(dir.path(), "same.toml", "scenarios/tiny.toml", "name = \"same\"\n");
     let o = dtwin(&[
         "stress",
         "scenarios/tiny.toml",
@@ -450,10 +441,7 @@ fn reports_are_self_contained_and_rerendered_from_the_saved_results() {
     assert_eq!(std::fs::read_to_string(run.join("report.html")).unwrap(), html);
 
     let stress = out.join("stress");
-    let short = dir.path().join("short.toml");
-    let tiny = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tiny.toml")).unwrap();
-    std::fs::write(&short, tiny.replace("count = 5\nshift", "count = 3\nshift").replace("\"tiny\"", "\"short\""))
-        .unwrap();
+    let short = overlay(dir.path(), "short.toml", "scenarios/tiny.toml", &format!("name = \"short\"\n{FEWER_DRIVERS}"));
     let o = dtwin(&[
         "stress",
         "scenarios/tiny.toml",

@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{dtwin, json, s, text};
+use common::{dtwin, json, overlay, s, text};
 
 #[test]
 fn kpis_lists_each_kpis_direction() {
@@ -86,14 +86,9 @@ fn stress_records_the_warnings_of_each_column() {
 #[test]
 fn check_warns_of_a_weather_region_outside_the_network() {
     let dir = tempfile::tempdir().unwrap();
-    let text_of = |p: &str| std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(p)).unwrap();
-    // Longitude and latitude swapped: a storm in the Indian Ocean.
-    let storm =
-        text_of("scenarios/regional-storm.toml").replace("center = [-1.8904, 52.4862]", "center = [52.4862, -1.8904]");
-    let base = dir.path().join("regional.toml");
-    std::fs::write(&base, text_of("scenarios/regional.toml")).unwrap();
-    let path = dir.path().join("swapped.toml");
-    std::fs::write(&path, storm).unwrap();
+    // regional-storm's storm with longitude and latitude swapped: a storm in the Indian Ocean.
+    let storm = "[[disruption]]\nkind = \"weather\"\ncenter = [52.4862, -1.8904]\nradius_km = 25\nspeed_multiplier = 0.6\nservice_multiplier = 1.3\nstart_h = 6\nduration_h = 5\n";
+    let path = overlay(dir.path(), "swapped.toml", "scenarios/regional.toml", storm);
     let o = dtwin(&["check", path.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("its region reaches no site, customer or route"), "{}", text(&o.stderr));
@@ -145,11 +140,8 @@ fn the_timeline_records_when_each_disruption_was_under_way() {
 #[test]
 fn an_undefined_kpi_is_null_in_json_empty_in_csv_a_dash_in_tables_and_left_out_of_statistics() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("night.toml");
-    let tiny =
-        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tiny.toml")).unwrap();
     // One hour from midnight: no order is due, none is delivered.
-    std::fs::write(&scenario, tiny.replace("horizon_h = 24", "horizon_h = 1")).unwrap();
+    let scenario = overlay(dir.path(), "night.toml", "scenarios/tiny.toml", "horizon_h = 1\n");
     let out = dir.path().join("out");
     let o = dtwin(&["run", scenario.to_str().unwrap(), "-r", "3", "-q", "--out", out.to_str().unwrap(), "--report"]);
     assert!(o.status.success(), "{}", text(&o.stderr));

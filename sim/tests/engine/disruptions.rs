@@ -3,34 +3,12 @@
 
 use sim::{Scenario, run_replication};
 
-use crate::repo;
+use crate::fixture::{Derived, FEWER_DRIVERS, OVERFLOW, TINY, tiny};
 
-/// `scenarios/tiny.toml` with each (from, to) of `edits` replaced and `extra` appended.
-fn tiny_edited(edits: &[(&str, &str)], extra: &str) -> Result<Scenario, sim::ScenarioError> {
-    let mut text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap();
-    for (from, to) in edits {
-        assert!(text.contains(from), "tiny.toml has no {from:?}");
-        text = text.replace(from, to);
-    }
-    Scenario::from_str(&repo("scenarios/tiny.toml"), &(text + "\n" + extra))
+/// The error tiny with `overlay` gives.
+fn tiny_error(overlay: &str) -> String {
+    crate::fixture::tiny_error(overlay).to_string()
 }
-
-fn tiny_plus(extra: &str) -> Scenario {
-    tiny_edited(&[], extra).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// The error tiny.toml plus `extra` gives.
-fn tiny_error(extra: &str) -> String {
-    tiny_edited(&[], extra).expect_err(extra).to_string()
-}
-
-/// tiny's policy replaced by `carrier_overflow`, which tenders to carriers.
-const OVERFLOW: (&str, &str) = (
-    "kind = \"greedy_edd\"\nepoch_min = 5\nmin_fill = 0.7\nslack_min = 60",
-    "kind = \"carrier_overflow\"\nmax_price = 60",
-);
-/// Three drivers a shift instead of five.
-const FEWER_DRIVERS: (&str, &str) = ("count = 5\nshift", "count = 3\nshift");
 
 /// Mean of a KPI over 8 seeds, invariants checked.
 fn mean(s: &Scenario, kpi: &str) -> f64 {
@@ -49,8 +27,8 @@ const BREAKDOWNS: &str = "[[disruption]]\nkind = \"breakdowns\"\nrate_per_hour =
 
 #[test]
 fn neutral_disruptions_change_nothing_bit_for_bit() {
-    let base = tiny_plus("");
-    let neutral = tiny_plus(
+    let base = tiny("");
+    let neutral = tiny(
         &[
             SURGE.replace("1.8", "1.0"),
             OUTAGE.replace("doors_down = 1", "doors_down = 0"),
@@ -74,7 +52,7 @@ fn neutral_disruptions_change_nothing_bit_for_bit() {
 
 #[test]
 fn a_demand_surge_brings_more_orders_and_fewer_on_time() {
-    let (base, surge) = (tiny_plus(""), tiny_plus(SURGE));
+    let (base, surge) = (tiny(""), tiny(SURGE));
     assert!(mean(&surge, "orders_created") > mean(&base, "orders_created") + 10.0);
     assert!(mean(&surge, "on_time_rate") < mean(&base, "on_time_rate"));
     assert!(mean(&surge, "lateness_min_mean") > mean(&base, "lateness_min_mean"));
@@ -83,9 +61,9 @@ fn a_demand_surge_brings_more_orders_and_fewer_on_time() {
 #[test]
 fn a_regional_surge_changes_only_the_demand_for_its_region() {
     let east = "polygon = [[0.0, -20.0], [20.0, -20.0], [20.0, 20.0], [0.0, 20.0]]\n";
-    let (base, all) = (tiny_plus(""), tiny_plus(SURGE));
-    let regional = tiny_plus(&(SURGE.to_string() + east));
-    let drop = tiny_plus(&(SURGE.replace("1.8", "0.0") + east));
+    let (base, all) = (tiny(""), tiny(SURGE));
+    let regional = tiny(&(SURGE.to_string() + east));
+    let drop = tiny(&(SURGE.replace("1.8", "0.0") + east));
     let n = |s: &Scenario| mean(s, "orders_created");
     // The surge's window holds about 50 of tiny's orders, half of them for the east: +40 for all,
     // +20 for the east only; no orders for the east: -25 (measured over 40 seeds: +40.4, +19.8, -24.1).
@@ -95,14 +73,14 @@ fn a_regional_surge_changes_only_the_demand_for_its_region() {
 
 #[test]
 fn a_dock_outage_makes_vehicles_wait_for_doors() {
-    let (base, outage) = (tiny_plus(""), tiny_plus(OUTAGE));
+    let (base, outage) = (tiny(""), tiny(OUTAGE));
     assert!(mean(&outage, "dock_wait_min_mean") > mean(&base, "dock_wait_min_mean"));
     assert_eq!(mean(&outage, "orders_created"), mean(&base, "orders_created"), "demand is untouched");
 }
 
 #[test]
 fn disruptions_leave_their_trace_in_the_log() {
-    let s = tiny_plus(OUTAGE);
+    let s = tiny(OUTAGE);
     let mut sink = sim::log::JsonLines::new(Vec::new());
     sim::Engine::new(&s, 1, 0, vec![&mut sink]).run().unwrap();
     let log = String::from_utf8(sink.finish().unwrap()).unwrap();
@@ -113,17 +91,16 @@ fn disruptions_leave_their_trace_in_the_log() {
 
 #[test]
 fn a_disruption_naming_an_unknown_site_is_an_error_at_its_line() {
-    let text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap();
-    let text = format!("{text}\n{}", OUTAGE.replace("\"depot\"", "\"nowhere\""));
-    // The key's line: the last `site = ` of the file.
-    let line = text.lines().collect::<Vec<_>>().iter().rposition(|l| l.starts_with("site = ")).unwrap() + 1;
-    let err = Scenario::from_str(std::path::Path::new("t.toml"), &text).unwrap_err().to_string();
-    assert!(err.starts_with(&format!("t.toml:{line}:1: disruption[0].site: unknown site \"nowhere\"")), "{err}");
+    let overlay = Derived::overlay(TINY, &OUTAGE.replace("\"depot\"", "\"nowhere\""));
+    let line = overlay.text().lines().position(|l| l.starts_with("site = ")).unwrap() + 1;
+    let err = overlay.error().to_string();
+    let at = format!("{}:{line}:1: disruption[0].site: unknown site \"nowhere\"", overlay.path().display());
+    assert!(err.starts_with(&at), "{err}");
 }
 
 #[test]
 fn a_storm_slows_driving_and_unloading_in_its_region() {
-    let (base, storm) = (tiny_plus(""), tiny_plus(STORM));
+    let (base, storm) = (tiny(""), tiny(STORM));
     assert!(mean(&storm, "on_time_rate") < mean(&base, "on_time_rate"));
     assert!(mean(&storm, "lateness_min_mean") > mean(&base, "lateness_min_mean"));
     assert!(mean(&storm, "vehicle_utilisation") > mean(&base, "vehicle_utilisation"), "trips take longer");
@@ -132,11 +109,8 @@ fn a_storm_slows_driving_and_unloading_in_its_region() {
 #[test]
 fn a_storm_between_the_depot_and_its_customers_slows_the_legs_through_it() {
     // One customer 14 km east; the storm covers the middle 6 km of the road, not either end.
-    let customer = (
-        "destinations = { kind = \"disk\", radius_km = 15 }",
-        "destinations = { kind = \"customers\", points = [[14.0, 0.0]] }",
-    );
-    let scenario = |extra: &str| tiny_edited(&[customer], extra).unwrap_or_else(|e| panic!("{e}"));
+    let customer = "[orders]\ndestinations = { kind = \"customers\", points = [[14.0, 0.0]] }\n";
+    let scenario = |extra: &str| tiny(&format!("{customer}\n{extra}"));
     let storm = "[[disruption]]\nkind = \"weather\"\ncenter = [7.0, 0.0]\nradius_km = 3\nspeed_multiplier = 0.5\nstart_h = 0\nduration_h = 24\n";
     let (base, through) = (scenario(""), scenario(storm));
     assert!(mean(&through, "vehicle_utilisation") > mean(&base, "vehicle_utilisation"), "trips take longer");
@@ -151,9 +125,9 @@ fn a_storm_between_the_depot_and_its_customers_slows_the_legs_through_it() {
 fn a_storm_over_a_polygon_slows_only_what_is_inside() {
     let polygon = |square: &str| STORM.replace("center = [0.0, 0.0]\nradius_km = 30", &format!("polygon = {square}"));
     // The disk of orders (15 km) inside the square, then only its eastern half: less lateness.
-    let all = tiny_plus(&polygon("[[-20.0, -20.0], [20.0, -20.0], [20.0, 20.0], [-20.0, 20.0]]"));
-    let east = tiny_plus(&polygon("[[0.5, -20.0], [20.0, -20.0], [20.0, 20.0], [0.5, 20.0]]"));
-    let base = tiny_plus("");
+    let all = tiny(&polygon("[[-20.0, -20.0], [20.0, -20.0], [20.0, 20.0], [-20.0, 20.0]]"));
+    let east = tiny(&polygon("[[0.5, -20.0], [20.0, -20.0], [20.0, 20.0], [0.5, 20.0]]"));
+    let base = tiny("");
     let (l_all, l_east, l_base) =
         (mean(&all, "lateness_min_mean"), mean(&east, "lateness_min_mean"), mean(&base, "lateness_min_mean"));
     assert!(l_all > l_east && l_east > l_base, "{l_all} > {l_east} > {l_base}");
@@ -173,7 +147,7 @@ fn a_carrier_shortage_cuts_premium_freight_and_raises_rejections() {
 
 #[test]
 fn absent_drivers_leave_orders_behind() {
-    let (base, absent) = (tiny_plus(""), tiny_plus(ABSENCE));
+    let (base, absent) = (tiny(""), tiny(ABSENCE));
     assert!(mean(&absent, "driver_no_shows") > 1.0);
     assert_eq!(mean(&base, "driver_no_shows"), 0.0);
     assert!(mean(&absent, "on_time_rate") < mean(&base, "on_time_rate"));
@@ -181,7 +155,7 @@ fn absent_drivers_leave_orders_behind() {
 
 #[test]
 fn a_closed_region_holds_the_legs_into_and_out_of_it_until_it_reopens() {
-    let (base, closed) = (tiny_plus(""), tiny_plus(CLOSURE));
+    let (base, closed) = (tiny(""), tiny(CLOSURE));
     assert!(mean(&closed, "legs_held") > 2.0);
     let hold = mean(&closed, "leg_hold_min_mean");
     assert!(hold > 0.0 && hold <= 120.0, "{hold}");
@@ -203,7 +177,7 @@ fn a_closed_region_holds_the_legs_into_and_out_of_it_until_it_reopens() {
 
 #[test]
 fn late_drivers_start_late_and_still_end_on_time() {
-    let (base, late) = (tiny_plus(""), tiny_plus(LATE));
+    let (base, late) = (tiny(""), tiny(LATE));
     assert!(mean(&late, "driver_late_starts") > 2.0);
     assert_eq!(mean(&late, "driver_no_shows"), 0.0, "no late start here is past its shift's end");
     let delay = mean(&late, "driver_late_min_mean");
@@ -218,8 +192,7 @@ fn late_drivers_start_late_and_still_end_on_time() {
 #[test]
 fn invariants_and_determinism_hold_with_every_disruption_on() {
     // The last is random: half the replications get a second surge at some time in the morning.
-    let random_surge =
-        SURGE.replace("start_h = 6", "start_h = { dist = \"uniform\", min = 5, max = 11 }\nchance = 0.5");
+    let random_surge = "[[disruption]]\nkind = \"demand_surge\"\nstart_h = { dist = \"uniform\", min = 5, max = 11 }\nchance = 0.5\nduration_h = 4\nmultiplier = 1.8\n";
     let all = [
         SURGE,
         OUTAGE,
@@ -232,10 +205,10 @@ fn invariants_and_determinism_hold_with_every_disruption_on() {
         INVENTORY_STALE,
         LATE,
         CLOSURE,
-        &random_surge,
+        random_surge,
     ]
     .join("\n");
-    let s = tiny_edited(&[OVERFLOW], &all).unwrap_or_else(|e| panic!("{e}"));
+    let s = tiny(&format!("{OVERFLOW}\n{all}"));
     assert_eq!(s.disruptions.len(), 12);
     for seed in 0..10 {
         run_replication(&s, seed, 0, true).unwrap_or_else(|e| panic!("{e}"));
@@ -249,7 +222,7 @@ fn invariants_and_determinism_hold_with_every_disruption_on() {
 
 #[test]
 fn breakdowns_hold_vehicles_up_and_raise_exceptions_for_the_orders_on_board() {
-    let (base, broken) = (tiny_plus(""), tiny_plus(BREAKDOWNS));
+    let (base, broken) = (tiny(""), tiny(BREAKDOWNS));
     assert!(mean(&broken, "breakdowns") > 1.0);
     assert!(mean(&broken, "exceptions_breakdown") > 0.0);
     assert!(mean(&broken, "lateness_min_mean") > mean(&base, "lateness_min_mean"));
@@ -259,14 +232,11 @@ fn breakdowns_hold_vehicles_up_and_raise_exceptions_for_the_orders_on_board() {
 #[test]
 fn a_rescue_vehicle_takes_over_the_orders_of_a_broken_down_one() {
     // Long repairs, spare vans, and every exception handled at once by the rules.
-    let long = BREAKDOWNS.replace(
-        "repair_min = { dist = \"triangular\", min = 20, mode = 45, max = 120 }",
-        "repair_min = { dist = \"fixed\", value = 240 }",
-    );
+    let long = "[[disruption]]\nkind = \"breakdowns\"\nrate_per_hour = 0.3\nrepair_min = { dist = \"fixed\", value = 240 }\nstart_h = 0\nduration_h = 24\n";
     let rules = |reassign: f64| {
         let extra =
             format!("{long}[exceptions]\nkind = \"rule_based\"\nescalate_from = 4\nreassign_late_min = {reassign}\n");
-        tiny_edited(&[("count = 6", "count = 10")], &extra).unwrap_or_else(|e| panic!("{e}"))
+        tiny(&format!("[[fleet]]\nsite = \"depot\"\ntype = \"van\"\ncount = 10\n\n{extra}"))
     };
     let (rescue, stand) = (rules(0.0), rules(100_000.0));
     assert!(mean(&rescue, "reassignments") > 1.0);
@@ -278,7 +248,8 @@ fn a_rescue_vehicle_takes_over_the_orders_of_a_broken_down_one() {
 
 #[test]
 fn standby_drivers_are_never_given_routes_by_the_policy() {
-    let s = tiny_edited(&[("overtime_max_min = 90", "overtime_max_min = 90\nstandby = true")], "").unwrap();
+    let standby = "[[drivers]]\nsite = \"depot\"\ncount = 5\nshift = [\"05:30\", \"14:00\"]\novertime_max_min = 90\nstandby = true\n\n[[drivers]]\nsite = \"depot\"\ncount = 5\nshift = [\"13:00\", \"21:30\"]\novertime_max_min = 90\nstandby = true\n";
+    let s = tiny(standby);
     assert_eq!(mean(&s, "trips"), 0.0);
     assert_eq!(mean(&s, "decisions_rejected"), 0.0);
     assert!(mean(&s, "orders_created") > 100.0);
@@ -292,7 +263,7 @@ const INVENTORY_STALE: &str = "[[disruption]]\nkind = \"integration_outage\"\nsy
 
 /// tiny, short of drivers, with carrier_overflow, plus `extra`.
 fn strained(extra: &str) -> Scenario {
-    tiny_edited(&[FEWER_DRIVERS, OVERFLOW], extra).unwrap_or_else(|e| panic!("{e}"))
+    tiny(&[FEWER_DRIVERS, OVERFLOW, extra].join("\n"))
 }
 
 #[test]
@@ -321,9 +292,12 @@ fn started_at(s: &Scenario, seed: u64) -> Vec<u64> {
 
 #[test]
 fn a_random_disruption_that_is_certain_and_fixed_is_the_fixed_one() {
-    let fixed = tiny_plus(OUTAGE);
-    let random = tiny_plus(&OUTAGE.replace("start_h = 6", "start_h = { dist = \"fixed\", value = 6 }\nchance = 1.0"));
-    let never = tiny_plus(&(OUTAGE.to_string() + "chance = 0\n"));
+    let fixed = tiny(OUTAGE);
+    // OUTAGE, its start drawn from a fixed distribution, with certainty.
+    let random = tiny(
+        "[[disruption]]\nkind = \"dock_outage\"\nsite = \"depot\"\ndoors_down = 1\nstart_h = { dist = \"fixed\", value = 6 }\nchance = 1.0\nduration_h = 6\n",
+    );
+    let never = tiny(&(OUTAGE.to_string() + "chance = 0\n"));
     assert!(never.disruptions.is_empty(), "a disruption with chance 0 is dropped");
     for seed in 0..3 {
         assert_eq!(run_replication(&fixed, seed, 0, false).unwrap(), run_replication(&random, seed, 0, false).unwrap());
@@ -337,12 +311,9 @@ fn daily_disruptions_follow_their_chance_and_start_window_on_common_random_numbe
         "start_h = 6\nduration_h = 6\n",
         "start_h = { dist = \"uniform\", min = 5, max = 9 }\nduration_h = { dist = \"triangular\", min = 1, mode = 2, max = 4 }\nchance = 0.4\nper = \"day\"\n",
     );
-    let ten_days = |extra: &str, policy: &str| {
-        let edits = [("horizon_h = 24", "horizon_h = 240"), ("\"greedy_edd\"", policy)];
-        tiny_edited(&edits, extra).unwrap_or_else(|e| panic!("{e}"))
-    };
-    let s = ten_days(&daily, "\"greedy_edd\"");
-    let other_policy = ten_days(&daily, "\"greedy_edd\"\nimprove_passes = 2");
+    let ten_days = |extra: &str, policy: &str| tiny(&format!("horizon_h = 240\n{policy}\n{extra}"));
+    let s = ten_days(&daily, "");
+    let other_policy = ten_days(&daily, "[policy]\nimprove_passes = 2\n");
     let mut count = 0;
     for seed in 0..10 {
         let starts = started_at(&s, seed);
@@ -358,7 +329,7 @@ fn daily_disruptions_follow_their_chance_and_start_window_on_common_random_numbe
             .map(|seed| run_replication(s, seed, 0, true).unwrap().kpis.get("dock_wait_min_mean").unwrap())
             .sum::<f64>()
     };
-    assert!(mean10(&s) > mean10(&ten_days("", "\"greedy_edd\"")));
+    assert!(mean10(&s) > mean10(&ten_days("", "")));
 }
 
 #[test]

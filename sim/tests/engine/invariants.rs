@@ -3,6 +3,7 @@
 
 use sim::run_replication;
 
+use crate::fixture::{FEWER_DRIVERS, tiny};
 use crate::load;
 
 fn check_many(path: &str, seeds: std::ops::Range<u64>, replications: u32) {
@@ -47,12 +48,10 @@ fn stressed_network_exercises_what_the_invariants_guard() {
 
 #[test]
 fn every_built_in_policy_keeps_the_invariants() {
-    let tiny = std::fs::read_to_string(crate::repo("scenarios/tiny.toml")).unwrap();
-    let base = &tiny[..tiny.find("[policy]").unwrap()];
     // Those that need files are checked in their own modules (solomon, process).
     for info in policies::CATALOG.iter().filter(|p| !["plan_replay", "process"].contains(&p.kind)) {
-        let text = format!("{base}[policy]\nkind = \"{}\"\n", info.kind);
-        let scenario = sim::Scenario::from_str(&crate::repo("scenarios/tiny.toml"), &text).unwrap();
+        // Inline, the policy replaces tiny's whole, parameters and all: each with its defaults.
+        let scenario = tiny(&format!("policy = {{ kind = \"{}\" }}\n", info.kind));
         for seed in 0..5 {
             let r = run_replication(&scenario, seed, 0, true).unwrap_or_else(|e| panic!("{}: {e}", info.kind));
             assert!(r.kpis.get("orders_delivered").unwrap() > 50.0, "{}: hardly any deliveries", info.kind);
@@ -64,23 +63,19 @@ fn every_built_in_policy_keeps_the_invariants() {
 /// carrier instead, within the daily capacity, and serves more orders on time (same seeds).
 #[test]
 fn carrier_overflow_rescues_urgent_orders_within_carrier_capacity() {
-    let tiny = std::fs::read_to_string(crate::repo("scenarios/tiny.toml")).unwrap();
-    let short = tiny.replace("count = 5\nshift", "count = 3\nshift");
-    let base = &short[..short.find("[policy]").unwrap()];
     let with = |policy: &str| {
-        let s = sim::Scenario::from_str(&crate::repo("scenarios/tiny.toml"), &format!("{base}[policy]\n{policy}\n"))
-            .unwrap();
+        let s = tiny(&format!("policy = {{ {policy} }}\n{FEWER_DRIVERS}"));
         let runs: Vec<_> = (0..8).map(|seed| run_replication(&s, seed, 0, true).unwrap()).collect();
         let mean = |k: &str| runs.iter().map(|r| r.kpis.get(k).unwrap()).sum::<f64>() / runs.len() as f64;
         (mean("on_time_rate"), mean("premium_orders"), mean("premium_cost"))
     };
     let (own_on_time, own_premium, _) = with("kind = \"greedy_edd\"");
-    let (overflow_on_time, premium, cost) = with("kind = \"carrier_overflow\"\nmax_price = 60");
+    let (overflow_on_time, premium, cost) = with("kind = \"carrier_overflow\", max_price = 60");
     assert_eq!(own_premium, 0.0);
     // The daily capacity (10) is checked by the invariant checker on every run above.
     assert!(premium > 1.0, "premium orders {premium}");
     assert_eq!(cost, premium * 45.0, "tiny's carrier charges 45");
     assert!(overflow_on_time > own_on_time, "on time {overflow_on_time} vs own fleet {own_on_time}");
-    let (_, none, _) = with("kind = \"carrier_overflow\"\nmax_price = 40");
+    let (_, none, _) = with("kind = \"carrier_overflow\", max_price = 40");
     assert_eq!(none, 0.0, "no tender above the price cap");
 }

@@ -5,16 +5,11 @@ use policies::TimeMs;
 use sim::log::{LogSink, Record};
 use sim::{Better, KPIS, Scenario};
 
-use crate::repo;
+use crate::fixture::{FEWER_DRIVERS, OVERFLOW, tiny};
 
 /// tiny, short of drivers, with carrier_overflow tendering the urgent orders to its carrier.
 fn tendering() -> Scenario {
-    let text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap();
-    let text = text.replace("count = 5\nshift", "count = 3\nshift").replace(
-        "kind = \"greedy_edd\"\nepoch_min = 5\nmin_fill = 0.7\nslack_min = 60",
-        "kind = \"carrier_overflow\"\nmax_price = 60",
-    );
-    Scenario::from_str(&repo("scenarios/tiny.toml"), &text).unwrap()
+    tiny(&[FEWER_DRIVERS, OVERFLOW].join("\n"))
 }
 
 #[derive(Default)]
@@ -69,8 +64,7 @@ fn every_kpi_has_a_direction_and_the_known_ones_point_the_right_way() {
 #[test]
 fn a_share_or_mean_of_nothing_is_undefined_not_zero() {
     // One hour from midnight: the doors open at 05:00, so no order is due, no trip is made.
-    let text = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap().replace("horizon_h = 24", "horizon_h = 1");
-    let scenario = Scenario::from_str(&repo("scenarios/tiny.toml"), &text).unwrap();
+    let scenario = tiny("horizon_h = 1\n");
     let kpis = sim::run_replication(&scenario, 1, 0, true).unwrap().kpis;
     for undefined in ["on_time_rate", "lateness_min_mean", "stops_per_trip_mean", "cost_per_order", "leg_hold_min_mean"]
     {

@@ -3,6 +3,7 @@
 mod determinism;
 mod disruptions;
 mod exceptions;
+mod fixture;
 mod golden;
 mod invariants;
 mod kpis;
@@ -17,7 +18,7 @@ mod shipped;
 mod solomon;
 mod timeline;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use sim::Scenario;
 
@@ -28,4 +29,11 @@ pub fn repo(path: &str) -> PathBuf {
 
 pub fn load(path: &str) -> Scenario {
     Scenario::load(&repo(path)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The scenario at `path` with the policy of the policy file `policy`.
+pub fn with_policy(path: &str, policy: &Path) -> Scenario {
+    let mut scenario = load(path);
+    scenario.use_policy_file(policy).unwrap_or_else(|e| panic!("{e}"));
+    scenario
 }

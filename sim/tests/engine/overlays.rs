@@ -1,27 +1,17 @@
 //! Overlays: a stress scenario is a base plus what changes; errors point into the overlay.
 
-use std::path::PathBuf;
+use sim::{ScenarioError, run_replication};
 
-use sim::{Scenario, ScenarioError, run_replication};
-
-use crate::repo;
-
-/// A folder with tiny.toml and `overlay.toml` holding `text`.
-fn overlay(text: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(repo("scenarios/tiny.toml"), dir.path().join("tiny.toml")).unwrap();
-    let path = dir.path().join("overlay.toml");
-    std::fs::write(&path, text).unwrap();
-    (dir, path)
-}
+use crate::fixture::{Derived, TINY};
+use crate::load;
 
 #[test]
 fn an_overlay_adds_disruptions_and_changes_only_what_it_names() {
-    let (_dir, path) = overlay(
-        "extends = \"tiny.toml\"\nname = \"tiny-outage\"\n\n[orders]\ncancel_after_due_min = 60\n\n[[disruption]]\nkind = \"dock_outage\"\nsite = \"depot\"\ndoors_down = 1\nstart_h = 6\nduration_h = 6\n",
-    );
-    let s = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let tiny = Scenario::load(&repo("scenarios/tiny.toml")).unwrap();
+    let s = Derived::overlay(
+        TINY,
+        "name = \"tiny-outage\"\n\n[orders]\ncancel_after_due_min = 60\n\n[[disruption]]\nkind = \"dock_outage\"\nsite = \"depot\"\ndoors_down = 1\nstart_h = 6\nduration_h = 6\n",
+    ).scenario();
+    let tiny = load(TINY);
     assert_eq!((s.name.as_str(), s.disruptions.len()), ("tiny-outage", 1));
     assert_eq!(s.cancel_after_due, Some(policies::TimeMs::from_min(60.0)));
     // The rest of [orders] is the base's: same demand, same fleet.
@@ -31,26 +21,26 @@ fn an_overlay_adds_disruptions_and_changes_only_what_it_names() {
     assert_ne!(s.hash, tiny.hash);
 }
 
-fn error(text: &str) -> (ScenarioError, PathBuf) {
-    let (dir, path) = overlay(text);
-    let err = Scenario::load(&path).unwrap_err();
-    std::mem::forget(dir); // keep the files for the message's path
-    (err, path)
+/// The error of tiny with `text` (from the overlay's line 2), and the overlay's path.
+fn error(text: &str) -> (ScenarioError, std::path::PathBuf) {
+    let overlay = Derived::overlay(TINY, text);
+    (overlay.error(), overlay.path().to_path_buf())
 }
 
 #[test]
 fn errors_in_an_overlay_name_the_overlay_file_line_and_field() {
-    let text = "extends = \"tiny.toml\"\n\n[network]\ncircuity = 1.3\nspeed = 4\n";
+    let text = "\n[network]\ncircuity = 1.3\nspeed = 4\n";
     let (err, path) = error(text);
     let ScenarioError::Invalid { path: p, line, field, .. } = &err else { panic!("{err}") };
     assert_eq!((p, *line, field.as_str()), (&path, 5, "network.speed"), "{err}");
 
-    let text = "extends = \"tiny.toml\"\n\n[[disruption]]\nkind = \"dock_outage\"\nsite = \"nowhere\"\ndoors_down = 1\nstart_h = 1\nduration_h = 1\n";
+    let text =
+        "\n[[disruption]]\nkind = \"dock_outage\"\nsite = \"nowhere\"\ndoors_down = 1\nstart_h = 1\nduration_h = 1\n";
     let (err, path) = error(text);
     let ScenarioError::Invalid { path: p, line, field, .. } = &err else { panic!("{err}") };
     assert_eq!((p, *line, field.as_str()), (&path, 5, "disruption[0].site"), "{err}");
 
-    let (err, _) = error("extends = \"missing.toml\"\n");
+    let err = Derived::write("overlay.toml", "extends = \"missing.toml\"\n").error();
     assert!(err.to_string().contains("extends: cannot read"), "{err}");
 }
 
@@ -59,44 +49,41 @@ fn a_base_may_not_extend_another() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.toml"), "extends = \"b.toml\"\n").unwrap();
     std::fs::write(dir.path().join("b.toml"), "extends = \"c.toml\"\n").unwrap();
-    let err = Scenario::load(&dir.path().join("a.toml")).unwrap_err().to_string();
+    let err = sim::Scenario::load(&dir.path().join("a.toml")).unwrap_err().to_string();
     assert!(err.contains("b.toml:1:") && err.contains("may not extend another"), "{err}");
 }
 
 #[test]
 fn an_inline_table_or_another_kind_replaces_the_base_value_whole() {
     // tiny.toml's size is triangular: a fixed size replaces it, it does not merge into it.
-    let (_dir, path) = overlay("extends = \"tiny.toml\"\n\n[orders]\nsize = { dist = \"fixed\", value = 3 }\n");
-    let s = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let s = Derived::overlay(TINY, "\n[orders]\nsize = { dist = \"fixed\", value = 3 }\n").scenario();
     let sim::scenario::Demand::Generated(g) = &s.demand else { panic!() };
     assert_eq!(g.size.mean(), 3.0);
 
     // Another policy kind replaces the base's policy, even as a [policy] table.
-    let (_dir, path) = overlay("extends = \"tiny.toml\"\n\n[policy]\nkind = \"nearest_vehicle\"\nepoch_min = 30\n");
-    let s = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let s = Derived::overlay(TINY, "\n[policy]\nkind = \"nearest_vehicle\"\nepoch_min = 30\n").scenario();
     assert_eq!(s.policy, policies::PolicyConfig::NearestVehicle(policies::SingleOrderConfig { epoch_min: 30.0 }));
 
     // The same kind in a [policy] table changes only what it names.
-    let (_dir, path) = overlay("extends = \"tiny.toml\"\n\n[policy]\nmin_fill = 0.5\n");
-    let s = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let s = Derived::overlay(TINY, "\n[policy]\nmin_fill = 0.5\n").scenario();
     let policies::PolicyConfig::GreedyEdd(c) = &s.policy else { panic!("{:?}", s.policy) };
     assert_eq!((c.min_fill, c.slack_min), (0.5, 60.0));
 
     // A mistake in the replacing table is the overlay's.
-    let (err, path) = error("extends = \"tiny.toml\"\n\n[orders]\nsize = { dist = \"fixed\", valu = 3 }\n");
+    let (err, path) = error("\n[orders]\nsize = { dist = \"fixed\", valu = 3 }\n");
     let ScenarioError::Invalid { path: p, line, .. } = &err else { panic!("{err}") };
     assert_eq!((p, *line), (&path, 4), "{err}");
 }
 
 #[test]
 fn a_misspelt_key_in_an_overlay_disruption_names_the_overlay_line_and_the_kinds_keys() {
-    let text = "extends = \"tiny.toml\"\n\n[[disruption]]\nkind = \"weather\"\ncenter = [0, 0]\nradius_km = 3\nclose = true\nstart_h = 1\nduration_h = 1\n";
+    let text = "\n[[disruption]]\nkind = \"weather\"\ncenter = [0, 0]\nradius_km = 3\nclose = true\nstart_h = 1\nduration_h = 1\n";
     let (err, path) = error(text);
     let ScenarioError::Invalid { path: p, line, field, message, .. } = &err else { panic!("{err}") };
     assert_eq!((p, *line, field.as_str()), (&path, 7, "disruption[0].close"), "{err}");
     assert!(message.contains("`closed`") && message.contains("`duration_h`"), "{err}");
 
-    let text = "extends = \"tiny.toml\"\n\n[[disruption]]\nkind = \"driver_absence\"\nno_show_prob = 30\nstart_h = 1\nduration_h = 1\n";
+    let text = "\n[[disruption]]\nkind = \"driver_absence\"\nno_show_prob = 30\nstart_h = 1\nduration_h = 1\n";
     let (err, path) = error(text);
     let ScenarioError::Invalid { path: p, line, field, .. } = &err else { panic!("{err}") };
     assert_eq!((p, *line, field.as_str()), (&path, 5, "disruption[0].no_show_prob"), "{err}");

@@ -4,19 +4,14 @@
 
 use std::path::Path;
 
-use sim::{RunError, Scenario, run_replication};
+use sim::{RunError, run_replication};
 
-use crate::{load, repo};
-
-fn tiny_with_policy_file(file: &Path) -> Scenario {
-    let mut scenario = load("scenarios/tiny.toml");
-    scenario.use_policy_file(file).unwrap_or_else(|e| panic!("{e}"));
-    scenario
-}
+use crate::fixture::TINY;
+use crate::{load, repo, with_policy};
 
 #[test]
 fn the_python_example_policy_dispatches_and_keeps_the_invariants() {
-    let scenario = tiny_with_policy_file(&repo("examples/policies/edd_fill.toml"));
+    let scenario = with_policy(TINY, &repo("examples/policies/edd_fill.toml"));
     let a = run_replication(&scenario, 3, 0, true).unwrap_or_else(|e| panic!("{e}"));
     assert!(a.kpis.get("orders_delivered").unwrap() > 100.0);
     assert!(a.kpis.get("stops_per_trip_mean").unwrap() > 2.0, "it fills vans");
@@ -34,8 +29,7 @@ fn failing(dir: &Path, script: &str) -> String {
 fn failing_with(dir: &Path, scenario: &str, script: &str, toml: &str) -> (String, std::time::Duration) {
     std::fs::write(dir.join("policy.py"), script).unwrap();
     std::fs::write(dir.join("policy.toml"), format!("kind = \"process\"\n{toml}")).unwrap();
-    let mut scenario = load(scenario);
-    scenario.use_policy_file(&dir.join("policy.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let scenario = with_policy(scenario, &dir.join("policy.toml"));
     let started = std::time::Instant::now();
     let err = match run_replication(&scenario, 1, 0, false) {
         Err(RunError::Policy(message)) => message,
@@ -101,7 +95,7 @@ fn an_endless_reply_line_fails_at_the_size_limit() {
         "kind = \"process\"\ncommand = [\"python3\", \"policy.py\"]\nmax_reply_mib = 2\nepoch_min = 60\n",
     )
     .unwrap();
-    let scenario = tiny_with_policy_file(&dir.path().join("policy.toml"));
+    let scenario = with_policy(TINY, &dir.path().join("policy.toml"));
     run_replication(&scenario, 1, 0, false).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(dir.path().join("policy.toml"), "kind = \"process\"\ncommand = [\"x\"]\nmax_reply_mib = 0\n")
         .unwrap();
@@ -152,7 +146,7 @@ fn the_whole_process_group_is_stopped() {
         "kind = \"process\"\ncommand = [\"sh\", \"-c\", \"sleep 30 & echo $! > sleep.pid; python3 policy.py\"]\nepoch_min = 60\n",
     )
     .unwrap();
-    let scenario = tiny_with_policy_file(&dir.path().join("policy.toml"));
+    let scenario = with_policy(TINY, &dir.path().join("policy.toml"));
     run_replication(&scenario, 1, 0, false).unwrap_or_else(|e| panic!("{e}"));
     let pid = std::fs::read_to_string(dir.path().join("sleep.pid")).unwrap();
     assert!(gone(pid.trim()), "the program's background process {pid} outlived the run");
@@ -191,7 +185,7 @@ fn malformed_and_mismatched_replies_are_refused() {
 fn a_missing_program_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("policy.toml"), "kind = \"process\"\ncommand = [\"./no-such-program\"]\n").unwrap();
-    let scenario = tiny_with_policy_file(&dir.path().join("policy.toml"));
+    let scenario = with_policy(TINY, &dir.path().join("policy.toml"));
     let Err(RunError::Policy(err)) = run_replication(&scenario, 1, 0, false) else { panic!("expected a failure") };
     assert!(err.contains("cannot start") && err.contains("no-such-program"), "{err}");
 }
@@ -284,7 +278,7 @@ fn hello_carries_the_policys_params() {
             format!("kind = \"process\"\ncommand = [\"python3\", \"policy.py\"]\nepoch_min = 60\n{params}"),
         )
         .unwrap();
-        let scenario = tiny_with_policy_file(&dir.path().join("policy.toml"));
+        let scenario = with_policy(TINY, &dir.path().join("policy.toml"));
         run_replication(&scenario, 1, 2, false).unwrap_or_else(|e| panic!("{e}"));
         let hello: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(dir.path().join("hello.json")).unwrap()).unwrap();
@@ -327,7 +321,7 @@ fn cancellations_from_a_program_cancel_open_orders_only() {
         "kind = \"process\"\ncommand = [\"python3\", \"policy.py\"]\non_events = true\n",
     )
     .unwrap();
-    let scenario = tiny_with_policy_file(&dir.path().join("policy.toml"));
+    let scenario = with_policy(TINY, &dir.path().join("policy.toml"));
     let r = run_replication(&scenario, 1, 0, true).unwrap_or_else(|e| panic!("{e}"));
     let k = |n: &str| r.kpis.get(n).unwrap();
     assert_eq!(k("orders_delivered"), 0.0);
@@ -361,7 +355,7 @@ fn charged_latency_delays_decisions_in_simulated_time() {
             "kind = \"process\"\ncommand = [\"python3\", \"slow.py\"]\nepoch_min = 10\ncharge_latency = {charge}\n"
         );
         std::fs::write(dir.path().join("slow.toml"), toml).unwrap();
-        let scenario = tiny_with_policy_file(&dir.path().join("slow.toml"));
+        let scenario = with_policy(TINY, &dir.path().join("slow.toml"));
         let mut assigned = Assigned(Vec::new());
         sim::Engine::new(&scenario, 1, 0, vec![&mut assigned]).run().unwrap();
         assert!(!assigned.0.is_empty());

@@ -1,10 +1,10 @@
 //! One test per bug found, named after what went wrong.
 
 use policies::TimeMs;
+use sim::Engine;
 use sim::log::{LogSink, Record};
-use sim::{Engine, Scenario};
 
-use crate::repo;
+use crate::fixture::{Derived, TINY};
 
 struct Decisions(Vec<(TimeMs, u32, u32)>);
 
@@ -20,15 +20,12 @@ impl LogSink for Decisions {
 /// epoch fired between them, so a plan of the day was cut into single-stop routes.
 #[test]
 fn a_decision_epoch_sees_everything_that_happened_at_its_instant() {
-    let dir = tempfile::tempdir().unwrap();
     let csv = "id,site,created,due,size,x,y,service_min\na,depot,06:00,12:00,1,1,1,5\nb,depot,06:00,12:00,1,1,2,5\nc,depot,06:00,12:00,1,2,1,5\n";
-    std::fs::write(dir.path().join("orders.csv"), csv).unwrap();
-    let tiny = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap();
-    let (head, tail) = (&tiny[..tiny.find("[orders]").unwrap()], &tiny[tiny.find("[policy]").unwrap()..]);
-    let text = format!("{head}[orders]\ncsv = \"orders.csv\"\n\n{tail}")
-        .replace("epoch_min = 5", "epoch_min = 1440\non_events = true")
-        .replace("min_fill = 0.7", "min_fill = 0");
-    let scenario = Scenario::from_str(&dir.path().join("s.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+    // The inline [orders] replaces tiny's whole: replayed orders only.
+    let overlay = "orders = { csv = \"orders.csv\" }\n\n[policy]\nepoch_min = 1440\non_events = true\nmin_fill = 0\n";
+    let overlay = Derived::overlay(TINY, overlay);
+    std::fs::write(overlay.dir().join("orders.csv"), csv).unwrap();
+    let scenario = overlay.scenario();
     let mut decisions = Decisions(Vec::new());
     Engine::new(&scenario, 1, 0, vec![&mut decisions]).run().unwrap();
     let at_six: Vec<_> = decisions.0.iter().filter(|(t, _, _)| *t == TimeMs::from_hours(6.0)).collect();

@@ -1,26 +1,28 @@
 //! Orders replayed from a CSV file.
 
+use sim::run_replication;
 use sim::scenario::Demand;
-use sim::{Scenario, run_replication};
 
+use crate::fixture::{Derived, TINY, single_file};
 use crate::repo;
 
-fn replay_scenario(csv_line: &str) -> String {
-    let tiny = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap();
-    let start = tiny.find("[orders]").unwrap();
-    let end = tiny.find("[policy]").unwrap();
-    format!(
-        "{}[orders]\n{csv_line}\nservice_min = {{ dist = \"fixed\", value = 5 }}\n\n{}",
-        &tiny[..start],
-        &tiny[end..]
-    )
+/// tiny replaying the orders of `csv` (a file beside it) instead of generating them. A single
+/// file, not an overlay: an overlay moves the errors of the order CSV it names to its own line 1.
+fn replay(csv: &str) -> Derived {
+    let orders = format!("[orders]\ncsv = {csv:?}\nservice_min = {{ dist = \"fixed\", value = 5 }}\n");
+    single_file(TINY, &orders, &["orders"])
+}
+
+/// tiny replaying `rows` as its `orders.csv`.
+fn replaying(rows: &[u8]) -> Derived {
+    let scenario = replay("orders.csv");
+    std::fs::write(scenario.dir().join("orders.csv"), rows).unwrap();
+    scenario
 }
 
 #[test]
 fn replayed_orders_are_all_delivered() {
-    let text = replay_scenario("csv = \"orders.csv\"");
-    let path = repo("sim/tests/fixtures/replay.toml");
-    let scenario = Scenario::from_str(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+    let scenario = replaying(&std::fs::read(repo("sim/tests/fixtures/orders.csv")).unwrap()).scenario();
     let Demand::Replay(r) = &scenario.demand else { panic!("expected replay") };
     assert_eq!(r.rows.len(), 4);
     // Sorted by creation; the blank service time is left to be sampled.
@@ -33,30 +35,22 @@ fn replayed_orders_are_all_delivered() {
 
 #[test]
 fn bad_csv_rows_name_file_line_and_column() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("orders.csv"),
-        "site,created,due,size,x,y\ndepot,06:00,10:00,2,1,1\ndepot,06:10,11:00,two,1,1\n",
-    )
-    .unwrap();
-    let path = dir.path().join("s.toml");
-    let err = Scenario::from_str(&path, &replay_scenario("csv = \"orders.csv\"")).unwrap_err().to_string();
+    let scenario = replaying(b"site,created,due,size,x,y\ndepot,06:00,10:00,2,1,1\ndepot,06:10,11:00,two,1,1\n");
+    let err = scenario.error().to_string();
     assert!(err.contains("orders.csv:3:4: size:"), "{err}");
 
-    std::fs::write(dir.path().join("orders.csv"), "site,created,due,size,x,y\nnowhere,06:00,10:00,2,1,1\n").unwrap();
-    let err = Scenario::from_str(&path, &replay_scenario("csv = \"orders.csv\"")).unwrap_err().to_string();
+    std::fs::write(scenario.dir().join("orders.csv"), "site,created,due,size,x,y\nnowhere,06:00,10:00,2,1,1\n")
+        .unwrap();
+    let err = scenario.error().to_string();
     assert!(err.contains("orders.csv:2:1: site: unknown site \"nowhere\""), "{err}");
 
-    let err = Scenario::from_str(&path, &replay_scenario("csv = \"missing.csv\"")).unwrap_err().to_string();
+    let err = replay("missing.csv").error().to_string();
     assert!(err.contains("orders.csv") && err.contains("cannot read"), "{err}");
 }
 
 /// The error `orders.csv` holding `csv` gives tiny.toml replaying it.
 fn csv_error(csv: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("orders.csv"), csv).unwrap();
-    let path = dir.path().join("s.toml");
-    let err = Scenario::from_str(&path, &replay_scenario("csv = \"orders.csv\"")).unwrap_err().to_string();
+    let err = replaying(csv).error().to_string();
     err.split_once("orders.csv:").map_or(err.clone(), |(_, rest)| rest.to_string())
 }
 
@@ -94,14 +88,9 @@ fn csv_errors_name_the_line_the_field_and_no_debug_dumps() {
 
 #[test]
 fn csv_comment_lines_are_skipped() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("orders.csv"),
-        "# exported from the WMS\nsite,created,due,size,x,y\n# morning\ndepot,06:00,10:00,2,1,1\n",
-    )
-    .unwrap();
-    let scenario = Scenario::from_str(&dir.path().join("s.toml"), &replay_scenario("csv = \"orders.csv\""))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let scenario =
+        replaying(b"# exported from the WMS\nsite,created,due,size,x,y\n# morning\ndepot,06:00,10:00,2,1,1\n")
+            .scenario();
     let Demand::Replay(r) = &scenario.demand else { panic!("expected replay") };
     assert_eq!(r.rows.len(), 1);
 }
@@ -113,7 +102,6 @@ fn csv_comment_lines_are_skipped() {
 fn a_large_csv_loads_and_counts_its_lines_to_the_last_row() {
     // Lines are counted on from row to row (counting from the start for each row made a 7 M-row
     // file take minutes: benches/README.md, "Biggest accepted inputs"); the count must stay right.
-    let dir = tempfile::tempdir().unwrap();
     let mut csv = String::from("site,created,due,size,x,y\n");
     for i in 0..20_000 {
         csv += &format!(
@@ -125,14 +113,12 @@ fn a_large_csv_loads_and_counts_its_lines_to_the_last_row() {
             i % 23
         );
     }
-    std::fs::write(dir.path().join("orders.csv"), &csv).unwrap();
-    let path = dir.path().join("replay.toml");
-    let scenario =
-        Scenario::from_str(&path, &replay_scenario("csv = \"orders.csv\"")).unwrap_or_else(|e| panic!("{e}"));
+    let replay = replaying(csv.as_bytes());
+    let scenario = replay.scenario();
     let Demand::Replay(r) = &scenario.demand else { panic!("expected replay") };
     assert_eq!(r.rows.len(), 20_000);
     // A bad size on a row after them (line 20,002: the header is line 1) is reported there.
-    std::fs::write(dir.path().join("orders.csv"), csv + "depot,300,400,many,1,1\n").unwrap();
-    let e = Scenario::from_str(&path, &replay_scenario("csv = \"orders.csv\"")).unwrap_err().to_string();
+    std::fs::write(replay.dir().join("orders.csv"), csv + "depot,300,400,many,1,1\n").unwrap();
+    let e = replay.error().to_string();
     assert!(e.contains("orders.csv:20002:"), "{e}");
 }

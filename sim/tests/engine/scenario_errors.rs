@@ -4,136 +4,231 @@ use std::path::Path;
 
 use sim::{Scenario, ScenarioError};
 
-use crate::repo;
-
-/// Replaces the first occurrence of `from` in tiny.toml with `to`.
-fn tiny_with(from: &str, to: &str) -> String {
-    let tiny = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap();
-    assert!(tiny.contains(from), "fixture text {from:?} not in tiny.toml");
-    tiny.replacen(from, to, 1)
-}
+use crate::fixture::{Derived, TINY, single_file, tiny_error};
+use crate::{load, repo};
 
 fn line_of(text: &str, needle: &str) -> usize {
     text.lines().position(|l| l.contains(needle)).map(|i| i + 1).unwrap_or_else(|| panic!("{needle:?} not found"))
 }
 
-/// (what, edit from, edit to, expected field, text on the expected line)
-const CASES: &[(&str, &str, &str, &str, &str)] = &[
-    ("warm-up past the horizon", "horizon_h = 24", "horizon_h = 24\nwarmup_h = 30", "warmup_h", "warmup_h = 30"),
-    ("unknown key", "doors = 2", "doors = 2\ndoorz = 3", "site[0].doorz", "doorz = 3"),
-    ("wrong type", "doors = 2", "doors = \"two\"", "site[0].doors", "doors = \"two\""),
-    ("zero doors", "doors = 2", "doors = 0", "site[0].doors", "doors = 0"),
-    ("negative speed", "speed_kmh = 40", "speed_kmh = -40", "vehicle_type[0].speed_kmh", "speed_kmh = -40"),
+/// A `[[site]]` named `depot`, as tiny's, with `keys` (one of them wrong, in most cases): an
+/// overlay replaces tiny's whole list of sites, so the site is stated in full.
+macro_rules! depot {
+    ($($key:literal),*) => { concat!("[[site]]\nname = \"depot\"\n", $($key, "\n"),*) };
+}
+
+/// tiny's hourly rates at its depot, the first (midnight's) given.
+macro_rules! rates {
+    ($first:literal) => {
+        concat!(
+            "[[orders.rate]]\nsite = \"depot\"\nper_hour = [",
+            $first,
+            ", 0, 0, 0, 0, 4, 10, 14, 14, 12, 10, 10, 9, 9, 9, 8, 8, 7, 6, 4, 0, 0, 0, 0]\n"
+        )
+    };
+}
+
+/// (what, overlay over tiny, expected field, text on the expected line)
+const CASES: &[(&str, &str, &str, &str)] = &[
+    ("warm-up past the horizon", "warmup_h = 30", "warmup_h", "warmup_h = 30"),
+    (
+        "unknown key",
+        depot!("location = [0.0, 0.0]", "doors = 2", "doorz = 3", "load_fixed_min = { dist = \"fixed\", value = 10 }"),
+        "site[0].doorz",
+        "doorz = 3",
+    ),
+    (
+        "wrong type",
+        depot!("location = [0.0, 0.0]", "doors = \"two\"", "load_fixed_min = { dist = \"fixed\", value = 10 }"),
+        "site[0].doors",
+        "doors = \"two\"",
+    ),
+    (
+        "zero doors",
+        depot!("location = [0.0, 0.0]", "doors = 0", "load_fixed_min = { dist = \"fixed\", value = 10 }"),
+        "site[0].doors",
+        "doors = 0",
+    ),
+    (
+        "negative speed",
+        "[[vehicle_type]]\nname = \"van\"\ncapacity = 14\nspeed_kmh = -40\ncost_per_km = 0.45\ncost_per_hour = 30\n",
+        "vehicle_type[0].speed_kmh",
+        "speed_kmh = -40",
+    ),
     (
         "unknown site in fleet",
-        "site = \"depot\"\ntype = \"van\"",
-        "site = \"depoo\"\ntype = \"van\"",
+        "[[fleet]]\nsite = \"depoo\"\ntype = \"van\"\ncount = 6\n",
         "fleet[0].site",
         "site = \"depoo\"",
     ),
-    ("unknown vehicle type", "type = \"van\"", "type = \"lorry\"", "fleet[0].type", "type = \"lorry\""),
-    ("negative rate", "per_hour = [  0,", "per_hour = [ -1,", "orders.rate[0].per_hour", "per_hour = [ -1,"),
+    (
+        "unknown vehicle type",
+        "[[fleet]]\nsite = \"depot\"\ntype = \"lorry\"\ncount = 6\n",
+        "fleet[0].type",
+        "type = \"lorry\"",
+    ),
+    ("negative rate", rates!("-1"), "orders.rate[0].per_hour", "per_hour = [-1,"),
     (
         "bad distribution",
-        "{ dist = \"triangular\", min = 8, mode = 10, max = 15 }",
-        "{ dist = \"triangular\", min = 18, mode = 10, max = 15 }",
+        depot!(
+            "location = [0.0, 0.0]",
+            "doors = 2",
+            "load_fixed_min = { dist = \"triangular\", min = 18, mode = 10, max = 15 }"
+        ),
         "site[0].load_fixed_min",
         "min = 18",
     ),
     (
         "unknown distribution",
-        "{ dist = \"fixed\", value = 1.0 }",
-        "{ dist = \"gaussian\", value = 1.0 }",
+        depot!(
+            "location = [0.0, 0.0]",
+            "doors = 2",
+            "load_fixed_min = { dist = \"fixed\", value = 10 }",
+            "load_per_unit_min = { dist = \"gaussian\", value = 1.0 }"
+        ),
         "site[0].load_per_unit_min.dist",
         "gaussian",
     ),
-    ("bad time of day", "hours = [\"05:00\", \"22:00\"]", "hours = [\"05:00\", \"25:00\"]", "site[0].hours", "25:00"),
-    ("probability above one", "acceptance = 0.9", "acceptance = 1.9", "carrier[0].acceptance", "acceptance = 1.9"),
-    ("bad policy parameter", "min_fill = 0.7", "min_fill = 1.7", "policy.min_fill", "min_fill = 1.7"),
-    ("unknown policy", "kind = \"greedy_edd\"", "kind = \"greedy_xyz\"", "policy.kind", "greedy_xyz"),
-    ("twenty-three hourly rates", "4,  0,  0,  0,  0]", "4,  0,  0,  0]", "orders.rate[0].per_hour", "per_hour = ["),
+    (
+        "bad time of day",
+        depot!(
+            "location = [0.0, 0.0]",
+            "doors = 2",
+            "hours = [\"05:00\", \"25:00\"]",
+            "load_fixed_min = { dist = \"fixed\", value = 10 }"
+        ),
+        "site[0].hours",
+        "25:00",
+    ),
+    (
+        "probability above one",
+        "[[carrier]]\nname = \"local-courier\"\ndaily_capacity = 10\nacceptance = 1.9\npickup_lead_min = 60\nprice_per_order = 45\n",
+        "carrier[0].acceptance",
+        "acceptance = 1.9",
+    ),
+    ("bad policy parameter", "[policy]\nmin_fill = 1.7\n", "policy.min_fill", "min_fill = 1.7"),
+    ("unknown policy", "[policy]\nkind = \"greedy_xyz\"\n", "policy.kind", "greedy_xyz"),
+    (
+        "twenty-three hourly rates",
+        "[[orders.rate]]\nsite = \"depot\"\nper_hour = [0, 0, 0, 0, 4, 10, 14, 14, 12, 10, 10, 9, 9, 9, 8, 8, 7, 6, 4, 0, 0, 0, 0]\n",
+        "orders.rate[0].per_hour",
+        "per_hour = [",
+    ),
     // Limits: checked before anything is allocated from them.
-    ("u32::MAX vehicles", "count = 6", "count = 4294967295", "fleet[0].count", "count = 4294967295"),
+    (
+        "u32::MAX vehicles",
+        "[[fleet]]\nsite = \"depot\"\ntype = \"van\"\ncount = 4294967295\n",
+        "fleet[0].count",
+        "count = 4294967295",
+    ),
     (
         "too many vehicles in all",
-        "count = 6",
-        "count = 60000\n\n[[fleet]]\nsite = \"depot\"\ntype = \"van\"\ncount = 50000",
+        "[[fleet]]\nsite = \"depot\"\ntype = \"van\"\ncount = 60000\n\n[[fleet]]\nsite = \"depot\"\ntype = \"van\"\ncount = 50000\n",
         "fleet[1].count",
         "count = 50000",
     ),
-    ("u32::MAX drivers", "count = 5", "count = 4294967295", "drivers[0].count", "count = 4294967295"),
-    ("too many doors", "doors = 2", "doors = 20000", "site[0].doors", "doors = 20000"),
-    ("a horizon of 1e300 hours", "horizon_h = 24", "horizon_h = 1e300", "horizon_h", "horizon_h = 1e300"),
-    ("a horizon over a year", "horizon_h = 24", "horizon_h = 8785", "horizon_h", "horizon_h = 8785"),
-    ("a billion orders an hour", "per_hour = [  0,", "per_hour = [1e9,", "orders.rate[0].per_hour", "per_hour = [1e9,"),
-    ("decision epochs every nanominute", "epoch_min = 5", "epoch_min = 1e-9", "policy.epoch_min", "epoch_min = 1e-9"),
+    (
+        "u32::MAX drivers",
+        "[[drivers]]\nsite = \"depot\"\ncount = 4294967295\nshift = [\"05:30\", \"14:00\"]\n",
+        "drivers[0].count",
+        "count = 4294967295",
+    ),
+    (
+        "too many doors",
+        depot!("location = [0.0, 0.0]", "doors = 20000", "load_fixed_min = { dist = \"fixed\", value = 10 }"),
+        "site[0].doors",
+        "doors = 20000",
+    ),
+    ("a horizon of 1e300 hours", "horizon_h = 1e300", "horizon_h", "horizon_h = 1e300"),
+    ("a horizon over a year", "horizon_h = 8785", "horizon_h", "horizon_h = 8785"),
+    ("a billion orders an hour", rates!("1e9"), "orders.rate[0].per_hour", "per_hour = [1e9,"),
+    ("decision epochs every nanominute", "[policy]\nepoch_min = 1e-9\n", "policy.epoch_min", "epoch_min = 1e-9"),
     (
         "ETA checks every 0.01 min",
-        "[policy]",
-        "[exceptions]\nkind = \"rule_based\"\neta_check_min = 0.01\n\n[policy]",
+        "[exceptions]\nkind = \"rule_based\"\neta_check_min = 0.01\n",
         "exceptions.eta_check_min",
         "eta_check_min = 0.01",
     ),
     // Coordinates, pairs, shifts, names.
-    ("a NaN location", "location = [0.0, 0.0]", "location = [nan, 0.0]", "site[0].location", "location = [nan"),
-    ("an infinite location", "location = [0.0, 0.0]", "location = [0.0, -inf]", "site[0].location", "location = [0.0"),
+    (
+        "a NaN location",
+        depot!("location = [nan, 0.0]", "doors = 2", "load_fixed_min = { dist = \"fixed\", value = 10 }"),
+        "site[0].location",
+        "location = [nan",
+    ),
+    (
+        "an infinite location",
+        depot!("location = [0.0, -inf]", "doors = 2", "load_fixed_min = { dist = \"fixed\", value = 10 }"),
+        "site[0].location",
+        "location = [0.0",
+    ),
     (
         "three coordinates",
-        "location = [0.0, 0.0]",
-        "location = [0, 0, 99]",
+        depot!("location = [0, 0, 99]", "doors = 2", "load_fixed_min = { dist = \"fixed\", value = 10 }"),
         "site[0].location",
         "location = [0, 0, 99]",
     ),
     (
         "NaN customer point",
-        "destinations = { kind = \"disk\", radius_km = 15 }",
-        "destinations = { kind = \"customers\", points = [[1, 2], [nan, 3]] }",
+        "[orders]\ndestinations = { kind = \"customers\", points = [[1, 2], [nan, 3]] }\n",
         "orders.destinations.points[1]",
         "points = [[1, 2], [nan, 3]]",
     ),
     (
         "infinite region",
-        "destinations = { kind = \"disk\", radius_km = 15 }",
-        "destinations = { kind = \"region\", x = [0, inf], y = [0, 1] }",
+        "[orders]\ndestinations = { kind = \"region\", x = [0, inf], y = [0, 1] }\n",
         "orders.destinations.x",
         "x = [0, inf]",
     ),
     (
         "a three-element shift",
-        "\"05:30\", \"14:00\"]",
-        "\"05:30\", \"14:00\", \"15:00\"]",
+        "[[drivers]]\nsite = \"depot\"\ncount = 5\nshift = [\"05:30\", \"14:00\", \"15:00\"]\n",
         "drivers[0].shift",
         "\"15:00\"]",
     ),
     (
         "a zero-length shift",
-        "\"05:30\", \"14:00\"]",
-        "\"24:00\", \"24:00\"]",
+        "[[drivers]]\nsite = \"depot\"\ncount = 5\nshift = [\"24:00\", \"24:00\"]\n",
         "drivers[0].shift",
         "\"24:00\", \"24:00\"]",
     ),
     (
         "zero-length opening hours",
-        "[\"05:00\", \"22:00\"]",
-        "[\"24:00\", \"24:00\"]",
+        depot!(
+            "location = [0.0, 0.0]",
+            "doors = 2",
+            "hours = [\"24:00\", \"24:00\"]",
+            "load_fixed_min = { dist = \"fixed\", value = 10 }"
+        ),
         "site[0].hours",
         "hours = [\"24:00\"",
     ),
     (
         "three opening times",
-        "[\"05:00\", \"22:00\"]",
-        "[\"05:00\", \"22:00\", \"23:00\"]",
+        depot!(
+            "location = [0.0, 0.0]",
+            "doors = 2",
+            "hours = [\"05:00\", \"22:00\", \"23:00\"]",
+            "load_fixed_min = { dist = \"fixed\", value = 10 }"
+        ),
         "site[0].hours",
         "hours = [",
     ),
-    ("a missing key", "name = \"local-courier\"\n", "", "carrier[0].name", "[[carrier]]"),
-    ("duplicate order class", "name = \"express\"", "name = \"standard\" # again", "orders.class[1].name", "# again"),
+    (
+        "duplicate order class",
+        "[[orders.class]]\nname = \"standard\"\nshare = 0.8\n\n[[orders.class]]\nname = \"standard\" # again\nshare = 0.2\n",
+        "orders.class[1].name",
+        "# again",
+    ),
 ];
 
-/// tiny.toml with `disruption` (the keys of one `[[disruption]]`) added before its `[policy]`.
-fn tiny_with_disruptions(disruptions: &[&str]) -> String {
-    let tables: String = disruptions.iter().map(|d| format!("[[disruption]]\n{d}\n\n")).collect();
-    tiny_with("[policy]", &format!("{tables}[policy]"))
+/// tiny with `disruptions` (the keys of one `[[disruption]]` each) added.
+fn with_disruptions(disruptions: &[&str]) -> Derived {
+    Derived::overlay(TINY, &disruption_tables(disruptions))
+}
+
+fn disruption_tables(disruptions: &[&str]) -> String {
+    disruptions.iter().map(|d| format!("[[disruption]]\n{d}\n\n")).collect()
 }
 
 /// (what, disruptions, expected field, text on the expected line)
@@ -210,56 +305,56 @@ const DISRUPTION_CASES: &[(&str, &[&str], &str, &str)] = &[
 
 #[test]
 fn each_mistake_in_a_disruption_names_its_index_key_and_field() {
-    let path = Path::new("scenarios/bad.toml");
     for (what, disruptions, field, on_line) in DISRUPTION_CASES {
-        let text = tiny_with_disruptions(disruptions);
-        let err = match Scenario::from_str(path, &text) {
-            Ok(_) => panic!("{what}: accepted"),
-            Err(e) => e,
+        // A key missing from an overlay is in no file, and its error at the overlay's line 1
+        // (overlay.rs); in a single file it is at its table's header.
+        let file = match *on_line {
+            "[[disruption]]" => single_file(TINY, &disruption_tables(disruptions), &[]),
+            _ => with_disruptions(disruptions),
         };
-        let ScenarioError::Invalid { line, field: f, .. } = &err else { panic!("{what}: {err}") };
-        assert_eq!(f, field, "{what}: {err}");
-        // The last line with the text: disruptions come after the rest of tiny.toml.
+        let err = file.error();
+        let ScenarioError::Invalid { path, line, field: f, .. } = &err else { panic!("{what}: {err}") };
+        assert_eq!((path.as_path(), f.as_str()), (file.path(), *field), "{what}: {err}");
+        // The last line with the text: the first disruption may have it too.
+        let text = file.text();
         let expected = text.lines().collect::<Vec<_>>().iter().rposition(|l| l.contains(on_line)).unwrap() + 1;
         assert_eq!(*line, expected, "{what}: {err}");
     }
     // A misspelt key lists the keys this kind takes, the common ones included.
-    let text = tiny_with_disruptions(&[DISRUPTION_CASES[1].1[0]]);
-    let err = Scenario::from_str(path, &text).unwrap_err().to_string();
+    let err = with_disruptions(&[DISRUPTION_CASES[1].1[0]]).error().to_string();
     assert!(err.contains("`closed`") && err.contains("`start_h`") && !err.contains("`doors_down`"), "{err}");
 }
 
 #[test]
 fn surges_may_not_push_a_site_past_the_order_rate_limit() {
     // 14 orders an hour at the peak, times 10,000: over the 100,000 an hour a site may take.
-    let text = tiny_with_disruptions(&["kind = \"demand_surge\"\nmultiplier = 800\nstart_h = 1\nduration_h = 1"]);
-    let text = text.replacen("per_hour = [  0,", "per_hour = [200,", 1);
-    let err = Scenario::from_str(Path::new("s.toml"), &text).unwrap_err();
+    const SURGE: &str = "[[disruption]]\nkind = \"demand_surge\"\nmultiplier = 800\nstart_h = 1\nduration_h = 1\n";
+    let err = tiny_error(&format!("{}\n{SURGE}", rates!("200")));
     let ScenarioError::Invalid { field, message, .. } = &err else { panic!("{err}") };
     assert_eq!(field, "disruption[0].multiplier", "{err}");
     assert!(message.contains("100000"), "{err}");
     // The same surge over the ordinary rates is fine.
-    let text = tiny_with_disruptions(&["kind = \"demand_surge\"\nmultiplier = 800\nstart_h = 1\nduration_h = 1"]);
-    Scenario::from_str(Path::new("s.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+    crate::fixture::tiny(SURGE);
 }
 
 #[test]
 fn counts_of_sites_and_classes_are_bounded() {
-    let site = |i: usize| {
+    let site = |name: String| {
         format!(
-            "[[site]]\nname = \"s{i}\"\nlocation = [0, 0]\ndoors = 1\nload_fixed_min = {{ dist = \"fixed\", value = 1 }}\n\n"
+            "[[site]]\nname = \"{name}\"\nlocation = [0, 0]\ndoors = 1\nload_fixed_min = {{ dist = \"fixed\", value = 1 }}\n\n"
         )
     };
-    let sites: String = (1..=10_000).map(site).collect();
-    let text = tiny_with("[[vehicle_type]]", &format!("{sites}[[vehicle_type]]"));
-    let err = Scenario::from_str(Path::new("s.toml"), &text).unwrap_err();
+    // The depot, then 10,000 more: one too many.
+    let names = std::iter::once("depot".to_string()).chain((1..=10_000).map(|i| format!("s{i}")));
+    let sites: String = names.map(site).collect();
+    let overlay = Derived::overlay(TINY, &sites);
+    let err = overlay.error();
     let ScenarioError::Invalid { field, line, .. } = &err else { panic!("{err}") };
-    assert_eq!((field.as_str(), *line), ("site[10000]", line_of(&text, "name = \"s10000\"") - 1), "{err}");
+    assert_eq!((field.as_str(), *line), ("site[10000]", line_of(&overlay.text(), "name = \"s10000\"") - 1), "{err}");
 
     let class = |i: usize| format!("[[orders.class]]\nname = \"c{i}\"\nshare = 1\n\n");
-    let classes: String = (1..=1000).map(class).collect();
-    let text = tiny_with("[[orders.rate]]", &format!("{classes}[[orders.rate]]"));
-    let err = Scenario::from_str(Path::new("s.toml"), &text).unwrap_err();
+    let classes: String = (0..=1000).map(class).collect();
+    let err = tiny_error(&classes);
     let ScenarioError::Invalid { field, .. } = &err else { panic!("{err}") };
     assert_eq!(field, "orders.class[1000]", "{err}");
 }
@@ -269,7 +364,7 @@ fn policy_file_error(text: &str) -> ScenarioError {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.toml");
     std::fs::write(&path, text).unwrap();
-    let mut tiny = Scenario::load(&repo("scenarios/tiny.toml")).unwrap();
+    let mut tiny = load(TINY);
     tiny.use_policy_file(&path).unwrap_err()
 }
 
@@ -304,35 +399,35 @@ fn errors_in_a_policy_file_name_the_key() {
 
 #[test]
 fn each_mistake_names_file_line_column_and_field() {
-    let path = Path::new("scenarios/bad.toml");
-    for (what, from, to, field, on_line) in CASES {
-        let text = tiny_with(from, to);
-        let err = match Scenario::from_str(path, &text) {
-            Ok(_) => panic!("{what}: accepted"),
-            Err(e) => e,
-        };
-        let ScenarioError::Invalid { path: p, line, column, field: f, message } = &err else { panic!("{what}: {err}") };
-        assert_eq!(p, path, "{what}");
+    for (what, overlay, field, on_line) in CASES {
+        let overlay = Derived::overlay(TINY, overlay);
+        let err = overlay.error();
+        let ScenarioError::Invalid { path, line, column, field: f, message } = &err else { panic!("{what}: {err}") };
+        assert_eq!(path, overlay.path(), "{what}");
         assert_eq!(f, field, "{what}: {err}");
-        assert_eq!(*line, line_of(&text, on_line), "{what}: {err}");
+        assert_eq!(*line, line_of(&overlay.text(), on_line), "{what}: {err}");
         assert!(*column >= 1 && !message.is_empty(), "{what}: {err}");
         let shown = err.to_string();
-        assert!(shown.starts_with(&format!("scenarios/bad.toml:{line}:{column}: {field}: ")), "{what}: {shown}");
+        assert!(shown.starts_with(&format!("{}:{line}:{column}: {field}: ", path.display())), "{what}: {shown}");
     }
+    // A missing key, which an overlay cannot say: at its table's header, in a file that extends nothing.
+    let missing = single_file(TINY, "", &["carrier[0].name"]);
+    let err = missing.error();
+    let ScenarioError::Invalid { path, line, field, .. } = &err else { panic!("{err}") };
+    assert_eq!((path.as_path(), field.as_str()), (missing.path(), "carrier[0].name"), "{err}");
+    assert_eq!(*line, line_of(&missing.text(), "[[carrier]]"), "{err}");
 }
 
 #[test]
 fn missing_sections_are_named() {
-    let path = Path::new("x.toml");
-    let no_fleet = tiny_with("[[fleet]]\nsite = \"depot\"\ntype = \"van\"\ncount = 6\n", "");
-    let err = Scenario::from_str(path, &no_fleet).unwrap_err().to_string();
+    let err = single_file(TINY, "", &["fleet"]).error().to_string();
     assert!(err.contains("fleet") && err.contains("empty"), "{err}");
-    let no_orders = tiny_with("[orders]", "[orders_typo]");
-    let err = Scenario::from_str(path, &no_orders).unwrap_err().to_string();
+    let err = single_file(TINY, "", &["orders"]).error().to_string();
     assert!(err.contains("orders"), "{err}");
-    let syntax = tiny_with("doors = 2", "doors = = 2");
-    let err = Scenario::from_str(path, &syntax).unwrap_err().to_string();
-    assert!(err.starts_with(&format!("x.toml:{}:", line_of(&syntax, "doors = = 2"))), "{err}");
+    let syntax = Derived::overlay(TINY, depot!("doors = = 2"));
+    let err = syntax.error().to_string();
+    let at = format!("{}:{}:", syntax.path().display(), line_of(&syntax.text(), "doors = = 2"));
+    assert!(err.starts_with(&at), "{err}");
 }
 
 #[test]
@@ -400,16 +495,14 @@ fn only_plain_files_are_read() {
     std::fs::write(&overlay, "extends = \"fifo\"\nname = \"x\"\n").unwrap();
     let err = load_within(&overlay).unwrap_err().to_string();
     assert!(err.contains("overlay.toml:1:1: extends: cannot read") && err.ends_with("not a plain file"), "{err}");
-    let tiny = std::fs::read_to_string(repo("scenarios/tiny.toml")).unwrap();
-    let (start, end) = (tiny.find("[orders]").unwrap(), tiny.find("[policy]").unwrap());
-    let replay = format!("{}[orders]\ncsv = \"fifo\"\nservice_min = 5\n\n{}", &tiny[..start], &tiny[end..]);
-    let replay = replay.replace("service_min = 5", "service_min = { dist = \"fixed\", value = 5 }");
-    std::fs::write(dir.path().join("replay.toml"), &replay).unwrap();
-    let err = load_within(&dir.path().join("replay.toml")).unwrap_err().to_string();
+    // An inline table replaces tiny's [orders] whole.
+    let replay = Derived::overlay(TINY, "orders = { csv = \"fifo\", service_min = { dist = \"fixed\", value = 5 } }\n");
+    self::fifo(replay.dir());
+    let err = load_within(replay.path()).unwrap_err().to_string();
     assert!(err.contains("orders.csv: cannot read") && err.ends_with("not a plain file"), "{err}");
-    let plan = format!("{}[policy]\nkind = \"plan_replay\"\nfile = \"fifo\"\n", &tiny[..end]);
-    std::fs::write(dir.path().join("plan.toml"), &plan).unwrap();
-    let err = load_within(&dir.path().join("plan.toml")).unwrap_err().to_string();
+    let plan = Derived::overlay(TINY, "[policy]\nkind = \"plan_replay\"\nfile = \"fifo\"\n");
+    self::fifo(plan.dir());
+    let err = load_within(plan.path()).unwrap_err().to_string();
     assert!(err.contains("policy.file: cannot read") && err.ends_with("not a plain file"), "{err}");
 }
 
@@ -426,12 +519,11 @@ fn files_are_bounded_in_size() {
 
 #[test]
 fn text_that_is_not_utf8_is_located() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.toml");
-    let mut bytes = tiny_with("name = \"tiny\"", "name = \"tiny?\"").into_bytes();
+    let overlay = Derived::overlay(TINY, "name = \"tiny?\"\n");
+    let mut bytes = overlay.text().into_bytes();
     let at = bytes.windows(5).position(|w| w == b"tiny?").unwrap() + 4;
     bytes[at] = 0xff;
-    std::fs::write(&path, &bytes).unwrap();
-    let err = Scenario::load(&path).unwrap_err().to_string();
-    assert!(err.ends_with("s.toml:3:13: (document): not UTF-8 text: byte 0xff"), "{err}");
+    std::fs::write(overlay.path(), &bytes).unwrap();
+    let err = overlay.error().to_string();
+    assert!(err.ends_with("overlay.toml:2:13: (document): not UTF-8 text: byte 0xff"), "{err}");
 }

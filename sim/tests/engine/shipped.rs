@@ -5,7 +5,7 @@ use policies::{AllocationPolicy, AllocationRequest, Decision, Epochs, TimeMs};
 use rayon::prelude::*;
 use sim::{RunError, Scenario, run_replication};
 
-use crate::{load, repo};
+use crate::{load, repo, with_policy};
 
 /// The `.toml` files of a folder under the repository root, in name order.
 fn tomls(folder: &str) -> Vec<String> {
@@ -17,12 +17,6 @@ fn tomls(folder: &str) -> Vec<String> {
         .collect();
     files.sort();
     files
-}
-
-fn with_policy(scenario: &str, policy: &str) -> Scenario {
-    let mut s = load(scenario);
-    s.use_policy_file(&repo(policy)).unwrap_or_else(|e| panic!("{e}"));
-    s
 }
 
 fn finishes(scenario: &Scenario, label: &str, seed: u64, replications: std::ops::Range<u32>) {
@@ -41,7 +35,7 @@ fn every_shipped_scenario_with_the_python_example_policy() {
     assert!(scenarios.len() >= 9, "{scenarios:?}");
     scenarios.par_iter().for_each(|scenario| {
         let policy = "examples/policies/edd_fill.toml";
-        finishes(&with_policy(scenario, policy), &format!("{scenario} with {policy}"), 2026, 0..2)
+        finishes(&with_policy(scenario, &repo(policy)), &format!("{scenario} with {policy}"), 2026, 0..2)
     });
 }
 
@@ -52,7 +46,7 @@ fn every_shipped_scenario_with_the_python_example_policy() {
 fn a_route_without_slack_is_refused_not_proposed_forever() {
     let policy = "scenarios/policies/nearest_vehicle.toml";
     for scenario in ["scenarios/regional-storm.toml", "scenarios/regional-storm-forecast.toml"] {
-        let s = with_policy(scenario, policy);
+        let s = with_policy(scenario, &repo(policy));
         finishes(&s, scenario, 3, 0..1);
         finishes(&s, scenario, 5, 1..2);
     }
