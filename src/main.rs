@@ -252,12 +252,7 @@ fn main() -> ExitCode {
         Command::Kpis => {
             println!("{:<30} {:<8} what", "kpi", "better");
             for k in KPIS {
-                let better = match k.better {
-                    sim::Better::Higher => "higher",
-                    sim::Better::Lower => "lower",
-                    sim::Better::Neutral => "neither",
-                };
-                println!("{:<30} {better:<8} {}", k.name, k.description);
+                println!("{:<30} {:<8} {}", k.name, k.better.word(), k.description);
             }
             println!(
                 "\nA share or mean of nothing (no order due within the horizon, no trip, no late start) is undefined:\n\
@@ -767,7 +762,7 @@ fn run(args: RunArgs) -> Result<()> {
                 .map(|r| ReplicationRow {
                     replication: r.replication,
                     fingerprint: r.fingerprint,
-                    values: r.kpis.0.clone(),
+                    values: r.kpis.0.to_vec(),
                 })
                 .collect();
             let staged = reports::run_files(&summary, &names, &rows, args.output.report);

@@ -582,7 +582,8 @@ mod tests {
     }
 
     fn timeline(level: f64, disruptions: Vec<crate::UnderWay>) -> Timeline {
-        let mut t = Timeline::of(15.0, ["open_orders", "dock_queue"], &[&[[level, 0.0]; 96][..]]);
+        use sim::Level::{DockQueue, OpenOrders};
+        let mut t = Timeline::of(15.0, [OpenOrders.name(), DockQueue.name()], &[&[[level, 0.0]; 96][..]]);
         t.disruptions = disruptions;
         t
     }

@@ -5,27 +5,16 @@
 use crate::tune::TuneResult;
 use crate::{Matrix, Stat, Summary, chart, ci_text, matrix_cell, num};
 
-/// What a planner looks at first; the box plots show these.
-pub const HEADLINE_KPIS: &[&str] = &[
-    "on_time_rate",
-    "lateness_min_mean",
-    "orders_late",
-    "orders_open_end",
-    "dock_wait_min_mean",
-    "driver_utilisation",
-    "cost_total_per_order",
-    "premium_orders",
-    "tenders_rejected",
-    "exceptions",
-    "manual_touches_per_order",
-];
+/// What a planner looks at first; the box plots show these. From sim's KPI table
+/// ([`sim::KpiDef::headline`]).
+pub const HEADLINE_KPIS: &[&str] = sim::kpi::HEADLINE_NAMES;
 
 /// Where a KPI goes in a table: the headline KPIs first, then the others in the order of their
-/// definitions (grouped: orders, docks, fleet, costs, exceptions, disruptions), unknown ones last.
+/// definitions ([`sim::KPIS`]), unknown ones last.
 fn report_order(kpi: &str) -> (usize, usize) {
-    match HEADLINE_KPIS.iter().position(|k| *k == kpi) {
-        Some(i) => (0, i),
-        None => (1, sim::KPIS.iter().position(|k| k.name == kpi).unwrap_or(usize::MAX)),
+    match sim::kpi_def(kpi) {
+        Some(def) => def.headline.map_or((1, def.id as usize), |place| (0, place as usize)),
+        None => (1, usize::MAX),
     }
 }
 

@@ -2,10 +2,9 @@
 //! vehicle over capacity, no carrier over its daily capacity, never more vehicles loading at a site than it has doors, no driver
 //! working past shift end plus allowed overtime, and time never going back.
 
-use std::collections::HashSet;
+use policies::TimeMs;
 
-use policies::{OrderId, TimeMs};
-
+use crate::live::LiveState;
 use crate::log::{LogSink, Record};
 use crate::scenario::Scenario;
 
@@ -21,8 +20,8 @@ pub struct InvariantChecker {
     /// Per carrier: daily capacity, and (day, tenders accepted that day).
     carrier_capacity: Vec<u32>,
     carrier_accepted: Vec<(u64, u32)>,
-    open: HashSet<OrderId>,
-    closed: u64,
+    /// The orders open, among the rest of the state the log tells.
+    live: LiveState,
     last_t: TimeMs,
     violations: Vec<String>,
     violation_count: u64,
@@ -42,8 +41,7 @@ impl InvariantChecker {
             breakdown_allowance: vec![TimeMs::ZERO; scenario.drivers.len()],
             carrier_capacity: scenario.carriers.iter().map(|c| c.daily_capacity).collect(),
             carrier_accepted: vec![(0, 0); scenario.carriers.len()],
-            open: HashSet::new(),
-            closed: 0,
+            live: LiveState::new(scenario.vehicles.len()),
             last_t: TimeMs::ZERO,
             violations: Vec::new(),
             violation_count: 0,
@@ -59,13 +57,14 @@ impl InvariantChecker {
 
     /// Orders the log shows as neither delivered nor cancelled.
     pub fn open_orders(&self) -> usize {
-        self.open.len()
+        self.live.open_orders()
     }
 
     /// Final check against the number of orders the engine still holds; returns all violations.
     pub fn finish(mut self, live_orders: usize) -> Result<(), Vec<String>> {
-        if live_orders != self.open.len() {
-            let what = format!("engine holds {live_orders} orders but the log leaves {} open", self.open.len());
+        if live_orders != self.live.open_orders() {
+            let open = self.live.open_orders();
+            let what = format!("engine holds {live_orders} orders but the log leaves {open} open");
             self.fail(self.last_t, what);
         }
         if self.violation_count == 0 {
@@ -87,17 +86,15 @@ impl LogSink for InvariantChecker {
         }
         self.last_t = t;
         match *record {
-            Record::OrderCreated { order, .. } if !self.open.insert(order) => {
+            Record::OrderCreated { order, .. } if self.live.is_open(order) => {
                 self.fail(t, format!("order {} created twice", order.0));
             }
             Record::Delivered { order, .. }
             | Record::CarrierDelivered { order, .. }
-            | Record::OrderCancelled { order } => {
-                if self.open.remove(&order) {
-                    self.closed += 1;
-                } else {
-                    self.fail(t, format!("order {} closed but not open (closed twice, or never created)", order.0));
-                }
+            | Record::OrderCancelled { order }
+                if !self.live.is_open(order) =>
+            {
+                self.fail(t, format!("order {} closed but not open (closed twice, or never created)", order.0));
             }
             Record::RouteAssigned { vehicle, load, capacity, .. } => {
                 let cap = self.capacities[vehicle.0 as usize];
@@ -148,5 +145,6 @@ impl LogSink for InvariantChecker {
             }
             _ => {}
         }
+        self.live.record(t, record);
     }
 }

@@ -6,6 +6,7 @@ pub mod engine;
 pub mod invariants;
 pub mod kernel;
 pub mod kpi;
+pub mod live;
 pub mod process;
 pub mod reach;
 pub mod replicate;
@@ -18,6 +19,7 @@ pub mod world;
 pub use kernel::{calendar, hash, log, rng, runaway};
 
 pub use engine::{Engine, Event, Halt, ReplicationResult};
-pub use kpi::{Better, KPIS, KpiDef, Kpis, kpi_def};
+pub use kpi::{Better, Group, HEADLINE, KPIS, KpiDef, KpiId, Kpis, Unit, kpi_def};
+pub use live::{Level, LiveState};
 pub use replicate::{RunError, RunOptions, run_replication, run_replications, run_replications_with};
 pub use scenario::{Scenario, ScenarioError};

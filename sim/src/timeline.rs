@@ -1,17 +1,17 @@
-//! The state of a replication through the day — open orders, vehicles out, vehicles queuing at
-//! the doors, exceptions open — as time averages over consecutive intervals, from the event log.
+//! The state of a replication through the day — the levels of its [`LiveState`]: open orders,
+//! vehicles out, vehicles queuing at the doors, exceptions open — as time averages over
+//! consecutive intervals, from the event log.
 //!
 //! The sampler is a [`LogSink`]: it adds no events to the calendar, so a run with it logs the
 //! same history (the same fingerprint) as a run without.
 
-use std::collections::HashSet;
-
 use policies::{MS_PER_MIN, TimeMs};
 
+use crate::live::{Level, LiveState};
 use crate::log::{LogSink, Record};
 
-/// What is sampled, in [`Timeline::samples`] order.
-pub const SERIES: [&str; 4] = ["open_orders", "vehicles_busy", "dock_queue", "exceptions_open"];
+/// What is sampled, in [`Timeline::samples`] order: the names of the live state's [`Level`]s.
+pub const SERIES: [&str; Level::ALL.len()] = Level::NAMES;
 
 /// Sample `i` is the time average of each quantity over `[i step, (i + 1) step)` (the last
 /// interval ends at the horizon), so the mean of the samples is the exact time average over the
@@ -40,12 +40,7 @@ pub struct TimelineSampler {
     /// Integral of each quantity over `[start, last]`, in units x ms.
     area: [u128; SERIES.len()],
     timeline: Timeline,
-    open_orders: u32,
-    /// Per vehicle: on a trip (from its route to back home, as `vehicle_utilisation`).
-    busy: Vec<bool>,
-    busy_count: u32,
-    queue: u32,
-    exceptions: HashSet<u64>,
+    live: LiveState,
 }
 
 impl TimelineSampler {
@@ -57,19 +52,14 @@ impl TimelineSampler {
             last: TimeMs::ZERO,
             area: [0; SERIES.len()],
             timeline: Timeline { step: Timeline::step_for(horizon), samples: Vec::new() },
-            open_orders: 0,
-            busy: vec![false; vehicles],
-            busy_count: 0,
-            queue: 0,
-            exceptions: HashSet::new(),
+            live: LiveState::new(vehicles),
         }
     }
 
     /// Integrates the state, unchanged since `last`, up to `t`.
     fn integrate(&mut self, t: TimeMs) {
         let dt = (t - self.last).0 as u128;
-        let state = [self.open_orders, self.busy_count, self.queue, self.exceptions.len() as u32];
-        for (a, x) in self.area.iter_mut().zip(state) {
+        for (a, x) in self.area.iter_mut().zip(self.live.levels()) {
             *a += x as u128 * dt;
         }
         self.last = t;
@@ -89,14 +79,6 @@ impl TimelineSampler {
         }
     }
 
-    fn set_busy(&mut self, vehicle: policies::VehicleId, busy: bool) {
-        let v = &mut self.busy[vehicle.0 as usize];
-        if *v != busy {
-            *v = busy;
-            if busy { self.busy_count += 1 } else { self.busy_count -= 1 }
-        }
-    }
-
     /// The samples up to the horizon.
     pub fn finish(mut self) -> Timeline {
         self.close_until(self.horizon);
@@ -108,27 +90,7 @@ impl LogSink for TimelineSampler {
     fn record(&mut self, t: TimeMs, record: &Record) {
         self.close_until(t);
         self.integrate(t); // the state changes from `t` on
-        match *record {
-            Record::OrderCreated { .. } => self.open_orders += 1,
-            Record::Delivered { .. } | Record::CarrierDelivered { .. } | Record::OrderCancelled { .. } => {
-                self.open_orders -= 1
-            }
-            Record::RouteAssigned { vehicle, .. } => self.set_busy(vehicle, true),
-            Record::TripEnded { vehicle, .. } => self.set_busy(vehicle, false),
-            Record::DockArrived { .. } => self.queue += 1,
-            Record::LoadingStarted { .. } => self.queue -= 1,
-            Record::DockGaveUp { vehicle, .. } => {
-                self.queue -= 1;
-                self.set_busy(vehicle, false);
-            }
-            Record::ExceptionRaised { exception, .. } => {
-                self.exceptions.insert(exception);
-            }
-            Record::ExceptionResolved { exception, .. } => {
-                self.exceptions.remove(&exception);
-            }
-            _ => {}
-        }
+        self.live.record(t, record);
     }
 }
 
