@@ -16,8 +16,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Action, ExceptionKind, ExceptionPolicy, ExceptionView, Severity, Triage};
+use crate::geo::TravelModel;
 use crate::params::{MIN_ETA_CHECK_MIN, Param, Tunable, checked};
-use crate::time::{MS_PER_HOUR, TimeMs};
+use crate::time::TimeMs;
 use crate::view::CarrierView;
 
 /// Parameters of [`RuleBased`]. Ranges: [`RuleBasedConfig::PARAMS`].
@@ -196,9 +197,8 @@ impl RuleBased {
         if e.rejected_tenders >= self.config.max_tenders {
             return Action::Wait;
         }
-        let arrival = |c: &CarrierView| {
-            e.detected + c.pickup_lead + TimeMs((e.distance_km / c.speed_kmh * MS_PER_HOUR as f64) as u64)
-        };
+        let arrival =
+            |c: &CarrierView| e.detected + c.pickup_lead + TravelModel::nominal_leg_floor(e.distance_km, c.speed_kmh);
         let able =
             carriers.iter().filter(|c| c.capacity_left_today > 0 && c.price_per_order <= self.config.premium_cost_cap);
         let cheapest = |cs: &mut dyn Iterator<Item = &CarrierView>| {

@@ -3,7 +3,7 @@
 //! lead time and drives it straight to the customer.
 
 use bevy_ecs::prelude::*;
-use policies::{CarrierId, CarrierView, ExceptionKind, MS_PER_DAY, MS_PER_HOUR, OrderId, Tender, TimeMs};
+use policies::{CarrierId, CarrierView, ExceptionKind, MS_PER_DAY, OrderId, Tender, TimeMs, TravelModel};
 use rand::RngExt;
 
 use super::orders::{self, Order, OrderState};
@@ -129,7 +129,7 @@ pub(crate) fn tender(e: &mut Engine, tender: Tender) {
     let o = e.world.get::<Order>(order).expect("order");
     let site = e.site_points[o.site as usize];
     let km = e.scenario.travel.distance_prepared(&site, &o.point);
-    let transit = TimeMs((km / c.speed_kmh * MS_PER_HOUR as f64 * noise).round() as u64);
+    let transit = TravelModel::sampled_leg_round(km, c.speed_kmh, 1.0, noise);
     let start = (now + c.pickup_lead + transit).max(o.earliest);
     e.cal.schedule(start + o.service, Event::CarrierDelivery { order, carrier: tender.carrier.0 });
 }
