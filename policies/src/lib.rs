@@ -14,7 +14,9 @@ pub mod time;
 pub mod view;
 
 pub use carrier_overflow::{CarrierOverflow, CarrierOverflowConfig};
-pub use exceptions::{Action, ExceptionKind, ExceptionPolicy, ExceptionPolicyConfig, ExceptionView, Severity, Triage};
+pub use exceptions::{
+    Action, Approval, EtaCheck, ExceptionKind, ExceptionPolicy, ExceptionPolicyConfig, ExceptionView, Severity, Triage,
+};
 pub use geo::{Metric, Point, TravelModel};
 pub use greedy::{GreedyEdd, GreedyEddConfig};
 pub use params::{Param, ParamKind, Tunable};

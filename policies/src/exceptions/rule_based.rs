@@ -15,7 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Action, ExceptionKind, ExceptionPolicy, ExceptionView, Severity, Triage};
+use super::{Action, Approval, EtaCheck, ExceptionKind, ExceptionPolicy, ExceptionView, Severity, Triage};
 use crate::geo::TravelModel;
 use crate::params::{MIN_ETA_CHECK_MIN, Param, Tunable, checked};
 use crate::time::TimeMs;
@@ -213,8 +213,11 @@ impl RuleBased {
 }
 
 impl ExceptionPolicy for RuleBased {
-    fn eta_check(&self) -> (TimeMs, TimeMs) {
-        (TimeMs::from_min(self.config.eta_check_min).max(TimeMs(1)), TimeMs::from_min(self.config.eta_risk_min))
+    fn eta_check(&self) -> EtaCheck {
+        EtaCheck {
+            every: TimeMs::from_min(self.config.eta_check_min).max(TimeMs(1)),
+            risk_after: TimeMs::from_min(self.config.eta_risk_min),
+        }
     }
 
     fn classify(&self, e: &ExceptionView) -> Severity {
@@ -246,7 +249,7 @@ impl ExceptionPolicy for RuleBased {
         self.action(e, carriers)
     }
 
-    fn approval(&self) -> (f64, TimeMs) {
-        (self.config.approval_above, TimeMs::from_min(self.config.approval_delay_min))
+    fn approval(&self) -> Approval {
+        Approval { above_price: self.config.approval_above, delay: TimeMs::from_min(self.config.approval_delay_min) }
     }
 }

@@ -36,8 +36,7 @@ pub struct EtaRiskRaised;
 
 pub(crate) fn start(e: &mut Engine) {
     e.desk = e.world.spawn(Desk::default()).id();
-    let (every, _) = e.exception_policy.eta_check();
-    e.cal.schedule(every, Event::EtaCheck);
+    e.cal.schedule(e.exception_policy.eta_check().every, Event::EtaCheck);
     let hours = e.scenario.dispatchers.hours;
     if !hours.is_always() {
         let first = if hours.open_ms == 0 { policies::MS_PER_DAY } else { hours.open_ms };
@@ -173,7 +172,7 @@ fn apply(e: &mut Engine, view: &ExceptionView, action: Action) {
         }
         Action::Cancel if open => orders::cancel(e, order, false),
         Action::Tender { carrier } if open => {
-            let (above, delay) = e.exception_policy.approval();
+            let policies::Approval { above_price: above, delay } = e.exception_policy.approval();
             let price = e.scenario.carriers.get(carrier.0 as usize).map_or(0.0, |c| c.price_per_order);
             if price > above {
                 e.log.push(now, Record::ApprovalRequested { order: view.order, carrier });
@@ -197,7 +196,7 @@ pub(crate) fn on_tender_approved(e: &mut Engine, order: OrderId, carrier: u32) {
 /// Predicts every trip's remaining stops from where it is, with expected times, and raises
 /// `eta_risk` for stops predicted later than due plus the policy's threshold.
 pub(crate) fn on_eta_check(e: &mut Engine) {
-    let (every, threshold) = e.exception_policy.eta_check();
+    let policies::EtaCheck { every, risk_after: threshold } = e.exception_policy.eta_check();
     e.cal.schedule_in(every, Event::EtaCheck);
     if super::disruptions::active(e, |d| matches!(d, crate::scenario::Effect::TelematicsDown)) {
         return; // no positions, no predictions: risks wait for the feed to come back
