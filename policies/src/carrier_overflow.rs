@@ -17,8 +17,8 @@ use crate::time::TimeMs;
 use crate::view::{AllocationRequest, Decision, OrderView, Tender};
 use crate::{AllocationPolicy, Epochs};
 
-/// Parameters of [`CarrierOverflow`]; the own-fleet part is a nested `greedy_edd` table:
-/// `[policy.greedy]` in a scenario, `[greedy]` in a policy file.
+/// Parameters of [`CarrierOverflow`]; the own-fleet part is a nested `greedy_edd` configuration,
+/// `greedy`, whose parameters are named `greedy.NAME`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CarrierOverflowConfig {

@@ -1,4 +1,5 @@
-//! Distances and expected travel times, shared by policies and the engine so both see the same geometry.
+//! Distances and travel times, shared by policies and their caller (dtwin's engine) so that both
+//! see the same geometry.
 
 use serde::{Deserialize, Serialize};
 
@@ -41,8 +42,8 @@ pub struct TravelModel {
     pub circuity: f64,
     /// Mean of the multiplicative travel-time noise; planners multiply nominal times by it.
     pub noise_mean: f64,
-    /// Truncate every arc's road distance to this many decimals (the DIMACS convention for
-    /// benchmark instances uses 1); `None` keeps exact distances.
+    /// Road distances are truncated to this many decimals, for networks whose distances are
+    /// defined at that resolution; `None` keeps exact distances.
     #[serde(default)]
     pub truncate_decimals: Option<u32>,
 }

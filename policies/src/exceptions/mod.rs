@@ -1,6 +1,6 @@
 //! Exception handling: what a dispatch team does when something goes wrong with an order.
 //!
-//! The engine detects an exception (an ETA at risk, a tender rejected, a failed delivery, a route
+//! The caller detects an exception (an ETA at risk, a tender rejected, a failed delivery, a route
 //! given up at the doors) and asks the [`ExceptionPolicy`] to classify it and either resolve it at
 //! once with an [`Action`] (auto-resolution) or escalate it to the dispatcher team, which works
 //! through escalated exceptions in severity order and asks the policy what to do when it takes
@@ -133,7 +133,7 @@ pub trait ExceptionPolicy: Send {
     fn approval(&self) -> Approval;
 }
 
-/// Exception policies, chosen in a scenario's `[exceptions]` table by `kind`.
+/// Exception policies, chosen by `kind` (`{"kind": "rule_based", "escalate_from": 3}`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ExceptionPolicyConfig {

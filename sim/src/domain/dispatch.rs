@@ -20,6 +20,7 @@ use super::fleet::{Trip, Vehicle};
 use super::orders::{Order, OrderState};
 use crate::engine::{Engine, Event};
 use crate::log::{Record, Rejection};
+use crate::policy::{Decided, PolicyFailure};
 
 /// The request being built for the policy, the number of open orders, and whether the policy
 /// only needs them when a vehicle and a driver are free.
@@ -193,16 +194,18 @@ pub(crate) fn on_decide(e: &mut Engine, periodic: bool) {
     e.snapshot.run(&mut e.world);
     let Snapshot(request, open_orders, needs_free_fleet) = e.world.remove_resource::<Snapshot>().expect("snapshot");
     let no_fleet = request.vehicles.is_empty() || request.drivers.is_empty();
-    let decision = if request.orders.is_empty() || (no_fleet && (needs_free_fleet || request.carriers.is_empty())) {
-        Default::default()
-    } else {
-        let decision = e.policy.allocate(&request);
-        e.failure = e.policy.take_failure();
-        decision
-    };
+    let Decided { decision, latency } =
+        if request.orders.is_empty() || (no_fleet && (needs_free_fleet || request.carriers.is_empty())) {
+            Default::default()
+        } else {
+            e.policy.decide(&request).unwrap_or_else(|PolicyFailure(why)| {
+                e.failure = Some(why);
+                Decided::default()
+            })
+        };
     e.log.push(now, Record::Decision { open_orders, routes: decision.routes.len() as u32 });
     e.world.insert_resource(Snapshot(request, open_orders, needs_free_fleet));
-    match e.policy.latency().filter(|l| *l > TimeMs::ZERO) {
+    match Some(latency).filter(|l| *l > TimeMs::ZERO) {
         // The decision takes effect once the policy has answered, in simulated time too.
         Some(latency) => {
             e.pending_decisions.insert(e.next_decision_id, decision);

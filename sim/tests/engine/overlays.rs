@@ -74,12 +74,17 @@ fn an_inline_table_or_another_kind_replaces_the_base_value_whole() {
     // Another policy kind replaces the base's policy, even as a [policy] table.
     let (_dir, path) = overlay("extends = \"tiny.toml\"\n\n[policy]\nkind = \"nearest_vehicle\"\nepoch_min = 30\n");
     let s = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(s.policy, policies::PolicyConfig::NearestVehicle(policies::SingleOrderConfig { epoch_min: 30.0 }));
+    assert_eq!(
+        s.policy,
+        sim::PolicyChoice::Builtin(policies::PolicyConfig::NearestVehicle(policies::SingleOrderConfig {
+            epoch_min: 30.0
+        }))
+    );
 
     // The same kind in a [policy] table changes only what it names.
     let (_dir, path) = overlay("extends = \"tiny.toml\"\n\n[policy]\nmin_fill = 0.5\n");
     let s = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let policies::PolicyConfig::GreedyEdd(c) = &s.policy else { panic!("{:?}", s.policy) };
+    let sim::PolicyChoice::Builtin(policies::PolicyConfig::GreedyEdd(c)) = &s.policy else { panic!("{:?}", s.policy) };
     assert_eq!((c.min_fill, c.slack_min), (0.5, 60.0));
 
     // A mistake in the replacing table is the overlay's.
