@@ -73,13 +73,14 @@ impl AllocationPolicy for Recorder {
 fn policy(c: &mut Criterion) {
     let scenario = regional();
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let recorder = Recorder { inner: scenario.policy.build().unwrap(), seen: seen.clone() };
+    let recorder =
+        Recorder { inner: scenario.policy.builtin().expect("a built-in policy").build(), seen: seen.clone() };
     Engine::with_policy(&scenario, 1, 0, Vec::new(), Box::new(recorder)).run().unwrap();
     let requests = std::mem::take(&mut *seen.lock().unwrap());
     let mut group = c.benchmark_group("policy");
     group.throughput(Throughput::Elements(requests.len() as u64));
     group.bench_function("greedy_edd_regional_day_of_epochs", |b| {
-        let mut policy = scenario.policy.build().unwrap();
+        let mut policy = scenario.policy.builtin().expect("a built-in policy").build();
         b.iter(|| {
             for r in &requests {
                 black_box(policy.allocate(r));

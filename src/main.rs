@@ -316,7 +316,7 @@ fn check(path: &Path, policy: Option<&Path>) -> Result<()> {
         }
     }
     println!("  policy        {}", serde_json::to_string(&s.policy).unwrap_or_default());
-    if let policies::PolicyConfig::Process(c) = &s.policy
+    if let sim::PolicyChoice::Process(c) = &s.policy
         && !c.params.is_empty()
     {
         let params: Vec<String> = c.params.iter().map(|(k, v)| format!("{k} = {v}")).collect();
@@ -785,7 +785,8 @@ fn run(args: RunArgs) -> Result<()> {
 
 fn policy_catalog() -> String {
     use policies::ParamKind;
-    let all: Vec<&policies::PolicyInfo> = policies::CATALOG.iter().chain(policies::EXCEPTION_CATALOG).collect();
+    let allocation = sim::policy::catalog();
+    let all: Vec<&policies::PolicyInfo> = allocation.iter().chain(policies::EXCEPTION_CATALOG).collect();
     // Columns as wide as their widest entry anywhere in the catalog, so that every row lines up.
     let rows: Vec<Vec<[String; 5]>> = all
         .iter()
@@ -814,7 +815,7 @@ fn policy_catalog() -> String {
     let widths = [width(0), width(1), width(2), width(3)];
     let mut out = String::from("Allocation policies ([policy], or --policy FILE):\n\n");
     for (i, (p, rows)) in all.iter().zip(&rows).enumerate() {
-        if i == policies::CATALOG.len() {
+        if i == allocation.len() {
             out += "\nException policies ([exceptions]):\n\n";
         }
         out += &format!("{}: {}\n", p.kind, p.summary);

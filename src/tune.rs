@@ -205,11 +205,7 @@ fn candidates(params: &[ParamRange], search: Search, samples: u32, seed: u64) ->
 }
 
 /// The policy with a candidate's values (checked against each parameter's range).
-fn configure(
-    base: &policies::PolicyConfig,
-    params: &[ParamRange],
-    values: &[f64],
-) -> Result<policies::PolicyConfig, String> {
+fn configure(base: &sim::PolicyChoice, params: &[ParamRange], values: &[f64]) -> Result<sim::PolicyChoice, String> {
     let mut policy = base.clone();
     for (p, v) in params.iter().zip(values) {
         policy.set_param(&p.name, *v)?;
@@ -452,7 +448,7 @@ pub fn tune(args: TuneArgs) -> Result<()> {
         let body = toml::to_string(&policy).context("writing the policy as TOML")?;
         // A program's command runs in the folder of the policy file that names it.
         let place = match &policy {
-            policies::PolicyConfig::Process(_) => format!(
+            sim::PolicyChoice::Process(_) => format!(
                 "# Its command runs in the folder of the policy file tuned ({}): keep this file there to use it.\n",
                 args.policy
                     .parent()

@@ -32,7 +32,7 @@ fn main() {
     let config: PolicyConfig = serde_json::from_str(r#"{"kind": "greedy_edd", "min_fill": 0.6, "slack_min": 45}"#)
         .expect("a valid policy configuration");
     config.validate().expect("parameters in range");
-    let mut policy = config.build().expect("a built-in policy");
+    let mut policy = config.build();
 
     let request = AllocationRequest {
         now: TimeMs::from_hours(8.0),

@@ -13,12 +13,12 @@ use std::collections::HashSet;
 
 use crate::greedy::{GreedyEdd, GreedyEddConfig};
 use crate::params::{Param, Tunable, checked};
-use crate::time::{MS_PER_HOUR, TimeMs};
+use crate::time::TimeMs;
 use crate::view::{AllocationRequest, Decision, OrderView, Tender};
 use crate::{AllocationPolicy, Epochs};
 
-/// Parameters of [`CarrierOverflow`]; the own-fleet part is a nested `greedy_edd` table:
-/// `[policy.greedy]` in a scenario, `[greedy]` in a policy file.
+/// Parameters of [`CarrierOverflow`]; the own-fleet part is a nested `greedy_edd` configuration,
+/// `greedy`, whose parameters are named `greedy.NAME`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CarrierOverflowConfig {
@@ -110,7 +110,7 @@ impl AllocationPolicy for CarrierOverflow {
             let km = req.travel.distance_km(site.location, order.destination);
             // When a carrier collecting now would deliver.
             let arrival = |c: &crate::view::CarrierView| {
-                let transit = TimeMs((km / c.speed_kmh * MS_PER_HOUR as f64 * req.travel.noise_mean) as u64);
+                let transit = req.travel.expected_leg_floor(km, c.speed_kmh);
                 (req.now + c.pickup_lead + transit).max(order.earliest)
             };
             let best = req

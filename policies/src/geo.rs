@@ -1,4 +1,5 @@
-//! Distances and expected travel times, shared by policies and the engine so both see the same geometry.
+//! Distances and travel times, shared by policies and their caller (dtwin's engine) so that both
+//! see the same geometry.
 
 use serde::{Deserialize, Serialize};
 
@@ -41,8 +42,8 @@ pub struct TravelModel {
     pub circuity: f64,
     /// Mean of the multiplicative travel-time noise; planners multiply nominal times by it.
     pub noise_mean: f64,
-    /// Truncate every arc's road distance to this many decimals (the DIMACS convention for
-    /// benchmark instances uses 1); `None` keeps exact distances.
+    /// Road distances are truncated to this many decimals, for networks whose distances are
+    /// defined at that resolution; `None` keeps exact distances.
     #[serde(default)]
     pub truncate_decimals: Option<u32>,
 }
@@ -105,15 +106,75 @@ impl TravelModel {
             }
         }
     }
+}
 
-    /// Nominal (noise-free) driving time for `km` at `speed_kmh`.
+/// Driving times, one function per estimate. Every time on a leg, in the policies and in the
+/// engine, comes from here; each function names how it rounds, because the estimates round
+/// differently and a change of rounding changes results.
+///
+/// | function | factor on the nominal time | rounding | used for |
+/// |---|---|---|---|
+/// | [`TravelModel::nominal_leg_floor`] | none | down | a carrier's leg in exception triage |
+/// | [`TravelModel::expected_leg_floor`] | noise mean | down | one leg expected: a trip's legs, the way home, a rescue, a carrier's leg when tendering |
+/// | [`TravelModel::sampled_leg_round`] | slowdown × drawn noise | nearest | the time a leg takes (vehicles, carriers) |
+/// | [`TravelModel::leg_bound_ceil`] | worst factor | up | the longest a leg can take |
+/// | [`Pace::expected_round`] | noise mean, per km | nearest | route plans ([`crate::plan`]) |
+/// | [`Pace::expected_floor`] | noise mean, per km | down | a trip's remaining stops predicted, a direct leg in insertion checks |
+///
+/// [`Pace`] multiplies the distance by a rate computed once per vehicle (`km × (h / speed × noise
+/// mean)`), where [`TravelModel::expected_leg_floor`] scales the nominal time (`km / speed × h ×
+/// noise mean`); the two differ in their last bits, so neither can replace the other without
+/// changing results.
+impl TravelModel {
+    /// Nominal (noise-free) driving time for `km` at `speed_kmh`, in ms, unrounded.
     pub fn nominal_ms(km: f64, speed_kmh: f64) -> f64 {
         km / speed_kmh * MS_PER_HOUR as f64
     }
 
-    /// Expected driving time between two points, noise mean included.
-    pub fn expected_time(&self, a: Point, b: Point, speed_kmh: f64) -> TimeMs {
-        TimeMs((Self::nominal_ms(self.distance_km(a, b), speed_kmh) * self.noise_mean).round() as u64)
+    /// Nominal driving time for `km` at `speed_kmh`, rounded down to whole ms.
+    pub fn nominal_leg_floor(km: f64, speed_kmh: f64) -> TimeMs {
+        TimeMs(Self::nominal_ms(km, speed_kmh) as u64)
+    }
+
+    /// Expected driving time for `km` at `speed_kmh`: the nominal time times the noise mean,
+    /// rounded down to whole ms.
+    pub fn expected_leg_floor(&self, km: f64, speed_kmh: f64) -> TimeMs {
+        TimeMs((Self::nominal_ms(km, speed_kmh) * self.noise_mean) as u64)
+    }
+
+    /// The time a leg takes: the nominal time times `slowdown` (1 when nothing slows it) and a
+    /// drawn `noise` factor, rounded to the nearest ms.
+    pub fn sampled_leg_round(km: f64, speed_kmh: f64, slowdown: f64, noise: f64) -> TimeMs {
+        TimeMs((Self::nominal_ms(km, speed_kmh) * slowdown * noise).round() as u64)
+    }
+
+    /// The longest a leg can take: the nominal time times the `worst` factor, rounded up.
+    pub fn leg_bound_ceil(km: f64, speed_kmh: f64, worst: f64) -> TimeMs {
+        TimeMs((Self::nominal_ms(km, speed_kmh) * worst).ceil() as u64)
+    }
+
+    /// The expected pace of a vehicle at `speed_kmh`, noise mean included: for estimates over
+    /// many legs (see [`Pace`]).
+    pub fn pace(&self, speed_kmh: f64) -> Pace {
+        Pace { ms_per_km: MS_PER_HOUR as f64 / speed_kmh * self.noise_mean }
+    }
+}
+
+/// Expected ms per km of one vehicle, noise mean included ([`TravelModel::pace`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pace {
+    pub ms_per_km: f64,
+}
+
+impl Pace {
+    /// Expected driving time for `km`, rounded to the nearest ms.
+    pub fn expected_round(&self, km: f64) -> TimeMs {
+        TimeMs((km * self.ms_per_km).round() as u64)
+    }
+
+    /// Expected driving time for `km`, rounded down to whole ms.
+    pub fn expected_floor(&self, km: f64) -> TimeMs {
+        TimeMs((km * self.ms_per_km) as u64)
     }
 }
 
@@ -129,9 +190,24 @@ mod tests {
         // Paris -> London, about 344 km.
         let d = g.distance_km(Point { x: 2.3522, y: 48.8566 }, Point { x: -0.1276, y: 51.5072 });
         assert!((d - 343.5).abs() < 2.0, "{d}");
-        assert_eq!(m.expected_time(Point { x: 0.0, y: 0.0 }, Point { x: 60.0, y: 0.0 }, 60.0), TimeMs(MS_PER_HOUR));
         let t = TravelModel { truncate_decimals: Some(1), ..m };
         assert_eq!(t.distance_km(Point { x: 0.0, y: 0.0 }, Point { x: 1.0, y: 1.0 }), 1.4);
         assert_eq!(t.distance_km(Point { x: 0.0, y: 0.0 }, Point { x: 3.0, y: 4.0 }), 5.0);
+    }
+
+    #[test]
+    fn leg_times_round_as_their_names_say() {
+        let m = TravelModel { metric: Metric::Euclidean, circuity: 1.0, noise_mean: 1.1, truncate_decimals: None };
+        // 1 km at 60 km/h is 60,000 ms; 0.00001 km more is 0.6 ms more.
+        let km = 1.00001;
+        assert_eq!(TravelModel::nominal_leg_floor(km, 60.0), TimeMs(60_000));
+        assert_eq!(m.expected_leg_floor(km, 60.0), TimeMs(66_000));
+        assert_eq!(TravelModel::sampled_leg_round(km, 60.0, 1.0, 1.0), TimeMs(60_001));
+        assert_eq!(TravelModel::sampled_leg_round(km, 60.0, 2.0, 1.5), TimeMs(180_002));
+        assert_eq!(TravelModel::leg_bound_ceil(1.0, 60.0, 1.00001), TimeMs(60_001));
+        assert_eq!(TravelModel::leg_bound_ceil(1.0, 60.0, 1.0), TimeMs(60_000));
+        let pace = m.pace(60.0);
+        assert_eq!((pace.expected_floor(km), pace.expected_round(km)), (TimeMs(66_000), TimeMs(66_001)));
+        assert_eq!(pace.expected_round(60.0), TimeMs(MS_PER_HOUR * 11 / 10));
     }
 }

@@ -17,7 +17,7 @@ use std::cmp::Reverse;
 use crate::improve::{RouteDraft, improve};
 use crate::params::{MIN_EPOCH_MIN, Param, Tunable, checked};
 use crate::plan::{RoutePlan, plan_route_by, plan_route_into};
-use crate::time::{MS_PER_HOUR, MS_PER_MIN, TimeMs};
+use crate::time::{MS_PER_MIN, TimeMs};
 use crate::view::{AllocationRequest, Decision, DriverView, OrderView, Route, SiteView, VehicleView};
 use crate::{AllocationPolicy, Epochs};
 
@@ -264,7 +264,7 @@ impl<'a> SiteRouter<'a> {
         }
         let views = vec![self.orders[seed]];
         let mut draft = Draft { nodes, km, stops: vec![0], views, plan };
-        let ms_per_km = MS_PER_HOUR as f64 / vehicle.speed_kmh * travel.noise_mean;
+        let pace = travel.pace(vehicle.speed_kmh);
         let mut remaining: Vec<usize> = (1..n).collect();
         let mut moves: Vec<(f64, usize, usize)> = Vec::with_capacity(remaining.len());
         let mut trial_stops: Vec<usize> = Vec::new();
@@ -311,9 +311,7 @@ impl<'a> SiteRouter<'a> {
                 let keeps_windows = trial_views.iter().zip(&plan.starts).enumerate().all(|(i, (o, start))| {
                     let before = match i.cmp(&pos) {
                         std::cmp::Ordering::Less => draft.plan.starts[i],
-                        std::cmp::Ordering::Equal => {
-                            plan.depart + TimeMs((leg(&draft, None, Some(c)) * ms_per_km) as u64)
-                        }
+                        std::cmp::Ordering::Equal => plan.depart + pace.expected_floor(leg(&draft, None, Some(c))),
                         std::cmp::Ordering::Greater => draft.plan.starts[i - 1],
                     };
                     *start <= o.due || before > o.due

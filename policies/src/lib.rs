@@ -8,18 +8,18 @@ pub mod improve;
 pub mod params;
 pub mod plan;
 pub mod plan_replay;
-pub mod process;
 pub mod single;
 pub mod time;
 pub mod view;
 
 pub use carrier_overflow::{CarrierOverflow, CarrierOverflowConfig};
-pub use exceptions::{Action, ExceptionKind, ExceptionPolicy, ExceptionPolicyConfig, ExceptionView, Severity, Triage};
+pub use exceptions::{
+    Action, Approval, EtaCheck, ExceptionKind, ExceptionPolicy, ExceptionPolicyConfig, ExceptionView, Severity, Triage,
+};
 pub use geo::{Metric, Point, TravelModel};
 pub use greedy::{GreedyEdd, GreedyEddConfig};
 pub use params::{Param, ParamKind, Tunable};
 pub use plan_replay::{Plan, PlanReplay, PlanReplayConfig, PlannedRoute};
-pub use process::ProcessConfig;
 pub use single::{Sequence, SingleOrder, SingleOrderConfig};
 pub use time::{DailyWindow, MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, TimeMs};
 pub use view::*;
@@ -29,27 +29,14 @@ use serde::{Deserialize, Serialize};
 /// Decides which vehicle and driver take which open orders, in which sequence.
 ///
 /// A policy is a function of the request (and its own configuration); it keeps no clock and
-/// draws no randomness of its own.
+/// draws no randomness of its own, and it always decides.
 pub trait AllocationPolicy: Send {
-    /// When the engine should call [`AllocationPolicy::allocate`].
+    /// When the caller should call [`AllocationPolicy::allocate`].
     fn epochs(&self) -> Epochs;
     fn allocate(&mut self, request: &AllocationRequest) -> Decision;
-
-    /// Why the policy could not decide at the last call, if it could not (an external program
-    /// crashed, timed out or answered nonsense). The caller stops the run with this message.
-    /// Built-in policies always decide.
-    fn take_failure(&mut self) -> Option<String> {
-        None
-    }
-
-    /// How long the last decision took, when that time is to be charged to simulated time (the
-    /// decision then takes effect that much later). Built-in policies decide instantly.
-    fn latency(&self) -> Option<TimeMs> {
-        None
-    }
 }
 
-/// Built-in policies, chosen in a scenario's `[policy]` table by `kind`.
+/// Built-in policies, chosen by `kind` (`{"kind": "greedy_edd", "min_fill": 0.6}`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PolicyConfig {
@@ -58,10 +45,9 @@ pub enum PolicyConfig {
     GreedyEdd(GreedyEddConfig),
     CarrierOverflow(CarrierOverflowConfig),
     PlanReplay(PlanReplayConfig),
-    Process(ProcessConfig),
 }
 
-/// A built-in policy as `dtwin policies` lists it.
+/// A policy as a catalogue lists it (`dtwin policies`).
 #[derive(Clone, Copy, Debug)]
 pub struct PolicyInfo {
     /// The `kind` that selects it.
@@ -100,44 +86,22 @@ pub const CATALOG: &[PolicyInfo] = &[
         settings: &[(
             "greedy",
             "table",
-            "a nested greedy_edd table for the own fleet ([policy.greedy]); its parameters tune as greedy.NAME",
+            "a nested greedy_edd configuration for the own fleet; its parameters are named greedy.NAME",
         )],
-    },
-    PolicyInfo {
-        kind: "process",
-        summary: "a policy in any language: a program spoken to over JSON lines (docs/policy-protocol.md)",
-        params: ProcessConfig::PARAMS,
-        settings: &[
-            (
-                "command",
-                "strings",
-                "program and arguments, e.g. [\"python3\", \"policy.py\"]; a relative program path starts at the policy's file, where it also runs",
-            ),
-            (
-                "charge_latency",
-                "bool",
-                "charge each reply's measured time to simulated time (decisions take effect that much later); makes runs depend on the machine; default false",
-            ),
-            (
-                "params",
-                "table",
-                "the program's own thresholds, name = finite number ({ fill = 0.6 }): sent in hello; tune them as NAME, any finite value",
-            ),
-        ],
     },
     PolicyInfo {
         kind: "plan_replay",
         summary: "execute a fixed plan of routes (the production plan of the day, or a published solution)",
         params: &[],
         settings: &[(
-            "file",
-            "path",
-            "the plan, relative to the policy's file: CVRPLIB `Route #k:` text or JSON {\"routes\": [{\"stops\": [...]}]}",
+            "plan",
+            "table",
+            "the routes to execute: {\"routes\": [{\"stops\": [...]}]}, each stop an order's reference, or its id when it has none",
         )],
     },
 ];
 
-/// Every built-in exception policy, chosen in a scenario's `[exceptions]` table by `kind`.
+/// Every built-in exception policy, chosen by `kind` ([`ExceptionPolicyConfig`]).
 pub const EXCEPTION_CATALOG: &[PolicyInfo] = &[
     PolicyInfo {
         kind: "rule_based",
@@ -167,7 +131,6 @@ impl PolicyConfig {
             PolicyConfig::GreedyEdd(c) => c.validate(),
             PolicyConfig::CarrierOverflow(c) => c.validate(),
             PolicyConfig::PlanReplay(c) => c.plan.validate(),
-            PolicyConfig::Process(c) => c.validate(),
         }
     }
 
@@ -177,21 +140,18 @@ impl PolicyConfig {
             PolicyConfig::NearestVehicle(c) | PolicyConfig::EarliestDue(c) => c.set(name, value),
             PolicyConfig::GreedyEdd(c) => c.set(name, value),
             PolicyConfig::CarrierOverflow(c) => c.set(name, value),
-            PolicyConfig::Process(c) => c.set(name, value),
             PolicyConfig::PlanReplay(_) => Err(format!("plan_replay has no parameter {name:?} to set")),
         }
     }
 
-    /// The policy, ready to decide; `None` for [`PolicyConfig::Process`], whose program the
-    /// caller starts (`sim::process`).
-    pub fn build(&self) -> Option<Box<dyn AllocationPolicy>> {
-        Some(match self {
+    /// The policy, ready to decide.
+    pub fn build(&self) -> Box<dyn AllocationPolicy> {
+        match self {
             PolicyConfig::NearestVehicle(c) => Box::new(SingleOrder::new(c.clone(), Sequence::Ready)),
             PolicyConfig::EarliestDue(c) => Box::new(SingleOrder::new(c.clone(), Sequence::Due)),
             PolicyConfig::GreedyEdd(c) => Box::new(GreedyEdd::new(c.clone())),
             PolicyConfig::CarrierOverflow(c) => Box::new(CarrierOverflow::new(c.clone())),
-            PolicyConfig::PlanReplay(c) => Box::new(PlanReplay::new(c.plan.clone())),
-            PolicyConfig::Process(_) => return None,
-        })
+            PolicyConfig::PlanReplay(c) => Box::new(PlanReplay::new(c.clone())),
+        }
     }
 }

@@ -1,8 +1,8 @@
-//! Named, typed, bounded parameters of policies: listed by `dtwin policies`, checked when a
-//! scenario is loaded, and set by name by threshold sweeps.
+//! Named, typed, bounded parameters of policies: listed in catalogues ([`crate::CATALOG`]), checked
+//! when a configuration is read, and set by name by threshold sweeps.
 
 /// The shortest time between decision epochs (`epoch_min`), minutes: six seconds. Shorter ones
-/// make a day of simulation take hours without changing any decision.
+/// make a simulated day take hours without changing any decision.
 pub const MIN_EPOCH_MIN: f64 = 0.1;
 /// The shortest time between ETA checks (`eta_check_min`), minutes.
 pub const MIN_ETA_CHECK_MIN: f64 = 1.0;

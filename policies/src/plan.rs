@@ -1,7 +1,7 @@
 //! Expected timing of a route, as a dispatcher would estimate it before the vehicle leaves.
 
 use crate::geo::TravelModel;
-use crate::time::{MS_PER_HOUR, TimeMs};
+use crate::time::TimeMs;
 use crate::view::{OrderView, SiteView};
 
 /// Expected times of one route. `starts[i]` is when service at stop `i` begins.
@@ -68,7 +68,7 @@ pub fn plan_route_into(
     stops: &[&OrderView],
     leg_km: impl Fn(Option<usize>, Option<usize>) -> f64,
 ) {
-    let ms_per_km = MS_PER_HOUR as f64 / speed_kmh * travel.noise_mean;
+    let pace = travel.pace(speed_kmh);
     let load: u32 = stops.iter().map(|o| o.size).sum();
     let depart = expected_dock_start(site, now) + site.expected_load(load);
     let mut t = depart;
@@ -79,14 +79,14 @@ pub fn plan_route_into(
     for (i, o) in stops.iter().enumerate() {
         let km = leg_km(at, Some(i));
         distance_km += km;
-        t = (t + TimeMs((km * ms_per_km).round() as u64)).max(o.earliest);
+        t = (t + pace.expected_round(km)).max(o.earliest);
         starts.push(t);
         t = t + o.service;
         at = Some(i);
     }
     let km = leg_km(at, None);
     distance_km += km;
-    plan.back = t + TimeMs((km * ms_per_km).round() as u64);
+    plan.back = t + pace.expected_round(km);
     plan.depart = depart;
     plan.distance_km = distance_km;
     plan.load = load;

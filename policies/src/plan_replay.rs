@@ -3,12 +3,14 @@
 //!
 //! A route is proposed as soon as all its orders are open at one site and a vehicle that can carry
 //! them and a driver are free there: the smallest-id vehicle with enough capacity, the free driver
-//! whose shift ends first. The policy keeps no state: a route the engine refused is proposed again
+//! whose shift ends first. The policy keeps no state: a route the caller refused is proposed again
 //! while its orders stay open.
 //!
 //! Plans are JSON (`{"routes": [{"stops": ["17", "4"]}, ...]}`, deserialised into [`Plan`]) or
-//! CVRPLIB text (`Route #1: 17 4 9`, other lines ignored; [`Plan::from_cvrplib`]). Stops name orders by their reference (the
-//! `id` column of an order CSV), or by their numeric order id when they have none.
+//! CVRPLIB text (`Route #1: 17 4 9`, other lines ignored; [`Plan::from_cvrplib`]). Stops name
+//! orders by their reference ([`OrderView::reference`]), or by their numeric id when they have none.
+//! The plan is part of the configuration ([`PlanReplayConfig`]): whoever reads it from a file does
+//! so before building the policy.
 
 use std::collections::HashMap;
 
@@ -63,14 +65,10 @@ impl Plan {
     }
 }
 
-/// Parameters of [`PlanReplay`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// `kind = "plan_replay"`: the plan itself (`{"kind": "plan_replay", "plan": {"routes": [...]}}`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanReplayConfig {
-    /// The plan file, relative to the scenario file.
-    pub file: String,
-    /// The plan, read from `file` when the scenario is loaded.
-    #[serde(skip)]
     pub plan: Plan,
 }
 
@@ -79,8 +77,8 @@ pub struct PlanReplay {
 }
 
 impl PlanReplay {
-    pub fn new(plan: Plan) -> Self {
-        PlanReplay { plan }
+    pub fn new(config: PlanReplayConfig) -> Self {
+        PlanReplay { plan: config.plan }
     }
 }
 
@@ -132,5 +130,58 @@ mod tests {
         assert!(Plan::from_cvrplib("Route #1 5 3").unwrap_err().starts_with("line 1:"));
         assert!(Plan::from_cvrplib("Route #1: 5\nRoute #2: 5").unwrap().validate().unwrap_err().contains("twice"));
         assert!(Plan::from_cvrplib("Cost 1").unwrap().validate().is_err());
+    }
+
+    /// A service configures plan replay in full from JSON: the plan is the configuration.
+    #[test]
+    fn the_plan_is_part_of_the_configuration() {
+        use crate::*;
+        let json = r#"{"kind": "plan_replay", "plan": {"routes": [{"stops": ["SO-2", "9"]}]}}"#;
+        let config: PolicyConfig = serde_json::from_str(json).unwrap();
+        config.validate().unwrap();
+        let order = |id: u64, reference: Option<&str>| OrderView {
+            id: OrderId(id),
+            reference: reference.map(str::to_string),
+            site: SiteId(0),
+            destination: Point { x: 1.0, y: 0.0 },
+            size: 1,
+            created: TimeMs::ZERO,
+            ready: TimeMs::ZERO,
+            earliest: TimeMs::ZERO,
+            due: TimeMs::from_hours(1.0),
+            priority: 0,
+            value: 1.0,
+            service: TimeMs::ZERO,
+        };
+        let request = AllocationRequest {
+            now: TimeMs::ZERO,
+            travel: TravelModel { metric: Metric::Euclidean, circuity: 1.0, noise_mean: 1.0, truncate_decimals: None },
+            sites: vec![],
+            orders: vec![order(2, Some("SO-2")), order(9, None)],
+            vehicles: vec![VehicleView {
+                id: VehicleId(3),
+                site: SiteId(0),
+                capacity: 2,
+                speed_kmh: 60.0,
+                cost_per_km: 1.0,
+                cost_per_hour: 1.0,
+            }],
+            busy_vehicles: vec![],
+            drivers: vec![DriverView {
+                id: DriverId(5),
+                site: SiteId(0),
+                shift_end: TimeMs::from_hours(8.0),
+                latest_return: TimeMs::from_hours(8.0),
+                duty_left: TimeMs::from_hours(8.0),
+            }],
+            carriers: vec![],
+        };
+        let decision = config.build().allocate(&request);
+        assert_eq!(
+            decision.routes,
+            [Route { vehicle: VehicleId(3), driver: DriverId(5), stops: vec![OrderId(2), OrderId(9)] }]
+        );
+        let no_plan = serde_json::from_str::<PolicyConfig>(r#"{"kind": "plan_replay", "file": "plan.json"}"#);
+        assert!(no_plan.unwrap_err().to_string().contains("unknown field `file`"));
     }
 }

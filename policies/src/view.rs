@@ -158,7 +158,7 @@ pub struct Decision {
     pub cancellations: Vec<OrderId>,
 }
 
-/// When the engine asks the policy for a decision.
+/// When the caller asks the policy for a decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Epochs {
     /// Decide periodically at this interval (from time zero).

@@ -62,16 +62,8 @@ impl<'a> Engine<'a> {
     /// Builds replication `replication` of `scenario` with master seed `seed`. `sinks` receive
     /// every log record besides the built-in KPI and fingerprint consumers.
     pub fn new(scenario: &'a Scenario, seed: u64, replication: u32, sinks: Vec<&'a mut dyn LogSink>) -> Self {
-        let policy = scenario.policy.build().unwrap_or_else(|| match &scenario.policy {
-            policies::PolicyConfig::Process(c) => Box::new(crate::process::ProcessPolicy::new(
-                c.clone(),
-                &scenario.policy_dir,
-                &scenario.name,
-                replication,
-            )),
-            _ => unreachable!("every other policy is built in"),
-        });
-        Self::with_policy(scenario, seed, replication, sinks, policy)
+        let policy = scenario.policy.start(&scenario.policy_dir, &scenario.name, replication);
+        Self::with_run_policy(scenario, seed, replication, sinks, policy)
     }
 
     /// Like [`Engine::new`], with `policy` instead of the scenario's.
@@ -81,6 +73,17 @@ impl<'a> Engine<'a> {
         replication: u32,
         sinks: Vec<&'a mut dyn LogSink>,
         policy: Box<dyn AllocationPolicy>,
+    ) -> Self {
+        Self::with_run_policy(scenario, seed, replication, sinks, crate::policy::RunPolicy::Builtin(policy))
+    }
+
+    /// Like [`Engine::new`], with `policy` (built in, or a program) instead of the scenario's.
+    pub fn with_run_policy(
+        scenario: &'a Scenario,
+        seed: u64,
+        replication: u32,
+        sinks: Vec<&'a mut dyn LogSink>,
+        policy: crate::policy::RunPolicy,
     ) -> Self {
         let mut sim = Sim {
             scenario,

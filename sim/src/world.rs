@@ -12,7 +12,7 @@
 //! them, and the lower domain does not import the higher one.
 
 use bevy_ecs::prelude::*;
-use policies::{AllocationPolicy, ExceptionKind, ExceptionPolicy, OrderId, TimeMs, VehicleId};
+use policies::{ExceptionKind, ExceptionPolicy, OrderId, TimeMs, VehicleId};
 
 use crate::calendar::Calendar;
 use crate::kpi::KpiCollector;
@@ -155,9 +155,10 @@ impl Log<'_> {
     }
 }
 
-/// The decision makers the world consults: the `policies` crate's traits, never the world's types.
+/// The decision makers the world consults: a built-in policy or a program for allocation, the
+/// `policies` crate's trait for exceptions; they see plain views, never the world's types.
 pub(crate) struct Policies {
-    pub allocation: Box<dyn AllocationPolicy>,
+    pub allocation: crate::policy::RunPolicy,
     pub exceptions: Box<dyn ExceptionPolicy>,
 }
 

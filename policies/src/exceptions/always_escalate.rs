@@ -2,8 +2,7 @@
 //! against which automation is measured.
 
 use super::rule_based::{RuleBased, RuleBasedConfig};
-use super::{Action, ExceptionPolicy, ExceptionView, Severity, Triage};
-use crate::time::TimeMs;
+use super::{Action, Approval, EtaCheck, ExceptionPolicy, ExceptionView, Severity, Triage};
 use crate::view::CarrierView;
 
 pub struct AlwaysEscalate(RuleBased);
@@ -15,7 +14,7 @@ impl AlwaysEscalate {
 }
 
 impl ExceptionPolicy for AlwaysEscalate {
-    fn eta_check(&self) -> (TimeMs, TimeMs) {
+    fn eta_check(&self) -> EtaCheck {
         self.0.eta_check()
     }
     fn classify(&self, e: &ExceptionView) -> Severity {
@@ -27,7 +26,7 @@ impl ExceptionPolicy for AlwaysEscalate {
     fn resolve(&mut self, e: &ExceptionView, _: Severity, carriers: &[CarrierView]) -> Action {
         self.0.action(e, carriers)
     }
-    fn approval(&self) -> (f64, TimeMs) {
+    fn approval(&self) -> Approval {
         self.0.approval()
     }
 }

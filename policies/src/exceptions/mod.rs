@@ -1,6 +1,6 @@
 //! Exception handling: what a dispatch team does when something goes wrong with an order.
 //!
-//! The engine detects an exception (an ETA at risk, a tender rejected, a failed delivery, a route
+//! The caller detects an exception (an ETA at risk, a tender rejected, a failed delivery, a route
 //! given up at the doors) and asks the [`ExceptionPolicy`] to classify it and either resolve it at
 //! once with an [`Action`] (auto-resolution) or escalate it to the dispatcher team, which works
 //! through escalated exceptions in severity order and asks the policy what to do when it takes
@@ -104,18 +104,36 @@ pub enum Triage {
     Escalate,
 }
 
+/// When the caller looks for ETAs at risk ([`ExceptionPolicy::eta_check`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EtaCheck {
+    /// Time between two checks of every trip's predicted arrivals.
+    pub every: TimeMs,
+    /// A stop predicted later than its due time by more than this raises `eta_risk`.
+    pub risk_after: TimeMs,
+}
+
+/// Which tenders need an approval ([`ExceptionPolicy::approval`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Approval {
+    /// Tenders priced above this wait for an approval before they are sent.
+    pub above_price: f64,
+    /// How long an approval takes.
+    pub delay: TimeMs,
+}
+
 pub trait ExceptionPolicy: Send {
     /// How often ETAs are checked, and how late a predicted arrival must be to raise `eta_risk`.
-    fn eta_check(&self) -> (TimeMs, TimeMs);
+    fn eta_check(&self) -> EtaCheck;
     fn classify(&self, exception: &ExceptionView) -> Severity;
     fn triage(&mut self, exception: &ExceptionView, severity: Severity, carriers: &[CarrierView]) -> Triage;
     /// What a dispatcher does on taking an escalated exception.
     fn resolve(&mut self, exception: &ExceptionView, severity: Severity, carriers: &[CarrierView]) -> Action;
-    /// Tenders above this price wait `approval_delay` for an approval before they are sent.
-    fn approval(&self) -> (f64, TimeMs);
+    /// Which tenders wait for an approval before they are sent, and how long.
+    fn approval(&self) -> Approval;
 }
 
-/// Exception policies, chosen in a scenario's `[exceptions]` table by `kind`.
+/// Exception policies, chosen by `kind` (`{"kind": "rule_based", "escalate_from": 3}`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ExceptionPolicyConfig {

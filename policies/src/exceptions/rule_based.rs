@@ -15,9 +15,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Action, ExceptionKind, ExceptionPolicy, ExceptionView, Severity, Triage};
+use super::{Action, Approval, EtaCheck, ExceptionKind, ExceptionPolicy, ExceptionView, Severity, Triage};
+use crate::geo::TravelModel;
 use crate::params::{MIN_ETA_CHECK_MIN, Param, Tunable, checked};
-use crate::time::{MS_PER_HOUR, TimeMs};
+use crate::time::TimeMs;
 use crate::view::CarrierView;
 
 /// Parameters of [`RuleBased`]. Ranges: [`RuleBasedConfig::PARAMS`].
@@ -196,9 +197,8 @@ impl RuleBased {
         if e.rejected_tenders >= self.config.max_tenders {
             return Action::Wait;
         }
-        let arrival = |c: &CarrierView| {
-            e.detected + c.pickup_lead + TimeMs((e.distance_km / c.speed_kmh * MS_PER_HOUR as f64) as u64)
-        };
+        let arrival =
+            |c: &CarrierView| e.detected + c.pickup_lead + TravelModel::nominal_leg_floor(e.distance_km, c.speed_kmh);
         let able =
             carriers.iter().filter(|c| c.capacity_left_today > 0 && c.price_per_order <= self.config.premium_cost_cap);
         let cheapest = |cs: &mut dyn Iterator<Item = &CarrierView>| {
@@ -213,8 +213,11 @@ impl RuleBased {
 }
 
 impl ExceptionPolicy for RuleBased {
-    fn eta_check(&self) -> (TimeMs, TimeMs) {
-        (TimeMs::from_min(self.config.eta_check_min).max(TimeMs(1)), TimeMs::from_min(self.config.eta_risk_min))
+    fn eta_check(&self) -> EtaCheck {
+        EtaCheck {
+            every: TimeMs::from_min(self.config.eta_check_min).max(TimeMs(1)),
+            risk_after: TimeMs::from_min(self.config.eta_risk_min),
+        }
     }
 
     fn classify(&self, e: &ExceptionView) -> Severity {
@@ -246,7 +249,7 @@ impl ExceptionPolicy for RuleBased {
         self.action(e, carriers)
     }
 
-    fn approval(&self) -> (f64, TimeMs) {
-        (self.config.approval_above, TimeMs::from_min(self.config.approval_delay_min))
+    fn approval(&self) -> Approval {
+        Approval { above_price: self.config.approval_above, delay: TimeMs::from_min(self.config.approval_delay_min) }
     }
 }

@@ -3,7 +3,7 @@
 //! lead time and drives it straight to the customer.
 
 use bevy_ecs::prelude::*;
-use policies::{CarrierId, CarrierView, ExceptionKind, MS_PER_DAY, MS_PER_HOUR, Tender, TimeMs};
+use policies::{CarrierId, CarrierView, ExceptionKind, MS_PER_DAY, Tender, TimeMs, TravelModel};
 use rand::RngExt;
 
 use super::{disruptions, docks, orders};
@@ -139,7 +139,7 @@ pub(crate) fn tender(sim: &mut Sim, tender: Tender) {
     let o = sim.world.get::<orders::Order>(order).expect("order");
     let site = docks::point(sim, o.site);
     let km = sim.scenario.travel.distance_prepared(&site, &o.point);
-    let transit = TimeMs((km / c.speed_kmh * MS_PER_HOUR as f64 * noise).round() as u64);
+    let transit = TravelModel::sampled_leg_round(km, c.speed_kmh, 1.0, noise);
     let start = (now + c.pickup_lead + transit).max(o.earliest);
     sim.cal.schedule(start + o.service, Event::CarrierDelivery { order, carrier: tender.carrier.0 });
 }

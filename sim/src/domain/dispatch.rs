@@ -20,6 +20,7 @@ use super::drivers::{self, Driver, DriverState};
 use super::fleet::{self, Trip, Vehicle};
 use super::orders::{self, Order, OrderState};
 use crate::log::{Record, Rejection};
+use crate::policy::{Decided, PolicyFailure};
 use crate::world::{Event, Sim};
 
 /// The request being built for the policy, the number of open orders, and whether the policy
@@ -231,16 +232,18 @@ pub(crate) fn on_decide(sim: &mut Sim, periodic: bool) {
     sim.view_schedule.run(&mut sim.world);
     let Snapshot(request, open_orders, needs_free_fleet) = sim.world.resource::<Snapshot>();
     let no_fleet = request.vehicles.is_empty() || request.drivers.is_empty();
-    let decision = if request.orders.is_empty() || (no_fleet && (*needs_free_fleet || request.carriers.is_empty())) {
-        Default::default()
-    } else {
-        sim.policies.allocation.allocate(request)
+    let open_orders = *open_orders;
+    let asked = !(request.orders.is_empty() || (no_fleet && (*needs_free_fleet || request.carriers.is_empty())));
+    let (Decided { decision, latency }, failure) = match asked.then(|| sim.policies.allocation.decide(request)) {
+        None => (Decided::default(), None),
+        Some(Ok(decided)) => (decided, None),
+        Some(Err(PolicyFailure(why))) => (Decided::default(), Some(why)),
     };
-    sim.log.push(now, Record::Decision { open_orders: *open_orders, routes: decision.routes.len() as u32 });
-    if let Some(failure) = sim.policies.allocation.take_failure() {
-        sim.stop(failure);
+    if let Some(why) = failure {
+        sim.stop(why);
     }
-    match sim.policies.allocation.latency().filter(|l| *l > TimeMs::ZERO) {
+    sim.log.push(now, Record::Decision { open_orders, routes: decision.routes.len() as u32 });
+    match Some(latency).filter(|l| *l > TimeMs::ZERO) {
         // The decision takes effect once the policy has answered, in simulated time too.
         Some(latency) => {
             let dispatch = sim.world.resource_mut::<Dispatch>().into_inner();

@@ -40,8 +40,7 @@ pub struct EtaRiskRaised;
 pub(crate) fn start(sim: &mut Sim) {
     let handling = stream_rng(sim.seed, sim.replication as u64, Stream::Desk);
     sim.world.insert_resource(Desk { busy: 0, queue: Vec::new(), next_id: 0, handling });
-    let (every, _) = sim.policies.exceptions.eta_check();
-    sim.cal.schedule(every, Event::EtaCheck);
+    sim.cal.schedule(sim.policies.exceptions.eta_check().every, Event::EtaCheck);
     let hours = sim.scenario.dispatchers.hours;
     if !hours.is_always() {
         let first = if hours.open_ms == 0 { policies::MS_PER_DAY } else { hours.open_ms };
@@ -52,7 +51,8 @@ pub(crate) fn start(sim: &mut Sim) {
 /// Expected lateness in minutes of an order sent straight to its customer now.
 fn exposure_min(sim: &Sim, o: &Order) -> f64 {
     let km = sim.scenario.travel.distance_prepared(&docks::point(sim, o.site), &o.point);
-    let direct = TimeMs((km / 50.0 * policies::MS_PER_HOUR as f64) as u64);
+    // A hard-coded 50 km/h: a rough exposure for triage, not a plan (kept as the goldens have it).
+    let direct = policies::TravelModel::nominal_leg_floor(km, 50.0);
     (sim.now() + direct).max(o.earliest).saturating_sub(o.due).as_min()
 }
 
@@ -177,7 +177,7 @@ fn apply(sim: &mut Sim, view: &ExceptionView, action: Action) {
         }
         Action::Cancel if open => orders::cancel(sim, order, false),
         Action::Tender { carrier } if open => {
-            let (above, delay) = sim.policies.exceptions.approval();
+            let policies::Approval { above_price: above, delay } = sim.policies.exceptions.approval();
             let price = sim.scenario.carriers.get(carrier.0 as usize).map_or(0.0, |c| c.price_per_order);
             if price > above {
                 sim.log.push(now, Record::ApprovalRequested { order: view.order, carrier });
@@ -199,7 +199,7 @@ pub(crate) fn on_tender_approved(sim: &mut Sim, order: OrderId, carrier: u32) {
 /// Predicts every trip's remaining stops from where it is, with expected times, and raises
 /// `eta_risk` for stops predicted later than due plus the policy's threshold.
 pub(crate) fn on_eta_check(sim: &mut Sim) {
-    let (every, threshold) = sim.policies.exceptions.eta_check();
+    let policies::EtaCheck { every, risk_after: threshold } = sim.policies.exceptions.eta_check();
     sim.cal.schedule_in(every, Event::EtaCheck);
     if disruptions::active(sim, |d| matches!(d, crate::scenario::Effect::TelematicsDown)) {
         return; // no positions, no predictions: risks wait for the feed to come back

@@ -293,14 +293,14 @@ fn drive(sim: &mut Sim, vehicle: &Vehicle, km: f64, from: &[f64; 3], to: &[f64; 
     let rng = &mut sim.world.resource_mut::<Fleet>().into_inner().travel[vehicle.id.0 as usize];
     let noise = sim.scenario.travel_noise.sample(rng);
     let slowdown = disruptions::leg_slowdown(sim, from, to);
-    TimeMs((TravelModel::nominal_ms(km, vehicle.speed_kmh) * slowdown * noise).round() as u64)
+    TravelModel::sampled_leg_round(km, vehicle.speed_kmh, slowdown, noise)
 }
 
 /// Longest driving `km` can take (mean noise if the noise is unbounded).
 fn drive_bound(sim: &Sim, vehicle: &Vehicle, km: f64) -> TimeMs {
     let noise = &sim.scenario.travel_noise;
     let worst = noise.upper_bound().unwrap_or(noise.mean()) / disruptions::active_now(sim).worst_speed;
-    TimeMs((TravelModel::nominal_ms(km, vehicle.speed_kmh) * worst).ceil() as u64)
+    TravelModel::leg_bound_ceil(km, vehicle.speed_kmh, worst)
 }
 
 /// Longest unloading `order` can take, weather included.
@@ -319,7 +319,7 @@ fn start_leg(sim: &mut Sim, vehicle: Entity, v: &Vehicle, km: f64, from: &[f64; 
     }
     let driving = drive(sim, v, km, from, to);
     let repair = breakdown(sim, vehicle, held, driving, from, to);
-    let expected = TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * sim.scenario.travel.noise_mean) as u64);
+    let expected = sim.scenario.travel.expected_leg_floor(km, v.speed_kmh);
     (held + driving + repair, held + expected)
 }
 
@@ -421,7 +421,7 @@ pub(crate) fn on_back(sim: &mut Sim, vehicle: Entity) {
 /// vehicle will next be free (at the stop it is driving to, or done unloading one).
 pub(crate) fn predict(sim: &Sim, v: &Vehicle, trip: &Trip, order: &[Entity]) -> Vec<TimeMs> {
     let travel = &sim.scenario.travel;
-    let ms_per_km = policies::MS_PER_HOUR as f64 / v.speed_kmh * travel.noise_mean;
+    let pace = travel.pace(v.speed_kmh);
     let mut t = trip.free_at.max(sim.now());
     let mut at = trip.at;
     let mut starts = Vec::with_capacity(order.len());
@@ -430,7 +430,7 @@ pub(crate) fn predict(sim: &Sim, v: &Vehicle, trip: &Trip, order: &[Entity]) -> 
         // The stop being driven to is reached at `free_at`; the others (and all of a rescue's,
         // from the vehicle it takes over from) after a leg.
         if k > 0 || matches!(trip.phase, Phase::Serving { .. }) || trip.rescue_of().is_some() {
-            t = t + TimeMs((travel.distance_prepared(&at, &o.point) * ms_per_km) as u64);
+            t = t + pace.expected_floor(travel.distance_prepared(&at, &o.point));
         }
         let start = t.max(o.earliest);
         starts.push(start);
@@ -466,7 +466,7 @@ pub(crate) fn refresh_back(sim: &mut Sim, vehicle: Entity) {
         _ => (trip.free_at.max(sim.now()), trip.at),
     };
     let km = sim.scenario.travel.distance_prepared(&at, &docks::point(sim, v.site));
-    let back = t + TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * sim.scenario.travel.noise_mean) as u64);
+    let back = t + sim.scenario.travel.expected_leg_floor(km, v.speed_kmh);
     sim.world.get_mut::<Trip>(vehicle).expect("trip").back_expected = Some(back);
 }
 
@@ -565,7 +565,7 @@ fn rescue_vehicle(sim: &mut Sim, from: Entity, order: Entity, size: u32) -> Opti
         sim.world.get::<Trip>(from).expect("trip").stranded_at(now).expect("a rescue is for a broken-down vehicle");
     let o = sim.world.get::<Order>(order).expect("order");
     let travel = &sim.scenario.travel;
-    let expected = |v: &Vehicle, km: f64| TimeMs((TravelModel::nominal_ms(km, v.speed_kmh) * travel.noise_mean) as u64);
+    let expected = |v: &Vehicle, km: f64| travel.expected_leg_floor(km, v.speed_kmh);
     let mut best: Option<(TimeMs, Entity, Entity)> = None;
     for &vehicle in &sim.world.resource::<Fleet>().vehicles {
         let v = sim.world.get::<Vehicle>(vehicle).expect("vehicle");

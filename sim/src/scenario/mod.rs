@@ -26,6 +26,7 @@ pub use raw::ClockTime;
 
 use crate::dist::{Dist, DistSpec};
 use crate::hash::StableHasher;
+use crate::policy::{PlanFile, PolicyChoice};
 use error::line_col;
 use raw::{Coord, Pair, RawDestinations, RawScenario};
 
@@ -56,7 +57,7 @@ pub struct Scenario {
     pub demand: Demand,
     /// Unrouted orders are cancelled by the customer this long after their due time.
     pub cancel_after_due: Option<TimeMs>,
-    pub policy: PolicyConfig,
+    pub policy: PolicyChoice,
     /// Folder of the file that defined the policy: where its relative paths start.
     pub policy_dir: PathBuf,
     pub exceptions: policies::ExceptionPolicyConfig,
@@ -290,7 +291,7 @@ impl Scenario {
         let mut hash = StableHasher::default();
         std::hash::Hasher::write_u64(&mut hash, self.hash);
         std::hash::Hasher::write(&mut hash, text.as_bytes());
-        self.policy = resolver.policy(Spanned::new(span, policy.into()), &mut hash, "")?;
+        self.policy = resolver.policy(Spanned::new(span, policy), &mut hash, "")?;
         self.policy_dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
         self.hash = std::hash::Hasher::finish(&hash);
         Ok(())
@@ -347,9 +348,8 @@ impl<'a> Resolver<'a> {
             .map_err(|e| error::from_toml(self.path, self.text, e))?;
         raw.orders.get_mut().destinations =
             destinations.map(|d| self.tagged::<RawDestinations>(d, "orders.destinations")).transpose()?;
-        raw.policy = policy
-            .map(|p| Ok(Spanned::new(p.span(), self.tagged::<raw::RawPolicy>(p, "policy")?.into())))
-            .transpose()?;
+        raw.policy =
+            policy.map(|p| Ok(Spanned::new(p.span(), self.tagged::<raw::RawPolicy>(p, "policy")?))).transpose()?;
         raw.exceptions = exceptions
             .map(|x| Ok(Spanned::new(x.span(), self.tagged::<raw::RawExceptions>(x, "exceptions")?.into())))
             .transpose()?;
@@ -642,7 +642,7 @@ impl<'a> Resolver<'a> {
             }
         };
         let policy = match raw.policy {
-            None => PolicyConfig::default(),
+            None => PolicyChoice::default(),
             Some(p) => self.policy(p, &mut hash, "policy")?,
         };
 
@@ -936,27 +936,35 @@ impl<'a> Resolver<'a> {
     /// table is (`policy` in a scenario, empty in a policy file).
     fn policy(
         &self,
-        spanned: Spanned<PolicyConfig>,
+        spanned: Spanned<raw::RawPolicy>,
         hash: &mut StableHasher,
         field: &str,
-    ) -> Result<PolicyConfig, ScenarioError> {
+    ) -> Result<PolicyChoice, ScenarioError> {
+        use raw::RawPolicy as R;
         let span = spanned.span();
-        let mut policy = spanned.into_inner();
         let name = |key: &str| if field.is_empty() { key.to_string() } else { format!("{field}.{key}") };
-        if let PolicyConfig::PlanReplay(c) = &mut policy {
-            let file = self.path.parent().unwrap_or(Path::new(".")).join(&c.file);
-            let bytes = files::read_input(&file, limits::DATA_FILE_BYTES).map_err(|e| {
-                self.err(Some(span.clone()), name("file"), format!("cannot read {}: {e}", file.display()))
-            })?;
-            let text = files::utf8(&file, bytes)?;
-            std::hash::Hasher::write(hash, text.as_bytes());
-            c.plan = if text.trim_start().starts_with('{') {
-                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))
-            } else {
-                policies::Plan::from_cvrplib(&text).map_err(|e| format!("{}: {e}", file.display()))
+        let policy = match spanned.into_inner() {
+            R::NearestVehicle(c) => PolicyChoice::Builtin(PolicyConfig::NearestVehicle(c)),
+            R::EarliestDue(c) => PolicyChoice::Builtin(PolicyConfig::EarliestDue(c)),
+            R::GreedyEdd(c) => PolicyChoice::Builtin(PolicyConfig::GreedyEdd(c)),
+            R::CarrierOverflow(c) => PolicyChoice::Builtin(PolicyConfig::CarrierOverflow(c)),
+            R::Process(c) => PolicyChoice::Process(c),
+            R::PlanReplay(raw::RawPlanFile { file: written }) => {
+                let file = self.path.parent().unwrap_or(Path::new(".")).join(&written);
+                let bytes = files::read_input(&file, limits::DATA_FILE_BYTES).map_err(|e| {
+                    self.err(Some(span.clone()), name("file"), format!("cannot read {}: {e}", file.display()))
+                })?;
+                let text = files::utf8(&file, bytes)?;
+                std::hash::Hasher::write(hash, text.as_bytes());
+                let plan = if text.trim_start().starts_with('{') {
+                    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))
+                } else {
+                    policies::Plan::from_cvrplib(&text).map_err(|e| format!("{}: {e}", file.display()))
+                }
+                .map_err(|m| self.err(Some(span.clone()), name("file"), m))?;
+                PolicyChoice::PlanFile(PlanFile { file: written, plan })
             }
-            .map_err(|m| self.err(Some(span.clone()), name("file"), m))?;
-        }
+        };
         policy.validate().map_err(|m| self.err(Some(span), param_field(field, &m), m))?;
         Ok(policy)
     }

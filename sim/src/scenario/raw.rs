@@ -39,7 +39,7 @@ pub struct RawScenario {
     pub carrier: Vec<RawCarrier>,
     pub orders: Spanned<RawOrders>,
     #[serde(skip)]
-    pub policy: Option<Spanned<policies::PolicyConfig>>,
+    pub policy: Option<Spanned<RawPolicy>>,
     #[serde(skip)]
     pub exceptions: Option<Spanned<policies::ExceptionPolicyConfig>>,
     #[serde(default)]
@@ -48,7 +48,7 @@ pub struct RawScenario {
     pub disruption: Vec<Spanned<RawDisruption>>,
 }
 
-/// `[policy]` or a policy file, tagged by `kind`: [`policies::PolicyConfig`] as toml reads it with
+/// `[policy]` or a policy file, tagged by `kind`: a [`crate::PolicyChoice`] as toml reads it with
 /// every key's position.
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -57,22 +57,15 @@ pub enum RawPolicy {
     EarliestDue(policies::SingleOrderConfig),
     GreedyEdd(policies::GreedyEddConfig),
     CarrierOverflow(policies::CarrierOverflowConfig),
-    PlanReplay(policies::PlanReplayConfig),
-    Process(policies::ProcessConfig),
+    PlanReplay(RawPlanFile),
+    Process(crate::process::ProcessConfig),
 }
 
-impl From<RawPolicy> for policies::PolicyConfig {
-    fn from(raw: RawPolicy) -> Self {
-        use policies::PolicyConfig as P;
-        match raw {
-            RawPolicy::NearestVehicle(c) => P::NearestVehicle(c),
-            RawPolicy::EarliestDue(c) => P::EarliestDue(c),
-            RawPolicy::GreedyEdd(c) => P::GreedyEdd(c),
-            RawPolicy::CarrierOverflow(c) => P::CarrierOverflow(c),
-            RawPolicy::PlanReplay(c) => P::PlanReplay(c),
-            RawPolicy::Process(c) => P::Process(c),
-        }
-    }
+/// `kind = "plan_replay"`: the plan's file, relative to the file that holds the policy.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlanFile {
+    pub file: String,
 }
 
 /// `[exceptions]`, tagged by `kind`, as [`RawPolicy`].

@@ -62,11 +62,16 @@ fn an_inline_table_or_another_kind_replaces_the_base_value_whole() {
 
     // Another policy kind replaces the base's policy, even as a [policy] table.
     let s = Derived::overlay(TINY, "\n[policy]\nkind = \"nearest_vehicle\"\nepoch_min = 30\n").scenario();
-    assert_eq!(s.policy, policies::PolicyConfig::NearestVehicle(policies::SingleOrderConfig { epoch_min: 30.0 }));
+    assert_eq!(
+        s.policy,
+        sim::PolicyChoice::Builtin(policies::PolicyConfig::NearestVehicle(policies::SingleOrderConfig {
+            epoch_min: 30.0
+        }))
+    );
 
     // The same kind in a [policy] table changes only what it names.
     let s = Derived::overlay(TINY, "\n[policy]\nmin_fill = 0.5\n").scenario();
-    let policies::PolicyConfig::GreedyEdd(c) = &s.policy else { panic!("{:?}", s.policy) };
+    let sim::PolicyChoice::Builtin(policies::PolicyConfig::GreedyEdd(c)) = &s.policy else { panic!("{:?}", s.policy) };
     assert_eq!((c.min_fill, c.slack_min), (0.5, 60.0));
 
     // A mistake in the replacing table is the overlay's.

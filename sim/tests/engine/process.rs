@@ -222,7 +222,7 @@ fn documented_schemas_match_what_is_sent() {
     }
     let scenario = load("scenarios/regional.toml");
     let seen = Arc::new(Mutex::new(None));
-    let policy = Record(seen.clone(), scenario.policy.build().unwrap());
+    let policy = Record(seen.clone(), scenario.policy.builtin().expect("a built-in policy").build());
     sim::Engine::with_policy(&scenario, 1, 0, vec![], Box::new(policy)).run().unwrap();
     let recorded = seen.lock().unwrap().take().unwrap();
     for v in &recorded.busy_vehicles {
@@ -362,4 +362,26 @@ fn charged_latency_delays_decisions_in_simulated_time() {
         let off_epoch = assigned.0.iter().filter(|t| t.0 % epoch_ms != 0).count();
         assert_eq!(off_epoch > 0, delayed, "charge_latency = {charge}: {:?}", &assigned.0[..5.min(assigned.0.len())]);
     }
+}
+
+/// A program's failure is what `decide` answers, at that epoch and every later one: the program
+/// is not started again.
+#[test]
+fn a_failed_program_answers_every_later_epoch_with_its_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = "kind = \"process\"\ncommand = [\"sh\", \"-c\", \"echo started >> starts.txt; exit 3\"]\n";
+    std::fs::write(dir.path().join("policy.toml"), toml).unwrap();
+    let scenario = with_policy(TINY, &dir.path().join("policy.toml"));
+    let mut policy = scenario.policy.start(&scenario.policy_dir, &scenario.name, 4);
+    assert!(matches!(policy, sim::RunPolicy::Process(_)));
+    let request: policies::AllocationRequest = serde_json::from_str(
+        r#"{"now": 60000, "travel": {"metric": "euclidean", "circuity": 1.0, "noise_mean": 1.0, "truncate_decimals": null},
+            "sites": [], "orders": [], "vehicles": [], "busy_vehicles": [], "drivers": [], "carriers": []}"#,
+    )
+    .unwrap();
+    let first = policy.decide(&request).unwrap_err().0;
+    assert!(first.contains("replication 4, decision epoch 0 at 00:01:00 (t = 60000 ms): "), "{first}");
+    let again = policy.decide(&request).unwrap_err().0;
+    assert!(again.ends_with("replication 4: the program failed at an earlier decision epoch"), "{again}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("starts.txt")).unwrap(), "started\n");
 }

@@ -67,7 +67,7 @@ impl AllocationPolicy for ZeroInterval {
 #[test]
 fn time_that_stops_moving_on_is_an_error_naming_replication_time_and_decision() {
     let scenario = load("scenarios/tiny.toml");
-    let policy = ZeroInterval(scenario.policy.build().unwrap());
+    let policy = ZeroInterval(scenario.policy.builtin().expect("a built-in policy").build());
     let halt = sim::Engine::with_policy(&scenario, 7, 3, vec![], Box::new(policy)).run().unwrap_err();
     let message = halt.to_string();
     assert!(matches!(halt, sim::Halt::Runaway(_)), "{halt:?}");
