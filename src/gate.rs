@@ -3,10 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use reports::gate::{Rules, SavedRun, evaluate, junit, markdown};
-use sim::KPIS;
-
-use crate::UsageError;
+use reports::gate::{junit, markdown};
 
 #[derive(clap::Args)]
 pub struct GateArgs {
@@ -29,26 +26,16 @@ pub struct GateArgs {
 
 /// Whether every rule held.
 pub fn gate(args: GateArgs) -> Result<bool> {
-    let usage = |e: reports::gate::GateError| UsageError(e.0);
-    let text = sim::scenario::read_text(&args.rules)?;
-    let names: Vec<&str> = KPIS.iter().map(|k| k.name).collect();
-    let rules = Rules::parse(&args.rules, &text, &names).map_err(usage)?;
-    let mut candidates = Vec::new();
-    for dir in &args.candidates {
-        candidates.extend(SavedRun::load_all(dir).map_err(usage)?);
-    }
-    let baseline = match &args.baseline {
-        Some(dir) => SavedRun::load_all(dir).map_err(usage)?,
-        None => Vec::new(),
-    };
-    let outcomes = evaluate(&rules, &baseline, &candidates).map_err(usage)?;
-    let md = markdown(&outcomes);
+    let spec =
+        experiments::GateSpec { rules: &args.rules, baseline: args.baseline.as_deref(), candidates: &args.candidates };
+    let judged = experiments::gate(&spec)?;
+    let md = markdown(&judged.outcomes);
     print!("{md}");
     if let Some(path) = &args.junit {
-        reports::write_atomic(path, junit(&outcomes).as_bytes())?;
+        reports::write_atomic(path, junit(&judged.outcomes).as_bytes())?;
     }
     if let Some(path) = &args.markdown {
         reports::write_atomic(path, md.as_bytes())?;
     }
-    Ok(outcomes.iter().all(|o| o.passed))
+    Ok(judged.passed())
 }
