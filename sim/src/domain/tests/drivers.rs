@@ -1,1 +1,168 @@
-//! Unit tests of the drivers domain, on worlds built from small scenarios.
+//! Unit tests of the drivers domain: shifts, hours and duty. tiny.toml's drivers 0-4 work
+//! 05:30-14:00 with 90 min of overtime (so 10 h of duty), drivers 5-9 13:00-21:30. Only the
+//! drivers' events fire; the domains above do not listen.
+
+use bevy_ecs::entity::Entity;
+use policies::{DriverId, TimeMs};
+
+use super::{
+    DriverState, can_work_until, entity, is_free, latest_start, on_arrival, on_shift_end, on_shift_start, take,
+    trip_done,
+};
+use crate::engine::with_sim;
+use crate::world::{Event, Sim};
+
+// Each test module includes it: of its helpers, each uses some.
+#[allow(dead_code, clippy::duplicate_mod)]
+#[path = "common.rs"]
+mod common;
+use common::{hours, min, tiny, tiny_with};
+
+/// Fires the drivers' own events (shift start and end, late arrivals) up to `t`; drops the others.
+fn advance(sim: &mut Sim, t: TimeMs) {
+    common::advance(sim, t, |sim, event| match event {
+        Event::ShiftStart { driver } => on_shift_start(sim, driver),
+        Event::ShiftEnd { driver } => on_shift_end(sim, driver),
+        Event::DriverArrives { driver, shift_end } => on_arrival(sim, driver, shift_end),
+        _ => {}
+    });
+}
+
+fn driver(sim: &Sim, i: u32) -> Entity {
+    entity(sim, DriverId(i)).expect("driver")
+}
+
+fn state(sim: &Sim, d: Entity) -> DriverState {
+    sim.world.get::<DriverState>(d).expect("driver").clone()
+}
+
+#[test]
+fn hours_end_at_shift_end_plus_overtime() {
+    with_sim(&tiny(), 1, |sim| {
+        sim.router = |_, _| {};
+        advance(sim, hours(6.0));
+        let d = driver(sim, 0);
+        assert_eq!(state(sim, d).shift_end, hours(14.0));
+        let start = hours(6.0);
+        assert!(can_work_until(sim, d, start, hours(15.5)), "14:00 plus 90 min");
+        assert!(!can_work_until(sim, d, start, hours(15.5) + TimeMs(1)));
+        // By shift 15:30 - 2 h; by duty 06:00 + 10 h - 2 h = 14:00: the earlier.
+        assert_eq!(latest_start(sim, d, start, hours(2.0)), hours(13.5));
+    });
+}
+
+#[test]
+fn duty_time_bounds_a_later_trip() {
+    let scenario = tiny_with(
+        r#"
+[[drivers]]
+site = "depot"
+count = 1
+shift = ["05:30", "14:00"]
+overtime_max_min = 90
+max_duty_h = 6
+"#,
+    );
+    with_sim(&scenario, 1, |sim| {
+        sim.router = |_, _| {};
+        let d = driver(sim, 0);
+        advance(sim, hours(6.0));
+        take(sim, d);
+        advance(sim, hours(9.0));
+        trip_done(sim, d, hours(6.0));
+        assert_eq!(state(sim, d).duty_used, hours(3.0));
+        // 3 h of duty left: a trip from 09:30 must end by 12:30, long before 15:30.
+        let start = hours(9.5);
+        assert!(can_work_until(sim, d, start, hours(12.5)));
+        assert!(!can_work_until(sim, d, start, hours(12.5) + TimeMs(1)));
+        assert_eq!(latest_start(sim, d, start, hours(2.0)), hours(10.5), "09:30 + 6 h - 3 h - 2 h");
+    });
+}
+
+#[test]
+fn a_trip_past_shift_end_is_overtime_and_the_driver_goes_off_on_return() {
+    with_sim(&tiny(), 1, |sim| {
+        sim.router = |_, _| {};
+        let (d, idle) = (driver(sim, 0), driver(sim, 1));
+        advance(sim, hours(13.0));
+        assert_eq!(take(sim, d), DriverId(0));
+        assert!(state(sim, d).busy && !is_free(sim, d));
+        advance(sim, hours(14.0));
+        assert!(!state(sim, idle).on_shift, "an idle driver goes off at shift end");
+        assert!(state(sim, d).on_shift && !is_free(sim, d), "on the road in overtime, not free for a trip");
+        advance(sim, hours(15.0));
+        trip_done(sim, d, hours(13.0));
+        let s = state(sim, d);
+        assert!(!s.on_shift && !s.busy, "off duty on return");
+        assert_eq!(s.duty_used, hours(2.0));
+        // The next shift: a day after this one started, duty afresh.
+        advance(sim, hours(29.5) - TimeMs(1));
+        assert!(!state(sim, d).on_shift);
+        advance(sim, hours(29.5));
+        let s = state(sim, d);
+        assert!(s.on_shift && is_free(sim, d));
+        assert_eq!((s.shift_end, s.duty_used), (hours(38.0), TimeMs::ZERO));
+    });
+}
+
+#[test]
+fn free_means_on_shift_idle_and_not_standby() {
+    let scenario = tiny_with(
+        r#"
+[[drivers]]
+site = "depot"
+count = 1
+shift = ["05:30", "14:00"]
+
+[[drivers]]
+site = "depot"
+count = 1
+shift = ["05:30", "14:00"]
+standby = true
+"#,
+    );
+    with_sim(&scenario, 1, |sim| {
+        sim.router = |_, _| {};
+        let (d, standby) = (driver(sim, 0), driver(sim, 1));
+        advance(sim, hours(5.0));
+        assert!(!is_free(sim, d), "before the shift");
+        advance(sim, hours(5.5));
+        assert!(is_free(sim, d));
+        assert!(state(sim, standby).on_shift && !is_free(sim, standby), "standby drivers are for rescues");
+        take(sim, d);
+        assert!(!is_free(sim, d));
+        advance(sim, hours(7.0));
+        trip_done(sim, d, hours(5.5));
+        assert!(is_free(sim, d), "back before shift end");
+        advance(sim, hours(14.0) - TimeMs(1));
+        assert!(is_free(sim, d));
+        advance(sim, hours(14.0));
+        assert!(!is_free(sim, d));
+    });
+}
+
+#[test]
+fn a_shift_across_midnight_is_under_way_at_time_zero() {
+    let scenario = tiny_with(
+        r#"
+[[drivers]]
+site = "depot"
+count = 1
+shift = ["22:00", "06:00"]
+"#,
+    );
+    with_sim(&scenario, 1, |sim| {
+        sim.router = |_, _| {};
+        let d = driver(sim, 0);
+        assert!(state(sim, d).on_shift && state(sim, d).shift_end == hours(6.0), "yesterday's shift");
+        advance(sim, hours(6.0));
+        assert!(!state(sim, d).on_shift);
+        advance(sim, hours(22.0));
+        assert!(state(sim, d).on_shift && state(sim, d).shift_end == hours(30.0));
+        // No overtime allowed here: hours end at shift end.
+        assert!(
+            can_work_until(sim, d, hours(22.0), hours(30.0))
+                && !can_work_until(sim, d, hours(22.0), hours(30.0) + min(1.0))
+        );
+    });
+}
