@@ -250,6 +250,9 @@ pub(crate) fn closure_wait(sim: &Sim, from: &[f64; 3], to: &[f64; 3]) -> TimeMs 
 /// so only the region's demand changes (thinning of a Poisson process).
 pub(crate) fn keeps_arrival(sim: &mut Sim, site: u32, point: &[f64; 3]) -> bool {
     use rand::RngExt;
+    if active_now(sim).indices.is_empty() {
+        return true;
+    }
     let scenario = sim.scenario;
     let Disruptions { active, streams, .. } = sim.world.resource_mut::<Disruptions>().into_inner();
     let mut keep = true;
@@ -294,6 +297,9 @@ pub(crate) enum Attendance {
 /// absence under way says so, else late by the longest delay drawn.
 pub(crate) fn attendance(sim: &mut Sim, site: u32) -> Attendance {
     use rand::RngExt;
+    if active_now(sim).indices.is_empty() {
+        return Attendance::OnTime;
+    }
     let scenario = sim.scenario;
     let Disruptions { active, streams, .. } = sim.world.resource_mut::<Disruptions>().into_inner();
     let (mut absent, mut late) = (false, TimeMs::ZERO);
@@ -320,6 +326,9 @@ pub(crate) fn attendance(sim: &mut Sim, site: u32) -> Attendance {
 /// long it stands (the earliest failure of the breakdown disruptions under way).
 pub(crate) fn breakdown(sim: &mut Sim, driving: TimeMs) -> Option<(TimeMs, TimeMs)> {
     use rand_distr::{Distribution, Exp1};
+    if active_now(sim).indices.is_empty() {
+        return None;
+    }
     let scenario = sim.scenario;
     let Disruptions { active, streams, .. } = sim.world.resource_mut::<Disruptions>().into_inner();
     let mut first: Option<(TimeMs, TimeMs)> = None;
@@ -344,6 +353,9 @@ pub(crate) fn active(sim: &Sim, is: impl Fn(&Effect) -> bool) -> bool {
 /// How much later an order reported ready now really is ready, if the inventory feed is stale.
 pub(crate) fn not_ready_for(sim: &mut Sim) -> Option<TimeMs> {
     use rand::RngExt;
+    if active_now(sim).indices.is_empty() {
+        return None;
+    }
     let scenario = sim.scenario;
     let Disruptions { active, streams, .. } = sim.world.resource_mut::<Disruptions>().into_inner();
     for &i in &active.indices {

@@ -23,6 +23,8 @@ pub struct Vehicle {
     pub speed_kmh: f64,
     pub cost_per_km: f64,
     pub cost_per_hour: f64,
+    /// Its site's location, prepared for `TravelModel::distance_prepared`.
+    pub home: [f64; 3],
 }
 
 /// A vehicle with no trip is idle at its home site.
@@ -174,6 +176,7 @@ pub(crate) fn spawn(sim: &mut Sim) {
             speed_kmh: t.speed_kmh,
             cost_per_km: t.cost_per_km,
             cost_per_hour: t.cost_per_hour,
+            home: docks::point(sim, v.site),
         };
         let entity = sim.world.spawn(vehicle).id();
         sim.world.resource_mut::<Fleet>().vehicles.push(entity);
@@ -190,7 +193,7 @@ pub(crate) fn assign(sim: &mut Sim, vehicle: Entity, driver: Entity, stops: Vec<
     let stops_first = stops[0].0;
     let driver_id = drivers::take(sim, driver);
     let v = sim.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
-    let at = docks::point(sim, v.site);
+    let at = v.home;
     sim.log.push(
         now,
         Record::RouteAssigned {
@@ -221,11 +224,10 @@ pub(crate) fn loading_deadline(
     load: u32,
     first: &Order,
 ) -> TimeMs {
-    let km = sim.scenario.travel.distance_prepared(&docks::point(sim, v.site), &first.point);
-    let work = docks::load_bound(sim, v.site, load)
-        + drive_bound(sim, v, km)
-        + service_bound(sim, first)
-        + drive_bound(sim, v, km);
+    let km = sim.scenario.travel.distance_prepared(&v.home, &first.point);
+    let worst = Worst::now(sim);
+    let work =
+        docks::load_bound(sim, v.site, load) + worst.drive(sim, v, km) + worst.service(first) + worst.drive(sim, v, km);
     drivers::latest_start(sim, driver, trip_start, work)
 }
 
@@ -296,16 +298,31 @@ fn drive(sim: &mut Sim, vehicle: &Vehicle, km: f64, from: &[f64; 3], to: &[f64; 
     TravelModel::sampled_leg_round(km, vehicle.speed_kmh, slowdown, noise)
 }
 
-/// Longest driving `km` can take (mean noise if the noise is unbounded).
-fn drive_bound(sim: &Sim, vehicle: &Vehicle, km: f64) -> TimeMs {
-    let noise = &sim.scenario.travel_noise;
-    let worst = noise.upper_bound().unwrap_or(noise.mean()) / disruptions::active_now(sim).worst_speed;
-    TravelModel::leg_bound_ceil(km, vehicle.speed_kmh, worst)
+/// The slowest driving and longest unloading any of the scenario's weather can bring, for the
+/// drivers' hours guard.
+#[derive(Clone, Copy)]
+struct Worst {
+    speed: f64,
+    service: f64,
 }
 
-/// Longest unloading `order` can take, weather included.
-fn service_bound(sim: &Sim, order: &Order) -> TimeMs {
-    order.service_max.scale(disruptions::active_now(sim).worst_service)
+impl Worst {
+    fn now(sim: &Sim) -> Worst {
+        let active = disruptions::active_now(sim);
+        Worst { speed: active.worst_speed, service: active.worst_service }
+    }
+
+    /// Longest driving `km` can take (mean noise if the noise is unbounded).
+    fn drive(self, sim: &Sim, vehicle: &Vehicle, km: f64) -> TimeMs {
+        let noise = &sim.scenario.travel_noise;
+        let worst = noise.upper_bound().unwrap_or(noise.mean()) / self.speed;
+        TravelModel::leg_bound_ceil(km, vehicle.speed_kmh, worst)
+    }
+
+    /// Longest unloading `order` can take, weather included.
+    fn service(self, order: &Order) -> TimeMs {
+        order.service_max.scale(self.service)
+    }
 }
 
 /// Starts a leg of `km` from `from` to `to` (prepared points): waits out a closure of either
@@ -327,15 +344,16 @@ fn start_leg(sim: &mut Sim, vehicle: Entity, v: &Vehicle, km: f64, from: &[f64; 
 fn next_leg(sim: &mut Sim, vehicle: Entity) {
     let now = sim.now();
     let v = sim.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
-    let home = docks::point(sim, v.site);
+    let home = v.home;
+    let worst = Worst::now(sim);
     let trip = sim.world.get::<Trip>(vehicle).expect("trip");
     let (at, driver, started) = (trip.at, trip.driver, trip.started);
     if let Some(&(order, _)) = trip.stops.get(trip.next) {
         let o = sim.world.get::<Order>(order).expect("order");
-        let (dest, earliest, service_max) = (o.point, o.earliest, service_bound(sim, o));
+        let (dest, earliest, service_max) = (o.point, o.earliest, worst.service(o));
         let travel = &sim.scenario.travel;
         let (km, km_home) = (travel.distance_prepared(&at, &dest), travel.distance_prepared(&dest, &home));
-        let back_by = (now + drive_bound(sim, &v, km)).max(earliest) + service_max + drive_bound(sim, &v, km_home);
+        let back_by = (now + worst.drive(sim, &v, km)).max(earliest) + service_max + worst.drive(sim, &v, km_home);
         if drivers::can_work_until(sim, driver, started, back_by) {
             sim.world.get_mut::<Trip>(vehicle).expect("trip").phase =
                 Phase::Driving { to: Leg::Stop, breaks_down_at: None };
@@ -465,7 +483,7 @@ pub(crate) fn refresh_back(sim: &mut Sim, vehicle: Entity) {
         }
         _ => (trip.free_at.max(sim.now()), trip.at),
     };
-    let km = sim.scenario.travel.distance_prepared(&at, &docks::point(sim, v.site));
+    let km = sim.scenario.travel.distance_prepared(&at, &v.home);
     let back = t + sim.scenario.travel.expected_leg_floor(km, v.speed_kmh);
     sim.world.get_mut::<Trip>(vehicle).expect("trip").back_expected = Some(back);
 }
@@ -572,7 +590,7 @@ fn rescue_vehicle(sim: &mut Sim, from: Entity, order: Entity, size: u32) -> Opti
         if sim.world.get::<Trip>(vehicle).is_some() || v.capacity < size {
             continue;
         }
-        let home = &docks::point(sim, v.site);
+        let home = &v.home;
         let there = now + expected(v, travel.distance_prepared(home, &point));
         let handed = there + sim.scenario.vehicle_types[v.vehicle_type as usize].handover;
         if handed > until || best.is_some_and(|(t, _, _)| t <= handed) {
@@ -596,7 +614,7 @@ fn rescue_vehicle(sim: &mut Sim, from: Entity, order: Entity, size: u32) -> Opti
     let (handed, vehicle, driver) = best?;
     let v = sim.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
     let driver_id = drivers::take(sim, driver);
-    let home = docks::point(sim, v.site);
+    let home = v.home;
     let phase = Phase::Driving { to: Leg::Rescue(from), breaks_down_at: None };
     let mut trip = Trip::new(driver, driver_id, Vec::new(), 0, now, point, phase);
     trip.free_at = handed;
