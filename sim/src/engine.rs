@@ -1,8 +1,8 @@
 //! The engine: one replication of a scenario, from an empty world to the end of the horizon.
 //!
 //! The top of the world: it builds the domains in order, pops the next event from the calendar
-//! and hands it to the domain that owns it ([`handle`]), and delivers each [`Signal`] a domain
-//! sends to the domains above it that handle it ([`route`]). It holds no state of its own
+//! and hands it to the domain that owns it (`handle`), and delivers each [`Signal`] a domain
+//! sends to the domains above it that handle it (`route`). It holds no state of its own
 //! besides the replication's [`Sim`]; each domain's state lives in the World as the components and
 //! resources that domain owns (see `domain/`).
 

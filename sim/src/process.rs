@@ -624,7 +624,7 @@ impl ProcessPolicy {
 }
 
 impl Drop for ProcessPolicy {
-    /// Says `bye`, closes the program's stdin, gives it [`GRACE`] to exit, then kills its group
+    /// Says `bye`, closes the program's stdin, gives it `GRACE` to exit, then kills its group
     /// (whatever it left running too) and reaps it.
     fn drop(&mut self) {
         let Some(mut running) = self.running.take() else { return };

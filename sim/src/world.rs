@@ -1,6 +1,6 @@
 //! What every domain of the logistics world shares, and nothing of any domain: the replication's
 //! context ([`Sim`]: the bevy_ecs [`World`] that holds the domains' components and resources, the
-//! calendar, the log, the policies consulted), the closed set of scheduled [`Event`]s, and the
+//! calendar, the log, the policies consulted), the closed set of scheduled [`Event`](enum@Event)s, and the
 //! [`Signal`]s by which a domain tells a higher one, at once, that something happened.
 //!
 //! **Architecture Invariant:** this module names no domain. Domains import it; it imports none.
