@@ -610,7 +610,9 @@ impl<'a> Resolver<'a> {
         let exceptions = match raw.exceptions {
             None => policies::ExceptionPolicyConfig::default(),
             Some(x) => {
-                x.get_ref().validate().map_err(|m| self.err(Some(x.span()), param_field("exceptions", &m), m))?;
+                x.get_ref()
+                    .validate()
+                    .map_err(|e| self.err(Some(x.span()), param_field("exceptions", e.param()), e.to_string()))?;
                 x.into_inner()
             }
         };
@@ -965,7 +967,7 @@ impl<'a> Resolver<'a> {
                 PolicyChoice::PlanFile(PlanFile { file: written, plan })
             }
         };
-        policy.validate().map_err(|m| self.err(Some(span), param_field(field, &m), m))?;
+        policy.validate().map_err(|e| self.err(Some(span), param_field(field, e.param().as_deref()), e.to_string()))?;
         Ok(policy)
     }
 
@@ -1121,13 +1123,13 @@ impl<'a> Resolver<'a> {
     }
 }
 
-/// The field of a policy parameter its validation refused (`policy.min_fill`): the messages of
-/// [`policies::Tunable`] start with the parameter's name. `table` is where the policy is (empty in
-/// a policy file); other messages are the table's.
-fn param_field(table: &str, message: &str) -> String {
-    match message.split_once(" must be ") {
-        Some((name, _)) if !name.is_empty() && !name.contains(' ') && table.is_empty() => name.to_string(),
-        Some((name, _)) if !name.is_empty() && !name.contains(' ') => format!("{table}.{name}"),
+/// The field of a policy parameter its validation refused (`policy.min_fill`), `param` as the
+/// error names it. `table` is where the policy is (empty in a policy file); other errors (and a
+/// parameter whose name has a space, not a field one can write bare) are the table's.
+fn param_field(table: &str, param: Option<&str>) -> String {
+    match param {
+        Some(name) if !name.is_empty() && !name.contains(' ') && table.is_empty() => name.to_string(),
+        Some(name) if !name.is_empty() && !name.contains(' ') => format!("{table}.{name}"),
         _ if table.is_empty() => "(policy)".to_string(),
         _ => table.to_string(),
     }
