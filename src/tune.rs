@@ -77,7 +77,10 @@ pub struct TuneArgs {
 fn pareto(arg: &Option<String>, objective: &Objective) -> Result<[Objective; 2]> {
     let usage = |m: String| anyhow::Error::from(UsageError(m));
     let pareto: Vec<Objective> = match arg {
-        Some(s) => s.split(',').map(|k| k.trim().parse::<Objective>().map_err(usage)).collect::<Result<_>>()?,
+        Some(s) => s
+            .split(',')
+            .map(|k| k.trim().parse::<Objective>().map_err(|e| usage(e.to_string())))
+            .collect::<Result<_>>()?,
         None => vec![objective.clone(), "min:cost_total_per_order".parse().expect("valid")],
     };
     let Ok([pa, pb]) = <[Objective; 2]>::try_from(pareto) else {

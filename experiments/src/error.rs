@@ -38,7 +38,7 @@ pub enum ExperimentError {
     PrecisionUndefined { kpi: String },
     /// A policy parameter the search cannot set (unknown, or a value out of its range).
     #[error("--param: {0}")]
-    Param(String),
+    Param(policies::ParamError),
     /// A grid search with more than [`crate::tune::MAX_CANDIDATES`] points: take larger steps,
     /// or sample.
     #[error("{}", crate::tune::grid_too_large(levels))]

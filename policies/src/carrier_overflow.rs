@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
 use crate::greedy::{GreedyEdd, GreedyEddConfig};
-use crate::params::{Param, Tunable, checked};
+use crate::params::{Param, ParamError, Tunable, checked};
 use crate::time::TimeMs;
 use crate::view::{AllocationRequest, Decision, OrderView, Tender};
 use crate::{AllocationPolicy, Epochs};
@@ -57,7 +57,7 @@ impl Tunable for CarrierOverflowConfig {
         }
     }
 
-    fn set(&mut self, name: &str, value: f64) -> Result<(), String> {
+    fn set(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
         match name {
             "max_price" | "tender_slack_min" => checked(Self::PARAMS, name, value)?,
             _ => {
@@ -74,11 +74,11 @@ impl Tunable for CarrierOverflowConfig {
         Ok(())
     }
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), ParamError> {
         for p in Self::PARAMS {
             p.check(self.get(p.name).expect("listed"))?;
         }
-        self.greedy.validate().map_err(|e| format!("greedy.{e}"))
+        self.greedy.validate().map_err(|e| e.nested("greedy"))
     }
 }
 

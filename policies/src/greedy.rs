@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 
 use crate::improve::{RouteDraft, improve};
-use crate::params::{MIN_EPOCH_MIN, Param, Tunable, checked};
+use crate::params::{MIN_EPOCH_MIN, Param, ParamError, Tunable, checked};
 use crate::plan::{RoutePlan, plan_route_by, plan_route_into};
 use crate::time::{MS_PER_MIN, TimeMs};
 use crate::view::{AllocationRequest, Decision, DriverView, OrderView, Route, SiteView, VehicleView};
@@ -91,7 +91,7 @@ impl Tunable for GreedyEddConfig {
         })
     }
 
-    fn set(&mut self, name: &str, value: f64) -> Result<(), String> {
+    fn set(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
         checked(Self::PARAMS, name, value)?;
         match name {
             "epoch_min" => self.epoch_min = value,
@@ -344,7 +344,7 @@ mod tests {
         c.set("min_fill", 0.5).unwrap();
         c.set("on_events", 1.0).unwrap();
         assert_eq!((c.get("min_fill"), c.on_events), (Some(0.5), true));
-        assert!(c.set("min_fill", 1.5).unwrap_err().contains("min_fill must be in [0, 1]"));
+        assert!(c.set("min_fill", 1.5).unwrap_err().to_string().contains("min_fill must be in [0, 1]"));
         assert!(c.set("nope", 1.0).is_err());
         for p in GreedyEddConfig::PARAMS {
             assert!(c.get(p.name).is_some_and(|v| p.check(v).is_ok()), "{}", p.name);

@@ -18,8 +18,8 @@ pub use exceptions::{
 };
 pub use geo::{Metric, Point, TravelModel};
 pub use greedy::{GreedyEdd, GreedyEddConfig};
-pub use params::{Param, ParamKind, Tunable};
-pub use plan_replay::{Plan, PlanReplay, PlanReplayConfig, PlannedRoute};
+pub use params::{Param, ParamError, ParamKind, Tunable};
+pub use plan_replay::{Plan, PlanError, PlanReplay, PlanReplayConfig, PlannedRoute};
 pub use single::{Sequence, SingleOrder, SingleOrderConfig};
 pub use time::{DailyWindow, MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, TimeMs};
 pub use view::*;
@@ -117,6 +117,48 @@ pub const EXCEPTION_CATALOG: &[PolicyInfo] = &[
     },
 ];
 
+/// Why a built-in policy's configuration is refused: a parameter out of its range, or a plan
+/// that cannot be replayed. Fix what the message names.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    Param(ParamError),
+    Plan(PlanError),
+}
+
+impl ConfigError {
+    /// The parameter the error is about, if it is about one ([`ParamError::param`]).
+    pub fn param(&self) -> Option<&str> {
+        match self {
+            ConfigError::Param(e) => e.param(),
+            ConfigError::Plan(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigError::Param(e) => e.fmt(f),
+            ConfigError::Plan(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl From<ParamError> for ConfigError {
+    fn from(e: ParamError) -> Self {
+        ConfigError::Param(e)
+    }
+}
+
+impl From<PlanError> for ConfigError {
+    fn from(e: PlanError) -> Self {
+        ConfigError::Plan(e)
+    }
+}
+
 impl Default for PolicyConfig {
     fn default() -> Self {
         PolicyConfig::GreedyEdd(GreedyEddConfig::default())
@@ -124,23 +166,26 @@ impl Default for PolicyConfig {
 }
 
 impl PolicyConfig {
-    /// Checks every parameter's range; the message names the parameter.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Checks every parameter's range (and a plan's routes); the error names the parameter.
+    pub fn validate(&self) -> Result<(), ConfigError> {
         match self {
-            PolicyConfig::NearestVehicle(c) | PolicyConfig::EarliestDue(c) => c.validate(),
-            PolicyConfig::GreedyEdd(c) => c.validate(),
-            PolicyConfig::CarrierOverflow(c) => c.validate(),
-            PolicyConfig::PlanReplay(c) => c.plan.validate(),
+            PolicyConfig::NearestVehicle(c) | PolicyConfig::EarliestDue(c) => c.validate()?,
+            PolicyConfig::GreedyEdd(c) => c.validate()?,
+            PolicyConfig::CarrierOverflow(c) => c.validate()?,
+            PolicyConfig::PlanReplay(c) => c.plan.validate()?,
         }
+        Ok(())
     }
 
     /// Sets a named parameter (checked against its range), as sweeps do.
-    pub fn set_param(&mut self, name: &str, value: f64) -> Result<(), String> {
+    pub fn set_param(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
         match self {
             PolicyConfig::NearestVehicle(c) | PolicyConfig::EarliestDue(c) => c.set(name, value),
             PolicyConfig::GreedyEdd(c) => c.set(name, value),
             PolicyConfig::CarrierOverflow(c) => c.set(name, value),
-            PolicyConfig::PlanReplay(_) => Err(format!("plan_replay has no parameter {name:?} to set")),
+            PolicyConfig::PlanReplay(_) => {
+                Err(ParamError::NotSettable { policy: "plan_replay", name: name.to_string() })
+            }
         }
     }
 

@@ -34,16 +34,16 @@ pub struct PlannedRoute {
 impl Plan {
     /// CVRPLIB solution text: `Route #k: a b c` lines; `Cost ...` and other lines are ignored.
     /// (JSON plans deserialise with serde into [`Plan`] directly.) The error names the line.
-    pub fn from_cvrplib(text: &str) -> Result<Plan, String> {
+    pub fn from_cvrplib(text: &str) -> Result<Plan, PlanError> {
         let mut routes = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let Some(rest) = line.trim().strip_prefix("Route #") else { continue };
             let Some((_, stops)) = rest.split_once(':') else {
-                return Err(format!("line {}: expected `Route #k: stop stop ...`", i + 1));
+                return Err(PlanError::RouteSyntax { line: i + 1 });
             };
             let stops: Vec<String> = stops.split_whitespace().map(str::to_string).collect();
             if stops.is_empty() {
-                return Err(format!("line {}: route without stops", i + 1));
+                return Err(PlanError::NoStops { line: i + 1 });
             }
             routes.push(PlannedRoute { stops });
         }
@@ -51,19 +51,46 @@ impl Plan {
     }
 
     /// A plan needs routes, each order at most once.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), PlanError> {
         if self.routes.is_empty() {
-            return Err("the plan has no routes".into());
+            return Err(PlanError::NoRoutes);
         }
         let mut seen = std::collections::HashSet::new();
         for stop in self.routes.iter().flat_map(|r| &r.stops) {
             if !seen.insert(stop) {
-                return Err(format!("order {stop:?} is in the plan twice"));
+                return Err(PlanError::Twice { order: stop.clone() });
             }
         }
         Ok(())
     }
 }
+
+/// Why a plan cannot be read or replayed; fix the plan file where the message says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// A CVRPLIB `Route #` line (1-based) without the `:` before its stops.
+    RouteSyntax { line: usize },
+    /// A CVRPLIB route (1-based line) that names no order.
+    NoStops { line: usize },
+    /// The plan holds no route at all (a CVRPLIB file without `Route #` lines reads as one).
+    NoRoutes,
+    /// An order (by its reference or id) is in two routes, or twice in one: keep one.
+    Twice { order: String },
+}
+
+impl std::fmt::Display for PlanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PlanError::RouteSyntax { line } => write!(f, "line {line}: expected `Route #k: stop stop ...`"),
+            PlanError::NoStops { line } => write!(f, "line {line}: route without stops"),
+            PlanError::NoRoutes => f.write_str("the plan has no routes"),
+            PlanError::Twice { order } => write!(f, "order {order:?} is in the plan twice"),
+        }
+    }
+}
+
+impl std::error::Error for PlanError {}
 
 /// `kind = "plan_replay"`: the plan itself (`{"kind": "plan_replay", "plan": {"routes": [...]}}`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -127,8 +154,15 @@ mod tests {
         assert_eq!(plan.routes.len(), 2);
         assert_eq!(plan.routes[0].stops, ["5", "3", "7"]);
         assert!(plan.validate().is_ok());
-        assert!(Plan::from_cvrplib("Route #1 5 3").unwrap_err().starts_with("line 1:"));
-        assert!(Plan::from_cvrplib("Route #1: 5\nRoute #2: 5").unwrap().validate().unwrap_err().contains("twice"));
+        assert_eq!(
+            Plan::from_cvrplib("Route #1 5 3").unwrap_err().to_string(),
+            "line 1: expected `Route #k: stop stop ...`"
+        );
+        assert_eq!(Plan::from_cvrplib("x\nRoute #2:").unwrap_err(), PlanError::NoStops { line: 2 });
+        assert_eq!(
+            Plan::from_cvrplib("Route #1: 5\nRoute #2: 5").unwrap().validate().unwrap_err().to_string(),
+            "order \"5\" is in the plan twice"
+        );
         assert!(Plan::from_cvrplib("Cost 1").unwrap().validate().is_err());
     }
 

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 
-use crate::params::{MIN_EPOCH_MIN, Param, Tunable, checked};
+use crate::params::{MIN_EPOCH_MIN, Param, ParamError, Tunable, checked};
 use crate::plan::plan_route;
 use crate::time::TimeMs;
 use crate::view::{AllocationRequest, Decision, OrderView, Route};
@@ -69,7 +69,7 @@ impl Tunable for SingleOrderConfig {
         (name == "epoch_min").then_some(self.epoch_min)
     }
 
-    fn set(&mut self, name: &str, value: f64) -> Result<(), String> {
+    fn set(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
         checked(Self::PARAMS, name, value)?;
         self.epoch_min = value;
         Ok(())

@@ -49,21 +49,38 @@ pub struct Objective {
     pub direction: Direction,
 }
 
+/// Why an objective is refused: write it `KPI`, `max:KPI` or `min:KPI`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ObjectiveError {
+    /// A direction other than `max` or `min` before the `:` of `text`.
+    #[error("{text:?}: direction {direction:?} is neither max nor min")]
+    Direction { text: String, direction: String },
+    /// Nothing after the direction.
+    #[error("{text:?}: no KPI named")]
+    NoKpi { text: String },
+    /// A bare KPI with no usual direction (or one that is not a KPI): say `max:` or `min:`.
+    #[error("{kpi:?} is better neither higher nor lower (`dtwin kpis`): write max:{kpi} or min:{kpi}")]
+    NoDirection { kpi: String },
+}
+
 impl std::str::FromStr for Objective {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = ObjectiveError;
+    fn from_str(s: &str) -> Result<Self, ObjectiveError> {
         let (direction, kpi) = match s.split_once(':') {
             Some(("max", k)) => (Some(Direction::Max), k),
             Some(("min", k)) => (Some(Direction::Min), k),
-            Some((d, _)) => return Err(format!("{s:?}: direction {d:?} is neither max nor min")),
+            Some((d, _)) => {
+                return Err(ObjectiveError::Direction { text: s.to_string(), direction: d.to_string() });
+            }
             None => (None, s),
         };
         if kpi.is_empty() {
-            return Err(format!("{s:?}: no KPI named"));
+            return Err(ObjectiveError::NoKpi { text: s.to_string() });
         }
-        let direction = direction.or_else(|| Direction::of(kpi)).ok_or_else(|| {
-            format!("{kpi:?} is better neither higher nor lower (`dtwin kpis`): write max:{kpi} or min:{kpi}")
-        })?;
+        let direction = direction
+            .or_else(|| Direction::of(kpi))
+            .ok_or_else(|| ObjectiveError::NoDirection { kpi: kpi.to_string() })?;
         Ok(Objective { kpi: kpi.to_string(), direction })
     }
 }
@@ -169,11 +186,15 @@ mod tests {
         // More lead time to act on an ETA risk is better.
         assert_eq!("eta_risk_lead_min_mean".parse::<Objective>().unwrap().direction, Direction::Max);
         // A cost per delivered order falls when orders are left undelivered: say which way.
-        let neutral = "cost_per_order".parse::<Objective>().unwrap_err();
+        let neutral = "cost_per_order".parse::<Objective>().unwrap_err().to_string();
         assert!(neutral.contains("min:cost_per_order"), "{neutral}");
         assert_eq!("min:cost_per_order".parse::<Objective>().unwrap().direction, Direction::Min);
-        assert!("best:x".parse::<Objective>().is_err());
-        assert!("max:".parse::<Objective>().is_err());
+        assert_eq!(
+            "best:x".parse::<Objective>().unwrap_err().to_string(),
+            "\"best:x\": direction \"best\" is neither max nor min"
+        );
+        assert_eq!("max:".parse::<Objective>().unwrap_err(), ObjectiveError::NoKpi { text: "max:".into() });
+        assert_eq!("max:".parse::<Objective>().unwrap_err().to_string(), "\"max:\": no KPI named");
     }
 
     #[test]

@@ -15,17 +15,32 @@ pub struct Constraint {
     pub bound: f64,
 }
 
+/// Why a constraint is refused: write it `KPI>=X` or `KPI<=X`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConstraintError {
+    /// Neither `>=` nor `<=` in `text`.
+    #[error("{text:?}: expected KPI>=X or KPI<=X")]
+    NoOperator { text: String },
+    /// The bound, as written in `text`, is not a number.
+    #[error("{text:?}: {bound:?} is not a number")]
+    NotANumber { text: String, bound: String },
+}
+
 impl std::str::FromStr for Constraint {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = ConstraintError;
+    fn from_str(s: &str) -> Result<Self, ConstraintError> {
         let (kpi, at_least, bound) = if let Some((k, b)) = s.split_once(">=") {
             (k, true, b)
         } else if let Some((k, b)) = s.split_once("<=") {
             (k, false, b)
         } else {
-            return Err(format!("{s:?}: expected KPI>=X or KPI<=X"));
+            return Err(ConstraintError::NoOperator { text: s.to_string() });
         };
-        let bound = bound.trim().parse::<f64>().map_err(|_| format!("{s:?}: {bound:?} is not a number"))?;
+        let bound = bound
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| ConstraintError::NotANumber { text: s.to_string(), bound: bound.to_string() })?;
         Ok(Constraint { kpi: kpi.trim().to_string(), at_least, bound })
     }
 }

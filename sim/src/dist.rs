@@ -62,35 +62,56 @@ enum Kind {
     Normal(Normal<f64>),
 }
 
+/// Why a distribution's parameters are refused; the message names the parameter, to be fixed in
+/// the scenario field the error is reported at.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DistError {
+    /// A parameter that must be a finite number >= 0.
+    #[error("`{name}` must be a finite number >= 0, got {value}")]
+    Negative { name: &'static str, value: f64 },
+    /// A uniform distribution's `max` below its `min`.
+    #[error("`max` ({max}) must be >= `min` ({min})")]
+    MaxBelowMin { min: f64, max: f64 },
+    /// A triangular distribution's parameters out of order (or an infinite `max`).
+    #[error("need min <= mode <= max, got {min}, {mode}, {max}")]
+    Triangular { min: f64, mode: f64, max: f64 },
+    /// A mean that must be positive (exponential, lognormal).
+    #[error("`mean` must be > 0, got {mean}")]
+    MeanNotPositive { mean: f64 },
+    /// A cap (`max`) below the mean, or not finite.
+    #[error("`max` must be >= the mean ({mean}), got {max}")]
+    MaxBelowMean { mean: f64, max: f64 },
+    /// Parameters the sampling library refused (`message` is its reason).
+    #[error("invalid parameters: {message}")]
+    Rejected { message: String },
+}
+
 impl Dist {
     pub fn fixed(value: f64) -> Dist {
         Dist { kind: Kind::Fixed(value), mean: value, max: value }
     }
 
     /// Validates parameters; the error says which one is wrong.
-    pub fn new(spec: &DistSpec) -> Result<Dist, String> {
-        fn non_neg(name: &str, v: f64) -> Result<f64, String> {
-            if v.is_finite() && v >= 0.0 {
-                Ok(v)
-            } else {
-                Err(format!("`{name}` must be a finite number >= 0, got {v}"))
-            }
+    pub fn new(spec: &DistSpec) -> Result<Dist, DistError> {
+        fn non_neg(name: &'static str, v: f64) -> Result<f64, DistError> {
+            if v.is_finite() && v >= 0.0 { Ok(v) } else { Err(DistError::Negative { name, value: v }) }
         }
-        fn cap(max: Option<f64>, mean: f64) -> Result<f64, String> {
+        fn cap(max: Option<f64>, mean: f64) -> Result<f64, DistError> {
             match max {
                 None => Ok(f64::INFINITY),
                 Some(m) if m.is_finite() && m >= mean => Ok(m),
-                Some(m) => Err(format!("`max` must be >= the mean ({mean}), got {m}")),
+                Some(m) => Err(DistError::MaxBelowMean { mean, max: m }),
             }
         }
-        let bad = |e: &dyn std::fmt::Display| format!("invalid parameters: {e}");
+        let bad = |e: &dyn std::fmt::Display| DistError::Rejected { message: e.to_string() };
         Ok(match *spec {
             DistSpec::Fixed { value } => Dist::fixed(non_neg("value", value)?),
             DistSpec::Uniform { min, max } => {
                 non_neg("min", min)?;
                 non_neg("max", max)?;
                 if max < min {
-                    return Err(format!("`max` ({max}) must be >= `min` ({min})"));
+                    return Err(DistError::MaxBelowMin { min, max });
                 }
                 if max == min {
                     return Ok(Dist::fixed(min));
@@ -100,7 +121,7 @@ impl Dist {
             DistSpec::Triangular { min, mode, max } => {
                 non_neg("min", min)?;
                 if !(min <= mode && mode <= max) || max.is_infinite() {
-                    return Err(format!("need min <= mode <= max, got {min}, {mode}, {max}"));
+                    return Err(DistError::Triangular { min, mode, max });
                 }
                 if max == min {
                     return Ok(Dist::fixed(min));
@@ -110,13 +131,13 @@ impl Dist {
             }
             DistSpec::Exponential { mean, max } => {
                 if !(mean.is_finite() && mean > 0.0) {
-                    return Err(format!("`mean` must be > 0, got {mean}"));
+                    return Err(DistError::MeanNotPositive { mean });
                 }
                 Dist { kind: Kind::Exp(Exp::new(1.0 / mean).map_err(|e| bad(&e))?), mean, max: cap(max, mean)? }
             }
             DistSpec::Lognormal { mean, cv, max } => {
                 if !(mean.is_finite() && mean > 0.0) {
-                    return Err(format!("`mean` must be > 0, got {mean}"));
+                    return Err(DistError::MeanNotPositive { mean });
                 }
                 non_neg("cv", cv)?;
                 let sigma2 = (1.0 + cv * cv).ln();
@@ -195,10 +216,15 @@ mod tests {
     #[test]
     fn bad_parameters_are_named() {
         let err = Dist::new(&DistSpec::Exponential { mean: -1.0, max: None }).unwrap_err();
-        assert!(err.contains("`mean`"), "{err}");
+        assert_eq!(err.to_string(), "`mean` must be > 0, got -1");
+        let err = Dist::new(&DistSpec::Uniform { min: 2.0, max: 1.0 }).unwrap_err();
+        assert_eq!(err.to_string(), "`max` (1) must be >= `min` (2)");
+        let err = Dist::new(&DistSpec::Normal { mean: 1.0, sd: -0.5, max: None }).unwrap_err();
+        assert_eq!(err, DistError::Negative { name: "sd", value: -0.5 });
+        assert_eq!(err.to_string(), "`sd` must be a finite number >= 0, got -0.5");
         let err = Dist::new(&DistSpec::Triangular { min: 3.0, mode: 1.0, max: 2.0 }).unwrap_err();
-        assert!(err.contains("min <= mode <= max"), "{err}");
+        assert_eq!(err.to_string(), "need min <= mode <= max, got 3, 1, 2");
         let err = Dist::new(&DistSpec::Lognormal { mean: 1.0, cv: 0.2, max: Some(0.5) }).unwrap_err();
-        assert!(err.contains("`max`"), "{err}");
+        assert_eq!(err.to_string(), "`max` must be >= the mean (1), got 0.5");
     }
 }

@@ -26,8 +26,8 @@ pub enum Halt {
     #[error("{0}")]
     Policy(String),
     /// Time stopped moving on: decisions or events without end at one instant ([`crate::runaway`]).
-    #[error("{0}")]
-    Runaway(String),
+    #[error(transparent)]
+    Runaway(runaway::Runaway),
 }
 
 /// What one replication produced.

@@ -22,6 +22,6 @@ pub use kernel::{calendar, hash, log, rng, runaway};
 pub use engine::{Engine, Event, Halt, ReplicationResult};
 pub use kpi::{Better, Group, HEADLINE, KPIS, KpiDef, KpiId, Kpis, Unit, kpi_def};
 pub use live::{Level, LiveState};
-pub use policy::{PolicyChoice, RunPolicy};
+pub use policy::{PolicyChoice, PolicyError, RunPolicy};
 pub use replicate::{RunError, RunOptions, run_replication, run_replications, run_replications_with};
 pub use scenario::{Scenario, ScenarioError};

@@ -9,12 +9,12 @@
 use std::path::Path;
 
 use policies::{
-    AllocationPolicy, AllocationRequest, Decision, Epochs, Plan, PlanReplay, PlanReplayConfig, PolicyConfig,
-    PolicyInfo, TimeMs, Tunable,
+    AllocationPolicy, AllocationRequest, ConfigError, Decision, Epochs, ParamError, Plan, PlanReplay, PlanReplayConfig,
+    PolicyConfig, PolicyInfo, TimeMs, Tunable,
 };
 use serde::{Serialize, Serializer};
 
-use crate::process::{ProcessConfig, ProcessPolicy};
+use crate::process::{ProcessConfig, ProcessConfigError, ProcessPolicy};
 
 /// The scenario's policy, as its `[policy]` table (or a policy file) chooses it by `kind`.
 #[derive(Clone, Debug, PartialEq)]
@@ -61,20 +61,21 @@ impl Serialize for PolicyChoice {
 }
 
 impl PolicyChoice {
-    /// Checks every parameter's range (and a plan's routes); the message names the parameter.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Checks every parameter's range (and a plan's routes); the error names the parameter.
+    pub fn validate(&self) -> Result<(), PolicyError> {
         match self {
-            PolicyChoice::Builtin(c) => c.validate(),
-            PolicyChoice::PlanFile(p) => p.plan.validate(),
-            PolicyChoice::Process(c) => c.validate(),
+            PolicyChoice::Builtin(c) => c.validate()?,
+            PolicyChoice::PlanFile(p) => p.plan.validate().map_err(ConfigError::Plan)?,
+            PolicyChoice::Process(c) => c.check()?,
         }
+        Ok(())
     }
 
     /// Sets a named parameter (checked against its range), as sweeps do.
-    pub fn set_param(&mut self, name: &str, value: f64) -> Result<(), String> {
+    pub fn set_param(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
         match self {
             PolicyChoice::Builtin(c) => c.set_param(name, value),
-            PolicyChoice::PlanFile(_) => Err(format!("plan_replay has no parameter {name:?} to set")),
+            PolicyChoice::PlanFile(_) => Err(ParamError::NotSettable { policy: "plan_replay", name: name.to_string() }),
             PolicyChoice::Process(c) => c.set(name, value),
         }
     }
@@ -100,6 +101,29 @@ impl PolicyChoice {
             PolicyChoice::Process(c) => {
                 RunPolicy::Process(Box::new(ProcessPolicy::new(c.clone(), dir, scenario, replication)))
             }
+        }
+    }
+}
+
+/// Why the scenario's policy is refused ([`PolicyChoice::validate`]): fix the policy's table (or
+/// policy file) where the message says.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// A built-in policy's parameter out of range, or a plan that cannot be replayed.
+    #[error(transparent)]
+    Builtin(#[from] ConfigError),
+    /// An external program's configuration.
+    #[error(transparent)]
+    Process(#[from] ProcessConfigError),
+}
+
+impl PolicyError {
+    /// The parameter the error is about, if it is about one (`params.NAME` for a program's own).
+    pub fn param(&self) -> Option<String> {
+        match self {
+            PolicyError::Builtin(e) => e.param().map(str::to_string),
+            PolicyError::Process(e) => e.param(),
         }
     }
 }
@@ -199,6 +223,8 @@ mod tests {
         let program = PolicyChoice::Process(toml::from_str("command = [\"run.sh\"]").unwrap());
         let json = serde_json::to_string(&program).unwrap();
         assert!(json.starts_with(r#"{"kind":"process","command":["run.sh"],"timeout_ms":5000.0,"#), "{json}");
-        assert!(file.clone().set_param("epoch_min", 1.0).unwrap_err().contains("plan_replay has no parameter"));
+        assert!(
+            file.clone().set_param("epoch_min", 1.0).unwrap_err().to_string().contains("plan_replay has no parameter")
+        );
     }
 }

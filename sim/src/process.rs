@@ -20,7 +20,9 @@ use std::time::{Duration, Instant};
 use std::collections::BTreeMap;
 
 use policies::params::{MIN_EPOCH_MIN, checked};
-use policies::{AllocationRequest, Decision, Epochs, OrderId, Param, PolicyInfo, Route, Tender, TimeMs, Tunable};
+use policies::{
+    AllocationRequest, Decision, Epochs, OrderId, Param, ParamError, PolicyInfo, Route, Tender, TimeMs, Tunable,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::policy::{Decided, PolicyFailure};
@@ -154,23 +156,22 @@ impl Tunable for ProcessConfig {
 
     /// One of the program's `params` takes any finite value (the program checks its own
     /// ranges); it must be in the configuration already, so that a typo is not passed on.
-    fn set(&mut self, name: &str, value: f64) -> Result<(), String> {
+    fn set(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
         if Self::PARAMS.iter().all(|p| p.name != name) {
             if let Some(v) = self.params.get_mut(program_param(name)) {
                 if !value.is_finite() {
-                    return Err(format!("params.{} must be a finite number, got {value}", program_param(name)));
+                    return Err(ParamError::NotFinite { name: format!("params.{}", program_param(name)), value });
                 }
                 *v = value;
                 return Ok(());
             }
-            let mut known: Vec<&str> = Self::PARAMS.iter().map(|p| p.name).collect();
-            known.extend(self.params.keys().map(String::as_str));
-            let hint = if self.params.is_empty() {
-                "; a program's own parameters are declared in the policy's `params` table"
-            } else {
-                ""
-            };
-            return Err(format!("unknown parameter {name:?}; known: {}{hint}", known.join(", ")));
+            let mut known: Vec<String> = Self::PARAMS.iter().map(|p| p.name.to_string()).collect();
+            known.extend(self.params.keys().cloned());
+            let hint = self
+                .params
+                .is_empty()
+                .then_some("; a program's own parameters are declared in the policy's `params` table");
+            return Err(ParamError::Unknown { name: name.to_string(), known, hint });
         }
         checked(Self::PARAMS, name, value)?;
         match name {
@@ -181,28 +182,59 @@ impl Tunable for ProcessConfig {
         }
         Ok(())
     }
+}
 
-    fn validate(&self) -> Result<(), String> {
+impl ProcessConfig {
+    /// Checks the configuration: a command, every parameter's range ([`Tunable::validate`]), and
+    /// the program's own `params`.
+    pub fn check(&self) -> Result<(), ProcessConfigError> {
         if self.command.first().is_none_or(|c| c.is_empty()) {
-            return Err("command must name a program: command = [\"program\", \"arg\", ...]".into());
+            return Err(ProcessConfigError::NoCommand);
         }
-        for p in Self::PARAMS {
-            p.check(self.get(p.name).expect("listed"))?;
-        }
+        self.validate()?;
         for (name, value) in &self.params {
             if name.is_empty() {
-                return Err("params: a parameter needs a name".into());
+                return Err(ProcessConfigError::UnnamedParam);
             }
             if Self::PARAMS.iter().any(|p| p.name == name) {
-                return Err(format!(
-                    "params.{name} must be renamed: {name} is a setting of the process policy itself, so --param {name} would be ambiguous"
-                ));
+                return Err(ProcessConfigError::ShadowedSetting { name: name.clone() });
             }
             if !value.is_finite() {
-                return Err(format!("params.{name} must be a finite number, got {value}"));
+                return Err(ParamError::NotFinite { name: format!("params.{name}"), value: *value }.into());
             }
         }
         Ok(())
+    }
+}
+
+/// Why a process policy's configuration is refused: fix the policy's table where the message says.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProcessConfigError {
+    /// `command` is missing or starts with an empty string: name the program to run.
+    #[error("command must name a program: command = [\"program\", \"arg\", ...]")]
+    NoCommand,
+    /// A key of `params` is the empty string: give it a name.
+    #[error("params: a parameter needs a name")]
+    UnnamedParam,
+    /// A program parameter named like a setting of the process policy itself: rename it.
+    #[error(
+        "params.{name} must be renamed: {name} is a setting of the process policy itself, so --param {name} would be ambiguous"
+    )]
+    ShadowedSetting { name: String },
+    /// A setting out of its range, or a program parameter that is not a finite number.
+    #[error(transparent)]
+    Param(#[from] ParamError),
+}
+
+impl ProcessConfigError {
+    /// The parameter the error is about, if it is about one (`params.NAME` for the program's).
+    pub fn param(&self) -> Option<String> {
+        match self {
+            ProcessConfigError::ShadowedSetting { name } => Some(format!("params.{name}")),
+            ProcessConfigError::Param(e) => e.param().map(str::to_string),
+            ProcessConfigError::NoCommand | ProcessConfigError::UnnamedParam => None,
+        }
     }
 }
 
@@ -659,8 +691,8 @@ mod tests {
         c.set("fill", 0.4).unwrap();
         c.set("params.slack_min", -1e6).unwrap();
         assert_eq!((c.get("fill"), c.get("params.slack_min")), (Some(0.4), Some(-1e6)));
-        assert!(c.set("fill", f64::NAN).unwrap_err().contains("params.fill must be a finite number"));
-        let err = c.set("fil", 0.5).unwrap_err();
+        assert_eq!(c.set("fill", f64::NAN).unwrap_err().to_string(), "params.fill must be a finite number, got NaN");
+        let err = c.set("fil", 0.5).unwrap_err().to_string();
         assert!(
             err.contains(
                 "unknown parameter \"fil\"; known: timeout_ms, epoch_min, on_events, max_reply_mib, fill, slack_min"
@@ -668,13 +700,19 @@ mod tests {
             "{err}"
         );
         assert!(c.set("epoch_min", 0.0).is_err(), "the policy's own settings keep their ranges");
-        assert!(config(&[]).set("fill", 0.5).unwrap_err().contains("declared in the policy's `params` table"));
+        assert!(
+            config(&[]).set("fill", 0.5).unwrap_err().to_string().ends_with("declared in the policy's `params` table")
+        );
     }
 
     #[test]
     fn params_are_finite_and_do_not_shadow_settings() {
-        assert!(config(&[("fill", 0.6)]).validate().is_ok());
-        assert!(config(&[("fill", f64::INFINITY)]).validate().unwrap_err().starts_with("params.fill must be"));
-        assert!(config(&[("epoch_min", 1.0)]).validate().unwrap_err().starts_with("params.epoch_min must be renamed"));
+        assert!(config(&[("fill", 0.6)]).check().is_ok());
+        let infinite = config(&[("fill", f64::INFINITY)]).check().unwrap_err();
+        assert_eq!(infinite.to_string(), "params.fill must be a finite number, got inf");
+        assert_eq!(infinite.param().as_deref(), Some("params.fill"));
+        let shadowed = config(&[("epoch_min", 1.0)]).check().unwrap_err();
+        assert!(shadowed.to_string().starts_with("params.epoch_min must be renamed: epoch_min is a setting"));
+        assert_eq!(shadowed.param().as_deref(), Some("params.epoch_min"));
     }
 }

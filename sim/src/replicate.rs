@@ -22,8 +22,8 @@ pub enum RunError {
     Policy(String),
     /// Time stopped moving on in the replication (a bug in the engine or a policy): the message
     /// names the replication, the time and the records that repeat.
-    #[error("{0}")]
-    Runaway(String),
+    #[error(transparent)]
+    Runaway(crate::runaway::Runaway),
 }
 
 impl From<crate::engine::Halt> for RunError {

@@ -15,7 +15,7 @@ use reports::Stat;
 use reports::compare::{Objective, compare_with_best, pareto_front};
 use reports::tune::{Candidate, Constraint, TuneResult};
 pub(crate) use search::grid_too_large;
-pub use search::{MAX_CANDIDATES, ParamRange, Search, candidates, check_grid, configure};
+pub use search::{MAX_CANDIDATES, ParamRange, ParamRangeError, Search, candidates, check_grid, configure};
 use sim::{KPIS, Scenario};
 
 use crate::error::{ExperimentError, KpiRole, kpi};

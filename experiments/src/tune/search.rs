@@ -32,10 +32,22 @@ pub struct ParamRange {
     pub step: Option<f64>,
 }
 
+/// Why a parameter range is refused: write it `NAME=LOW..HIGH` or `NAME=LOW..HIGH:STEP`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParamRangeError {
+    /// `text` is not of the form, or a bound or step is not a number.
+    #[error("{text:?}: expected NAME=LOW..HIGH or NAME=LOW..HIGH:STEP")]
+    Syntax { text: String },
+    /// An empty name, an infinite bound, LOW above HIGH, or a STEP not above 0.
+    #[error("{text:?}: needs a name, finite LOW <= HIGH and STEP > 0")]
+    Invalid { text: String },
+}
+
 impl std::str::FromStr for ParamRange {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("{s:?}: expected NAME=LOW..HIGH or NAME=LOW..HIGH:STEP");
+    type Err = ParamRangeError;
+    fn from_str(s: &str) -> Result<Self, ParamRangeError> {
+        let bad = || ParamRangeError::Syntax { text: s.to_string() };
         let (name, range) = s.split_once('=').ok_or_else(bad)?;
         let (range, step) = match range.split_once(':') {
             Some((r, step)) => (r, Some(step.trim().parse::<f64>().map_err(|_| bad())?)),
@@ -50,7 +62,7 @@ impl std::str::FromStr for ParamRange {
             || low > high
             || step.is_some_and(|x| !x.is_finite() || x <= 0.0)
         {
-            return Err(format!("{s:?}: needs a name, finite LOW <= HIGH and STEP > 0"));
+            return Err(ParamRangeError::Invalid { text: s.to_string() });
         }
         Ok(ParamRange { name: name.trim().to_string(), low, high, step })
     }
@@ -168,9 +180,21 @@ mod tests {
         assert!("min_fill=0.9..0.5".parse::<ParamRange>().is_err());
         assert!("min_fill=0.5..0.9:0".parse::<ParamRange>().is_err());
         assert!("min_fill".parse::<ParamRange>().is_err());
+        assert_eq!(
+            "x=1..0".parse::<ParamRange>().unwrap_err().to_string(),
+            "\"x=1..0\": needs a name, finite LOW <= HIGH and STEP > 0"
+        );
+        assert_eq!("x=a..1".parse::<ParamRange>().unwrap_err(), ParamRangeError::Syntax { text: "x=a..1".into() });
         let c: Constraint = "on_time_rate>=0.9".parse().unwrap();
         assert!(c.holds(0.9) && !c.holds(0.89));
-        assert!("on_time_rate=0.9".parse::<Constraint>().is_err());
+        assert_eq!(
+            "on_time_rate=0.9".parse::<Constraint>().unwrap_err().to_string(),
+            "\"on_time_rate=0.9\": expected KPI>=X or KPI<=X"
+        );
+        assert_eq!(
+            "on_time_rate>=x".parse::<Constraint>().unwrap_err().to_string(),
+            "\"on_time_rate>=x\": \"x\" is not a number"
+        );
     }
 
     #[test]

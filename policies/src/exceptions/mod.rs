@@ -149,7 +149,8 @@ impl Default for ExceptionPolicyConfig {
 }
 
 impl ExceptionPolicyConfig {
-    pub fn validate(&self) -> Result<(), String> {
+    /// Checks every parameter's range; the error names the parameter.
+    pub fn validate(&self) -> Result<(), crate::ParamError> {
         use crate::params::Tunable;
         match self {
             ExceptionPolicyConfig::RuleBased(c) | ExceptionPolicyConfig::AlwaysEscalate(c) => c.validate(),

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Action, Approval, EtaCheck, ExceptionKind, ExceptionPolicy, ExceptionView, Severity, Triage};
 use crate::geo::TravelModel;
-use crate::params::{MIN_ETA_CHECK_MIN, Param, Tunable, checked};
+use crate::params::{MIN_ETA_CHECK_MIN, Param, ParamError, Tunable, checked};
 use crate::time::TimeMs;
 use crate::view::CarrierView;
 
@@ -138,7 +138,7 @@ impl Tunable for RuleBasedConfig {
         })
     }
 
-    fn set(&mut self, name: &str, value: f64) -> Result<(), String> {
+    fn set(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
         checked(Self::PARAMS, name, value)?;
         let field = match name {
             "eta_risk_min" => &mut self.eta_risk_min,

@@ -68,7 +68,7 @@ impl Guard {
     }
 
     /// The error, once enough of the repeating records have been gathered (or time moved on).
-    pub fn verdict(&self, replication: u32, seed: u64, next: Option<TimeMs>) -> Option<String> {
+    pub fn verdict(&self, replication: u32, seed: u64, next: Option<TimeMs>) -> Option<Runaway> {
         let why = self.tripped.as_ref()?;
         if self.trace.len() < TRACE_RECORDS && next == Some(self.instant) {
             return None;
@@ -81,16 +81,32 @@ impl Guard {
                 format!("t = {} ms: {json}", t.0)
             })
             .collect();
-        Some(format!(
-            "replication {replication} (seed {seed}) ran away at {}.{:03} (t = {} ms): {why}; stopped. \
-             This is a bug in the engine or the policy: please report it with the scenario, seed and \
-             replication. The records that repeat:\n  {}",
-            crate::process::clock(self.instant),
-            self.instant.0 % 1000,
-            self.instant.0,
-            records.join("\n  ")
-        ))
+        Some(Runaway { replication, seed, at: self.instant, why: why.clone(), records })
     }
+}
+
+/// A replication in which time stopped moving on, stopped: a bug in the engine or the policy,
+/// to report with the scenario, seed and replication it names.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "replication {replication} (seed {seed}) ran away at {}.{:03} (t = {} ms): {why}; stopped. \
+     This is a bug in the engine or the policy: please report it with the scenario, seed and \
+     replication. The records that repeat:\n  {}",
+    crate::process::clock(*at),
+    at.0 % 1000,
+    at.0,
+    records.join("\n  ")
+)]
+#[non_exhaustive]
+pub struct Runaway {
+    pub replication: u32,
+    pub seed: u64,
+    /// The instant time stopped at.
+    pub at: TimeMs,
+    /// What tripped the guard (too many decision epochs, or events, at the instant).
+    pub why: String,
+    /// The records logged after it tripped, `t = MS ms: JSON` each.
+    pub records: Vec<String>,
 }
 
 #[cfg(test)]
@@ -111,7 +127,9 @@ mod tests {
         for _ in 0..TRACE_RECORDS {
             guard.trace(t, &Record::Decision { open_orders: 3, routes: 1 });
         }
-        let message = guard.verdict(1, 5, Some(t)).expect("tripped");
+        let runaway = guard.verdict(1, 5, Some(t)).expect("tripped");
+        assert_eq!((runaway.replication, runaway.seed, runaway.at, runaway.records.len()), (1, 5, t, TRACE_RECORDS));
+        let message = runaway.to_string();
         assert!(message.starts_with("replication 1 (seed 5) ran away at 13:14:38.494 (t = 47678494 ms)"), "{message}");
         assert!(message.contains("decision epochs") && message.contains(r#""kind":"decision""#), "{message}");
     }

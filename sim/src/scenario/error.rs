@@ -13,6 +13,28 @@ pub enum ScenarioError {
     Invalid { path: PathBuf, line: usize, column: usize, field: String, message: String },
 }
 
+/// Why a time written in a scenario or order file is refused: write it as the message says.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TimeError {
+    /// Not a time of day `HH:MM` or `HH:MM:SS` between 00:00 and 24:00 (`text` as written).
+    #[error("expected a time of day \"HH:MM\" or \"HH:MM:SS\" between 00:00 and 24:00, got {text:?}")]
+    ClockTime { text: String },
+    /// An order file's time that is neither minutes >= 0 nor a time of day.
+    #[error("expected minutes >= 0 or \"HH:MM\", got {text:?}")]
+    Minutes { text: String },
+}
+
+/// Why a warm-up period is refused ([`crate::Scenario::set_warmup`]): choose one shorter than
+/// the horizon.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WarmupError {
+    /// `hours` is negative, not a number, or not less than the horizon.
+    #[error("warm-up must be at least 0 and less than the horizon ({horizon_h} h), got {hours}")]
+    OutOfRange { hours: f64, horizon_h: f64 },
+}
+
 /// 1-based line and column of byte `offset` in `text`.
 pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());

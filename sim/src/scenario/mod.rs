@@ -19,7 +19,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-pub use error::ScenarioError;
+pub use error::{ScenarioError, TimeError, WarmupError};
 pub use files::{read_input, read_text};
 pub use orders_csv::OrderRow;
 pub use raw::ClockTime;
@@ -264,10 +264,10 @@ pub enum Destinations {
 impl Scenario {
     /// Sets the warm-up period excluded from the KPIs (`warmup_h` in the file): `hours` in
     /// `[0, horizon)`.
-    pub fn set_warmup(&mut self, hours: f64) -> Result<(), String> {
+    pub fn set_warmup(&mut self, hours: f64) -> Result<(), WarmupError> {
         let horizon = self.horizon.as_hours();
         if !(0.0..horizon).contains(&hours) {
-            return Err(format!("warm-up must be at least 0 and less than the horizon ({horizon} h), got {hours}"));
+            return Err(WarmupError::OutOfRange { hours, horizon_h: horizon });
         }
         self.warmup = TimeMs::from_hours(hours);
         Ok(())
@@ -427,7 +427,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn dist(&self, spec: &Spanned<DistSpec>, field: &str) -> Result<Dist, ScenarioError> {
-        Dist::new(spec.get_ref()).map_err(|m| self.err(Some(spec.span()), field, m))
+        Dist::new(spec.get_ref()).map_err(|e| self.err(Some(spec.span()), field, e.to_string()))
     }
 
     fn opt_dist(&self, spec: &Option<Spanned<DistSpec>>, field: &str, default: Dist) -> Result<Dist, ScenarioError> {
@@ -610,7 +610,9 @@ impl<'a> Resolver<'a> {
         let exceptions = match raw.exceptions {
             None => policies::ExceptionPolicyConfig::default(),
             Some(x) => {
-                x.get_ref().validate().map_err(|m| self.err(Some(x.span()), param_field("exceptions", &m), m))?;
+                x.get_ref()
+                    .validate()
+                    .map_err(|e| self.err(Some(x.span()), param_field("exceptions", e.param()), e.to_string()))?;
                 x.into_inner()
             }
         };
@@ -741,7 +743,7 @@ impl<'a> Resolver<'a> {
                 }
                 R::Breakdowns { rate_per_hour, repair_min, .. } => {
                     let repair_min = Dist::new(repair_min)
-                        .map_err(|m| self.err(Some(d.span()), format!("disruption[{i}].repair_min"), m))?;
+                        .map_err(|e| self.err(Some(d.span()), format!("disruption[{i}].repair_min"), e.to_string()))?;
                     (*rate_per_hour > 0.0).then_some(Effect::Breakdowns { rate_per_hour: *rate_per_hour, repair_min })
                 }
                 R::IntegrationOutage { system, stale_prob, delay_min, .. } => match system {
@@ -752,7 +754,7 @@ impl<'a> Resolver<'a> {
                         let spec = delay_min.as_ref().ok_or_else(|| {
                             self.err(Some(d.span()), field.clone(), "an inventory outage needs `delay_min`")
                         })?;
-                        let delay_min = Dist::new(spec).map_err(|m| self.err(Some(d.span()), field, m))?;
+                        let delay_min = Dist::new(spec).map_err(|e| self.err(Some(d.span()), field, e.to_string()))?;
                         (*stale_prob > 0.0).then_some(Effect::InventoryStale { stale_prob: *stale_prob, delay_min })
                     }
                 },
@@ -761,7 +763,7 @@ impl<'a> Resolver<'a> {
                     let sites = if sites.is_empty() { (0..site_names.len() as u32).collect() } else { sites };
                     let field = format!("disruption[{i}].late_min");
                     let late_min = match late_min {
-                        Some(spec) => Dist::new(spec).map_err(|m| self.err(Some(d.span()), field, m))?,
+                        Some(spec) => Dist::new(spec).map_err(|e| self.err(Some(d.span()), field, e.to_string()))?,
                         None if *late_prob > 0.0 => {
                             return Err(self.err(Some(d.span()), field, "late starts (`late_prob`) need `late_min`"));
                         }
@@ -830,7 +832,7 @@ impl<'a> Resolver<'a> {
                 Hours::Fixed(v) => {
                     Err(err(format!("must be a number {}, got {v}", if positive { "> 0" } else { ">= 0" })))
                 }
-                Hours::Dist(spec) => Dist::new(spec).map_err(err),
+                Hours::Dist(spec) => Dist::new(spec).map_err(|e| err(e.to_string())),
             }
         };
         let start = hours(start_h, "start_h", false)?;
@@ -965,7 +967,7 @@ impl<'a> Resolver<'a> {
                 PolicyChoice::PlanFile(PlanFile { file: written, plan })
             }
         };
-        policy.validate().map_err(|m| self.err(Some(span), param_field(field, &m), m))?;
+        policy.validate().map_err(|e| self.err(Some(span), param_field(field, e.param().as_deref()), e.to_string()))?;
         Ok(policy)
     }
 
@@ -1121,13 +1123,13 @@ impl<'a> Resolver<'a> {
     }
 }
 
-/// The field of a policy parameter its validation refused (`policy.min_fill`): the messages of
-/// [`policies::Tunable`] start with the parameter's name. `table` is where the policy is (empty in
-/// a policy file); other messages are the table's.
-fn param_field(table: &str, message: &str) -> String {
-    match message.split_once(" must be ") {
-        Some((name, _)) if !name.is_empty() && !name.contains(' ') && table.is_empty() => name.to_string(),
-        Some((name, _)) if !name.is_empty() && !name.contains(' ') => format!("{table}.{name}"),
+/// The field of a policy parameter its validation refused (`policy.min_fill`), `param` as the
+/// error names it. `table` is where the policy is (empty in a policy file); other errors (and a
+/// parameter whose name has a space, not a field one can write bare) are the table's.
+fn param_field(table: &str, param: Option<&str>) -> String {
+    match param {
+        Some(name) if !name.is_empty() && !name.contains(' ') && table.is_empty() => name.to_string(),
+        Some(name) if !name.is_empty() && !name.contains(' ') => format!("{table}.{name}"),
         _ if table.is_empty() => "(policy)".to_string(),
         _ => table.to_string(),
     }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use policies::{Point, TimeMs};
 use serde::Deserialize;
 
-use super::{ClockTime, ScenarioError};
+use super::{ClockTime, ScenarioError, TimeError};
 use crate::dist::Dist;
 
 /// One order from the file, resolved. `service` is `None` when it is to be sampled.
@@ -55,13 +55,13 @@ struct Row {
 }
 
 /// Minutes after time zero (`90`, `1530.5`) or a time of day on day 0 (`"06:30"`).
-fn time(s: &str) -> Result<TimeMs, String> {
+fn time(s: &str) -> Result<TimeMs, TimeError> {
     if s.contains(':') {
         return ClockTime::parse(s).map(|c| TimeMs(c.0));
     }
     match s.trim().parse::<f64>() {
         Ok(min) if min.is_finite() && min >= 0.0 => Ok(TimeMs::from_min(min)),
-        _ => Err(format!("expected minutes >= 0 or \"HH:MM\", got {s:?}")),
+        _ => Err(TimeError::Minutes { text: s.to_string() }),
     }
 }
 
@@ -151,7 +151,7 @@ pub(super) fn read(
             csv_error(&e, &headers, line, &invalid)
         })?;
         let at = |name: &str, message: String| invalid(line(name), column_of(name), name, message);
-        let time = |name: &str, value: &str| time(value).map_err(|m| at(name, m));
+        let time = |name: &str, value: &str| time(value).map_err(|e| at(name, e.to_string()));
         let created = time("created", &r.created)?;
         let due = time("due", &r.due)?;
         let ready = r.ready.as_deref().map(|v| time("ready", v)).transpose()?;

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Deserializer, de::Error as _};
 use toml::Spanned;
 
+use super::error::TimeError;
 use super::limits;
 use crate::dist::DistSpec;
 
@@ -396,8 +397,8 @@ pub enum System {
 pub struct ClockTime(pub u64);
 
 impl ClockTime {
-    pub fn parse(s: &str) -> Result<ClockTime, String> {
-        let bad = || format!("expected a time of day \"HH:MM\" or \"HH:MM:SS\" between 00:00 and 24:00, got {s:?}");
+    pub fn parse(s: &str) -> Result<ClockTime, TimeError> {
+        let bad = || TimeError::ClockTime { text: s.to_string() };
         let parts: Vec<&str> = s.split(':').collect();
         if !(2..=3).contains(&parts.len()) {
             return Err(bad());
