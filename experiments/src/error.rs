@@ -41,10 +41,12 @@ pub enum ExperimentError {
     Param(policies::ParamError),
     /// A grid search with more than [`crate::tune::MAX_CANDIDATES`] points: take larger steps,
     /// or sample.
-    #[error("{}", crate::tune::grid_too_large(levels))]
+    #[error("{}", grid_too_large(levels, *max))]
     GridTooLarge {
         /// How many values each parameter takes.
         levels: Vec<f64>,
+        /// The most candidates a search may have.
+        max: u64,
     },
     /// A tune journal of another search (scenarios, policy, parameters, seed or replications
     /// differ): start over, or resume it with the search that wrote it.
@@ -154,4 +156,23 @@ impl ExperimentError {
 /// The index of KPI `name` in `sim::KPIS`, or [`ExperimentError::UnknownKpi`].
 pub(crate) fn kpi(name: &str, role: KpiRole) -> Result<usize, ExperimentError> {
     crate::kpi_index(name).ok_or_else(|| ExperimentError::UnknownKpi { kpi: name.to_string(), role })
+}
+
+/// The message of [`ExperimentError::GridTooLarge`].
+fn grid_too_large(levels: &[f64], max: u64) -> String {
+    let total = levels.iter().product::<f64>();
+    let count = |x: f64| match x {
+        _ if x < 1e15 => format!("{x:.0}"),
+        _ if x.is_finite() => format!("{x:e}"),
+        _ => "too many".to_string(),
+    };
+    let product = if levels.len() > 1 {
+        format!(" ({})", levels.iter().map(|l| count(*l)).collect::<Vec<_>>().join(" x "))
+    } else {
+        String::new()
+    };
+    format!(
+        "--param: the grid has {} candidates{product}, at most {max}: take a larger STEP, or --search random or lhs with --samples",
+        count(total)
+    )
 }

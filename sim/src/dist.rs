@@ -8,7 +8,7 @@
 use rand_distr::{Distribution, Exp, LogNormal, Normal, Triangular, Uniform};
 use serde::Deserialize;
 
-use crate::rng::Rng;
+use crate::kernel::rng::Rng;
 
 /// A distribution exactly as written in a scenario file.
 #[derive(Clone, Debug, PartialEq, Deserialize)]

@@ -9,11 +9,11 @@
 use bevy_ecs::prelude::*;
 use policies::AllocationPolicy;
 
-use crate::calendar::Calendar;
 use crate::domain::{carriers, dispatch, disruptions, docks, drivers, exceptions, fleet, orders};
+use crate::kernel::calendar::Calendar;
+use crate::kernel::log::{Fingerprint, LogSink};
+use crate::kernel::runaway;
 use crate::kpi::{KpiCollector, Kpis};
-use crate::log::{Fingerprint, LogSink};
-use crate::runaway;
 use crate::scenario::Scenario;
 pub use crate::world::Event;
 use crate::world::{Log, Policies, Signal, Sim};
@@ -25,7 +25,7 @@ pub enum Halt {
     /// The policy could not decide (an external program crashed, timed out or answered nonsense).
     #[error("{0}")]
     Policy(String),
-    /// Time stopped moving on: decisions or events without end at one instant ([`crate::runaway`]).
+    /// Time stopped moving on: decisions or events without end at one instant ([`crate::kernel::runaway`]).
     #[error(transparent)]
     Runaway(runaway::Runaway),
 }

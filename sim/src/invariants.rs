@@ -4,8 +4,8 @@
 
 use policies::TimeMs;
 
+use crate::kernel::log::{LogSink, Record};
 use crate::live::LiveState;
-use crate::log::{LogSink, Record};
 use crate::scenario::Scenario;
 
 /// A [`LogSink`] that collects violations (the first 20 in detail) instead of panicking.

@@ -11,8 +11,8 @@ use std::ops::Index;
 
 use policies::{CarrierId, DriverId, ExceptionKind, MS_PER_HOUR, MS_PER_MIN, Severity, TimeMs, VehicleId};
 
+use crate::kernel::log::{LogSink, Record};
 use crate::live::LiveState;
-use crate::log::{LogSink, Record};
 use crate::scenario::Scenario;
 
 /// Which way a KPI is better: what reports colour green, what `compare`, `tune` and `gate`

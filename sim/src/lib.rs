@@ -16,7 +16,7 @@ pub mod solomon;
 pub mod timeline;
 pub mod world;
 
-// The kernel's modules at the crate root, where the rest of the crate and its users name them.
+// The kernel's modules at the crate root too, where the crate's users name them.
 pub use kernel::{calendar, hash, log, rng, runaway};
 
 pub use engine::{Engine, Event, Halt, ReplicationResult};

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use policies::{OrderId, TimeMs, VehicleId};
 
-use crate::log::{LogSink, Record};
+use crate::kernel::log::{LogSink, Record};
 
 /// A level of the live state, as the timeline samples it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -162,7 +162,9 @@ impl RunPolicy {
     pub fn decide(&mut self, request: &AllocationRequest) -> Result<Decided, PolicyFailure> {
         match self {
             RunPolicy::Builtin(p) => Ok(Decided { decision: p.allocate(request), latency: TimeMs::ZERO }),
-            RunPolicy::Process(p) => p.decide(request),
+            RunPolicy::Process(p) => {
+                p.decide(request).map(|(decision, latency)| Decided { decision, latency }).map_err(PolicyFailure)
+            }
         }
     }
 }

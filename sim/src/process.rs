@@ -25,8 +25,6 @@ use policies::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::policy::{Decided, PolicyFailure};
-
 /// The protocol version spoken; a program must answer `hello` with this in `ready`.
 pub const PROTOCOL: &str = "dtwin-policy/1";
 
@@ -621,13 +619,13 @@ impl ProcessPolicy {
     /// The program's decision, with its measured reply time as latency if `charge_latency`; or why
     /// the replication stops (the message names the replication, the epoch and the request). The
     /// program is stopped at a failure and not started again: every later call fails too.
-    pub fn decide(&mut self, request: &AllocationRequest) -> Result<Decided, PolicyFailure> {
+    pub fn decide(&mut self, request: &AllocationRequest) -> Result<(policies::Decision, TimeMs), String> {
         if self.failed {
-            return Err(PolicyFailure(format!(
+            return Err(format!(
                 "process policy `{}`, replication {}: the program failed at an earlier decision epoch",
                 self.config.command.join(" "),
                 self.replication
-            )));
+            ));
         }
         let result = self.ask(request).map_err(|Failure { what, exiting }| {
             let note = match self.running.take() {
@@ -636,7 +634,7 @@ impl ProcessPolicy {
             };
             let json = serde_json::to_string(request).expect("requests serialise");
             self.failed = true;
-            PolicyFailure(format!(
+            format!(
                 "process policy `{}`, replication {}, decision epoch {} at {} (t = {} ms): {what}{note}\n  request: {}",
                 self.config.command.join(" "),
                 self.replication,
@@ -644,14 +642,14 @@ impl ProcessPolicy {
                 clock(request.now),
                 request.now.0,
                 excerpt(&json, 400),
-            ))
+            )
         });
         self.epoch += 1;
         let latency = match self.config.charge_latency {
             true => TimeMs(self.last_latency.as_millis() as u64),
             false => TimeMs::ZERO,
         };
-        result.map(|decision| Decided { decision, latency })
+        result.map(|decision| (decision, latency))
     }
 }
 

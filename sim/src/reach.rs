@@ -8,7 +8,7 @@
 
 use policies::{Metric, Point, TimeMs};
 
-use crate::log::{LogSink, Record};
+use crate::kernel::log::{LogSink, Record};
 use crate::scenario::{Demand, Destinations, Effect, Region, Scenario};
 
 /// Kilometres per degree of latitude (and of longitude at the equator).

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use crate::engine::{Engine, ReplicationResult};
 use crate::invariants::InvariantChecker;
-use crate::log::LogSink;
+use crate::kernel::log::LogSink;
 use crate::scenario::Scenario;
 use crate::timeline::TimelineSampler;
 
@@ -23,7 +23,7 @@ pub enum RunError {
     /// Time stopped moving on in the replication (a bug in the engine or a policy): the message
     /// names the replication, the time and the records that repeat.
     #[error(transparent)]
-    Runaway(crate::runaway::Runaway),
+    Runaway(crate::kernel::runaway::Runaway),
 }
 
 impl From<crate::engine::Halt> for RunError {

@@ -7,8 +7,8 @@
 
 use policies::{MS_PER_MIN, TimeMs};
 
+use crate::kernel::log::{LogSink, Record};
 use crate::live::{Level, LiveState};
-use crate::log::{LogSink, Record};
 
 /// What is sampled, in [`Timeline::samples`] order: the names of the live state's [`Level`]s.
 pub const SERIES: [&str; Level::ALL.len()] = Level::NAMES;

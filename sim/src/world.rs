@@ -14,10 +14,10 @@
 use bevy_ecs::prelude::*;
 use policies::{ExceptionKind, ExceptionPolicy, OrderId, TimeMs, VehicleId};
 
-use crate::calendar::Calendar;
+use crate::kernel::calendar::Calendar;
+use crate::kernel::log::{Fingerprint, LogSink, Record};
+use crate::kernel::runaway;
 use crate::kpi::KpiCollector;
-use crate::log::{Fingerprint, LogSink, Record};
-use crate::runaway;
 use crate::scenario::Scenario;
 
 /// The closed set of things that can be scheduled; each is handled by exactly one domain.

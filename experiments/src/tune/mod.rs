@@ -14,7 +14,6 @@ pub use journal::{Header, JOURNAL, Journal, Measured};
 use reports::Stat;
 use reports::compare::{Objective, compare_with_best, pareto_front};
 use reports::tune::{Candidate, Constraint, TuneResult};
-pub(crate) use search::grid_too_large;
 pub use search::{MAX_CANDIDATES, ParamRange, ParamRangeError, Search, candidates, check_grid, configure};
 use sim::{KPIS, Scenario};
 

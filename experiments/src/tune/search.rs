@@ -81,26 +81,7 @@ pub fn check_grid(params: &[ParamRange]) -> Result<(), ExperimentError> {
     if levels.iter().product::<f64>() <= MAX_CANDIDATES as f64 {
         return Ok(());
     }
-    Err(ExperimentError::GridTooLarge { levels })
-}
-
-/// The message of [`ExperimentError::GridTooLarge`].
-pub(crate) fn grid_too_large(levels: &[f64]) -> String {
-    let total = levels.iter().product::<f64>();
-    let count = |x: f64| match x {
-        _ if x < 1e15 => format!("{x:.0}"),
-        _ if x.is_finite() => format!("{x:e}"),
-        _ => "too many".to_string(),
-    };
-    let product = if levels.len() > 1 {
-        format!(" ({})", levels.iter().map(|l| count(*l)).collect::<Vec<_>>().join(" x "))
-    } else {
-        String::new()
-    };
-    format!(
-        "--param: the grid has {} candidates{product}, at most {MAX_CANDIDATES}: take a larger STEP, or --search random or lhs with --samples",
-        count(total)
-    )
+    Err(ExperimentError::GridTooLarge { levels, max: MAX_CANDIDATES })
 }
 
 /// The candidates: a value per parameter each (a grid checked by [`check_grid`]; `samples` for

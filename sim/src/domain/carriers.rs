@@ -7,8 +7,8 @@ use policies::{CarrierId, CarrierView, ExceptionKind, MS_PER_DAY, Tender, TimeMs
 use rand::RngExt;
 
 use super::{disruptions, docks, orders};
-use crate::log::{Record, Rejection};
-use crate::rng::{Rng, Stream, stream_rng};
+use crate::kernel::log::{Record, Rejection};
+use crate::kernel::rng::{Rng, Stream, stream_rng};
 use crate::scenario::{CarrierSpec, Effect};
 use crate::world::{Event, Sim};
 

@@ -19,7 +19,7 @@ use super::docks::{Dock, Site};
 use super::drivers::{self, Driver, DriverState};
 use super::fleet::{self, Trip, Vehicle};
 use super::orders::{self, Order, OrderState};
-use crate::log::{Record, Rejection};
+use crate::kernel::log::{Record, Rejection};
 use crate::policy::{Decided, PolicyFailure};
 use crate::world::{Event, Sim};
 

@@ -7,8 +7,8 @@
 use bevy_ecs::prelude::*;
 use policies::{MS_PER_DAY, Point, TimeMs, TravelModel};
 
-use crate::log::Record;
-use crate::rng::{Rng, Stream, stream_rng};
+use crate::kernel::log::Record;
+use crate::kernel::rng::{Rng, Stream, stream_rng};
 use crate::scenario::{Effect, Region, Scenario, When};
 use crate::world::{Event, Signal, Sim};
 

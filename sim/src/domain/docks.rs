@@ -7,8 +7,8 @@ use std::collections::VecDeque;
 use bevy_ecs::prelude::*;
 use policies::{DailyWindow, MS_PER_DAY, MS_PER_MIN, Point, SiteId, TimeMs, VehicleId};
 
-use crate::log::Record;
-use crate::rng::{Rng, Stream, stream_rng};
+use crate::kernel::log::Record;
+use crate::kernel::rng::{Rng, Stream, stream_rng};
 use crate::scenario::Effect;
 use crate::world::{Event, Signal, Sim};
 

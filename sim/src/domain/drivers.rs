@@ -5,7 +5,7 @@ use bevy_ecs::prelude::*;
 use policies::{DriverId, MS_PER_DAY, TimeMs};
 
 use super::disruptions::{self, Attendance};
-use crate::log::Record;
+use crate::kernel::log::Record;
 use crate::world::{Event, Signal, Sim};
 
 #[derive(Component, Clone, Debug)]

@@ -12,8 +12,8 @@ use policies::{Action, ExceptionKind, ExceptionView, OrderId, Severity, SiteId, 
 use super::fleet::{self, Phase, Trip, Vehicle, predict};
 use super::orders::{self, Order};
 use super::{carriers, disruptions, docks};
-use crate::log::Record;
-use crate::rng::{Rng, Stream, stream_rng};
+use crate::kernel::log::Record;
+use crate::kernel::rng::{Rng, Stream, stream_rng};
 use crate::world::{Event, Sim};
 
 /// An escalated exception waiting for, or in the hands of, a dispatcher.

@@ -10,8 +10,8 @@ use super::disruptions;
 use super::docks::{self, Queued};
 use super::drivers::{self, Driver, DriverState};
 use super::orders::{self, Order};
-use crate::log::Record;
-use crate::rng::{Rng, Stream, stream_rng};
+use crate::kernel::log::Record;
+use crate::kernel::rng::{Rng, Stream, stream_rng};
 use crate::world::{Event, Signal, Sim};
 
 #[derive(Component, Clone, Debug)]
@@ -55,7 +55,7 @@ pub struct Trip {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Phase {
     /// At its site's doors, waiting for a door since `since`; it gives up at event `give_up`.
-    Queued { since: TimeMs, give_up: crate::calendar::EventId },
+    Queued { since: TimeMs, give_up: crate::kernel::calendar::EventId },
     /// At a door, loading.
     Loading,
     /// On a leg. A breakdown drawn for the leg happens at `breaks_down_at` (prepared point).

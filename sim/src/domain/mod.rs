@@ -93,7 +93,13 @@ mod tests {
         ];
         for (file, source) in kernel {
             for used in source.lines().filter(|l| l.trim_start().starts_with("use ")) {
-                let own = ["crate::calendar", "crate::rng", "crate::hash", "crate::log", "crate::runaway"];
+                let own = [
+                    "crate::kernel::calendar",
+                    "crate::kernel::rng",
+                    "crate::kernel::hash",
+                    "crate::kernel::log",
+                    "crate::kernel::runaway",
+                ];
                 let foreign = used.contains("crate::") && !own.iter().any(|k| used.contains(k));
                 assert!(!foreign && !used.contains("bevy"), "the kernel's {file} imports {used:?}");
             }

@@ -10,8 +10,8 @@ use rand_distr::{Distribution, Exp1};
 use std::collections::HashMap;
 
 use super::disruptions;
-use crate::log::Record;
-use crate::rng::{Rng, Stream, stream_rng};
+use crate::kernel::log::Record;
+use crate::kernel::rng::{Rng, Stream, stream_rng};
 use crate::scenario::{Demand, Destinations, Generator};
 use crate::world::{Event, Signal, Sim};
 use policies::{ExceptionKind, Metric};
@@ -57,7 +57,7 @@ pub enum OrderState {
 
 /// The customer's cancellation deadline, while it is pending in the calendar.
 #[derive(Component)]
-pub struct CancelDeadline(pub crate::calendar::EventId);
+pub struct CancelDeadline(pub crate::kernel::calendar::EventId);
 
 /// The live orders by id (delivered and cancelled ones are despawned), the demand to come, and
 /// the demand streams (one per site).

@@ -8,7 +8,7 @@ use std::hash::{Hash, Hasher};
 use policies::{Action, CarrierId, DriverId, ExceptionKind, OrderId, Severity, SiteId, TimeMs, VehicleId};
 use serde::Serialize;
 
-use crate::hash::StableHasher;
+use crate::kernel::hash::StableHasher;
 
 /// Why the engine refused a route a policy proposed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

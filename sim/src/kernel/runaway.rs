@@ -10,7 +10,7 @@
 
 use policies::TimeMs;
 
-use crate::log::Record;
+use crate::kernel::log::Record;
 
 /// Decision epochs at one instant beyond which the replication is stopped.
 pub const MAX_DECISIONS_AT_ONE_INSTANT: u32 = 1_000;

@@ -25,7 +25,7 @@ pub use orders_csv::OrderRow;
 pub use raw::ClockTime;
 
 use crate::dist::{Dist, DistSpec};
-use crate::hash::StableHasher;
+use crate::kernel::hash::StableHasher;
 use crate::policy::{PlanFile, PolicyChoice};
 use error::line_col;
 use raw::{Coord, Pair, RawDestinations, RawScenario};

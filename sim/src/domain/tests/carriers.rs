@@ -8,7 +8,7 @@ use policies::{CarrierId, OrderId, Tender, TimeMs};
 use super::{Carrier, CarrierUsage, Carriers, on_disruption, tender, views};
 use crate::domain::{disruptions, orders};
 use crate::engine::with_sim;
-use crate::log::{Record, Rejection};
+use crate::kernel::log::{Record, Rejection};
 use crate::world::{Event, Sim};
 
 // Each test module includes it: of its helpers, each uses some.

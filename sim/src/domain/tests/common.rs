@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use policies::TimeMs;
 
-use crate::log::{LogSink, Record};
+use crate::kernel::log::{LogSink, Record};
 use crate::scenario::Scenario;
 use crate::world::{Event, Sim};
 

@@ -8,7 +8,7 @@ use super::{apply, validate};
 use crate::domain::fleet::{self, Trip};
 use crate::domain::{drivers, orders};
 use crate::engine::with_sim;
-use crate::log::{Record, Rejection};
+use crate::kernel::log::{Record, Rejection};
 use crate::world::Sim;
 
 // Each test module includes it: of its helpers, each uses some.

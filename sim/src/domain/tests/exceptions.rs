@@ -8,7 +8,7 @@ use policies::{Action, ExceptionKind, OrderId, Point, TimeMs};
 use super::{Desk, Escalated, on_desk_open, on_handled, raise};
 use crate::domain::orders::{self, Order, OrderState};
 use crate::engine::with_sim;
-use crate::log::Record;
+use crate::kernel::log::Record;
 use crate::world::{Event, Sim};
 
 // Each test module includes it: of its helpers, each uses some.

@@ -55,7 +55,7 @@ fn departed_rescue_and_stranded() {
 #[test]
 fn a_trip_at_the_doors_has_every_stop_ahead_and_one_done_none() {
     let since = TimeMs::ZERO;
-    let mut cal = crate::calendar::Calendar::<()>::new();
+    let mut cal = crate::kernel::calendar::Calendar::<()>::new();
     let queued = trip(Phase::Queued { since, give_up: cal.schedule(TimeMs(1), ()) }, 0);
     assert!(!queued.departed() && queued.rescue_of().is_none());
     assert_eq!(ids(queued.ahead()), [0, 1, 2]);

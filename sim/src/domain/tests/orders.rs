@@ -11,7 +11,7 @@ use super::{
     on_cancel, on_ready, returned,
 };
 use crate::engine::with_sim;
-use crate::rng::{Rng, Stream, stream_rng};
+use crate::kernel::rng::{Rng, Stream, stream_rng};
 use crate::world::{Event, Sim};
 
 // Each test module includes it: of its helpers, each uses some.
