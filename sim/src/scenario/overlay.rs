@@ -83,9 +83,14 @@ pub(super) struct Sources {
 
 impl Sources {
     /// Moves an error found in the merged text to the file and line where its field is written.
+    /// Errors in the files the scenario names (an order CSV, a plan) keep their own place.
     pub(super) fn relocate(&self, err: ScenarioError) -> ScenarioError {
-        let ScenarioError::Invalid { field, message, .. } = err else { return err };
         let (overlay_path, overlay_text) = &self.overlay;
+        match &err {
+            ScenarioError::Invalid { path, .. } if path == overlay_path => {}
+            _ => return err,
+        }
+        let ScenarioError::Invalid { field, message, .. } = err else { unreachable!("matched above") };
         let (base_path, base_text) = &self.base;
         // Disruptions are numbered across both files: the base's first.
         let in_overlay = shift_disruption(&field, self.base_disruptions);

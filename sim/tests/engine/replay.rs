@@ -7,7 +7,7 @@ use crate::fixture::{Derived, TINY, single_file};
 use crate::repo;
 
 /// tiny replaying the orders of `csv` (a file beside it) instead of generating them. A single
-/// file, not an overlay: an overlay moves the errors of the order CSV it names to its own line 1.
+/// file, not an overlay: an overlay cannot take tiny's generated demand (`rate`, `class`) away.
 fn replay(csv: &str) -> Derived {
     let orders = format!("[orders]\ncsv = {csv:?}\nservice_min = {{ dist = \"fixed\", value = 5 }}\n");
     single_file(TINY, &orders, &["orders"])
@@ -121,4 +121,17 @@ fn a_large_csv_loads_and_counts_its_lines_to_the_last_row() {
     std::fs::write(replay.dir().join("orders.csv"), csv + "depot,300,400,many,1,1\n").unwrap();
     let e = replay.error().to_string();
     assert!(e.contains("orders.csv:20002:"), "{e}");
+}
+
+/// Found in the field: an overlay of a scenario that replays a bad order CSV reported the error at
+/// the overlay's line 1, not at the CSV's row and column.
+#[test]
+fn an_overlay_keeps_the_place_of_an_error_in_its_order_csv() {
+    let rows = b"site,created,due,size,x,y\ndepot,06:00,10:00,2,1,1\ndepot,06:10,11:00,two,1,1\n";
+    let base = replaying(rows);
+    let scenario = Derived::overlay(base.path().to_str().unwrap(), "\nname = \"tiny-replayed\"\n");
+    // Files a scenario names are found beside the file loaded, the overlay.
+    std::fs::write(scenario.dir().join("orders.csv"), rows).unwrap();
+    let err = scenario.error().to_string();
+    assert!(err.contains("orders.csv:3:4: size:"), "{err}");
 }
