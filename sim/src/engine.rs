@@ -167,15 +167,6 @@ pub(crate) fn with_sim<R>(scenario: &Scenario, seed: u64, f: impl FnOnce(&mut Si
     f(&mut Engine::new(scenario, seed, 0, Vec::new()).sim)
 }
 
-/// Fires the events due up to and including `until`, as the main loop does (for unit tests).
-#[cfg(test)]
-pub(crate) fn run_until(sim: &mut Sim, until: policies::TimeMs) {
-    while sim.cal.peek_time().is_some_and(|t| t <= until) {
-        let Some((_, event)) = sim.cal.pop() else { break };
-        handle(sim, event);
-    }
-}
-
 /// Hands `event` to the domain that owns it.
 fn handle(sim: &mut Sim, event: Event) {
     match event {

@@ -23,10 +23,9 @@ use crate::kernel::log::{Record, Rejection};
 use crate::policy::{Decided, PolicyFailure};
 use crate::world::{Event, Sim};
 
-/// The request being built for the policy, the number of open orders, and whether the policy
-/// only needs them when a vehicle and a driver are free.
+/// The request being built for the policy, and the number of open orders.
 #[derive(Resource)]
-pub struct Snapshot(pub AllocationRequest, pub u32, pub bool);
+pub struct Snapshot(pub AllocationRequest, pub u32);
 
 /// When the policy is asked, and decisions waiting for their latency to pass.
 #[derive(Resource)]
@@ -43,7 +42,6 @@ pub(crate) fn spawn(sim: &mut Sim) {
     let epochs = sim.policies.allocation.epochs();
     sim.world.insert_resource(Dispatch { epochs, decide_pending: false, pending: HashMap::new(), next_id: 0 });
     let travel = sim.scenario.travel;
-    let needs_free_fleet = epochs.needs_free_fleet;
     sim.world.insert_resource(Snapshot(
         AllocationRequest {
             now: TimeMs::ZERO,
@@ -56,7 +54,6 @@ pub(crate) fn spawn(sim: &mut Sim) {
             carriers: Vec::new(),
         },
         0,
-        needs_free_fleet,
     ));
 }
 
@@ -126,10 +123,10 @@ fn snapshot_sites(mut snap: ResMut<Snapshot>, sites: Query<(&Site, &Dock)>) {
 
 /// Open orders. A policy that only routes the own fleet is only asked when a vehicle and a driver
 /// are free, so otherwise they are only counted: at peak times that is most epochs.
-fn snapshot_orders(mut snap: ResMut<Snapshot>, orders: Query<(&Order, &OrderState)>) {
-    let Snapshot(req, open, needs_free_fleet) = &mut *snap;
+fn snapshot_orders(mut snap: ResMut<Snapshot>, dispatch: Res<Dispatch>, orders: Query<(&Order, &OrderState)>) {
+    let Snapshot(req, open) = &mut *snap;
     req.orders.clear();
-    if *needs_free_fleet && (req.vehicles.is_empty() || req.drivers.is_empty()) {
+    if dispatch.epochs.needs_free_fleet && (req.vehicles.is_empty() || req.drivers.is_empty()) {
         *open = orders.iter().filter(|(_, s)| **s == OrderState::Open).count() as u32;
         return;
     }
@@ -230,10 +227,11 @@ pub(crate) fn on_decide(sim: &mut Sim, periodic: bool) {
     }
     sim.world.resource_mut::<Snapshot>().0.now = now;
     sim.view_schedule.run(&mut sim.world);
-    let Snapshot(request, open_orders, needs_free_fleet) = sim.world.resource::<Snapshot>();
+    let Snapshot(request, open_orders) = sim.world.resource::<Snapshot>();
+    let needs_free_fleet = sim.world.resource::<Dispatch>().epochs.needs_free_fleet;
     let no_fleet = request.vehicles.is_empty() || request.drivers.is_empty();
     let open_orders = *open_orders;
-    let asked = !(request.orders.is_empty() || (no_fleet && (*needs_free_fleet || request.carriers.is_empty())));
+    let asked = !(request.orders.is_empty() || (no_fleet && (needs_free_fleet || request.carriers.is_empty())));
     let (Decided { decision, latency }, failure) = match asked.then(|| sim.policies.allocation.decide(request)) {
         None => (Decided::default(), None),
         Some(Ok(decided)) => (decided, None),

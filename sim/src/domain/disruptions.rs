@@ -175,12 +175,10 @@ pub(crate) fn spawn(sim: &mut Sim) {
 
 /// Schedules every occurrence's start and end.
 pub(crate) fn start(sim: &mut Sim) {
-    let occurrences = std::mem::take(&mut sim.world.resource_mut::<Disruptions>().occurrences);
-    for &(index, start, end) in &occurrences {
+    for &(index, start, end) in &sim.world.resource::<Disruptions>().occurrences {
         sim.cal.schedule(start, Event::Disruption { index, begins: true, end });
         sim.cal.schedule(end, Event::Disruption { index, begins: false, end });
     }
-    sim.world.resource_mut::<Disruptions>().occurrences = occurrences;
 }
 
 pub(crate) fn on_disruption(sim: &mut Sim, index: u32, begins: bool, end: TimeMs) {

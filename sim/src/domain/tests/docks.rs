@@ -4,7 +4,7 @@
 use policies::{TimeMs, VehicleId};
 
 use super::{Dock, Queued, Sites, arrive};
-use crate::engine::{run_until, with_sim};
+use crate::engine::with_sim;
 use crate::world::{Event, Sim};
 
 // Each test module includes it: of its helpers, each uses some.
@@ -23,7 +23,7 @@ fn dock(sim: &Sim) -> (u32, Vec<u32>) {
 fn vehicles_take_free_doors_first_come_first_served() {
     with_sim(&tiny(), 1, |sim| {
         // 06:00: the doors are open.
-        run_until(sim, TimeMs::from_hours(6.0));
+        advance(sim, TimeMs::from_hours(6.0));
         // The domains above (fleet: the give-up) are not under test.
         sim.router = |_, _| {};
         let now = sim.now();
