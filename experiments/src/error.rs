@@ -67,9 +67,6 @@ pub enum ExperimentError {
     /// A replication could not finish (its message names it).
     #[error(transparent)]
     Run(#[from] sim::RunError),
-    /// Replication 0, rerun for its event log, stopped before its horizon.
-    #[error(transparent)]
-    Halt(#[from] sim::Halt),
     #[error("starting worker threads")]
     Threads(#[source] rayon::ThreadPoolBuildError),
     #[error("describing the policy")]
@@ -140,15 +137,9 @@ impl ExperimentError {
             | JournalLine { .. }
             | Input(_)
             | Gate(_) => true,
-            Run(_)
-            | Halt(_)
-            | Threads(_)
-            | DescribePolicy(_)
-            | PolicyToml(_)
-            | EventLog(_)
-            | File { .. }
-            | Io(_)
-            | Json(_) => false,
+            Run(_) | Threads(_) | DescribePolicy(_) | PolicyToml(_) | EventLog(_) | File { .. } | Io(_) | Json(_) => {
+                false
+            }
         }
     }
 }

@@ -18,14 +18,19 @@ use crate::scenario::Scenario;
 pub use crate::world::Event;
 use crate::world::{Log, Policies, Signal, Sim};
 
-/// Why a replication stopped before its horizon.
+/// Why a replication gave no result.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Halt {
-    /// The policy could not decide (an external program crashed, timed out or answered nonsense).
-    #[error("{0}")]
-    Policy(String),
-    /// Time stopped moving on: decisions or events without end at one instant ([`crate::kernel::runaway`]).
+pub enum RunError {
+    /// The log broke an invariant: a bug in the engine or a policy, never a user error.
+    #[error("replication {replication} (seed {seed}) broke invariants:\n  {}", violations.join("\n  "))]
+    Invariants { replication: u32, seed: u64, violations: Vec<String> },
+    /// The policy program could not decide (it crashed, timed out or answered nonsense): it names
+    /// the replication, the decision epoch and the request.
+    #[error(transparent)]
+    Policy(crate::process::ProgramFailure),
+    /// Time stopped moving on: decisions or events without end at one instant
+    /// ([`crate::kernel::runaway`]); a bug in the engine or a policy.
     #[error(transparent)]
     Runaway(runaway::Runaway),
 }
@@ -124,12 +129,12 @@ impl<'a> Engine<'a> {
     }
 
     /// Runs to the end of the horizon and returns the KPIs, or why the replication stopped.
-    pub fn run(self) -> Result<ReplicationResult, Halt> {
+    pub fn run(self) -> Result<ReplicationResult, RunError> {
         self.run_counting_live().map(|(r, _)| r)
     }
 
     /// Like [`Engine::run`], also returning how many orders are still live at the end.
-    pub fn run_counting_live(mut self) -> Result<(ReplicationResult, usize), Halt> {
+    pub fn run_counting_live(mut self) -> Result<(ReplicationResult, usize), RunError> {
         let sim = &mut self.sim;
         let horizon = sim.scenario.horizon;
         while sim.cal.peek_time().is_some_and(|t| t <= horizon) {
@@ -138,12 +143,12 @@ impl<'a> Engine<'a> {
             sim.log.guard.observe(t, matches!(event, Event::Decide { .. }));
             handle(sim, event);
             if let Some(failure) = sim.halt.take() {
-                return Err(Halt::Policy(failure));
+                return Err(RunError::Policy(failure));
             }
             if sim.log.guard.tracing()
                 && let Some(message) = sim.log.guard.verdict(sim.replication, sim.seed, sim.cal.peek_time())
             {
-                return Err(Halt::Runaway(message));
+                return Err(RunError::Runaway(message));
             }
         }
         let kpis = sim.log.kpis.finish(horizon);

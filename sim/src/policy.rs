@@ -14,7 +14,7 @@ use policies::{
 };
 use serde::{Serialize, Serializer};
 
-use crate::process::{ProcessConfig, ProcessConfigError, ProcessPolicy};
+use crate::process::{ProcessConfig, ProcessConfigError, ProcessPolicy, ProgramFailure};
 
 /// The scenario's policy, as its `[policy]` table (or a policy file) chooses it by `kind`.
 #[derive(Clone, Debug, PartialEq)]
@@ -145,11 +145,6 @@ pub struct Decided {
     pub latency: TimeMs,
 }
 
-/// Why a policy could not decide (a program crashed, timed out or answered nonsense): the
-/// replication stops with this message ([`crate::Halt::Policy`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PolicyFailure(pub String);
-
 impl RunPolicy {
     /// When the engine asks the policy.
     pub fn epochs(&self) -> Epochs {
@@ -159,12 +154,11 @@ impl RunPolicy {
         }
     }
 
-    pub fn decide(&mut self, request: &AllocationRequest) -> Result<Decided, PolicyFailure> {
+    /// The policy's decision; only a program can fail to give one.
+    pub fn decide(&mut self, request: &AllocationRequest) -> Result<Decided, ProgramFailure> {
         match self {
             RunPolicy::Builtin(p) => Ok(Decided { decision: p.allocate(request), latency: TimeMs::ZERO }),
-            RunPolicy::Process(p) => {
-                p.decide(request).map(|(decision, latency)| Decided { decision, latency }).map_err(PolicyFailure)
-            }
+            RunPolicy::Process(p) => p.decide(request).map(|(decision, latency)| Decided { decision, latency }),
         }
     }
 }

@@ -301,8 +301,8 @@ pub struct ProcessPolicy {
     replication: u32,
     running: Option<Running>,
     epoch: u64,
-    /// Set at the first failure: the program is gone and is not started again.
-    failed: bool,
+    /// The first failure: the program is gone and is not started again.
+    failed: Option<ProgramFailure>,
     /// Wall-clock time the last reply took.
     last_latency: Duration,
 }
@@ -319,7 +319,7 @@ impl ProcessPolicy {
             replication,
             running: None,
             epoch: 0,
-            failed: false,
+            failed: None,
             last_latency: Duration::ZERO,
         }
     }
@@ -617,15 +617,11 @@ impl ProcessPolicy {
     }
 
     /// The program's decision, with its measured reply time as latency if `charge_latency`; or why
-    /// the replication stops (the message names the replication, the epoch and the request). The
-    /// program is stopped at a failure and not started again: every later call fails too.
-    pub fn decide(&mut self, request: &AllocationRequest) -> Result<(policies::Decision, TimeMs), String> {
-        if self.failed {
-            return Err(format!(
-                "process policy `{}`, replication {}: the program failed at an earlier decision epoch",
-                self.config.command.join(" "),
-                self.replication
-            ));
+    /// the replication stops. The program is stopped at a failure and not started again: every
+    /// later call answers that failure.
+    pub fn decide(&mut self, request: &AllocationRequest) -> Result<(policies::Decision, TimeMs), ProgramFailure> {
+        if let Some(failure) = &self.failed {
+            return Err(failure.clone());
         }
         let result = self.ask(request).map_err(|Failure { what, exiting }| {
             let note = match self.running.take() {
@@ -633,16 +629,16 @@ impl ProcessPolicy {
                 None => String::new(),
             };
             let json = serde_json::to_string(request).expect("requests serialise");
-            self.failed = true;
-            format!(
-                "process policy `{}`, replication {}, decision epoch {} at {} (t = {} ms): {what}{note}\n  request: {}",
-                self.config.command.join(" "),
-                self.replication,
-                self.epoch,
-                clock(request.now),
-                request.now.0,
-                excerpt(&json, 400),
-            )
+            let failure = ProgramFailure {
+                program: self.config.command.join(" "),
+                replication: self.replication,
+                epoch: self.epoch,
+                at: request.now,
+                reason: format!("{what}{note}"),
+                request: excerpt(&json, 400),
+            };
+            self.failed = Some(failure.clone());
+            failure
         });
         self.epoch += 1;
         let latency = match self.config.charge_latency {
@@ -651,6 +647,29 @@ impl ProcessPolicy {
         };
         result.map(|decision| (decision, latency))
     }
+}
+
+/// Why a policy program could not decide (it crashed, timed out or answered nonsense): the
+/// replication stops with this error.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "process policy `{program}`, replication {replication}, decision epoch {epoch} at {} (t = {} ms): \
+     {reason}\n  request: {request}",
+    clock(*at),
+    at.0
+)]
+#[non_exhaustive]
+pub struct ProgramFailure {
+    /// The program's command line.
+    pub program: String,
+    pub replication: u32,
+    /// The decision epoch it failed at (0 the first) and its simulated time.
+    pub epoch: u64,
+    pub at: TimeMs,
+    /// What went wrong, with what the program wrote to stderr and how it exited, when known.
+    pub reason: String,
+    /// The start of the request it failed on, as JSON.
+    pub request: String,
 }
 
 impl Drop for ProcessPolicy {

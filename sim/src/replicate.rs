@@ -3,37 +3,11 @@
 
 use rayon::prelude::*;
 
-use crate::engine::{Engine, ReplicationResult};
+use crate::engine::{Engine, ReplicationResult, RunError};
 use crate::invariants::InvariantChecker;
 use crate::kernel::log::LogSink;
 use crate::scenario::Scenario;
 use crate::timeline::TimelineSampler;
-
-/// Why a replication could not finish.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum RunError {
-    /// The log broke an invariant: a bug in the engine or a policy, never a user error.
-    #[error("replication {replication} (seed {seed}) broke invariants:\n  {}", violations.join("\n  "))]
-    Invariants { replication: u32, seed: u64, violations: Vec<String> },
-    /// The policy could not decide (an external program crashed, timed out or answered nonsense):
-    /// the message names the replication, the decision time and the request.
-    #[error("{0}")]
-    Policy(String),
-    /// Time stopped moving on in the replication (a bug in the engine or a policy): the message
-    /// names the replication, the time and the records that repeat.
-    #[error(transparent)]
-    Runaway(crate::kernel::runaway::Runaway),
-}
-
-impl From<crate::engine::Halt> for RunError {
-    fn from(halt: crate::engine::Halt) -> Self {
-        match halt {
-            crate::engine::Halt::Policy(message) => RunError::Policy(message),
-            crate::engine::Halt::Runaway(message) => RunError::Runaway(message),
-        }
-    }
-}
 
 /// What to collect besides the KPIs.
 #[derive(Clone, Copy, Debug, Default)]

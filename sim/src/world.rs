@@ -177,7 +177,7 @@ pub struct Sim<'a> {
     pub(crate) seed: u64,
     pub(crate) replication: u32,
     /// Why the replication cannot go on (the policy could not decide), once it cannot.
-    pub(crate) halt: Option<String>,
+    pub(crate) halt: Option<crate::process::ProgramFailure>,
     pub(crate) router: Router,
 }
 
@@ -199,7 +199,7 @@ impl Sim<'_> {
     }
 
     /// Stops the replication after the event being handled: it cannot go on.
-    pub(crate) fn stop(&mut self, why: String) {
+    pub(crate) fn stop(&mut self, why: crate::process::ProgramFailure) {
         self.halt.get_or_insert(why);
     }
 }

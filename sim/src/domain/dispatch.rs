@@ -20,7 +20,7 @@ use super::drivers::{self, Driver, DriverState};
 use super::fleet::{self, Trip, Vehicle};
 use super::orders::{self, Order, OrderState};
 use crate::kernel::log::{Record, Rejection};
-use crate::policy::{Decided, PolicyFailure};
+use crate::policy::Decided;
 use crate::world::{Event, Sim};
 
 /// The request being built for the policy, and the number of open orders.
@@ -235,7 +235,7 @@ pub(crate) fn on_decide(sim: &mut Sim, periodic: bool) {
     let (Decided { decision, latency }, failure) = match asked.then(|| sim.policies.allocation.decide(request)) {
         None => (Decided::default(), None),
         Some(Ok(decided)) => (decided, None),
-        Some(Err(PolicyFailure(why))) => (Decided::default(), Some(why)),
+        Some(Err(failure)) => (Decided::default(), Some(failure)),
     };
     if let Some(why) = failure {
         sim.stop(why);

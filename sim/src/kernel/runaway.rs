@@ -26,7 +26,7 @@ pub(crate) struct Guard {
     events: u64,
     decisions: u32,
     /// Why the guard tripped, while it gathers the records that repeat.
-    tripped: Option<String>,
+    tripped: Option<Overrun>,
     /// The records logged since it tripped.
     trace: Vec<(TimeMs, Record)>,
 }
@@ -44,13 +44,9 @@ impl Guard {
             && (self.decisions > MAX_DECISIONS_AT_ONE_INSTANT || self.events > MAX_EVENTS_AT_ONE_INSTANT)
         {
             self.tripped = Some(if self.events > MAX_EVENTS_AT_ONE_INSTANT {
-                format!("more than {MAX_EVENTS_AT_ONE_INSTANT} events at this one instant")
+                Overrun::Events
             } else {
-                format!(
-                    "more than {MAX_DECISIONS_AT_ONE_INSTANT} decision epochs at this one instant ({} events): \
-                     each decision triggers the next and time does not move on",
-                    self.events
-                )
+                Overrun::Decisions { events: self.events }
             });
         }
     }
@@ -69,7 +65,7 @@ impl Guard {
 
     /// The error, once enough of the repeating records have been gathered (or time moved on).
     pub fn verdict(&self, replication: u32, seed: u64, next: Option<TimeMs>) -> Option<Runaway> {
-        let why = self.tripped.as_ref()?;
+        let why = self.tripped?;
         if self.trace.len() < TRACE_RECORDS && next == Some(self.instant) {
             return None;
         }
@@ -81,8 +77,22 @@ impl Guard {
                 format!("t = {} ms: {json}", t.0)
             })
             .collect();
-        Some(Runaway { replication, seed, at: self.instant, why: why.clone(), records })
+        Some(Runaway { replication, seed, at: self.instant, why, records })
     }
+}
+
+/// What a replication did too much of at one instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Overrun {
+    /// More than [`MAX_DECISIONS_AT_ONE_INSTANT`] decision epochs (among `events` events).
+    #[error(
+        "more than {MAX_DECISIONS_AT_ONE_INSTANT} decision epochs at this one instant ({events} events): \
+         each decision triggers the next and time does not move on"
+    )]
+    Decisions { events: u64 },
+    /// More than [`MAX_EVENTS_AT_ONE_INSTANT`] events.
+    #[error("more than {MAX_EVENTS_AT_ONE_INSTANT} events at this one instant")]
+    Events,
 }
 
 /// A replication in which time stopped moving on, stopped: a bug in the engine or the policy,
@@ -103,8 +113,8 @@ pub struct Runaway {
     pub seed: u64,
     /// The instant time stopped at.
     pub at: TimeMs,
-    /// What tripped the guard (too many decision epochs, or events, at the instant).
-    pub why: String,
+    /// What tripped the guard.
+    pub why: Overrun,
     /// The records logged after it tripped, `t = MS ms: JSON` each.
     pub records: Vec<String>,
 }

@@ -32,7 +32,10 @@ fn failing_with(dir: &Path, scenario: &str, script: &str, toml: &str) -> (String
     let scenario = with_policy(scenario, &dir.join("policy.toml"));
     let started = std::time::Instant::now();
     let err = match run_replication(&scenario, 1, 0, false) {
-        Err(RunError::Policy(message)) => message,
+        Err(RunError::Policy(failure)) => {
+            assert_eq!(failure.replication, 0, "{failure:?}");
+            failure.to_string()
+        }
         other => panic!("expected a policy failure, got {other:?}"),
     };
     let took = started.elapsed();
@@ -186,7 +189,9 @@ fn a_missing_program_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("policy.toml"), "kind = \"process\"\ncommand = [\"./no-such-program\"]\n").unwrap();
     let scenario = with_policy(TINY, &dir.path().join("policy.toml"));
-    let Err(RunError::Policy(err)) = run_replication(&scenario, 1, 0, false) else { panic!("expected a failure") };
+    let Err(RunError::Policy(failure)) = run_replication(&scenario, 1, 0, false) else { panic!("expected a failure") };
+    assert_eq!((failure.program.as_str(), failure.epoch), ("./no-such-program", 0));
+    let err = failure.to_string();
     assert!(err.contains("cannot start") && err.contains("no-such-program"), "{err}");
 }
 
@@ -379,9 +384,10 @@ fn a_failed_program_answers_every_later_epoch_with_its_failure() {
             "sites": [], "orders": [], "vehicles": [], "busy_vehicles": [], "drivers": [], "carriers": []}"#,
     )
     .unwrap();
-    let first = policy.decide(&request).unwrap_err().0;
-    assert!(first.contains("replication 4, decision epoch 0 at 00:01:00 (t = 60000 ms): "), "{first}");
-    let again = policy.decide(&request).unwrap_err().0;
-    assert!(again.ends_with("replication 4: the program failed at an earlier decision epoch"), "{again}");
+    let first = policy.decide(&request).unwrap_err();
+    assert_eq!((first.replication, first.epoch, first.at), (4, 0, policies::TimeMs(60_000)));
+    let message = first.to_string();
+    assert!(message.contains("replication 4, decision epoch 0 at 00:01:00 (t = 60000 ms): "), "{message}");
+    assert_eq!(policy.decide(&request).unwrap_err(), first, "the same failure, not a second start");
     assert_eq!(std::fs::read_to_string(dir.path().join("starts.txt")).unwrap(), "started\n");
 }

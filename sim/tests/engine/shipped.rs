@@ -70,10 +70,10 @@ fn time_that_stops_moving_on_is_an_error_naming_replication_time_and_decision() 
     let policy = ZeroInterval(scenario.policy.builtin().expect("a built-in policy").build());
     let halt = sim::Engine::with_policy(&scenario, 7, 3, vec![], Box::new(policy)).run().unwrap_err();
     let message = halt.to_string();
-    assert!(matches!(halt, sim::Halt::Runaway(_)), "{halt:?}");
+    let RunError::Runaway(runaway) = &halt else { panic!("{halt:?}") };
+    assert_eq!((runaway.replication, runaway.seed, runaway.at), (3, 7, policies::TimeMs::ZERO));
+    assert!(matches!(runaway.why, sim::runaway::Overrun::Decisions { .. }), "{:?}", runaway.why);
     assert!(message.starts_with("replication 3 (seed 7) ran away at 00:00:00.000 (t = 0 ms)"), "{message}");
     assert!(message.contains("decision epochs at this one instant"), "{message}");
     assert!(message.contains(r#""kind":"decision""#), "the repeating records are named: {message}");
-    let err: RunError = halt.into();
-    assert!(matches!(err, RunError::Runaway(_)));
 }
