@@ -10,11 +10,14 @@ use bevy_ecs::prelude::*;
 use policies::AllocationPolicy;
 
 use crate::domain::{carriers, dispatch, disruptions, docks, drivers, exceptions, fleet, orders};
+use crate::invariants::InvariantChecker;
 use crate::kernel::calendar::Calendar;
 use crate::kernel::log::{Fingerprint, LogSink};
 use crate::kernel::runaway;
 use crate::kpi::{KpiCollector, Kpis};
+use crate::live::LiveState;
 use crate::scenario::Scenario;
+use crate::timeline::TimelineSampler;
 pub use crate::world::Event;
 use crate::world::{Log, Policies, Signal, Sim};
 
@@ -33,6 +36,15 @@ pub enum RunError {
     /// ([`crate::kernel::runaway`]); a bug in the engine or a policy.
     #[error(transparent)]
     Runaway(runaway::Runaway),
+}
+
+/// What to collect besides the KPIs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions {
+    /// Check the invariants on the log (slower); a violation is an error.
+    pub check: bool,
+    /// Sample the state through the day ([`crate::timeline`]).
+    pub timeline: bool,
 }
 
 /// What one replication produced.
@@ -96,7 +108,10 @@ impl<'a> Engine<'a> {
             cal: Calendar::new(),
             log: Log {
                 fingerprint: Fingerprint::default(),
+                live: LiveState::new(scenario.vehicles.len()),
                 kpis: KpiCollector::new(scenario),
+                timeline: None,
+                checker: None,
                 extra: sinks,
                 guard: runaway::Guard::default(),
                 reach: crate::reach::Reach::new(scenario),
@@ -128,13 +143,17 @@ impl<'a> Engine<'a> {
         self.sim.now()
     }
 
-    /// Runs to the end of the horizon and returns the KPIs, or why the replication stopped.
-    pub fn run(self) -> Result<ReplicationResult, RunError> {
-        self.run_counting_live().map(|(r, _)| r)
+    /// Also samples the state through the day, or checks the invariants on the log, as `opts` asks.
+    pub fn observe(mut self, opts: RunOptions) -> Self {
+        let log = &mut self.sim.log;
+        log.timeline = opts.timeline.then(|| TimelineSampler::new(self.sim.scenario.horizon));
+        log.checker = opts.check.then(|| InvariantChecker::new(self.sim.scenario));
+        self
     }
 
-    /// Like [`Engine::run`], also returning how many orders are still live at the end.
-    pub fn run_counting_live(mut self) -> Result<(ReplicationResult, usize), RunError> {
+    /// Runs to the end of the horizon and returns the KPIs, or why the replication stopped (or,
+    /// checked, broke an invariant).
+    pub fn run(mut self) -> Result<ReplicationResult, RunError> {
         let sim = &mut self.sim;
         let horizon = sim.scenario.horizon;
         while sim.cal.peek_time().is_some_and(|t| t <= horizon) {
@@ -151,17 +170,25 @@ impl<'a> Engine<'a> {
                 return Err(RunError::Runaway(message));
             }
         }
-        let kpis = sim.log.kpis.finish(horizon);
-        let result = ReplicationResult {
-            replication: 0,
-            kpis,
-            fingerprint: sim.log.fingerprint.value(),
-            records: sim.log.fingerprint.records,
+        let (replication, seed) = (sim.replication, sim.seed);
+        if let Some(checker) = sim.log.checker.take() {
+            let live_orders = orders::live(sim);
+            checker.finish(&sim.log.live, live_orders).map_err(|violations| RunError::Invariants {
+                replication,
+                seed,
+                violations,
+            })?;
+        }
+        let log = &mut sim.log;
+        Ok(ReplicationResult {
+            replication,
+            kpis: log.kpis.finish(horizon, &log.live),
+            fingerprint: log.fingerprint.value(),
+            records: log.fingerprint.records,
             events: self.events,
-            timeline: None,
-            disruptions: sim.log.reach.finish(horizon),
-        };
-        Ok((result, orders::live(sim)))
+            timeline: log.timeline.take().map(|sampler| sampler.finish(&log.live)),
+            disruptions: log.reach.finish(horizon),
+        })
     }
 }
 

@@ -4,11 +4,11 @@
 
 use policies::TimeMs;
 
-use crate::kernel::log::{LogSink, Record};
-use crate::live::LiveState;
+use crate::kernel::log::Record;
+use crate::live::{LiveSink, LiveState};
 use crate::scenario::Scenario;
 
-/// A [`LogSink`] that collects violations (the first 20 in detail) instead of panicking.
+/// A [`LiveSink`] that collects violations (the first 20 in detail) instead of panicking.
 pub struct InvariantChecker {
     doors: Vec<u32>,
     loading: Vec<u32>,
@@ -20,8 +20,6 @@ pub struct InvariantChecker {
     /// Per carrier: daily capacity, and (day, tenders accepted that day).
     carrier_capacity: Vec<u32>,
     carrier_accepted: Vec<(u64, u32)>,
-    /// The orders open, among the rest of the state the log tells.
-    live: LiveState,
     last_t: TimeMs,
     violations: Vec<String>,
     violation_count: u64,
@@ -41,7 +39,6 @@ impl InvariantChecker {
             breakdown_allowance: vec![TimeMs::ZERO; scenario.drivers.len()],
             carrier_capacity: scenario.carriers.iter().map(|c| c.daily_capacity).collect(),
             carrier_accepted: vec![(0, 0); scenario.carriers.len()],
-            live: LiveState::new(scenario.vehicles.len()),
             last_t: TimeMs::ZERO,
             violations: Vec::new(),
             violation_count: 0,
@@ -55,15 +52,11 @@ impl InvariantChecker {
         }
     }
 
-    /// Orders the log shows as neither delivered nor cancelled.
-    pub fn open_orders(&self) -> usize {
-        self.live.open_orders()
-    }
-
-    /// Final check against the number of orders the engine still holds; returns all violations.
-    pub fn finish(mut self, live_orders: usize) -> Result<(), Vec<String>> {
-        if live_orders != self.live.open_orders() {
-            let open = self.live.open_orders();
+    /// Final check of the orders the log leaves open (`live`) against the number the engine
+    /// still holds; returns all violations.
+    pub fn finish(mut self, live: &LiveState, live_orders: usize) -> Result<(), Vec<String>> {
+        if live_orders != live.open_orders() {
+            let open = live.open_orders();
             let what = format!("engine holds {live_orders} orders but the log leaves {open} open");
             self.fail(self.last_t, what);
         }
@@ -79,20 +72,20 @@ impl InvariantChecker {
     }
 }
 
-impl LogSink for InvariantChecker {
-    fn record(&mut self, t: TimeMs, record: &Record) {
+impl LiveSink for InvariantChecker {
+    fn record(&mut self, t: TimeMs, record: &Record, live: &LiveState) {
         if t < self.last_t {
             self.fail(t, format!("time went back from {} ms", self.last_t.0));
         }
         self.last_t = t;
         match *record {
-            Record::OrderCreated { order, .. } if self.live.is_open(order) => {
+            Record::OrderCreated { order, .. } if live.is_open(order) => {
                 self.fail(t, format!("order {} created twice", order.0));
             }
             Record::Delivered { order, .. }
             | Record::CarrierDelivered { order, .. }
             | Record::OrderCancelled { order }
-                if !self.live.is_open(order) =>
+                if !live.is_open(order) =>
             {
                 self.fail(t, format!("order {} closed but not open (closed twice, or never created)", order.0));
             }
@@ -145,6 +138,51 @@ impl LogSink for InvariantChecker {
             }
             _ => {}
         }
-        self.live.record(t, record);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::feed;
+    use policies::{DriverId, OrderId, SiteId, VehicleId};
+
+    #[test]
+    fn a_log_that_breaks_the_rules_is_caught_with_what_and_when() {
+        let scenario = Scenario::load(std::path::Path::new("../scenarios/tiny.toml")).unwrap();
+        let (mut checker, mut live) = (InvariantChecker::new(&scenario), LiveState::new(scenario.vehicles.len()));
+        let capacity = scenario.vehicle_types[scenario.vehicles[0].vehicle_type as usize].capacity;
+        let created = Record::OrderCreated { order: OrderId(7), site: SiteId(0), size: 1, due: TimeMs(9) };
+        let delivered = Record::Delivered {
+            order: OrderId(7),
+            vehicle: VehicleId(0),
+            created: TimeMs(0),
+            due: TimeMs(9),
+            service_start: TimeMs(5),
+        };
+        let route = Record::RouteAssigned {
+            vehicle: VehicleId(0),
+            driver: DriverId(0),
+            site: SiteId(0),
+            stops: 1,
+            load: capacity + 1,
+            capacity,
+        };
+        for (t, record) in [(0, &created), (5, &delivered), (6, &delivered), (4, &route)] {
+            feed(&mut checker, &mut live, TimeMs(t), record);
+        }
+        let violations = checker.finish(&live, 1).unwrap_err();
+        assert_eq!(
+            violations,
+            [
+                "t=6 ms: order 7 closed but not open (closed twice, or never created)".to_string(),
+                "t=4 ms: time went back from 6 ms".into(),
+                format!("t=4 ms: vehicle 0 loaded {} over capacity {capacity}", capacity + 1),
+                "t=4 ms: engine holds 1 orders but the log leaves 0 open".into(),
+            ]
+        );
+        let (mut clean, mut live) = (InvariantChecker::new(&scenario), LiveState::new(scenario.vehicles.len()));
+        feed(&mut clean, &mut live, TimeMs(0), &created);
+        assert_eq!(clean.finish(&live, 1), Ok(()));
     }
 }

@@ -11,8 +11,8 @@ use std::ops::Index;
 
 use policies::{CarrierId, DriverId, ExceptionKind, MS_PER_HOUR, MS_PER_MIN, Severity, TimeMs, VehicleId};
 
-use crate::kernel::log::{LogSink, Record};
-use crate::live::LiveState;
+use crate::kernel::log::Record;
+use crate::live::{LiveSink, LiveState};
 use crate::scenario::Scenario;
 
 /// Which way a KPI is better: what reports colour green, what `compare`, `tune` and `gate`
@@ -470,8 +470,6 @@ pub struct KpiCollector {
     vehicle_rates: Vec<(f64, f64)>,
     /// Price per order by carrier id.
     carrier_prices: Vec<f64>,
-    /// Orders, queue, vehicles out, exceptions: state, carried over the warm-up's end.
-    live: LiveState,
     /// Per driver: on shift since when (state too).
     on_shift_since: Vec<Option<TimeMs>>,
     tally: Tally,
@@ -504,7 +502,6 @@ impl KpiCollector {
             horizon,
             warmup,
             measuring: warmup == TimeMs::ZERO,
-            live: LiveState::new(vehicle_rates.len()),
             vehicle_rates,
             carrier_prices,
             on_shift_since: vec![None; drivers],
@@ -552,21 +549,21 @@ impl KpiCollector {
     // Docks.
 
     /// The dock queue changes at `t`: integrate it, unchanged since the last change, up to `t`.
-    fn queue_changes(&mut self, t: TimeMs) {
+    fn queue_changes(&mut self, t: TimeMs, live: &LiveState) {
         let m = &mut self.tally;
-        m.queue_area += self.live.dock_queue() as u128 * (t - m.queue_since).0 as u128;
+        m.queue_area += live.dock_queue() as u128 * (t - m.queue_since).0 as u128;
         m.queue_since = t;
     }
 
-    fn dock_arrived(&mut self, t: TimeMs) {
+    fn dock_arrived(&mut self, t: TimeMs, live: &LiveState) {
         self.tally.dock_arrivals += 1;
-        self.queue_changes(t);
+        self.queue_changes(t, live);
     }
 
     /// A vehicle left the door queue, to load or giving up, after waiting `waited`.
-    fn dock_left(&mut self, t: TimeMs, waited: TimeMs) {
+    fn dock_left(&mut self, t: TimeMs, waited: TimeMs, live: &LiveState) {
         self.tally.dock_wait.add(waited);
-        self.queue_changes(t);
+        self.queue_changes(t, live);
     }
 
     // Fleet.
@@ -577,19 +574,19 @@ impl KpiCollector {
     }
 
     /// `vehicle`'s trip is over at `t` (back home, or given up at the doors).
-    fn trip_over(&mut self, vehicle: VehicleId, t: TimeMs) {
-        if let Some(since) = self.live.busy_since(vehicle) {
+    fn trip_over(&mut self, vehicle: VehicleId, t: TimeMs, live: &LiveState) {
+        if let Some(since) = live.busy_since(vehicle) {
             self.tally.vehicle_busy_ms += (t - self.counted_from(since)).0 as u128;
         }
     }
 
-    fn trip_ended(&mut self, t: TimeMs, vehicle: VehicleId, started: TimeMs, distance_mm: u64) {
+    fn trip_ended(&mut self, t: TimeMs, vehicle: VehicleId, started: TimeMs, distance_mm: u64, live: &LiveState) {
         let (per_km, per_hour) = self.vehicle_rates[vehicle.0 as usize];
         let m = &mut self.tally;
         m.trips += 1;
         m.distance_mm += distance_mm;
         m.cost += per_km * distance_mm as f64 / 1e6 + per_hour * (t - started).0 as f64 / MS_PER_HOUR as f64;
-        self.trip_over(vehicle, t);
+        self.trip_over(vehicle, t, live);
     }
 
     // Drivers.
@@ -634,25 +631,25 @@ impl KpiCollector {
     }
 
     /// KPI values at the end of the horizon; busy and on-shift spells still open are cut there.
-    pub fn finish(&mut self, horizon: TimeMs) -> Kpis {
+    pub fn finish(&mut self, horizon: TimeMs, live: &LiveState) -> Kpis {
         if !self.measuring {
             self.start_measuring();
         }
         let end = End {
             horizon,
             measured_ms: (horizon - self.warmup).0 as u128,
-            vehicle_busy_ms: self.tally.vehicle_busy_ms + self.cut_at(horizon, self.live.trips_under_way()),
+            vehicle_busy_ms: self.tally.vehicle_busy_ms + self.cut_at(horizon, live.trips_under_way()),
             on_shift_ms: self.tally.driver_shift_ms
                 + self.cut_at(horizon, self.on_shift_since.iter().flatten().copied()),
             queue_area: self.tally.queue_area
-                + self.live.dock_queue() as u128 * (horizon - self.tally.queue_since).0 as u128,
+                + live.dock_queue() as u128 * (horizon - self.tally.queue_since).0 as u128,
         };
-        Kpis(KpiId::ALL.map(|id| self.value(id, &end)))
+        Kpis(KpiId::ALL.map(|id| self.value(id, &end, live)))
     }
 
     /// The value of KPI `id` at the end: one arm per KPI, so a KPI added to the table without its
     /// formula does not compile.
-    fn value(&self, id: KpiId, end: &End) -> f64 {
+    fn value(&self, id: KpiId, end: &End, live: &LiveState) -> f64 {
         use KpiId::*;
         let m = &self.tally;
         let count = |n: u64| n as f64;
@@ -661,7 +658,7 @@ impl KpiCollector {
             OrdersCreated => count(m.created),
             OrdersDelivered => count(m.delivered),
             OrdersCancelled => count(m.cancelled),
-            OrdersOpenEnd => self.live.open_orders() as f64,
+            OrdersOpenEnd => live.open_orders() as f64,
             OrdersLate => count(m.late),
             LatenessMinMean => m.lateness.mean_min(),
             LatenessMinP95 => m.lateness.p95_min(),
@@ -706,9 +703,9 @@ impl KpiCollector {
             ExceptionsEscalated => count(m.escalated),
             ExceptionResolveMinMean => m.resolve.mean_min(),
             ExceptionResolveMinP95 => m.resolve.p95_min(),
-            ExceptionsOpenEnd => self.live.open_exceptions() as f64,
+            ExceptionsOpenEnd => live.open_exceptions() as f64,
             ExceptionOpenAgeMinMean => {
-                ratio(self.live.open_exception_ages(end.horizon).as_min(), self.live.open_exceptions() as f64)
+                ratio(live.open_exception_ages(end.horizon).as_min(), live.open_exceptions() as f64)
             }
             ManualTouchesPerOrder => ratio(m.manual as f64, m.created as f64),
             CustomerNotifications => count(m.notified),
@@ -736,10 +733,9 @@ struct End {
     queue_area: u128,
 }
 
-impl LogSink for KpiCollector {
-    /// Each record to the handler of its concern, reading the live state as it was up to `t`;
-    /// then the live state takes the record.
-    fn record(&mut self, t: TimeMs, record: &Record) {
+impl LiveSink for KpiCollector {
+    /// Each record to the handler of its concern, reading the live state as it was up to `t`.
+    fn record(&mut self, t: TimeMs, record: &Record, live: &LiveState) {
         if !self.measuring && t >= self.warmup {
             self.start_measuring();
         }
@@ -757,17 +753,17 @@ impl LogSink for KpiCollector {
             Record::OrderDeparted { ready, .. } => m.dispatch_delay.add(t - ready),
             Record::DecisionRejected { .. } | Record::CancellationRefused { .. } => m.rejected += 1,
             // Docks.
-            Record::DockArrived { .. } => self.dock_arrived(t),
-            Record::LoadingStarted { waited, .. } => self.dock_left(t, waited),
+            Record::DockArrived { .. } => self.dock_arrived(t, live),
+            Record::LoadingStarted { waited, .. } => self.dock_left(t, waited, live),
             Record::DockGaveUp { vehicle, waited, .. } => {
                 m.give_ups += 1;
-                self.dock_left(t, waited);
-                self.trip_over(vehicle, t);
+                self.dock_left(t, waited, live);
+                self.trip_over(vehicle, t, live);
             }
             // Fleet.
             Record::RouteAssigned { stops, .. } => self.route_assigned(stops),
             Record::TripEnded { vehicle, started, distance_mm, .. } => {
-                self.trip_ended(t, vehicle, started, distance_mm)
+                self.trip_ended(t, vehicle, started, distance_mm, live)
             }
             Record::StopsAborted { orders, .. } => m.aborted += orders as u64,
             Record::DeliveryFailed { .. } => m.failed += 1,
@@ -802,7 +798,6 @@ impl LogSink for KpiCollector {
             | Record::DisruptionEnded { .. }
             | Record::HandedOver { .. } => {}
         }
-        self.live.record(t, record);
     }
 }
 
@@ -891,10 +886,13 @@ mod tests {
         KpiCollector::for_network(min(180.0), warmup, vec![(2.0, 60.0)], vec![7.0], 1)
     }
 
-    fn feed(c: &mut KpiCollector, records: &[(f64, Record)]) {
+    /// The live state the records leave, as the log would keep it beside the collector.
+    fn feed(c: &mut KpiCollector, records: &[(f64, Record)]) -> LiveState {
+        let mut live = LiveState::new(1);
         for (t, r) in records {
-            c.record(min(*t), r);
+            crate::live::feed(c, &mut live, min(*t), r);
         }
+        live
     }
 
     fn created(order: u64, due: f64) -> Record {
@@ -921,7 +919,7 @@ mod tests {
     fn after_a_warm_up_counts_start_afresh_and_spells_under_way_count_from_its_end() {
         let mut c = collector(min(60.0));
         let (v, d, s) = (VehicleId(0), DriverId(0), SiteId(0));
-        feed(
+        let live = feed(
             &mut c,
             &[
                 (0.0, Record::ShiftStarted { driver: d }),
@@ -940,7 +938,7 @@ mod tests {
                 (175.0, Record::TenderAccepted { order: OrderId(3), carrier: CarrierId(0) }),
             ],
         );
-        let k = c.finish(min(180.0));
+        let k = c.finish(min(180.0), &live);
         assert_eq!((k[KpiId::OrdersCreated], k[KpiId::OrdersDelivered], k[KpiId::OrdersOpenEnd]), (1.0, 2.0, 0.0));
         assert_eq!((k[KpiId::OnTimeRate], k[KpiId::OrdersLate], k[KpiId::LatenessMinMean]), (0.0, 1.0, 5.0));
         assert_eq!(k[KpiId::OrderCycleMinMean], 40.0);
@@ -973,7 +971,7 @@ mod tests {
             manual,
             detected: min(detected),
         };
-        feed(
+        let live = feed(
             &mut c,
             &[
                 (0.0, created(0, 60.0)),
@@ -984,7 +982,7 @@ mod tests {
                 (50.0, resolved(1, true, 10.0)),
             ],
         );
-        let k = c.finish(min(180.0));
+        let k = c.finish(min(180.0), &live);
         assert_eq!((k[KpiId::Exceptions], k[KpiId::ExceptionsEtaRisk], k[KpiId::ExceptionsBreakdown]), (3.0, 2.0, 1.0));
         assert_eq!((k[KpiId::ExceptionsTenderRejected], k[KpiId::ExceptionsHighOrCritical]), (0.0, 2.0));
         assert_eq!((k[KpiId::ExceptionsEscalated], k[KpiId::ExceptionResolveMinMean]), (1.0, 40.0));
@@ -998,7 +996,7 @@ mod tests {
 
     #[test]
     fn a_share_or_mean_of_nothing_is_undefined_and_a_count_zero() {
-        let k = collector(min(60.0)).finish(min(180.0));
+        let k = collector(min(60.0)).finish(min(180.0), &LiveState::new(1));
         for undefined in [KpiId::OnTimeRate, KpiId::LatenessMinMean, KpiId::DriverUtilisation, KpiId::CostPerOrder] {
             assert!(k[undefined].is_nan(), "{}", undefined.name());
         }

@@ -19,9 +19,9 @@ pub mod world;
 // The kernel's modules at the crate root too, where the crate's users name them.
 pub use kernel::{calendar, hash, log, rng, runaway};
 
-pub use engine::{Engine, Event, ReplicationResult, RunError};
+pub use engine::{Engine, Event, ReplicationResult, RunError, RunOptions};
 pub use kpi::{Better, Group, HEADLINE, KPIS, KpiDef, KpiId, Kpis, Unit, kpi_def};
 pub use live::{Level, LiveState};
 pub use policy::{PolicyChoice, PolicyError, RunPolicy};
-pub use replicate::{RunOptions, run_replication, run_replications, run_replications_with};
+pub use replicate::{run_replication, run_replications, run_replications_with};
 pub use scenario::{Scenario, ScenarioError};

@@ -132,6 +132,20 @@ impl LiveState {
     }
 }
 
+/// A consumer of the log that reads the live state as it was before each record (the KPIs, the
+/// timeline, the invariant checks): the log keeps one [`LiveState`], hands each record to these
+/// consumers with it, then to it.
+pub trait LiveSink {
+    fn record(&mut self, t: TimeMs, record: &Record, live: &LiveState);
+}
+
+/// Hands `record` to `sink`, then to `live`, as the log does: for the consumers' unit tests.
+#[cfg(test)]
+pub(crate) fn feed(sink: &mut impl LiveSink, live: &mut LiveState, t: TimeMs, record: &Record) {
+    sink.record(t, record, live);
+    live.record(t, record);
+}
+
 impl LogSink for LiveState {
     fn record(&mut self, t: TimeMs, record: &Record) {
         match *record {

@@ -3,20 +3,8 @@
 
 use rayon::prelude::*;
 
-use crate::engine::{Engine, ReplicationResult, RunError};
-use crate::invariants::InvariantChecker;
-use crate::kernel::log::LogSink;
+use crate::engine::{Engine, ReplicationResult, RunError, RunOptions};
 use crate::scenario::Scenario;
-use crate::timeline::TimelineSampler;
-
-/// What to collect besides the KPIs.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct RunOptions {
-    /// Check the invariants on the log (slower); a violation is an error.
-    pub check: bool,
-    /// Sample the state through the day ([`crate::timeline`]).
-    pub timeline: bool,
-}
 
 /// Runs replication `replication`; with `check`, also verifies the invariants on its log.
 pub fn run_replication(
@@ -29,23 +17,7 @@ pub fn run_replication(
 }
 
 fn run_one(scenario: &Scenario, seed: u64, replication: u32, opts: RunOptions) -> Result<ReplicationResult, RunError> {
-    let mut checker = opts.check.then(|| InvariantChecker::new(scenario));
-    let mut sampler = opts.timeline.then(|| TimelineSampler::new(scenario.horizon, scenario.vehicles.len()));
-    let mut sinks: Vec<&mut dyn LogSink> = Vec::new();
-    if let Some(c) = &mut checker {
-        sinks.push(c);
-    }
-    if let Some(s) = &mut sampler {
-        sinks.push(s);
-    }
-    let engine = Engine::new(scenario, seed, replication, sinks);
-    let (mut result, live) = engine.run_counting_live()?;
-    result.replication = replication;
-    result.timeline = sampler.map(TimelineSampler::finish);
-    if let Some(c) = checker {
-        c.finish(live).map_err(|violations| RunError::Invariants { replication, seed, violations })?;
-    }
-    Ok(result)
+    Engine::new(scenario, seed, replication, Vec::new()).observe(opts).run()
 }
 
 /// Runs replications `0..n` in parallel on the current rayon pool; results are in replication order.

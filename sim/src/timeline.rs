@@ -2,13 +2,13 @@
 //! vehicles out, vehicles queuing at the doors, exceptions open — as time averages over
 //! consecutive intervals, from the event log.
 //!
-//! The sampler is a [`LogSink`]: it adds no events to the calendar, so a run with it logs the
+//! The sampler is a [`LiveSink`]: it adds no events to the calendar, so a run with it logs the
 //! same history (the same fingerprint) as a run without.
 
 use policies::{MS_PER_MIN, TimeMs};
 
-use crate::kernel::log::{LogSink, Record};
-use crate::live::{Level, LiveState};
+use crate::kernel::log::Record;
+use crate::live::{Level, LiveSink, LiveState};
 
 /// What is sampled, in [`Timeline::samples`] order: the names of the live state's [`Level`]s.
 pub const SERIES: [&str; Level::ALL.len()] = Level::NAMES;
@@ -40,57 +40,54 @@ pub struct TimelineSampler {
     /// Integral of each quantity over `[start, last]`, in units x ms.
     area: [u128; SERIES.len()],
     timeline: Timeline,
-    live: LiveState,
 }
 
 impl TimelineSampler {
-    /// A sampler for a run to `horizon` with `vehicles` vehicles.
-    pub fn new(horizon: TimeMs, vehicles: usize) -> Self {
+    /// A sampler for a run to `horizon`.
+    pub fn new(horizon: TimeMs) -> Self {
         TimelineSampler {
             horizon,
             start: TimeMs::ZERO,
             last: TimeMs::ZERO,
             area: [0; SERIES.len()],
             timeline: Timeline { step: Timeline::step_for(horizon), samples: Vec::new() },
-            live: LiveState::new(vehicles),
         }
     }
 
     /// Integrates the state, unchanged since `last`, up to `t`.
-    fn integrate(&mut self, t: TimeMs) {
+    fn integrate(&mut self, t: TimeMs, live: &LiveState) {
         let dt = (t - self.last).0 as u128;
-        for (a, x) in self.area.iter_mut().zip(self.live.levels()) {
+        for (a, x) in self.area.iter_mut().zip(live.levels()) {
             *a += x as u128 * dt;
         }
         self.last = t;
     }
 
     /// Closes the intervals that end at or before `t` (and at or before the horizon).
-    fn close_until(&mut self, t: TimeMs) {
+    fn close_until(&mut self, t: TimeMs, live: &LiveState) {
         while self.start < self.horizon {
             let end = (self.start + self.timeline.step).min(self.horizon);
             if end > t {
                 break;
             }
-            self.integrate(end);
+            self.integrate(end, live);
             let width = (end - self.start).0 as f64;
             self.timeline.samples.push(self.area.map(|a| a as f64 / width));
             (self.area, self.start) = ([0; SERIES.len()], end);
         }
     }
 
-    /// The samples up to the horizon.
-    pub fn finish(mut self) -> Timeline {
-        self.close_until(self.horizon);
+    /// The samples up to the horizon, where the log left the state at `live`.
+    pub fn finish(mut self, live: &LiveState) -> Timeline {
+        self.close_until(self.horizon, live);
         self.timeline
     }
 }
 
-impl LogSink for TimelineSampler {
-    fn record(&mut self, t: TimeMs, record: &Record) {
-        self.close_until(t);
-        self.integrate(t); // the state changes from `t` on
-        self.live.record(t, record);
+impl LiveSink for TimelineSampler {
+    fn record(&mut self, t: TimeMs, _: &Record, live: &LiveState) {
+        self.close_until(t, live);
+        self.integrate(t, live); // the state changes from `t` on
     }
 }
 
@@ -102,16 +99,17 @@ mod tests {
     #[test]
     fn each_sample_is_the_time_average_over_its_interval() {
         let min = |m: f64| TimeMs::from_min(m);
-        let mut s = TimelineSampler::new(TimeMs::from_hours(1.0), 2);
+        let (mut s, mut live) = (TimelineSampler::new(TimeMs::from_hours(1.0)), LiveState::new(2));
+        let mut at = |t, r: &Record| crate::live::feed(&mut s, &mut live, t, r);
         let created = |o| Record::OrderCreated { order: OrderId(o), site: SiteId(0), size: 1, due: min(60.0) };
         let arrived = |v| Record::DockArrived { vehicle: VehicleId(v), site: SiteId(0) };
-        s.record(min(0.0), &created(0));
-        s.record(min(10.0), &created(1));
-        s.record(min(15.0), &arrived(0)); // at an interval's start: counts in that interval
-        s.record(min(20.0), &Record::LoadingStarted { vehicle: VehicleId(0), site: SiteId(0), waited: min(5.0) });
-        s.record(min(42.0), &Record::OrderCancelled { order: OrderId(1) });
-        s.record(min(42.0), &arrived(1));
-        let t = s.finish();
+        at(min(0.0), &created(0));
+        at(min(10.0), &created(1));
+        at(min(15.0), &arrived(0)); // at an interval's start: counts in that interval
+        at(min(20.0), &Record::LoadingStarted { vehicle: VehicleId(0), site: SiteId(0), waited: min(5.0) });
+        at(min(42.0), &Record::OrderCancelled { order: OrderId(1) });
+        at(min(42.0), &arrived(1));
+        let t = s.finish(&live);
         assert_eq!(t.step, min(15.0));
         // open orders, vehicles busy, dock queue, exceptions open over [0,15), [15,30), [30,45), [45,60)
         let want = [

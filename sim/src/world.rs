@@ -14,11 +14,14 @@
 use bevy_ecs::prelude::*;
 use policies::{ExceptionKind, ExceptionPolicy, OrderId, TimeMs, VehicleId};
 
+use crate::invariants::InvariantChecker;
 use crate::kernel::calendar::Calendar;
 use crate::kernel::log::{Fingerprint, LogSink, Record};
 use crate::kernel::runaway;
 use crate::kpi::KpiCollector;
+use crate::live::{LiveSink, LiveState};
 use crate::scenario::Scenario;
+use crate::timeline::TimelineSampler;
 
 /// The closed set of things that can be scheduled; each is handled by exactly one domain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,10 +132,15 @@ pub enum Signal {
     Disruption { index: u32, begins: bool },
 }
 
-/// Where the log goes: always the fingerprint and the KPIs, plus optional sinks (files, checks).
+/// Where the log goes: always the fingerprint, the live state and the KPIs; the timeline and the
+/// invariant checks when asked for; plus optional sinks (files, tests). The one [`LiveState`] is
+/// read by its consumers before it takes each record.
 pub(crate) struct Log<'a> {
     pub fingerprint: Fingerprint,
+    pub live: LiveState,
     pub kpis: KpiCollector,
+    pub timeline: Option<TimelineSampler>,
+    pub checker: Option<InvariantChecker>,
     pub extra: Vec<&'a mut dyn LogSink>,
     /// Watches for time that stops moving on, and traces the records once it has.
     pub guard: runaway::Guard,
@@ -147,7 +155,14 @@ impl Log<'_> {
             self.guard.trace(t, &record);
         }
         self.fingerprint.record(t, &record);
-        self.kpis.record(t, &record);
+        self.kpis.record(t, &record, &self.live);
+        if let Some(timeline) = &mut self.timeline {
+            timeline.record(t, &record, &self.live);
+        }
+        if let Some(checker) = &mut self.checker {
+            checker.record(t, &record, &self.live);
+        }
+        self.live.record(t, &record);
         self.reach.record(t, &record);
         for sink in &mut self.extra {
             sink.record(t, &record);
