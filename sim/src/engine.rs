@@ -172,8 +172,8 @@ impl<'a> Engine<'a> {
         }
         let (replication, seed) = (sim.replication, sim.seed);
         if let Some(checker) = sim.log.checker.take() {
-            let live_orders = orders::live(sim);
-            checker.finish(&sim.log.live, live_orders).map_err(|violations| RunError::Invariants {
+            let engine_orders = orders::live(sim);
+            checker.finish(&sim.log.live, engine_orders).map_err(|violations| RunError::Invariants {
                 replication,
                 seed,
                 violations,

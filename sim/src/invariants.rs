@@ -54,10 +54,10 @@ impl InvariantChecker {
 
     /// Final check of the orders the log leaves open (`live`) against the number the engine
     /// still holds; returns all violations.
-    pub fn finish(mut self, live: &LiveState, live_orders: usize) -> Result<(), Vec<String>> {
-        if live_orders != live.open_orders() {
+    pub fn finish(mut self, live: &LiveState, engine_orders: usize) -> Result<(), Vec<String>> {
+        if engine_orders != live.open_orders() {
             let open = live.open_orders();
-            let what = format!("engine holds {live_orders} orders but the log leaves {open} open");
+            let what = format!("engine holds {engine_orders} orders but the log leaves {open} open");
             self.fail(self.last_t, what);
         }
         if self.violation_count == 0 {
