@@ -5,7 +5,7 @@ use std::hint::black_box;
 use std::sync::{Arc, Mutex};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use policies::{AllocationPolicy, AllocationRequest, Decision, Epochs, TimeMs};
+use policies::{AllocationPolicy, AllocationRequest, Decision, Duration, Epochs, Instant};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use sim::calendar::Calendar;
@@ -26,12 +26,12 @@ fn calendar(c: &mut Criterion) {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
             let mut cal = Calendar::new();
             for i in 0..pending {
-                cal.schedule(TimeMs(rng.next_u64() % 1_000_000), i);
+                cal.schedule(Instant(rng.next_u64() % 1_000_000), i);
             }
             b.iter(|| {
                 for _ in 0..steps {
                     let (t, e) = cal.pop().unwrap();
-                    cal.schedule(t + TimeMs(rng.next_u64() % 1_000_000), black_box(e));
+                    cal.schedule(t + Duration(rng.next_u64() % 1_000_000), black_box(e));
                 }
             });
         });

@@ -17,13 +17,13 @@ fn order(id: u64, x: f64, y: f64, size: u32, due_h: f64) -> OrderView {
         site: SiteId(0),
         destination: Point { x, y },
         size,
-        created: TimeMs::from_hours(7.0),
-        ready: TimeMs::from_hours(7.5),
-        earliest: TimeMs::from_hours(7.5),
-        due: TimeMs::from_hours(due_h),
+        created: Instant::at(Duration::from_hours(7.0)),
+        ready: Instant::at(Duration::from_hours(7.5)),
+        earliest: Instant::at(Duration::from_hours(7.5)),
+        due: Instant::at(Duration::from_hours(due_h)),
         priority: 0,
         value: 100.0,
-        service: TimeMs::from_min(6.0),
+        service: Duration::from_min(6.0),
     }
 }
 
@@ -35,7 +35,7 @@ fn main() {
     let mut policy = config.build();
 
     let request = AllocationRequest {
-        now: TimeMs::from_hours(8.0),
+        now: Instant::at(Duration::from_hours(8.0)),
         travel: TravelModel { metric: Metric::Euclidean, circuity: 1.3, noise_mean: 1.05, truncate_decimals: None },
         sites: vec![SiteView {
             id: SiteId(0),
@@ -44,7 +44,7 @@ fn main() {
             doors_busy: 1,
             queue_len: 0,
             hours: DailyWindow { open_ms: 5 * MS_PER_HOUR, close_ms: 22 * MS_PER_HOUR },
-            load_fixed_mean: TimeMs::from_min(12.0),
+            load_fixed_mean: Duration::from_min(12.0),
             load_per_unit_mean_ms: 30_000.0,
         }],
         orders: vec![
@@ -76,9 +76,9 @@ fn main() {
             .map(|id| DriverView {
                 id: DriverId(id),
                 site: SiteId(0),
-                shift_end: TimeMs::from_hours(14.0),
-                latest_return: TimeMs::from_hours(15.0),
-                duty_left: TimeMs::from_hours(6.0),
+                shift_end: Instant::at(Duration::from_hours(14.0)),
+                latest_return: Instant::at(Duration::from_hours(15.0)),
+                duty_left: Duration::from_hours(6.0),
             })
             .collect(),
         busy_vehicles: vec![],

@@ -13,7 +13,7 @@ use std::collections::HashSet;
 
 use crate::greedy::{GreedyEdd, GreedyEddConfig};
 use crate::params::{Param, ParamError, Tunable, checked};
-use crate::time::TimeMs;
+use crate::time::Duration;
 use crate::view::{AllocationRequest, Decision, OrderView, Tender};
 use crate::{AllocationPolicy, Epochs};
 
@@ -103,7 +103,7 @@ impl AllocationPolicy for CarrierOverflow {
         let routed: HashSet<_> = decision.routes.iter().flat_map(|r| r.stops.iter().copied()).collect();
         let mut unrouted: Vec<&OrderView> = req.orders.iter().filter(|o| !routed.contains(&o.id)).collect();
         unrouted.sort_by_key(|o| (o.due, std::cmp::Reverse(o.priority), o.id));
-        let slack = TimeMs::from_min(self.config.tender_slack_min);
+        let slack = Duration::from_min(self.config.tender_slack_min);
         let mut capacity: Vec<u32> = req.carriers.iter().map(|c| c.capacity_left_today).collect();
         for order in unrouted {
             let Some(site) = req.sites.get(order.site.0 as usize) else { continue };

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::time::{MS_PER_HOUR, TimeMs};
+use crate::time::{Duration, MS_PER_HOUR};
 
 /// A location. With [`Metric::Euclidean`] `x`/`y` are kilometres on a plane; with
 /// [`Metric::GreatCircle`] `x` is longitude and `y` latitude, in degrees.
@@ -132,25 +132,25 @@ impl TravelModel {
     }
 
     /// Nominal driving time for `km` at `speed_kmh`, rounded down to whole ms.
-    pub fn nominal_leg_floor(km: f64, speed_kmh: f64) -> TimeMs {
-        TimeMs(Self::nominal_ms(km, speed_kmh) as u64)
+    pub fn nominal_leg_floor(km: f64, speed_kmh: f64) -> Duration {
+        Duration(Self::nominal_ms(km, speed_kmh) as u64)
     }
 
     /// Expected driving time for `km` at `speed_kmh`: the nominal time times the noise mean,
     /// rounded down to whole ms.
-    pub fn expected_leg_floor(&self, km: f64, speed_kmh: f64) -> TimeMs {
-        TimeMs((Self::nominal_ms(km, speed_kmh) * self.noise_mean) as u64)
+    pub fn expected_leg_floor(&self, km: f64, speed_kmh: f64) -> Duration {
+        Duration((Self::nominal_ms(km, speed_kmh) * self.noise_mean) as u64)
     }
 
     /// The time a leg takes: the nominal time times `slowdown` (1 when nothing slows it) and a
     /// drawn `noise` factor, rounded to the nearest ms.
-    pub fn sampled_leg_round(km: f64, speed_kmh: f64, slowdown: f64, noise: f64) -> TimeMs {
-        TimeMs((Self::nominal_ms(km, speed_kmh) * slowdown * noise).round() as u64)
+    pub fn sampled_leg_round(km: f64, speed_kmh: f64, slowdown: f64, noise: f64) -> Duration {
+        Duration((Self::nominal_ms(km, speed_kmh) * slowdown * noise).round() as u64)
     }
 
     /// The longest a leg can take: the nominal time times the `worst` factor, rounded up.
-    pub fn leg_bound_ceil(km: f64, speed_kmh: f64, worst: f64) -> TimeMs {
-        TimeMs((Self::nominal_ms(km, speed_kmh) * worst).ceil() as u64)
+    pub fn leg_bound_ceil(km: f64, speed_kmh: f64, worst: f64) -> Duration {
+        Duration((Self::nominal_ms(km, speed_kmh) * worst).ceil() as u64)
     }
 
     /// The expected pace of a vehicle at `speed_kmh`, noise mean included: for estimates over
@@ -168,13 +168,13 @@ pub struct Pace {
 
 impl Pace {
     /// Expected driving time for `km`, rounded to the nearest ms.
-    pub fn expected_round(&self, km: f64) -> TimeMs {
-        TimeMs((km * self.ms_per_km).round() as u64)
+    pub fn expected_round(&self, km: f64) -> Duration {
+        Duration((km * self.ms_per_km).round() as u64)
     }
 
     /// Expected driving time for `km`, rounded down to whole ms.
-    pub fn expected_floor(&self, km: f64) -> TimeMs {
-        TimeMs((km * self.ms_per_km) as u64)
+    pub fn expected_floor(&self, km: f64) -> Duration {
+        Duration((km * self.ms_per_km) as u64)
     }
 }
 
@@ -200,14 +200,14 @@ mod tests {
         let m = TravelModel { metric: Metric::Euclidean, circuity: 1.0, noise_mean: 1.1, truncate_decimals: None };
         // 1 km at 60 km/h is 60,000 ms; 0.00001 km more is 0.6 ms more.
         let km = 1.00001;
-        assert_eq!(TravelModel::nominal_leg_floor(km, 60.0), TimeMs(60_000));
-        assert_eq!(m.expected_leg_floor(km, 60.0), TimeMs(66_000));
-        assert_eq!(TravelModel::sampled_leg_round(km, 60.0, 1.0, 1.0), TimeMs(60_001));
-        assert_eq!(TravelModel::sampled_leg_round(km, 60.0, 2.0, 1.5), TimeMs(180_002));
-        assert_eq!(TravelModel::leg_bound_ceil(1.0, 60.0, 1.00001), TimeMs(60_001));
-        assert_eq!(TravelModel::leg_bound_ceil(1.0, 60.0, 1.0), TimeMs(60_000));
+        assert_eq!(TravelModel::nominal_leg_floor(km, 60.0), Duration(60_000));
+        assert_eq!(m.expected_leg_floor(km, 60.0), Duration(66_000));
+        assert_eq!(TravelModel::sampled_leg_round(km, 60.0, 1.0, 1.0), Duration(60_001));
+        assert_eq!(TravelModel::sampled_leg_round(km, 60.0, 2.0, 1.5), Duration(180_002));
+        assert_eq!(TravelModel::leg_bound_ceil(1.0, 60.0, 1.00001), Duration(60_001));
+        assert_eq!(TravelModel::leg_bound_ceil(1.0, 60.0, 1.0), Duration(60_000));
         let pace = m.pace(60.0);
-        assert_eq!((pace.expected_floor(km), pace.expected_round(km)), (TimeMs(66_000), TimeMs(66_001)));
-        assert_eq!(pace.expected_round(60.0), TimeMs(MS_PER_HOUR * 11 / 10));
+        assert_eq!((pace.expected_floor(km), pace.expected_round(km)), (Duration(66_000), Duration(66_001)));
+        assert_eq!(pace.expected_round(60.0), Duration(MS_PER_HOUR * 11 / 10));
     }
 }

@@ -17,7 +17,7 @@ use std::cmp::Reverse;
 use crate::improve::{RouteDraft, improve};
 use crate::params::{MIN_EPOCH_MIN, Param, ParamError, Tunable, checked};
 use crate::plan::{RoutePlan, plan_route_by, plan_route_into};
-use crate::time::{MS_PER_MIN, TimeMs};
+use crate::time::{Duration, MS_PER_MIN};
 use crate::view::{AllocationRequest, Decision, DriverView, OrderView, Route, SiteView, VehicleView};
 use crate::{AllocationPolicy, Epochs};
 
@@ -120,7 +120,7 @@ impl GreedyEdd {
 impl AllocationPolicy for GreedyEdd {
     fn epochs(&self) -> Epochs {
         Epochs {
-            every: Some(TimeMs::from_min(self.config.epoch_min).max(TimeMs(1))),
+            every: Some(Duration::from_min(self.config.epoch_min).max(Duration(1))),
             on_order_ready: self.config.on_events,
             on_resource_free: self.config.on_events,
             needs_free_fleet: true,
@@ -233,7 +233,7 @@ impl<'a> SiteRouter<'a> {
 
     /// Whether `driver` is back by shift end and within duty time on `plan`.
     fn fits(&self, driver: &DriverView, plan: &RoutePlan) -> bool {
-        plan.back <= driver.shift_end && plan.back - self.req.now <= driver.duty_left
+        plan.back <= driver.shift_end && plan.back.since(self.req.now) <= driver.duty_left
     }
 
     /// Builds a route from `seed` by cheapest feasible insertion among its nearest open orders.

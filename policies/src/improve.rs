@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use crate::geo::TravelModel;
 use crate::plan::{RoutePlan, plan_route};
-use crate::time::TimeMs;
+use crate::time::Instant;
 use crate::view::{DriverView, OrderId, OrderView, SiteView, VehicleView};
 
 /// A route being improved.
@@ -22,9 +22,9 @@ pub struct RouteDraft<'a> {
 struct Ctx<'a> {
     travel: &'a TravelModel,
     site: &'a SiteView,
-    now: TimeMs,
+    now: Instant,
     /// Latest allowed start per order: its due time, or its start before the search if already late.
-    limit: HashMap<OrderId, TimeMs>,
+    limit: HashMap<OrderId, Instant>,
 }
 
 impl Ctx<'_> {
@@ -36,7 +36,7 @@ impl Ctx<'_> {
         let plan = plan_route(self.travel, self.site, route.vehicle.speed_kmh, self.now, stops);
         let d = route.driver;
         let ok = plan.back <= d.shift_end
-            && plan.back - self.now <= d.duty_left
+            && plan.back.since(self.now) <= d.duty_left
             && stops.iter().zip(&plan.starts).all(|(o, s)| *s <= self.limit[&o.id]);
         ok.then_some(plan)
     }
@@ -51,7 +51,7 @@ impl Ctx<'_> {
 }
 
 /// Improves `routes` in place for at most `passes` rounds of moves; routes left empty are removed.
-pub fn improve(routes: &mut Vec<RouteDraft>, travel: &TravelModel, site: &SiteView, now: TimeMs, passes: u32) {
+pub fn improve(routes: &mut Vec<RouteDraft>, travel: &TravelModel, site: &SiteView, now: Instant, passes: u32) {
     let mut limit = HashMap::new();
     for r in routes.iter() {
         let plan = plan_route(travel, site, r.vehicle.speed_kmh, now, &r.stops);

@@ -21,7 +21,7 @@ pub use greedy::{GreedyEdd, GreedyEddConfig};
 pub use params::{Param, ParamError, ParamKind, Tunable};
 pub use plan_replay::{Plan, PlanError, PlanReplay, PlanReplayConfig, PlannedRoute};
 pub use single::{Sequence, SingleOrder, SingleOrderConfig};
-pub use time::{DailyWindow, MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, TimeMs};
+pub use time::{DailyWindow, Duration, Instant, MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN};
 pub use view::*;
 
 use serde::{Deserialize, Serialize};

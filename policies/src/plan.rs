@@ -1,15 +1,15 @@
 //! Expected timing of a route, as a dispatcher would estimate it before the vehicle leaves.
 
 use crate::geo::TravelModel;
-use crate::time::TimeMs;
+use crate::time::{Duration, Instant};
 use crate::view::{OrderView, SiteView};
 
 /// Expected times of one route. `starts[i]` is when service at stop `i` begins.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RoutePlan {
-    pub depart: TimeMs,
-    pub starts: Vec<TimeMs>,
-    pub back: TimeMs,
+    pub depart: Instant,
+    pub starts: Vec<Instant>,
+    pub back: Instant,
     pub distance_km: f64,
     pub load: u32,
 }
@@ -23,11 +23,11 @@ impl RoutePlan {
 
 /// Expected wait for a door at `site` for a vehicle arriving at `now`: the vehicles ahead
 /// of it beyond the free doors, each taking a mean load time, spread over the doors.
-pub fn expected_dock_start(site: &SiteView, now: TimeMs) -> TimeMs {
+pub fn expected_dock_start(site: &SiteView, now: Instant) -> Instant {
     let open = site.hours.next_open(now);
     let ahead = (site.queue_len + site.doors_busy + 1).saturating_sub(site.doors) as u64;
     let wait = ahead * site.load_fixed_mean.0 / site.doors.max(1) as u64;
-    open + TimeMs(wait)
+    open + Duration(wait)
 }
 
 /// Expected timing of delivering `stops` in order from `site` with a vehicle of `speed_kmh`,
@@ -36,7 +36,7 @@ pub fn plan_route(
     travel: &TravelModel,
     site: &SiteView,
     speed_kmh: f64,
-    now: TimeMs,
+    now: Instant,
     stops: &[&OrderView],
 ) -> RoutePlan {
     let point = |i: Option<usize>| i.map_or(site.location, |i| stops[i].destination);
@@ -49,7 +49,7 @@ pub fn plan_route_by(
     travel: &TravelModel,
     site: &SiteView,
     speed_kmh: f64,
-    now: TimeMs,
+    now: Instant,
     stops: &[&OrderView],
     leg_km: impl Fn(Option<usize>, Option<usize>) -> f64,
 ) -> RoutePlan {
@@ -64,7 +64,7 @@ pub fn plan_route_into(
     travel: &TravelModel,
     site: &SiteView,
     speed_kmh: f64,
-    now: TimeMs,
+    now: Instant,
     stops: &[&OrderView],
     leg_km: impl Fn(Option<usize>, Option<usize>) -> f64,
 ) {
@@ -81,7 +81,7 @@ pub fn plan_route_into(
         distance_km += km;
         t = (t + pace.expected_round(km)).max(o.earliest);
         starts.push(t);
-        t = t + o.service;
+        t += o.service;
         at = Some(i);
     }
     let km = leg_km(at, None);

@@ -12,7 +12,7 @@ use std::cmp::Reverse;
 
 use crate::params::{MIN_EPOCH_MIN, Param, ParamError, Tunable, checked};
 use crate::plan::plan_route;
-use crate::time::TimeMs;
+use crate::time::Duration;
 use crate::view::{AllocationRequest, Decision, OrderView, Route};
 use crate::{AllocationPolicy, Epochs};
 
@@ -28,7 +28,7 @@ fn dispatch_one_by_one(req: &AllocationRequest, sequence: &[&OrderView]) -> Deci
             continue;
         };
         let plan = plan_route(&req.travel, site, vehicles[v].speed_kmh, req.now, &[order]);
-        let duty: TimeMs = plan.back - req.now;
+        let duty = plan.back.since(req.now);
         let Some(d) =
             drivers.iter().position(|d| d.site == order.site && plan.back <= d.shift_end && duty <= d.duty_left)
         else {
@@ -99,7 +99,7 @@ impl SingleOrder {
 impl AllocationPolicy for SingleOrder {
     fn epochs(&self) -> Epochs {
         Epochs {
-            every: Some(TimeMs::from_min(self.config.epoch_min).max(TimeMs(1))),
+            every: Some(Duration::from_min(self.config.epoch_min).max(Duration(1))),
             on_order_ready: true,
             on_resource_free: true,
             needs_free_fleet: true,
@@ -128,16 +128,16 @@ mod tests {
             site: SiteId(0),
             destination: Point { x: 10.0, y: 0.0 },
             size: 1,
-            created: TimeMs::ZERO,
-            ready: TimeMs::from_min(ready_min),
-            earliest: TimeMs::ZERO,
-            due: TimeMs::from_min(due_min),
+            created: Instant::START,
+            ready: Instant::at(Duration::from_min(ready_min)),
+            earliest: Instant::START,
+            due: Instant::at(Duration::from_min(due_min)),
             priority: 0,
             value: 0.0,
-            service: TimeMs::from_min(5.0),
+            service: Duration::from_min(5.0),
         };
         AllocationRequest {
-            now: TimeMs::from_min(30.0),
+            now: Instant::at(Duration::from_min(30.0)),
             travel: TravelModel { metric: Metric::Euclidean, circuity: 1.0, noise_mean: 1.0, truncate_decimals: None },
             sites: vec![SiteView {
                 id: SiteId(0),
@@ -146,7 +146,7 @@ mod tests {
                 doors_busy: 0,
                 queue_len: 0,
                 hours: DailyWindow::ALWAYS,
-                load_fixed_mean: TimeMs::from_min(5.0),
+                load_fixed_mean: Duration::from_min(5.0),
                 load_per_unit_mean_ms: 0.0,
             }],
             // Ready first, due last; and ready last, due first.
@@ -162,9 +162,9 @@ mod tests {
             drivers: vec![DriverView {
                 id: DriverId(0),
                 site: SiteId(0),
-                shift_end: TimeMs::from_hours(8.0),
-                latest_return: TimeMs::from_hours(9.0),
-                duty_left: TimeMs::from_hours(8.0),
+                shift_end: Instant::at(Duration::from_hours(8.0)),
+                latest_return: Instant::at(Duration::from_hours(9.0)),
+                duty_left: Duration::from_hours(8.0),
             }],
             busy_vehicles: vec![],
             carriers: vec![],
@@ -183,7 +183,7 @@ mod tests {
     #[test]
     fn nobody_goes_who_cannot_be_back_by_shift_end() {
         let mut req = request();
-        req.drivers[0].shift_end = TimeMs::from_min(40.0); // the trip takes 5 + 10 + 5 + 10 minutes
+        req.drivers[0].shift_end = Instant::at(Duration::from_min(40.0)); // the trip takes 5 + 10 + 5 + 10 minutes
         assert!(SingleOrder::new(SingleOrderConfig::default(), Sequence::Due).allocate(&req).routes.is_empty());
     }
 }

@@ -1,28 +1,66 @@
-//! Simulated (or wall) time as integer milliseconds.
+//! Simulated time as integer milliseconds: instants on the clock and durations between them, kept apart.
 
 use serde::{Deserialize, Serialize};
-use std::ops::{Add, Sub};
+use std::ops::{Add, AddAssign, Sub};
 
-/// Milliseconds since the start of the horizon (or a duration in milliseconds).
+/// A point on the simulated clock: milliseconds since the start of the horizon.
 ///
-/// Integer time keeps event ordering exact: no epsilon comparisons anywhere.
+/// Integer time keeps event ordering exact: no epsilon comparisons anywhere. An instant moves by a
+/// [`Duration`]; two instants give a duration only through [`Instant::since`] (which says the order is
+/// known) or [`Instant::saturating_since`] (which says "zero if not yet").
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct TimeMs(pub u64);
+pub struct Instant(pub u64);
+
+/// A length of simulated time in milliseconds; never negative.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Duration(pub u64);
 
 pub const MS_PER_MIN: u64 = 60_000;
 pub const MS_PER_HOUR: u64 = 60 * MS_PER_MIN;
 pub const MS_PER_DAY: u64 = 24 * MS_PER_HOUR;
 
-impl TimeMs {
-    pub const ZERO: TimeMs = TimeMs(0);
-    pub const MAX: TimeMs = TimeMs(u64::MAX);
+impl Instant {
+    /// The start of the horizon.
+    pub const START: Instant = Instant(0);
+    /// Never: later than any instant a run reaches.
+    pub const MAX: Instant = Instant(u64::MAX);
 
-    pub fn from_min(min: f64) -> TimeMs {
-        TimeMs((min * MS_PER_MIN as f64).round().max(0.0) as u64)
+    /// The instant `offset` after the start of the horizon.
+    pub const fn at(offset: Duration) -> Instant {
+        Instant(offset.0)
     }
-    pub fn from_hours(h: f64) -> TimeMs {
-        TimeMs((h * MS_PER_HOUR as f64).round().max(0.0) as u64)
+    /// Minutes since the start of the horizon.
+    pub fn as_min(self) -> f64 {
+        self.0 as f64 / MS_PER_MIN as f64
+    }
+    /// Hours since the start of the horizon.
+    pub fn as_hours(self) -> f64 {
+        self.0 as f64 / MS_PER_HOUR as f64
+    }
+    /// The time from `earlier` to this instant; `earlier` must not be later (checked in debug builds).
+    pub fn since(self, earlier: Instant) -> Duration {
+        debug_assert!(earlier <= self, "{earlier:?} is after {self:?}");
+        Duration(self.0.saturating_sub(earlier.0))
+    }
+    /// The time from `earlier` to this instant, zero if `earlier` is later (lateness, time left).
+    pub fn saturating_since(self, earlier: Instant) -> Duration {
+        Duration(self.0.saturating_sub(earlier.0))
+    }
+}
+
+impl Duration {
+    pub const ZERO: Duration = Duration(0);
+    pub const DAY: Duration = Duration(MS_PER_DAY);
+    /// Forever: longer than any horizon.
+    pub const MAX: Duration = Duration(u64::MAX);
+
+    pub fn from_min(min: f64) -> Duration {
+        Duration((min * MS_PER_MIN as f64).round().max(0.0) as u64)
+    }
+    pub fn from_hours(h: f64) -> Duration {
+        Duration((h * MS_PER_HOUR as f64).round().max(0.0) as u64)
     }
     pub fn as_min(self) -> f64 {
         self.0 as f64 / MS_PER_MIN as f64
@@ -31,27 +69,51 @@ impl TimeMs {
         self.0 as f64 / MS_PER_HOUR as f64
     }
     /// This duration times `factor` (rounded up); exactly itself for a factor of 1.
-    pub fn scale(self, factor: f64) -> TimeMs {
-        if factor == 1.0 { self } else { TimeMs((self.0 as f64 * factor).ceil() as u64) }
-    }
-
-    pub fn saturating_sub(self, other: TimeMs) -> TimeMs {
-        TimeMs(self.0.saturating_sub(other.0))
+    pub fn scale(self, factor: f64) -> Duration {
+        if factor == 1.0 { self } else { Duration((self.0 as f64 * factor).ceil() as u64) }
     }
 }
 
-impl Add for TimeMs {
-    type Output = TimeMs;
-    fn add(self, rhs: TimeMs) -> TimeMs {
-        TimeMs(self.0.saturating_add(rhs.0))
+impl Add<Duration> for Instant {
+    type Output = Instant;
+    /// Saturating: an instant past the end of time is [`Instant::MAX`].
+    fn add(self, rhs: Duration) -> Instant {
+        Instant(self.0.saturating_add(rhs.0))
     }
 }
 
-impl Sub for TimeMs {
-    type Output = TimeMs;
+impl Sub<Duration> for Instant {
+    type Output = Instant;
+    /// Saturating: nothing is before the start of the horizon.
+    fn sub(self, rhs: Duration) -> Instant {
+        Instant(self.0.saturating_sub(rhs.0))
+    }
+}
+
+impl AddAssign<Duration> for Instant {
+    fn add_assign(&mut self, rhs: Duration) {
+        *self = *self + rhs;
+    }
+}
+
+impl Add for Duration {
+    type Output = Duration;
+    fn add(self, rhs: Duration) -> Duration {
+        Duration(self.0.saturating_add(rhs.0))
+    }
+}
+
+impl Sub for Duration {
+    type Output = Duration;
     /// Saturating: a duration is never negative.
-    fn sub(self, rhs: TimeMs) -> TimeMs {
-        self.saturating_sub(rhs)
+    fn sub(self, rhs: Duration) -> Duration {
+        Duration(self.0.saturating_sub(rhs.0))
+    }
+}
+
+impl AddAssign for Duration {
+    fn add_assign(&mut self, rhs: Duration) {
+        *self = *self + rhs;
     }
 }
 
@@ -72,7 +134,7 @@ impl DailyWindow {
 
     /// Whether `t` falls inside the window on its day. Windows that cross midnight
     /// (`open_ms > close_ms`, e.g. 22:00-06:00) are supported.
-    pub fn contains(&self, t: TimeMs) -> bool {
+    pub fn contains(&self, t: Instant) -> bool {
         let tod = t.0 % MS_PER_DAY;
         if self.is_always() {
             true
@@ -84,26 +146,26 @@ impl DailyWindow {
     }
 
     /// The earliest time at or after `t` inside the window.
-    pub fn next_open(&self, t: TimeMs) -> TimeMs {
+    pub fn next_open(&self, t: Instant) -> Instant {
         if self.contains(t) {
             return t;
         }
         let day = t.0 - t.0 % MS_PER_DAY;
         let tod = t.0 % MS_PER_DAY;
-        if tod < self.open_ms { TimeMs(day + self.open_ms) } else { TimeMs(day + MS_PER_DAY + self.open_ms) }
+        if tod < self.open_ms { Instant(day + self.open_ms) } else { Instant(day + MS_PER_DAY + self.open_ms) }
     }
 
     /// The end of the open period containing `t` (`t` must be inside the window).
-    pub fn closes_after(&self, t: TimeMs) -> TimeMs {
+    pub fn closes_after(&self, t: Instant) -> Instant {
         if self.is_always() {
-            return TimeMs::MAX;
+            return Instant::MAX;
         }
         let day = t.0 - t.0 % MS_PER_DAY;
         let tod = t.0 % MS_PER_DAY;
         if self.open_ms <= self.close_ms || tod < self.close_ms {
-            TimeMs(day + self.close_ms)
+            Instant(day + self.close_ms)
         } else {
-            TimeMs(day + MS_PER_DAY + self.close_ms)
+            Instant(day + MS_PER_DAY + self.close_ms)
         }
     }
 }
@@ -127,16 +189,16 @@ mod tests {
     #[test]
     fn window_next_open_and_close() {
         let w = DailyWindow { open_ms: 6 * MS_PER_HOUR, close_ms: 22 * MS_PER_HOUR };
-        assert_eq!(w.next_open(TimeMs(MS_PER_HOUR)), TimeMs(6 * MS_PER_HOUR));
-        assert_eq!(w.next_open(TimeMs(7 * MS_PER_HOUR)), TimeMs(7 * MS_PER_HOUR));
-        assert_eq!(w.next_open(TimeMs(23 * MS_PER_HOUR)), TimeMs(MS_PER_DAY + 6 * MS_PER_HOUR));
-        assert_eq!(w.closes_after(TimeMs(7 * MS_PER_HOUR)), TimeMs(22 * MS_PER_HOUR));
+        assert_eq!(w.next_open(Instant(MS_PER_HOUR)), Instant(6 * MS_PER_HOUR));
+        assert_eq!(w.next_open(Instant(7 * MS_PER_HOUR)), Instant(7 * MS_PER_HOUR));
+        assert_eq!(w.next_open(Instant(23 * MS_PER_HOUR)), Instant(MS_PER_DAY + 6 * MS_PER_HOUR));
+        assert_eq!(w.closes_after(Instant(7 * MS_PER_HOUR)), Instant(22 * MS_PER_HOUR));
         let night = DailyWindow { open_ms: 22 * MS_PER_HOUR, close_ms: 6 * MS_PER_HOUR };
-        assert!(night.contains(TimeMs(23 * MS_PER_HOUR)));
-        assert!(night.contains(TimeMs(MS_PER_HOUR)));
-        assert!(!night.contains(TimeMs(12 * MS_PER_HOUR)));
-        assert_eq!(night.closes_after(TimeMs(23 * MS_PER_HOUR)), TimeMs(MS_PER_DAY + 6 * MS_PER_HOUR));
-        assert_eq!(DailyWindow::ALWAYS.closes_after(TimeMs(5)), TimeMs::MAX);
+        assert!(night.contains(Instant(23 * MS_PER_HOUR)));
+        assert!(night.contains(Instant(MS_PER_HOUR)));
+        assert!(!night.contains(Instant(12 * MS_PER_HOUR)));
+        assert_eq!(night.closes_after(Instant(23 * MS_PER_HOUR)), Instant(MS_PER_DAY + 6 * MS_PER_HOUR));
+        assert_eq!(DailyWindow::ALWAYS.closes_after(Instant(5)), Instant::MAX);
         assert_eq!((w.to_string(), DailyWindow::ALWAYS.to_string()), ("06:00-22:00".into(), "always".into()));
     }
 }

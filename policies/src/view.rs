@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::geo::{Point, TravelModel};
-use crate::time::{DailyWindow, TimeMs};
+use crate::time::{DailyWindow, Duration, Instant};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -33,13 +33,13 @@ pub struct SiteView {
     pub queue_len: u32,
     pub hours: DailyWindow,
     /// Mean loading time of a vehicle: fixed part plus a part per unit of load.
-    pub load_fixed_mean: TimeMs,
+    pub load_fixed_mean: Duration,
     pub load_per_unit_mean_ms: f64,
 }
 
 impl SiteView {
-    pub fn expected_load(&self, units: u32) -> TimeMs {
-        self.load_fixed_mean + TimeMs((self.load_per_unit_mean_ms * units as f64).round() as u64)
+    pub fn expected_load(&self, units: u32) -> Duration {
+        self.load_fixed_mean + Duration((self.load_per_unit_mean_ms * units as f64).round() as u64)
     }
 }
 
@@ -53,16 +53,16 @@ pub struct OrderView {
     pub destination: Point,
     /// Load units (e.g. pallets).
     pub size: u32,
-    pub created: TimeMs,
-    pub ready: TimeMs,
+    pub created: Instant,
+    pub ready: Instant,
     /// Delivery window: service may not start before `earliest`; it is on time if it starts by `due`.
-    pub earliest: TimeMs,
-    pub due: TimeMs,
+    pub earliest: Instant,
+    pub due: Instant,
     /// Service class; higher is more urgent.
     pub priority: u8,
     pub value: f64,
     /// Expected unloading time at the customer.
-    pub service: TimeMs,
+    pub service: Duration,
 }
 
 /// A vehicle idle at its home site.
@@ -89,7 +89,7 @@ pub struct BusyVehicleView {
     /// Orders still to deliver, in visiting order.
     pub stops_left: Vec<OrderId>,
     /// When it is expected back at its site (known once it has left the doors).
-    pub back_expected: Option<TimeMs>,
+    pub back_expected: Option<Instant>,
 }
 
 /// A driver on shift and idle at their home site.
@@ -97,11 +97,11 @@ pub struct BusyVehicleView {
 pub struct DriverView {
     pub id: DriverId,
     pub site: SiteId,
-    pub shift_end: TimeMs,
+    pub shift_end: Instant,
     /// Shift end plus the allowed overtime: the driver must be back by then.
-    pub latest_return: TimeMs,
+    pub latest_return: Instant,
     /// Duty time left in this shift.
-    pub duty_left: TimeMs,
+    pub duty_left: Duration,
 }
 
 /// Third-party capacity on offer today.
@@ -111,7 +111,7 @@ pub struct CarrierView {
     pub name: String,
     pub capacity_left_today: u32,
     pub acceptance_probability: f64,
-    pub pickup_lead: TimeMs,
+    pub pickup_lead: Duration,
     pub price_per_order: f64,
     /// Average road speed from pickup to the customer.
     pub speed_kmh: f64,
@@ -120,7 +120,7 @@ pub struct CarrierView {
 /// Everything a dispatcher knows at a decision epoch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AllocationRequest {
-    pub now: TimeMs,
+    pub now: Instant,
     pub travel: TravelModel,
     /// Indexed by `SiteId`.
     pub sites: Vec<SiteView>,
@@ -162,7 +162,7 @@ pub struct Decision {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Epochs {
     /// Decide periodically at this interval (from time zero).
-    pub every: Option<TimeMs>,
+    pub every: Option<Duration>,
     /// Decide as soon as an order becomes ready.
     pub on_order_ready: bool,
     /// Decide as soon as a vehicle comes back or a driver starts a shift.

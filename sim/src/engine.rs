@@ -139,7 +139,7 @@ impl<'a> Engine<'a> {
         Engine { sim, events: 0 }
     }
 
-    pub fn now(&self) -> policies::TimeMs {
+    pub fn now(&self) -> policies::Instant {
         self.sim.now()
     }
 

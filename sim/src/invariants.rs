@@ -2,7 +2,7 @@
 //! vehicle over capacity, no carrier over its daily capacity, never more vehicles loading at a site than it has doors, no driver
 //! working past shift end plus allowed overtime, and time never going back.
 
-use policies::TimeMs;
+use policies::{Duration, Instant};
 
 use crate::kernel::log::Record;
 use crate::live::{LiveSink, LiveState};
@@ -13,14 +13,14 @@ pub struct InvariantChecker {
     doors: Vec<u32>,
     loading: Vec<u32>,
     capacities: Vec<u32>,
-    overtime_max: Vec<TimeMs>,
+    overtime_max: Vec<Duration>,
     /// Time each driver stood with a broken-down vehicle or before a closed region this shift:
     /// force majeure, allowed on top.
-    breakdown_allowance: Vec<TimeMs>,
+    breakdown_allowance: Vec<Duration>,
     /// Per carrier: daily capacity, and (day, tenders accepted that day).
     carrier_capacity: Vec<u32>,
     carrier_accepted: Vec<(u64, u32)>,
-    last_t: TimeMs,
+    last_t: Instant,
     violations: Vec<String>,
     violation_count: u64,
 }
@@ -36,16 +36,16 @@ impl InvariantChecker {
                 .map(|v| scenario.vehicle_types[v.vehicle_type as usize].capacity)
                 .collect(),
             overtime_max: scenario.drivers.iter().map(|d| d.overtime_max).collect(),
-            breakdown_allowance: vec![TimeMs::ZERO; scenario.drivers.len()],
+            breakdown_allowance: vec![Duration::ZERO; scenario.drivers.len()],
             carrier_capacity: scenario.carriers.iter().map(|c| c.daily_capacity).collect(),
             carrier_accepted: vec![(0, 0); scenario.carriers.len()],
-            last_t: TimeMs::ZERO,
+            last_t: Instant::START,
             violations: Vec::new(),
             violation_count: 0,
         }
     }
 
-    fn fail(&mut self, t: TimeMs, what: String) {
+    fn fail(&mut self, t: Instant, what: String) {
         self.violation_count += 1;
         if self.violations.len() < 20 {
             self.violations.push(format!("t={} ms: {what}", t.0));
@@ -73,7 +73,7 @@ impl InvariantChecker {
 }
 
 impl LiveSink for InvariantChecker {
-    fn record(&mut self, t: TimeMs, record: &Record, live: &LiveState) {
+    fn record(&mut self, t: Instant, record: &Record, live: &LiveState) {
         if t < self.last_t {
             self.fail(t, format!("time went back from {} ms", self.last_t.0));
         }
@@ -124,7 +124,7 @@ impl LiveSink for InvariantChecker {
             }
             Record::VehicleBrokeDown { driver, repair: held, .. } | Record::LegHeld { driver, wait: held, .. } => {
                 let allowance = &mut self.breakdown_allowance[driver.0 as usize];
-                *allowance = *allowance + held;
+                *allowance += held;
             }
             Record::ShiftEnded { driver, scheduled_end } => {
                 let allowance = std::mem::take(&mut self.breakdown_allowance[driver.0 as usize]);
@@ -132,7 +132,7 @@ impl LiveSink for InvariantChecker {
                 if t > limit {
                     self.fail(
                         t,
-                        format!("driver {} worked {} ms past shift end plus overtime", driver.0, (t - limit).0),
+                        format!("driver {} worked {} ms past shift end plus overtime", driver.0, t.since(limit).0),
                     );
                 }
             }
@@ -152,13 +152,13 @@ mod tests {
         let scenario = Scenario::load(std::path::Path::new("../scenarios/tiny.toml")).unwrap();
         let (mut checker, mut live) = (InvariantChecker::new(&scenario), LiveState::new(scenario.vehicles.len()));
         let capacity = scenario.vehicle_types[scenario.vehicles[0].vehicle_type as usize].capacity;
-        let created = Record::OrderCreated { order: OrderId(7), site: SiteId(0), size: 1, due: TimeMs(9) };
+        let created = Record::OrderCreated { order: OrderId(7), site: SiteId(0), size: 1, due: Instant(9) };
         let delivered = Record::Delivered {
             order: OrderId(7),
             vehicle: VehicleId(0),
-            created: TimeMs(0),
-            due: TimeMs(9),
-            service_start: TimeMs(5),
+            created: Instant(0),
+            due: Instant(9),
+            service_start: Instant(5),
         };
         let route = Record::RouteAssigned {
             vehicle: VehicleId(0),
@@ -169,7 +169,7 @@ mod tests {
             capacity,
         };
         for (t, record) in [(0, &created), (5, &delivered), (6, &delivered), (4, &route)] {
-            feed(&mut checker, &mut live, TimeMs(t), record);
+            feed(&mut checker, &mut live, Instant(t), record);
         }
         let violations = checker.finish(&live, 1).unwrap_err();
         assert_eq!(
@@ -182,7 +182,7 @@ mod tests {
             ]
         );
         let (mut clean, mut live) = (InvariantChecker::new(&scenario), LiveState::new(scenario.vehicles.len()));
-        feed(&mut clean, &mut live, TimeMs(0), &created);
+        feed(&mut clean, &mut live, Instant(0), &created);
         assert_eq!(clean.finish(&live, 1), Ok(()));
     }
 }

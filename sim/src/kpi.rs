@@ -9,7 +9,7 @@
 use hdrhistogram::Histogram;
 use std::ops::Index;
 
-use policies::{CarrierId, DriverId, ExceptionKind, MS_PER_HOUR, MS_PER_MIN, Severity, TimeMs, VehicleId};
+use policies::{CarrierId, DriverId, Duration, ExceptionKind, Instant, MS_PER_HOUR, MS_PER_MIN, Severity, VehicleId};
 
 use crate::kernel::log::Record;
 use crate::live::{LiveSink, LiveState};
@@ -376,7 +376,7 @@ impl Default for Durations {
 }
 
 impl Durations {
-    fn add(&mut self, d: TimeMs) {
+    fn add(&mut self, d: Duration) {
         self.sum_ms += d.0 as u128;
         self.count += 1;
         self.hist.saturating_record(d.0 / 1000);
@@ -410,7 +410,7 @@ struct Tally {
     dock_arrivals: u64,
     /// Integral of the dock queue over `[start, queue_since]`, vehicles x ms.
     queue_area: u128,
-    queue_since: TimeMs,
+    queue_since: Instant,
     /// Vehicle time on trips ended, and driver time on shifts ended, ms.
     vehicle_busy_ms: u128,
     driver_shift_ms: u128,
@@ -436,8 +436,8 @@ struct Tally {
     notified: u64,
     resequenced: u64,
     no_shows: u64,
-    late_starts: (u64, TimeMs),
-    holds: (u64, TimeMs),
+    late_starts: (u64, Instant),
+    holds: (u64, Instant),
     breakdowns: u64,
     reassigned: u64,
     /// Sum and count of (due - detection) over ETA risks, ms.
@@ -462,8 +462,8 @@ const EXCEPTION_KPIS: [KpiId; ExceptionKind::ALL.len()] = [
 /// are of orders created from `W` on. State carries over: the vehicles out, the queue, the open
 /// orders and exceptions (so `orders_open_end` counts every order still open).
 pub struct KpiCollector {
-    horizon: TimeMs,
-    warmup: TimeMs,
+    horizon: Instant,
+    warmup: Instant,
     /// Statistics are being collected: the warm-up is over.
     measuring: bool,
     /// (cost per km, cost per hour) by vehicle id.
@@ -471,7 +471,7 @@ pub struct KpiCollector {
     /// Price per order by carrier id.
     carrier_prices: Vec<f64>,
     /// Per driver: on shift since when (state too).
-    on_shift_since: Vec<Option<TimeMs>>,
+    on_shift_since: Vec<Option<Instant>>,
     tally: Tally,
 }
 
@@ -492,8 +492,8 @@ impl KpiCollector {
     /// A collector for a run to `horizon` with a warm-up to `warmup`, vehicles at `vehicle_rates`
     /// (cost per km, per hour), carriers at `carrier_prices` and `drivers` drivers.
     fn for_network(
-        horizon: TimeMs,
-        warmup: TimeMs,
+        horizon: Instant,
+        warmup: Instant,
         vehicle_rates: Vec<(f64, f64)>,
         carrier_prices: Vec<f64>,
         drivers: usize,
@@ -501,7 +501,7 @@ impl KpiCollector {
         KpiCollector {
             horizon,
             warmup,
-            measuring: warmup == TimeMs::ZERO,
+            measuring: warmup == Instant::START,
             vehicle_rates,
             carrier_prices,
             on_shift_since: vec![None; drivers],
@@ -516,20 +516,20 @@ impl KpiCollector {
     }
 
     /// Where a spell under way since `since` starts to count: not before the warm-up's end.
-    fn counted_from(&self, since: TimeMs) -> TimeMs {
+    fn counted_from(&self, since: Instant) -> Instant {
         since.max(self.warmup)
     }
 
     // Orders.
 
-    fn order_created(&mut self, due: TimeMs) {
+    fn order_created(&mut self, due: Instant) {
         self.tally.created += 1;
         if due <= self.horizon {
             self.tally.due_in_horizon += 1;
         }
     }
 
-    fn order_delivered(&mut self, t: TimeMs, created: TimeMs, due: TimeMs, service_start: TimeMs, own: bool) {
+    fn order_delivered(&mut self, t: Instant, created: Instant, due: Instant, service_start: Instant, own: bool) {
         let m = &mut self.tally;
         m.delivered += 1;
         m.delivered_own += own as u64;
@@ -542,26 +542,26 @@ impl KpiCollector {
         if service_start > due {
             m.late += 1;
         }
-        m.lateness.add(service_start - due);
-        m.cycle.add(t - created);
+        m.lateness.add(service_start.saturating_since(due));
+        m.cycle.add(t.since(created));
     }
 
     // Docks.
 
     /// The dock queue changes at `t`: integrate it, unchanged since the last change, up to `t`.
-    fn queue_changes(&mut self, t: TimeMs, live: &LiveState) {
+    fn queue_changes(&mut self, t: Instant, live: &LiveState) {
         let m = &mut self.tally;
-        m.queue_area += live.dock_queue() as u128 * (t - m.queue_since).0 as u128;
+        m.queue_area += live.dock_queue() as u128 * t.since(m.queue_since).0 as u128;
         m.queue_since = t;
     }
 
-    fn dock_arrived(&mut self, t: TimeMs, live: &LiveState) {
+    fn dock_arrived(&mut self, t: Instant, live: &LiveState) {
         self.tally.dock_arrivals += 1;
         self.queue_changes(t, live);
     }
 
     /// A vehicle left the door queue, to load or giving up, after waiting `waited`.
-    fn dock_left(&mut self, t: TimeMs, waited: TimeMs, live: &LiveState) {
+    fn dock_left(&mut self, t: Instant, waited: Duration, live: &LiveState) {
         self.tally.dock_wait.add(waited);
         self.queue_changes(t, live);
     }
@@ -574,27 +574,27 @@ impl KpiCollector {
     }
 
     /// `vehicle`'s trip is over at `t` (back home, or given up at the doors).
-    fn trip_over(&mut self, vehicle: VehicleId, t: TimeMs, live: &LiveState) {
+    fn trip_over(&mut self, vehicle: VehicleId, t: Instant, live: &LiveState) {
         if let Some(since) = live.busy_since(vehicle) {
-            self.tally.vehicle_busy_ms += (t - self.counted_from(since)).0 as u128;
+            self.tally.vehicle_busy_ms += t.saturating_since(self.counted_from(since)).0 as u128;
         }
     }
 
-    fn trip_ended(&mut self, t: TimeMs, vehicle: VehicleId, started: TimeMs, distance_mm: u64, live: &LiveState) {
+    fn trip_ended(&mut self, t: Instant, vehicle: VehicleId, started: Instant, distance_mm: u64, live: &LiveState) {
         let (per_km, per_hour) = self.vehicle_rates[vehicle.0 as usize];
         let m = &mut self.tally;
         m.trips += 1;
         m.distance_mm += distance_mm;
-        m.cost += per_km * distance_mm as f64 / 1e6 + per_hour * (t - started).0 as f64 / MS_PER_HOUR as f64;
+        m.cost += per_km * distance_mm as f64 / 1e6 + per_hour * t.since(started).0 as f64 / MS_PER_HOUR as f64;
         self.trip_over(vehicle, t, live);
     }
 
     // Drivers.
 
-    fn shift_ended(&mut self, t: TimeMs, driver: DriverId, scheduled_end: TimeMs) {
-        self.tally.overtime_ms += (t - scheduled_end).0;
+    fn shift_ended(&mut self, t: Instant, driver: DriverId, scheduled_end: Instant) {
+        self.tally.overtime_ms += t.since(scheduled_end).0;
         if let Some(since) = self.on_shift_since[driver.0 as usize].take() {
-            self.tally.driver_shift_ms += (t - self.counted_from(since)).0 as u128;
+            self.tally.driver_shift_ms += t.saturating_since(self.counted_from(since)).0 as u128;
         }
     }
 
@@ -607,7 +607,7 @@ impl KpiCollector {
 
     // Exceptions.
 
-    fn exception_raised(&mut self, t: TimeMs, kind: ExceptionKind, severity: Severity, due: TimeMs) {
+    fn exception_raised(&mut self, t: Instant, kind: ExceptionKind, severity: Severity, due: Instant) {
         let m = &mut self.tally;
         if kind == ExceptionKind::EtaRisk {
             m.eta_lead_ms.0 += due.0 as i128 - t.0 as i128;
@@ -620,29 +620,29 @@ impl KpiCollector {
         }
     }
 
-    fn exception_resolved(&mut self, t: TimeMs, manual: bool, detected: TimeMs) {
-        self.tally.resolve.add(t - detected);
+    fn exception_resolved(&mut self, t: Instant, manual: bool, detected: Instant) {
+        self.tally.resolve.add(t.since(detected));
         self.tally.manual += manual as u64;
     }
 
     /// The time counted of the spells under way since `spells`, cut at `end`, ms.
-    fn cut_at(&self, end: TimeMs, spells: impl Iterator<Item = TimeMs>) -> u128 {
-        spells.map(|since| (end - self.counted_from(since)).0 as u128).sum()
+    fn cut_at(&self, end: Instant, spells: impl Iterator<Item = Instant>) -> u128 {
+        spells.map(|since| end.saturating_since(self.counted_from(since)).0 as u128).sum()
     }
 
     /// KPI values at the end of the horizon; busy and on-shift spells still open are cut there.
-    pub fn finish(&mut self, horizon: TimeMs, live: &LiveState) -> Kpis {
+    pub fn finish(&mut self, horizon: Instant, live: &LiveState) -> Kpis {
         if !self.measuring {
             self.start_measuring();
         }
         let end = End {
             horizon,
-            measured_ms: (horizon - self.warmup).0 as u128,
+            measured_ms: horizon.since(self.warmup).0 as u128,
             vehicle_busy_ms: self.tally.vehicle_busy_ms + self.cut_at(horizon, live.trips_under_way()),
             on_shift_ms: self.tally.driver_shift_ms
                 + self.cut_at(horizon, self.on_shift_since.iter().flatten().copied()),
             queue_area: self.tally.queue_area
-                + live.dock_queue() as u128 * (horizon - self.tally.queue_since).0 as u128,
+                + live.dock_queue() as u128 * horizon.since(self.tally.queue_since).0 as u128,
         };
         Kpis(KpiId::ALL.map(|id| self.value(id, &end, live)))
     }
@@ -669,7 +669,7 @@ impl KpiCollector {
             DockWaitMinMean => m.dock_wait.mean_min(),
             DockWaitMinP95 => m.dock_wait.p95_min(),
             DockQueueMean => ratio(end.queue_area as f64, end.measured_ms as f64),
-            DockArrivalsPerHour => ratio(m.dock_arrivals as f64, (end.horizon - self.warmup).as_hours()),
+            DockArrivalsPerHour => ratio(m.dock_arrivals as f64, end.horizon.since(self.warmup).as_hours()),
             VehicleUtilisation => {
                 ratio(end.vehicle_busy_ms as f64, (end.measured_ms * self.vehicle_rates.len() as u128) as f64)
             }
@@ -725,7 +725,7 @@ impl KpiCollector {
 
 /// The time integrals at the end of the horizon, open spells cut there.
 struct End {
-    horizon: TimeMs,
+    horizon: Instant,
     /// Length of `[warm-up end, horizon]`, ms.
     measured_ms: u128,
     vehicle_busy_ms: u128,
@@ -735,7 +735,7 @@ struct End {
 
 impl LiveSink for KpiCollector {
     /// Each record to the handler of its concern, reading the live state as it was up to `t`.
-    fn record(&mut self, t: TimeMs, record: &Record, live: &LiveState) {
+    fn record(&mut self, t: Instant, record: &Record, live: &LiveState) {
         if !self.measuring && t >= self.warmup {
             self.start_measuring();
         }
@@ -750,7 +750,7 @@ impl LiveSink for KpiCollector {
             Record::CarrierDelivered { created, due, service_start, .. } => {
                 self.order_delivered(t, created, due, service_start, false)
             }
-            Record::OrderDeparted { ready, .. } => m.dispatch_delay.add(t - ready),
+            Record::OrderDeparted { ready, .. } => m.dispatch_delay.add(t.since(ready)),
             Record::DecisionRejected { .. } | Record::CancellationRefused { .. } => m.rejected += 1,
             // Docks.
             Record::DockArrived { .. } => self.dock_arrived(t, live),
@@ -806,8 +806,13 @@ mod tests {
     use super::*;
     use policies::{Action, OrderId, SiteId};
 
-    fn min(m: f64) -> TimeMs {
-        TimeMs::from_min(m)
+    fn min(m: f64) -> Duration {
+        Duration::from_min(m)
+    }
+
+    /// The clock `m` minutes into the run.
+    fn at(m: f64) -> Instant {
+        Instant::at(min(m))
     }
 
     #[test]
@@ -882,25 +887,25 @@ mod tests {
     }
 
     /// One vehicle (2 per km, 60 per hour), one carrier (price 7), one driver; to 3 h.
-    fn collector(warmup: TimeMs) -> KpiCollector {
-        KpiCollector::for_network(min(180.0), warmup, vec![(2.0, 60.0)], vec![7.0], 1)
+    fn collector(warmup: Instant) -> KpiCollector {
+        KpiCollector::for_network(at(180.0), warmup, vec![(2.0, 60.0)], vec![7.0], 1)
     }
 
     /// The live state the records leave, as the log would keep it beside the collector.
     fn feed(c: &mut KpiCollector, records: &[(f64, Record)]) -> LiveState {
         let mut live = LiveState::new(1);
         for (t, r) in records {
-            crate::live::feed(c, &mut live, min(*t), r);
+            crate::live::feed(c, &mut live, at(*t), r);
         }
         live
     }
 
     fn created(order: u64, due: f64) -> Record {
-        Record::OrderCreated { order: OrderId(order), site: SiteId(0), size: 1, due: min(due) }
+        Record::OrderCreated { order: OrderId(order), site: SiteId(0), size: 1, due: at(due) }
     }
 
     fn delivered(order: u64, created: f64, due: f64, service_start: f64) -> Record {
-        let (created, due, service_start) = (min(created), min(due), min(service_start));
+        let (created, due, service_start) = (at(created), at(due), at(service_start));
         Record::Delivered { order: OrderId(order), vehicle: VehicleId(0), created, due, service_start }
     }
 
@@ -917,7 +922,7 @@ mod tests {
 
     #[test]
     fn after_a_warm_up_counts_start_afresh_and_spells_under_way_count_from_its_end() {
-        let mut c = collector(min(60.0));
+        let mut c = collector(at(60.0));
         let (v, d, s) = (VehicleId(0), DriverId(0), SiteId(0));
         let live = feed(
             &mut c,
@@ -928,17 +933,17 @@ mod tests {
                 // Delivered after the warm-up: counted, but an order of the warm-up, so its
                 // lateness is not measured.
                 (70.0, delivered(1, 40.0, 65.0, 70.0)),
-                (90.0, Record::TripEnded { vehicle: v, driver: d, started: min(30.0), distance_mm: 10_000_000 }),
+                (90.0, Record::TripEnded { vehicle: v, driver: d, started: at(30.0), distance_mm: 10_000_000 }),
                 (100.0, created(2, 130.0)),
                 (120.0, route()),
                 (140.0, delivered(2, 100.0, 130.0, 135.0)),
-                (150.0, Record::ShiftEnded { driver: d, scheduled_end: min(140.0) }),
+                (150.0, Record::ShiftEnded { driver: d, scheduled_end: at(140.0) }),
                 (160.0, Record::DockArrived { vehicle: v, site: s }),
                 (170.0, Record::LoadingStarted { vehicle: v, site: s, waited: min(10.0) }),
                 (175.0, Record::TenderAccepted { order: OrderId(3), carrier: CarrierId(0) }),
             ],
         );
-        let k = c.finish(min(180.0), &live);
+        let k = c.finish(at(180.0), &live);
         assert_eq!((k[KpiId::OrdersCreated], k[KpiId::OrdersDelivered], k[KpiId::OrdersOpenEnd]), (1.0, 2.0, 0.0));
         assert_eq!((k[KpiId::OnTimeRate], k[KpiId::OrdersLate], k[KpiId::LatenessMinMean]), (0.0, 1.0, 5.0));
         assert_eq!(k[KpiId::OrderCycleMinMean], 40.0);
@@ -957,19 +962,19 @@ mod tests {
 
     #[test]
     fn exceptions_by_kind_open_at_the_end_and_their_ages() {
-        let mut c = collector(TimeMs::ZERO);
+        let mut c = collector(Instant::START);
         let raised = |exception, exception_kind, severity, due| Record::ExceptionRaised {
             exception,
             exception_kind,
             order: OrderId(exception),
             severity,
-            due: min(due),
+            due: at(due),
         };
         let resolved = |exception, manual, detected| Record::ExceptionResolved {
             exception,
             action: Action::Wait,
             manual,
-            detected: min(detected),
+            detected: at(detected),
         };
         let live = feed(
             &mut c,
@@ -982,7 +987,7 @@ mod tests {
                 (50.0, resolved(1, true, 10.0)),
             ],
         );
-        let k = c.finish(min(180.0), &live);
+        let k = c.finish(at(180.0), &live);
         assert_eq!((k[KpiId::Exceptions], k[KpiId::ExceptionsEtaRisk], k[KpiId::ExceptionsBreakdown]), (3.0, 2.0, 1.0));
         assert_eq!((k[KpiId::ExceptionsTenderRejected], k[KpiId::ExceptionsHighOrCritical]), (0.0, 2.0));
         assert_eq!((k[KpiId::ExceptionsEscalated], k[KpiId::ExceptionResolveMinMean]), (1.0, 40.0));
@@ -996,7 +1001,7 @@ mod tests {
 
     #[test]
     fn a_share_or_mean_of_nothing_is_undefined_and_a_count_zero() {
-        let k = collector(min(60.0)).finish(min(180.0), &LiveState::new(1));
+        let k = collector(at(60.0)).finish(at(180.0), &LiveState::new(1));
         for undefined in [KpiId::OnTimeRate, KpiId::LatenessMinMean, KpiId::DriverUtilisation, KpiId::CostPerOrder] {
             assert!(k[undefined].is_nan(), "{}", undefined.name());
         }

@@ -10,7 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use policies::{OrderId, TimeMs, VehicleId};
+use policies::{Duration, Instant, OrderId, VehicleId};
 
 use crate::kernel::log::{LogSink, Record};
 
@@ -47,10 +47,10 @@ pub struct LiveState {
     dock_queue: u32,
     /// Per vehicle: on a trip since when (set by its route, cleared back home or on giving up at
     /// the doors).
-    busy_since: Vec<Option<TimeMs>>,
+    busy_since: Vec<Option<Instant>>,
     vehicles_busy: u32,
     /// Detection time of each exception not yet resolved.
-    open_exceptions: HashMap<u64, TimeMs>,
+    open_exceptions: HashMap<u64, Instant>,
 }
 
 impl LiveState {
@@ -86,12 +86,12 @@ impl LiveState {
     }
 
     /// When `vehicle`'s trip began, if it is on one.
-    pub fn busy_since(&self, vehicle: VehicleId) -> Option<TimeMs> {
+    pub fn busy_since(&self, vehicle: VehicleId) -> Option<Instant> {
         self.busy_since[vehicle.0 as usize]
     }
 
     /// When each trip under way began, in vehicle order.
-    pub fn trips_under_way(&self) -> impl Iterator<Item = TimeMs> + '_ {
+    pub fn trips_under_way(&self) -> impl Iterator<Item = Instant> + '_ {
         self.busy_since.iter().flatten().copied()
     }
 
@@ -102,8 +102,8 @@ impl LiveState {
 
     /// The ages at `at` of the exceptions open, summed in whole milliseconds: exact, so the
     /// map's iteration order cannot change it.
-    pub fn open_exception_ages(&self, at: TimeMs) -> TimeMs {
-        TimeMs(self.open_exceptions.values().map(|detected| (at - *detected).0).sum())
+    pub fn open_exception_ages(&self, at: Instant) -> Duration {
+        Duration(self.open_exceptions.values().map(|detected| at.since(*detected).0).sum())
     }
 
     /// Every level, in [`Level::ALL`] order.
@@ -121,7 +121,7 @@ impl LiveState {
     }
 
     /// `vehicle` starts a trip at `t` (a new route restarts the spell), or ends it.
-    fn set_busy(&mut self, vehicle: VehicleId, since: Option<TimeMs>) {
+    fn set_busy(&mut self, vehicle: VehicleId, since: Option<Instant>) {
         let spell = &mut self.busy_since[vehicle.0 as usize];
         match (spell.is_some(), since.is_some()) {
             (false, true) => self.vehicles_busy += 1,
@@ -136,18 +136,18 @@ impl LiveState {
 /// timeline, the invariant checks): the log keeps one [`LiveState`], hands each record to these
 /// consumers with it, then to it.
 pub trait LiveSink {
-    fn record(&mut self, t: TimeMs, record: &Record, live: &LiveState);
+    fn record(&mut self, t: Instant, record: &Record, live: &LiveState);
 }
 
 /// Hands `record` to `sink`, then to `live`, as the log does: for the consumers' unit tests.
 #[cfg(test)]
-pub(crate) fn feed(sink: &mut impl LiveSink, live: &mut LiveState, t: TimeMs, record: &Record) {
+pub(crate) fn feed(sink: &mut impl LiveSink, live: &mut LiveState, t: Instant, record: &Record) {
     sink.record(t, record, live);
     live.record(t, record);
 }
 
 impl LogSink for LiveState {
-    fn record(&mut self, t: TimeMs, record: &Record) {
+    fn record(&mut self, t: Instant, record: &Record) {
         match *record {
             Record::OrderCreated { order, .. } => {
                 self.open_orders.insert(order);
@@ -181,8 +181,13 @@ mod tests {
     use super::*;
     use policies::{Action, DriverId, ExceptionKind, Severity, SiteId};
 
-    fn min(m: f64) -> TimeMs {
-        TimeMs::from_min(m)
+    fn min(m: f64) -> Duration {
+        Duration::from_min(m)
+    }
+
+    /// The clock `m` minutes into the run.
+    fn at(m: f64) -> Instant {
+        Instant::at(min(m))
     }
 
     fn route(v: u32) -> Record {
@@ -202,43 +207,43 @@ mod tests {
             exception_kind: ExceptionKind::EtaRisk,
             order: OrderId(0),
             severity: Severity::Low,
-            due: min(60.0),
+            due: at(60.0),
         }
     }
 
     #[test]
     fn orders_open_from_creation_to_delivery_or_cancellation() {
         let mut s = LiveState::new(1);
-        let created = |o| Record::OrderCreated { order: OrderId(o), site: SiteId(0), size: 1, due: min(60.0) };
+        let created = |o| Record::OrderCreated { order: OrderId(o), site: SiteId(0), size: 1, due: at(60.0) };
         for o in 0..3 {
-            s.record(min(o as f64), &created(o));
+            s.record(at(o as f64), &created(o));
         }
         let delivered = Record::Delivered {
             order: OrderId(0),
             vehicle: VehicleId(0),
-            created: min(0.0),
-            due: min(9.0),
-            service_start: min(5.0),
+            created: at(0.0),
+            due: at(9.0),
+            service_start: at(5.0),
         };
-        s.record(min(5.0), &delivered);
-        s.record(min(6.0), &Record::OrderCancelled { order: OrderId(2) });
+        s.record(at(5.0), &delivered);
+        s.record(at(6.0), &Record::OrderCancelled { order: OrderId(2) });
         assert_eq!(s.open_orders(), 1);
         assert!(s.is_open(OrderId(1)) && !s.is_open(OrderId(0)) && !s.is_open(OrderId(2)));
         // Closing an order twice (a broken log, for the invariant checker to report) changes nothing.
-        s.record(min(7.0), &Record::OrderCancelled { order: OrderId(2) });
+        s.record(at(7.0), &Record::OrderCancelled { order: OrderId(2) });
         assert_eq!(s.level(Level::OpenOrders), 1);
     }
 
     #[test]
     fn a_trip_lasts_from_its_route_to_back_home_or_giving_up_at_the_doors() {
         let mut s = LiveState::new(3);
-        s.record(min(1.0), &route(0));
-        s.record(min(2.0), &route(2));
-        s.record(min(2.0), &Record::DockArrived { vehicle: VehicleId(0), site: SiteId(0) });
-        s.record(min(2.0), &Record::DockArrived { vehicle: VehicleId(2), site: SiteId(0) });
+        s.record(at(1.0), &route(0));
+        s.record(at(2.0), &route(2));
+        s.record(at(2.0), &Record::DockArrived { vehicle: VehicleId(0), site: SiteId(0) });
+        s.record(at(2.0), &Record::DockArrived { vehicle: VehicleId(2), site: SiteId(0) });
         assert_eq!((s.vehicles_busy(), s.dock_queue()), (2, 2));
-        assert_eq!(s.trips_under_way().collect::<Vec<_>>(), [min(1.0), min(2.0)]);
-        s.record(min(3.0), &Record::LoadingStarted { vehicle: VehicleId(0), site: SiteId(0), waited: min(1.0) });
+        assert_eq!(s.trips_under_way().collect::<Vec<_>>(), [at(1.0), at(2.0)]);
+        s.record(at(3.0), &Record::LoadingStarted { vehicle: VehicleId(0), site: SiteId(0), waited: min(1.0) });
         let gave_up = Record::DockGaveUp {
             vehicle: VehicleId(2),
             driver: DriverId(2),
@@ -246,14 +251,14 @@ mod tests {
             waited: min(2.0),
             orders: 1,
         };
-        s.record(min(4.0), &gave_up);
+        s.record(at(4.0), &gave_up);
         assert_eq!((s.vehicles_busy(), s.dock_queue()), (1, 0));
-        assert_eq!((s.busy_since(VehicleId(0)), s.busy_since(VehicleId(2))), (Some(min(1.0)), None));
+        assert_eq!((s.busy_since(VehicleId(0)), s.busy_since(VehicleId(2))), (Some(at(1.0)), None));
         // A new route restarts the spell without counting the vehicle twice.
-        s.record(min(5.0), &route(0));
-        assert_eq!((s.vehicles_busy(), s.busy_since(VehicleId(0))), (1, Some(min(5.0))));
-        let back = Record::TripEnded { vehicle: VehicleId(0), driver: DriverId(0), started: min(5.0), distance_mm: 0 };
-        s.record(min(9.0), &back);
+        s.record(at(5.0), &route(0));
+        assert_eq!((s.vehicles_busy(), s.busy_since(VehicleId(0))), (1, Some(at(5.0))));
+        let back = Record::TripEnded { vehicle: VehicleId(0), driver: DriverId(0), started: at(5.0), distance_mm: 0 };
+        s.record(at(9.0), &back);
         assert_eq!(s.levels(), [0, 0, 0, 0]);
     }
 
@@ -261,15 +266,15 @@ mod tests {
     fn open_exceptions_and_their_ages_are_exact() {
         let mut s = LiveState::new(0);
         for e in 0..5 {
-            s.record(TimeMs(e * 7), &raised(e));
+            s.record(Instant(e * 7), &raised(e));
         }
         let resolved =
-            Record::ExceptionResolved { exception: 3, action: Action::Wait, manual: false, detected: TimeMs(21) };
-        s.record(TimeMs(30), &resolved);
+            Record::ExceptionResolved { exception: 3, action: Action::Wait, manual: false, detected: Instant(21) };
+        s.record(Instant(30), &resolved);
         assert_eq!(s.open_exceptions(), 4);
         assert_eq!(s.level(Level::ExceptionsOpen), 4);
         // Ages at 100 ms of the exceptions raised at 0, 7, 14 and 28 ms.
-        assert_eq!(s.open_exception_ages(TimeMs(100)), TimeMs(100 + 93 + 86 + 72));
+        assert_eq!(s.open_exception_ages(Instant(100)), Duration(100 + 93 + 86 + 72));
     }
 
     #[test]
@@ -277,9 +282,9 @@ mod tests {
         assert_eq!(Level::ALL.map(Level::name), Level::NAMES);
         assert_eq!(Level::DockQueue.name(), "dock_queue");
         let mut s = LiveState::new(1);
-        s.record(TimeMs(0), &route(0));
-        s.record(TimeMs(0), &raised(1));
-        s.record(TimeMs(0), &raised(2));
+        s.record(Instant(0), &route(0));
+        s.record(Instant(0), &raised(1));
+        s.record(Instant(0), &raised(2));
         assert_eq!(s.levels(), [0, 1, 0, 2]);
     }
 }

@@ -9,8 +9,8 @@
 use std::path::Path;
 
 use policies::{
-    AllocationPolicy, AllocationRequest, ConfigError, Decision, Epochs, ParamError, Plan, PlanReplay, PlanReplayConfig,
-    PolicyConfig, PolicyInfo, TimeMs, Tunable,
+    AllocationPolicy, AllocationRequest, ConfigError, Decision, Duration, Epochs, ParamError, Plan, PlanReplay,
+    PlanReplayConfig, PolicyConfig, PolicyInfo, Tunable,
 };
 use serde::{Serialize, Serializer};
 
@@ -142,7 +142,7 @@ pub struct Decided {
     pub decision: Decision,
     /// How long after the epoch the decision takes effect, in simulated time: the program's
     /// measured reply time with `charge_latency`, else zero.
-    pub latency: TimeMs,
+    pub latency: Duration,
 }
 
 impl RunPolicy {
@@ -157,7 +157,7 @@ impl RunPolicy {
     /// The policy's decision; only a program can fail to give one.
     pub fn decide(&mut self, request: &AllocationRequest) -> Result<Decided, ProgramFailure> {
         match self {
-            RunPolicy::Builtin(p) => Ok(Decided { decision: p.allocate(request), latency: TimeMs::ZERO }),
+            RunPolicy::Builtin(p) => Ok(Decided { decision: p.allocate(request), latency: Duration::ZERO }),
             RunPolicy::Process(p) => p.decide(request).map(|(decision, latency)| Decided { decision, latency }),
         }
     }

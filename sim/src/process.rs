@@ -15,13 +15,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::{Duration, Instant};
 
 use std::collections::BTreeMap;
 
 use policies::params::{MIN_EPOCH_MIN, checked};
 use policies::{
-    AllocationRequest, Decision, Epochs, OrderId, Param, ParamError, PolicyInfo, Route, Tender, TimeMs, Tunable,
+    AllocationRequest, Decision, Duration, Epochs, Instant, OrderId, Param, ParamError, PolicyInfo, Route, Tender,
+    Tunable,
 };
 use serde::{Deserialize, Serialize};
 
@@ -258,7 +258,7 @@ struct StderrTail {
 
 /// How long a program that closed its output or input gets to exit by itself (for its exit
 /// status) before its group is killed, and how long its stderr gets to reach its end after.
-const GRACE: Duration = Duration::from_millis(500);
+const GRACE: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Bytes of stderr kept for error messages.
 const STDERR_TAIL: usize = 2000;
@@ -304,7 +304,7 @@ pub struct ProcessPolicy {
     /// The first failure: the program is gone and is not started again.
     failed: Option<ProgramFailure>,
     /// Wall-clock time the last reply took.
-    last_latency: Duration,
+    last_latency: std::time::Duration,
 }
 
 impl ProcessPolicy {
@@ -320,12 +320,12 @@ impl ProcessPolicy {
             running: None,
             epoch: 0,
             failed: None,
-            last_latency: Duration::ZERO,
+            last_latency: std::time::Duration::ZERO,
         }
     }
 
-    fn timeout(&self) -> Duration {
-        Duration::from_secs_f64(self.config.timeout_ms / 1000.0)
+    fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.config.timeout_ms / 1000.0)
     }
 
     /// Starts the program (in `self.running`, so that a failure below still stops it) and greets it.
@@ -381,7 +381,7 @@ impl ProcessPolicy {
             self.start()?;
         }
         let (timeout, running) = (self.timeout(), self.running.as_mut().expect("started"));
-        let asked = Instant::now();
+        let asked = std::time::Instant::now();
         let result = running.exchange(&ToPolicy::Decide { epoch: self.epoch, request }, timeout, &self.config);
         self.last_latency = asked.elapsed();
         match result? {
@@ -402,16 +402,16 @@ impl Running {
     fn exchange(
         &mut self,
         message: &ToPolicy,
-        timeout: Duration,
+        timeout: std::time::Duration,
         config: &ProcessConfig,
     ) -> Result<FromPolicy, Failure> {
-        let deadline = Instant::now() + timeout;
+        let deadline = std::time::Instant::now() + timeout;
         let mut line = serde_json::to_vec(message).expect("messages serialise");
         line.push(b'\n');
         let bytes = line.len();
         let written = match &self.to_stdin {
             Some(to_stdin) if to_stdin.send(line).is_ok() => {
-                self.written.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                self.written.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
             }
             _ => Err(RecvTimeoutError::Disconnected),
         };
@@ -426,7 +426,7 @@ impl Running {
                 )));
             }
         }
-        let reply = match self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        let reply = match self.lines.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
             Ok(Line::Text(reply)) => reply,
             Ok(Line::TooLong) => {
                 return Err(Failure::new(format!(
@@ -450,12 +450,12 @@ impl Running {
 
     /// Kills the program's whole process group and reaps the program, once; waits up to `grace`
     /// for it to exit by itself first. Its exit status, when it had exited by itself.
-    fn stop(&mut self, grace: Duration) -> Option<ExitStatus> {
+    fn stop(&mut self, grace: std::time::Duration) -> Option<ExitStatus> {
         if self.ended.is_none() {
-            let until = Instant::now() + grace;
+            let until = std::time::Instant::now() + grace;
             let mut by_itself = has_exited(&mut self.child);
-            while !by_itself && Instant::now() < until {
-                std::thread::sleep(Duration::from_millis(5));
+            while !by_itself && std::time::Instant::now() < until {
+                std::thread::sleep(std::time::Duration::from_millis(5));
                 by_itself = has_exited(&mut self.child);
             }
             kill_group(&mut self.child);
@@ -469,7 +469,7 @@ impl Running {
 
     /// Stops the program (see [`Running::stop`]) and describes how it ended: its exit status if it
     /// exited by itself, and the end of its stderr.
-    fn end_note(&mut self, grace: Duration) -> String {
+    fn end_note(&mut self, grace: std::time::Duration) -> String {
         let status = self.stop(grace).map(|s| format!(" ({s})")).unwrap_or_default();
         // The group is gone: its stderr reaches its end at once (unless a process left the group).
         let (lock, closed) = &*self.stderr;
@@ -487,7 +487,7 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        self.stop(Duration::ZERO);
+        self.stop(std::time::Duration::ZERO);
     }
 }
 
@@ -599,7 +599,7 @@ fn excerpt(text: &str, max: usize) -> String {
 }
 
 /// `hh:mm:ss` since time zero, with the day when past the first.
-pub(crate) fn clock(t: TimeMs) -> String {
+pub(crate) fn clock(t: Instant) -> String {
     let s = t.0 / 1000;
     let (d, h, m, s) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
     if d > 0 { format!("day {d} {h:02}:{m:02}:{s:02}") } else { format!("{h:02}:{m:02}:{s:02}") }
@@ -609,7 +609,7 @@ impl ProcessPolicy {
     /// When to ask the program, as its configuration says.
     pub fn epochs(&self) -> Epochs {
         Epochs {
-            every: Some(TimeMs::from_min(self.config.epoch_min).max(TimeMs(1))),
+            every: Some(Duration::from_min(self.config.epoch_min).max(Duration(1))),
             on_order_ready: self.config.on_events,
             on_resource_free: self.config.on_events,
             needs_free_fleet: false,
@@ -619,13 +619,13 @@ impl ProcessPolicy {
     /// The program's decision, with its measured reply time as latency if `charge_latency`; or why
     /// the replication stops. The program is stopped at a failure and not started again: every
     /// later call answers that failure.
-    pub fn decide(&mut self, request: &AllocationRequest) -> Result<(policies::Decision, TimeMs), ProgramFailure> {
+    pub fn decide(&mut self, request: &AllocationRequest) -> Result<(policies::Decision, Duration), ProgramFailure> {
         if let Some(failure) = &self.failed {
             return Err(failure.clone());
         }
         let result = self.ask(request).map_err(|Failure { what, exiting }| {
             let note = match self.running.take() {
-                Some(mut running) => running.end_note(if exiting { GRACE } else { Duration::ZERO }),
+                Some(mut running) => running.end_note(if exiting { GRACE } else { std::time::Duration::ZERO }),
                 None => String::new(),
             };
             let json = serde_json::to_string(request).expect("requests serialise");
@@ -642,8 +642,8 @@ impl ProcessPolicy {
         });
         self.epoch += 1;
         let latency = match self.config.charge_latency {
-            true => TimeMs(self.last_latency.as_millis() as u64),
-            false => TimeMs::ZERO,
+            true => Duration(self.last_latency.as_millis() as u64),
+            false => Duration::ZERO,
         };
         result.map(|decision| (decision, latency))
     }
@@ -665,7 +665,7 @@ pub struct ProgramFailure {
     pub replication: u32,
     /// The decision epoch it failed at (0 the first) and its simulated time.
     pub epoch: u64,
-    pub at: TimeMs,
+    pub at: Instant,
     /// What went wrong, with what the program wrote to stderr and how it exited, when known.
     pub reason: String,
     /// The start of the request it failed on, as JSON.

@@ -6,7 +6,7 @@
 //!   disruption (shortage, booking down) under way while nothing was tendered, because the
 //!   policy never tenders.
 
-use policies::{Metric, Point, TimeMs};
+use policies::{Duration, Instant, Metric, Point};
 
 use crate::kernel::log::{LogSink, Record};
 use crate::scenario::{Demand, Destinations, Effect, Region, Scenario};
@@ -229,7 +229,7 @@ pub struct Trace {
     pub untouched: Vec<u32>,
     /// (disruption, start, end) of every occurrence, in the order they started; one still under
     /// way at the horizon ends there.
-    pub spells: Vec<(u32, TimeMs, TimeMs)>,
+    pub spells: Vec<(u32, Instant, Instant)>,
 }
 
 /// A log sink, so it adds no events.
@@ -238,7 +238,7 @@ pub(crate) struct Reach {
     state: Vec<(bool, bool, bool)>,
     /// Per disruption: the carriers it hits (all for booking down); `None` for other kinds.
     carriers: Vec<Option<Vec<u32>>>,
-    spells: Vec<(u32, TimeMs, TimeMs)>,
+    spells: Vec<(u32, Instant, Instant)>,
 }
 
 impl Reach {
@@ -255,7 +255,7 @@ impl Reach {
         Reach { state: vec![(false, false, false); scenario.disruptions.len()], carriers, spells: Vec::new() }
     }
 
-    pub fn finish(&self, horizon: TimeMs) -> Trace {
+    pub fn finish(&self, horizon: Instant) -> Trace {
         let mut trace = Trace::default();
         for (i, &(started, _, reached)) in self.state.iter().enumerate() {
             if !started {
@@ -270,12 +270,12 @@ impl Reach {
 }
 
 impl LogSink for Reach {
-    fn record(&mut self, t: TimeMs, record: &Record) {
+    fn record(&mut self, t: Instant, record: &Record) {
         match *record {
             Record::DisruptionStarted { disruption } => {
                 let state = &mut self.state[disruption as usize];
                 (state.0, state.1) = (true, true);
-                self.spells.push((disruption, t, TimeMs::MAX));
+                self.spells.push((disruption, t, Instant::MAX));
             }
             Record::DisruptionEnded { disruption } => {
                 self.state[disruption as usize].1 = false;
@@ -299,7 +299,7 @@ impl LogSink for Reach {
 
 /// Per disruption, the share of each interval `[i step, (i + 1) step)` (`samples` of them) it was
 /// under way, averaged over `results`: 1 where it was under way throughout in every replication.
-pub fn under_way<R: Traced>(disruptions: usize, results: &[R], step: TimeMs, samples: usize) -> Vec<Vec<f64>> {
+pub fn under_way<R: Traced>(disruptions: usize, results: &[R], step: Duration, samples: usize) -> Vec<Vec<f64>> {
     let mut share = vec![vec![0.0; samples]; disruptions];
     let step_ms = step.0.max(1);
     for r in results {

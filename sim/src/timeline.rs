@@ -5,7 +5,7 @@
 //! The sampler is a [`LiveSink`]: it adds no events to the calendar, so a run with it logs the
 //! same history (the same fingerprint) as a run without.
 
-use policies::{MS_PER_MIN, TimeMs};
+use policies::{Duration, Instant, MS_PER_MIN};
 
 use crate::kernel::log::Record;
 use crate::live::{Level, LiveSink, LiveState};
@@ -18,25 +18,25 @@ pub const SERIES: [&str; Level::ALL.len()] = Level::NAMES;
 /// horizon when `step` divides it — as the KPIs compute it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Timeline {
-    pub step: TimeMs,
+    pub step: Duration,
     pub samples: Vec<[f64; SERIES.len()]>,
 }
 
 impl Timeline {
     /// The sampling step for a horizon: 15 minutes, longer for horizons over three days so that
     /// there are at most 289 samples.
-    pub fn step_for(horizon: TimeMs) -> TimeMs {
+    pub fn step_for(horizon: Instant) -> Duration {
         let minutes = (horizon.0.div_ceil(288 * MS_PER_MIN)).max(15);
-        TimeMs(minutes * MS_PER_MIN)
+        Duration(minutes * MS_PER_MIN)
     }
 }
 
 /// Consumes the log of one replication and produces its [`Timeline`].
 pub struct TimelineSampler {
-    horizon: TimeMs,
+    horizon: Instant,
     /// The interval being averaged starts here; the state is integrated up to `last`.
-    start: TimeMs,
-    last: TimeMs,
+    start: Instant,
+    last: Instant,
     /// Integral of each quantity over `[start, last]`, in units x ms.
     area: [u128; SERIES.len()],
     timeline: Timeline,
@@ -44,19 +44,19 @@ pub struct TimelineSampler {
 
 impl TimelineSampler {
     /// A sampler for a run to `horizon`.
-    pub fn new(horizon: TimeMs) -> Self {
+    pub fn new(horizon: Instant) -> Self {
         TimelineSampler {
             horizon,
-            start: TimeMs::ZERO,
-            last: TimeMs::ZERO,
+            start: Instant::START,
+            last: Instant::START,
             area: [0; SERIES.len()],
             timeline: Timeline { step: Timeline::step_for(horizon), samples: Vec::new() },
         }
     }
 
     /// Integrates the state, unchanged since `last`, up to `t`.
-    fn integrate(&mut self, t: TimeMs, live: &LiveState) {
-        let dt = (t - self.last).0 as u128;
+    fn integrate(&mut self, t: Instant, live: &LiveState) {
+        let dt = t.since(self.last).0 as u128;
         for (a, x) in self.area.iter_mut().zip(live.levels()) {
             *a += x as u128 * dt;
         }
@@ -64,14 +64,14 @@ impl TimelineSampler {
     }
 
     /// Closes the intervals that end at or before `t` (and at or before the horizon).
-    fn close_until(&mut self, t: TimeMs, live: &LiveState) {
+    fn close_until(&mut self, t: Instant, live: &LiveState) {
         while self.start < self.horizon {
             let end = (self.start + self.timeline.step).min(self.horizon);
             if end > t {
                 break;
             }
             self.integrate(end, live);
-            let width = (end - self.start).0 as f64;
+            let width = end.since(self.start).0 as f64;
             self.timeline.samples.push(self.area.map(|a| a as f64 / width));
             (self.area, self.start) = ([0; SERIES.len()], end);
         }
@@ -85,7 +85,7 @@ impl TimelineSampler {
 }
 
 impl LiveSink for TimelineSampler {
-    fn record(&mut self, t: TimeMs, _: &Record, live: &LiveState) {
+    fn record(&mut self, t: Instant, _: &Record, live: &LiveState) {
         self.close_until(t, live);
         self.integrate(t, live); // the state changes from `t` on
     }
@@ -98,17 +98,18 @@ mod tests {
 
     #[test]
     fn each_sample_is_the_time_average_over_its_interval() {
-        let min = |m: f64| TimeMs::from_min(m);
-        let (mut s, mut live) = (TimelineSampler::new(TimeMs::from_hours(1.0)), LiveState::new(2));
-        let mut at = |t, r: &Record| crate::live::feed(&mut s, &mut live, t, r);
-        let created = |o| Record::OrderCreated { order: OrderId(o), site: SiteId(0), size: 1, due: min(60.0) };
+        let min = |m: f64| Duration::from_min(m);
+        let (mut s, mut live) = (TimelineSampler::new(Instant::at(Duration::from_hours(1.0))), LiveState::new(2));
+        let mut at = |m: f64, r: &Record| crate::live::feed(&mut s, &mut live, Instant::at(min(m)), r);
+        let created =
+            |o| Record::OrderCreated { order: OrderId(o), site: SiteId(0), size: 1, due: Instant::at(min(60.0)) };
         let arrived = |v| Record::DockArrived { vehicle: VehicleId(v), site: SiteId(0) };
-        at(min(0.0), &created(0));
-        at(min(10.0), &created(1));
-        at(min(15.0), &arrived(0)); // at an interval's start: counts in that interval
-        at(min(20.0), &Record::LoadingStarted { vehicle: VehicleId(0), site: SiteId(0), waited: min(5.0) });
-        at(min(42.0), &Record::OrderCancelled { order: OrderId(1) });
-        at(min(42.0), &arrived(1));
+        at(0.0, &created(0));
+        at(10.0, &created(1));
+        at(15.0, &arrived(0)); // at an interval's start: counts in that interval
+        at(20.0, &Record::LoadingStarted { vehicle: VehicleId(0), site: SiteId(0), waited: min(5.0) });
+        at(42.0, &Record::OrderCancelled { order: OrderId(1) });
+        at(42.0, &arrived(1));
         let t = s.finish(&live);
         assert_eq!(t.step, min(15.0));
         // open orders, vehicles busy, dock queue, exceptions open over [0,15), [15,30), [30,45), [45,60)
@@ -128,8 +129,8 @@ mod tests {
 
     #[test]
     fn steps_are_quarter_hours_up_to_three_days() {
-        assert_eq!(Timeline::step_for(TimeMs::from_hours(24.0)), TimeMs::from_min(15.0));
-        assert_eq!(Timeline::step_for(TimeMs::from_hours(72.0)), TimeMs::from_min(15.0));
-        assert_eq!(Timeline::step_for(TimeMs::from_hours(24.0 * 30.0)), TimeMs::from_min(150.0));
+        assert_eq!(Timeline::step_for(Instant::at(Duration::from_hours(24.0))), Duration::from_min(15.0));
+        assert_eq!(Timeline::step_for(Instant::at(Duration::from_hours(72.0))), Duration::from_min(15.0));
+        assert_eq!(Timeline::step_for(Instant::at(Duration::from_hours(24.0 * 30.0))), Duration::from_min(150.0));
     }
 }

@@ -12,7 +12,7 @@
 //! them, and the lower domain does not import the higher one.
 
 use bevy_ecs::prelude::*;
-use policies::{ExceptionKind, ExceptionPolicy, OrderId, TimeMs, VehicleId};
+use policies::{Duration, ExceptionKind, ExceptionPolicy, Instant, OrderId, VehicleId};
 
 use crate::invariants::InvariantChecker;
 use crate::kernel::calendar::Calendar;
@@ -71,7 +71,7 @@ pub enum Event {
     /// A driver who started late turns up, for a shift ending at `shift_end`.
     DriverArrives {
         driver: Entity,
-        shift_end: TimeMs,
+        shift_end: Instant,
     },
     /// A carrier delivers a tendered order.
     CarrierDelivery {
@@ -98,13 +98,13 @@ pub enum Event {
     /// A vehicle breaks down on the road and stands for `repair`.
     Breakdown {
         vehicle: Entity,
-        repair: TimeMs,
+        repair: Duration,
     },
     /// An occurrence of a disruption, ending at `end`, begins or ends.
     Disruption {
         index: u32,
         begins: bool,
-        end: TimeMs,
+        end: Instant,
     },
     /// A decision whose latency is charged to simulated time takes effect.
     ApplyDecision {
@@ -150,7 +150,7 @@ pub(crate) struct Log<'a> {
 
 impl Log<'_> {
     #[inline]
-    pub fn push(&mut self, t: TimeMs, record: Record) {
+    pub fn push(&mut self, t: Instant, record: Record) {
         if self.guard.tracing() {
             self.guard.trace(t, &record);
         }
@@ -198,7 +198,7 @@ pub struct Sim<'a> {
 
 impl Sim<'_> {
     #[inline]
-    pub fn now(&self) -> TimeMs {
+    pub fn now(&self) -> Instant {
         self.cal.now()
     }
 

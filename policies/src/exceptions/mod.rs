@@ -14,7 +14,7 @@ pub use rule_based::{RuleBased, RuleBasedConfig};
 
 use serde::{Deserialize, Serialize};
 
-use crate::time::TimeMs;
+use crate::time::{Duration, Instant};
 use crate::view::{CarrierId, CarrierView, OrderId, SiteId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -59,10 +59,10 @@ pub enum Severity {
 pub struct ExceptionView {
     pub id: u64,
     pub kind: ExceptionKind,
-    pub detected: TimeMs,
+    pub detected: Instant,
     pub order: OrderId,
     pub site: SiteId,
-    pub due: TimeMs,
+    pub due: Instant,
     pub priority: u8,
     pub value: f64,
     /// Expected lateness if nothing is done, in minutes (0 when on time).
@@ -108,9 +108,9 @@ pub enum Triage {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EtaCheck {
     /// Time between two checks of every trip's predicted arrivals.
-    pub every: TimeMs,
+    pub every: Duration,
     /// A stop predicted later than its due time by more than this raises `eta_risk`.
-    pub risk_after: TimeMs,
+    pub risk_after: Duration,
 }
 
 /// Which tenders need an approval ([`ExceptionPolicy::approval`]).
@@ -119,7 +119,7 @@ pub struct Approval {
     /// Tenders priced above this wait for an approval before they are sent.
     pub above_price: f64,
     /// How long an approval takes.
-    pub delay: TimeMs,
+    pub delay: Duration,
 }
 
 pub trait ExceptionPolicy: Send {

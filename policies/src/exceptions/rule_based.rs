@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::{Action, Approval, EtaCheck, ExceptionKind, ExceptionPolicy, ExceptionView, Severity, Triage};
 use crate::geo::TravelModel;
 use crate::params::{MIN_ETA_CHECK_MIN, Param, ParamError, Tunable, checked};
-use crate::time::TimeMs;
+use crate::time::Duration;
 use crate::view::CarrierView;
 
 /// Parameters of [`RuleBased`]. Ranges: [`RuleBasedConfig::PARAMS`].
@@ -215,8 +215,8 @@ impl RuleBased {
 impl ExceptionPolicy for RuleBased {
     fn eta_check(&self) -> EtaCheck {
         EtaCheck {
-            every: TimeMs::from_min(self.config.eta_check_min).max(TimeMs(1)),
-            risk_after: TimeMs::from_min(self.config.eta_risk_min),
+            every: Duration::from_min(self.config.eta_check_min).max(Duration(1)),
+            risk_after: Duration::from_min(self.config.eta_risk_min),
         }
     }
 
@@ -250,6 +250,6 @@ impl ExceptionPolicy for RuleBased {
     }
 
     fn approval(&self) -> Approval {
-        Approval { above_price: self.config.approval_above, delay: TimeMs::from_min(self.config.approval_delay_min) }
+        Approval { above_price: self.config.approval_above, delay: Duration::from_min(self.config.approval_delay_min) }
     }
 }

@@ -3,7 +3,7 @@
 //! lead time and drives it straight to the customer.
 
 use bevy_ecs::prelude::*;
-use policies::{CarrierId, CarrierView, ExceptionKind, MS_PER_DAY, Tender, TimeMs, TravelModel};
+use policies::{CarrierId, CarrierView, ExceptionKind, Instant, MS_PER_DAY, Tender, TravelModel};
 use rand::RngExt;
 
 use super::{disruptions, docks, orders};
@@ -38,7 +38,7 @@ pub struct CarrierUsage {
 }
 
 impl CarrierUsage {
-    pub fn left(&self, carrier: &Carrier, now: TimeMs) -> u32 {
+    pub fn left(&self, carrier: &Carrier, now: Instant) -> u32 {
         if self.day == now.0 / MS_PER_DAY {
             carrier.daily_capacity().saturating_sub(self.accepted)
         } else {
@@ -49,7 +49,7 @@ impl CarrierUsage {
 
 impl Carrier {
     /// The carrier as policies see it at `now`.
-    pub fn view(&self, usage: &CarrierUsage, now: TimeMs) -> CarrierView {
+    pub fn view(&self, usage: &CarrierUsage, now: Instant) -> CarrierView {
         CarrierView {
             id: self.id,
             name: self.spec.name.clone(),

@@ -10,8 +10,8 @@ use std::collections::{HashMap, HashSet};
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{LogLevel, Schedule, ScheduleBuildSettings, SingleThreadedExecutor};
 use policies::{
-    AllocationRequest, BusyVehicleView, Decision, DriverView, Epochs, OrderView, Route, SiteId, SiteView, TimeMs,
-    VehicleView,
+    AllocationRequest, BusyVehicleView, Decision, DriverView, Duration, Epochs, Instant, OrderView, Route, SiteId,
+    SiteView, VehicleView,
 };
 
 use super::carriers::{self, Carrier, CarrierUsage};
@@ -44,7 +44,7 @@ pub(crate) fn spawn(sim: &mut Sim) {
     let travel = sim.scenario.travel;
     sim.world.insert_resource(Snapshot(
         AllocationRequest {
-            now: TimeMs::ZERO,
+            now: Instant::START,
             travel,
             sites: Vec::new(),
             orders: Vec::new(),
@@ -59,7 +59,7 @@ pub(crate) fn spawn(sim: &mut Sim) {
 
 pub(crate) fn start(sim: &mut Sim) {
     if sim.world.resource::<Dispatch>().epochs.every.is_some() {
-        sim.cal.schedule_last(TimeMs::ZERO, Event::Decide { periodic: true });
+        sim.cal.schedule_last(Instant::START, Event::Decide { periodic: true });
     }
 }
 
@@ -241,7 +241,7 @@ pub(crate) fn on_decide(sim: &mut Sim, periodic: bool) {
         sim.stop(why);
     }
     sim.log.push(now, Record::Decision { open_orders, routes: decision.routes.len() as u32 });
-    match Some(latency).filter(|l| *l > TimeMs::ZERO) {
+    match Some(latency).filter(|l| *l > Duration::ZERO) {
         // The decision takes effect once the policy has answered, in simulated time too.
         Some(latency) => {
             let dispatch = sim.world.resource_mut::<Dispatch>().into_inner();

@@ -5,7 +5,7 @@
 //! what is under way (weather at a point, closures on a leg, attendance, breakdowns, stale feeds).
 
 use bevy_ecs::prelude::*;
-use policies::{MS_PER_DAY, Point, TimeMs, TravelModel};
+use policies::{Duration, Instant, MS_PER_DAY, Point, TravelModel};
 
 use crate::kernel::log::Record;
 use crate::kernel::rng::{Rng, Stream, stream_rng};
@@ -13,7 +13,7 @@ use crate::scenario::{Effect, Region, Scenario, When};
 use crate::world::{Event, Signal, Sim};
 
 /// One occurrence of a disruption in a replication: its index, start and end.
-pub(crate) type Occurrence = (u32, TimeMs, TimeMs);
+pub(crate) type Occurrence = (u32, Instant, Instant);
 
 /// When each disruption happens in replication `replication`: fixed ones at their window, random
 /// ones drawn from their own stream, which nothing else reads, so every policy run on the same
@@ -29,9 +29,9 @@ pub(crate) fn occurrences(scenario: &Scenario, seed: u64, replication: u64) -> V
                 let days = if *per_day { scenario.horizon.0.div_ceil(MS_PER_DAY) } else { 1 };
                 for day in 0..days {
                     let happens = rng.random::<f64>() < *chance;
-                    let start = TimeMs(day * MS_PER_DAY) + TimeMs::from_hours(start_h.sample(&mut rng));
-                    let duration = TimeMs::from_hours(duration_h.sample(&mut rng));
-                    if happens && duration > TimeMs::ZERO && start < scenario.horizon {
+                    let start = Instant(day * MS_PER_DAY) + Duration::from_hours(start_h.sample(&mut rng));
+                    let duration = Duration::from_hours(duration_h.sample(&mut rng));
+                    if happens && duration > Duration::ZERO && start < scenario.horizon {
                         out.push((i as u32, start, start + duration));
                     }
                 }
@@ -42,7 +42,7 @@ pub(crate) fn occurrences(scenario: &Scenario, seed: u64, replication: u64) -> V
 }
 
 /// Demand surges (start, end, multiplier) by site, for the order generator.
-pub(crate) fn surges(scenario: &Scenario, occurrences: &[Occurrence]) -> Vec<Vec<(TimeMs, TimeMs, f64)>> {
+pub(crate) fn surges(scenario: &Scenario, occurrences: &[Occurrence]) -> Vec<Vec<(Instant, Instant, f64)>> {
     let mut by_site = vec![Vec::new(); scenario.sites.len()];
     for &(i, start, end) in occurrences {
         if let Effect::DemandSurge { multiplier, sites, region } = &scenario.disruptions[i as usize].effect {
@@ -70,7 +70,7 @@ pub(crate) struct Disruptions {
 pub(crate) struct Active {
     pub indices: Vec<u32>,
     /// When each occurrence under way ends, in the order of `indices`.
-    pub ends: Vec<TimeMs>,
+    pub ends: Vec<Instant>,
     /// Weather regions by disruption index, ready for `weather_at`.
     pub regions: Vec<Option<Area>>,
     /// The slowest driving and longest unloading any weather can bring, for the drivers' guard
@@ -181,7 +181,7 @@ pub(crate) fn start(sim: &mut Sim) {
     }
 }
 
-pub(crate) fn on_disruption(sim: &mut Sim, index: u32, begins: bool, end: TimeMs) {
+pub(crate) fn on_disruption(sim: &mut Sim, index: u32, begins: bool, end: Instant) {
     let now = sim.now();
     let disruption = index;
     sim.log.push(
@@ -227,7 +227,7 @@ pub(crate) fn leg_slowdown(sim: &Sim, from: &[f64; 3], to: &[f64; 3]) -> f64 {
 
 /// How long a leg from `from` to `to` (prepared points) must wait before it may start: until
 /// the last closure under way of a region it starts in, ends in or crosses is over (zero when none).
-pub(crate) fn closure_wait(sim: &Sim, from: &[f64; 3], to: &[f64; 3]) -> TimeMs {
+pub(crate) fn closure_wait(sim: &Sim, from: &[f64; 3], to: &[f64; 3]) -> Duration {
     let now = sim.now();
     let mut until = now;
     let active = active_now(sim);
@@ -239,7 +239,7 @@ pub(crate) fn closure_wait(sim: &Sim, from: &[f64; 3], to: &[f64; 3]) -> TimeMs 
             until = until.max(active.ends[k]);
         }
     }
-    until - now
+    until.since(now)
 }
 
 /// Whether an order generated at `site` for `point` (prepared) is kept: regional surges under
@@ -287,7 +287,7 @@ pub(crate) fn carrier_shortage(sim: &Sim, carrier: u32) -> (f64, f64) {
 /// How a driver due to start a shift turns up.
 pub(crate) enum Attendance {
     OnTime,
-    Late(TimeMs),
+    Late(Duration),
     Absent,
 }
 
@@ -300,7 +300,7 @@ pub(crate) fn attendance(sim: &mut Sim, site: u32) -> Attendance {
     }
     let scenario = sim.scenario;
     let Disruptions { active, streams, .. } = sim.world.resource_mut::<Disruptions>().into_inner();
-    let (mut absent, mut late) = (false, TimeMs::ZERO);
+    let (mut absent, mut late) = (false, Duration::ZERO);
     for &i in &active.indices {
         if let Effect::DriverAbsence { sites, no_show_prob, late_prob, late_min } =
             &scenario.disruptions[i as usize].effect
@@ -309,34 +309,34 @@ pub(crate) fn attendance(sim: &mut Sim, site: u32) -> Attendance {
             let rng = &mut streams[i as usize];
             absent |= rng.random::<f64>() < *no_show_prob;
             if *late_prob > 0.0 && rng.random::<f64>() < *late_prob {
-                late = late.max(TimeMs::from_min(late_min.sample(rng)));
+                late = late.max(Duration::from_min(late_min.sample(rng)));
             }
         }
     }
     match (absent, late) {
         (true, _) => Attendance::Absent,
-        (false, TimeMs::ZERO) => Attendance::OnTime,
+        (false, Duration::ZERO) => Attendance::OnTime,
         (false, late) => Attendance::Late(late),
     }
 }
 
 /// Whether a vehicle starting a leg of `driving` breaks down on it: after how long, and for how
 /// long it stands (the earliest failure of the breakdown disruptions under way).
-pub(crate) fn breakdown(sim: &mut Sim, driving: TimeMs) -> Option<(TimeMs, TimeMs)> {
+pub(crate) fn breakdown(sim: &mut Sim, driving: Duration) -> Option<(Duration, Duration)> {
     use rand_distr::{Distribution, Exp1};
     if active_now(sim).indices.is_empty() {
         return None;
     }
     let scenario = sim.scenario;
     let Disruptions { active, streams, .. } = sim.world.resource_mut::<Disruptions>().into_inner();
-    let mut first: Option<(TimeMs, TimeMs)> = None;
+    let mut first: Option<(Duration, Duration)> = None;
     for &i in &active.indices {
         if let Effect::Breakdowns { rate_per_hour, repair_min } = &scenario.disruptions[i as usize].effect {
             let rng = &mut streams[i as usize];
             let hours: f64 = Exp1.sample(rng);
-            let after = TimeMs::from_hours(hours / rate_per_hour);
+            let after = Duration::from_hours(hours / rate_per_hour);
             if after < driving && first.is_none_or(|(f, _)| after < f) {
-                first = Some((after, TimeMs::from_min(repair_min.sample(rng))));
+                first = Some((after, Duration::from_min(repair_min.sample(rng))));
             }
         }
     }
@@ -349,7 +349,7 @@ pub(crate) fn active(sim: &Sim, is: impl Fn(&Effect) -> bool) -> bool {
 }
 
 /// How much later an order reported ready now really is ready, if the inventory feed is stale.
-pub(crate) fn not_ready_for(sim: &mut Sim) -> Option<TimeMs> {
+pub(crate) fn not_ready_for(sim: &mut Sim) -> Option<Duration> {
     use rand::RngExt;
     if active_now(sim).indices.is_empty() {
         return None;
@@ -360,7 +360,7 @@ pub(crate) fn not_ready_for(sim: &mut Sim) -> Option<TimeMs> {
         if let Effect::InventoryStale { stale_prob, delay_min } = &scenario.disruptions[i as usize].effect {
             let rng = &mut streams[i as usize];
             if rng.random::<f64>() < *stale_prob {
-                return Some(TimeMs::from_min(delay_min.sample(rng)));
+                return Some(Duration::from_min(delay_min.sample(rng)));
             }
         }
     }

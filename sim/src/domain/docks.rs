@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 
 use bevy_ecs::prelude::*;
-use policies::{DailyWindow, MS_PER_DAY, MS_PER_MIN, Point, SiteId, TimeMs, VehicleId};
+use policies::{DailyWindow, Duration, Instant, MS_PER_DAY, MS_PER_MIN, Point, SiteId, VehicleId};
 
 use crate::kernel::log::Record;
 use crate::kernel::rng::{Rng, Stream, stream_rng};
@@ -18,7 +18,7 @@ pub struct Site {
     pub location: Point,
     pub doors: u32,
     pub hours: DailyWindow,
-    pub load_fixed_mean: TimeMs,
+    pub load_fixed_mean: Duration,
     pub load_per_unit_mean_ms: f64,
     /// Doors out of service (dock outages).
     pub down: u32,
@@ -37,7 +37,7 @@ pub struct Dock {
 pub struct Queued {
     pub vehicle: Entity,
     pub id: VehicleId,
-    pub since: TimeMs,
+    pub since: Instant,
     pub load: u32,
 }
 
@@ -75,7 +75,7 @@ pub(crate) fn spawn(sim: &mut Sim) {
             location: s.location,
             doors: s.doors,
             hours: s.hours,
-            load_fixed_mean: TimeMs::from_min(s.load_fixed_min.mean()),
+            load_fixed_mean: Duration::from_min(s.load_fixed_min.mean()),
             load_per_unit_mean_ms: s.load_per_unit_min.mean() * MS_PER_MIN as f64,
             down: 0,
         };
@@ -84,7 +84,7 @@ pub(crate) fn spawn(sim: &mut Sim) {
         if !s.hours.is_always() {
             // The first opening after time zero (at time zero nothing is queued yet).
             let first = if s.hours.open_ms == 0 { MS_PER_DAY } else { s.hours.open_ms };
-            sim.cal.schedule(TimeMs(first), Event::DocksOpen { site: i as u32 });
+            sim.cal.schedule(Instant(first), Event::DocksOpen { site: i as u32 });
         }
     }
 }
@@ -122,10 +122,10 @@ pub(crate) fn start_loads(sim: &mut Sim, site: u32) {
         let spec = &sim.scenario.sites[site as usize];
         let rng = &mut sim.world.resource_mut::<Sites>().into_inner().loading[site as usize];
         let minutes = spec.load_fixed_min.sample(rng) + spec.load_per_unit_min.sample(rng) * queued.load as f64;
-        let waited = now - queued.since;
+        let waited = now.since(queued.since);
         sim.log.push(now, Record::LoadingStarted { vehicle: queued.id, site: SiteId(site), waited });
         let (vehicle, id) = (queued.vehicle, queued.id);
-        sim.cal.schedule_in(TimeMs::from_min(minutes), Event::LoadingDone { vehicle, id, site });
+        sim.cal.schedule_in(Duration::from_min(minutes), Event::LoadingDone { vehicle, id, site });
     }
 }
 
@@ -133,14 +133,14 @@ pub(crate) fn on_open(sim: &mut Sim, site: u32) {
     let now = sim.now();
     sim.log.push(now, Record::DocksOpened { site: SiteId(site) });
     start_loads(sim, site);
-    sim.cal.schedule(now + TimeMs(MS_PER_DAY), Event::DocksOpen { site });
+    sim.cal.schedule(now + Duration::DAY, Event::DocksOpen { site });
 }
 
 /// Longest loading of `units` can take at `site` (means where a distribution is unbounded).
-pub(crate) fn load_bound(sim: &Sim, site: u32, units: u32) -> TimeMs {
+pub(crate) fn load_bound(sim: &Sim, site: u32, units: u32) -> Duration {
     let s = &sim.scenario.sites[site as usize];
     let bound = |d: &crate::dist::Dist| d.upper_bound().unwrap_or(d.mean());
-    TimeMs::from_min(bound(&s.load_fixed_min) + bound(&s.load_per_unit_min) * units as f64)
+    Duration::from_min(bound(&s.load_fixed_min) + bound(&s.load_per_unit_min) * units as f64)
 }
 
 /// A vehicle that waited too long for a door leaves the queue.

@@ -2,7 +2,7 @@
 //! ends during a trip finishes it (overtime) and goes off duty on return.
 
 use bevy_ecs::prelude::*;
-use policies::{DriverId, MS_PER_DAY, TimeMs};
+use policies::{DriverId, Duration, Instant, MS_PER_DAY};
 
 use super::disruptions::{self, Attendance};
 use crate::kernel::log::Record;
@@ -12,9 +12,9 @@ use crate::world::{Event, Signal, Sim};
 pub struct Driver {
     pub id: DriverId,
     pub site: u32,
-    pub shift_len: TimeMs,
-    pub overtime_max: TimeMs,
-    pub max_duty: TimeMs,
+    pub shift_len: Duration,
+    pub overtime_max: Duration,
+    pub max_duty: Duration,
     pub standby: bool,
 }
 
@@ -22,14 +22,14 @@ pub struct Driver {
 pub struct DriverState {
     pub on_shift: bool,
     pub busy: bool,
-    /// End of the current (or last) shift; `TimeMs::MAX` for drivers always on shift.
-    pub shift_end: TimeMs,
+    /// End of the current (or last) shift; `Instant::MAX` for drivers always on shift.
+    pub shift_end: Instant,
     /// Time spent on trips in the current shift.
-    pub duty_used: TimeMs,
+    pub duty_used: Duration,
 }
 
 impl DriverState {
-    pub fn latest_return(&self, d: &Driver) -> TimeMs {
+    pub fn latest_return(&self, d: &Driver) -> Instant {
         self.shift_end + d.overtime_max
     }
 }
@@ -57,26 +57,26 @@ pub(crate) fn spawn(sim: &mut Sim) {
         let entity = sim.world.spawn((driver, DriverState::default())).id();
         sim.world.resource_mut::<Drivers>().0.push(entity);
         if spec.always_on() {
-            begin_shift(sim, entity, TimeMs::MAX);
+            begin_shift(sim, entity, Instant::MAX);
             continue;
         }
         let start = spec.shift_start_ms;
         let end = start + spec.shift_len.0;
         if end > MS_PER_DAY {
             // A shift that crosses midnight is under way at time zero (yesterday's).
-            begin_shift(sim, entity, TimeMs(end - MS_PER_DAY));
-            sim.cal.schedule(TimeMs(end - MS_PER_DAY), Event::ShiftEnd { driver: entity });
+            begin_shift(sim, entity, Instant(end - MS_PER_DAY));
+            sim.cal.schedule(Instant(end - MS_PER_DAY), Event::ShiftEnd { driver: entity });
         } else {
-            sim.cal.schedule(TimeMs(start), Event::ShiftStart { driver: entity });
+            sim.cal.schedule(Instant(start), Event::ShiftStart { driver: entity });
         }
     }
 }
 
-fn begin_shift(sim: &mut Sim, driver: Entity, shift_end: TimeMs) {
+fn begin_shift(sim: &mut Sim, driver: Entity, shift_end: Instant) {
     let mut state = sim.world.get_mut::<DriverState>(driver).expect("driver");
     state.on_shift = true;
     state.shift_end = shift_end;
-    state.duty_used = TimeMs::ZERO;
+    state.duty_used = Duration::ZERO;
     let id = sim.world.get::<Driver>(driver).expect("driver").id;
     sim.log.push(sim.cal.now(), Record::ShiftStarted { driver: id });
 }
@@ -96,13 +96,13 @@ pub(crate) fn on_shift_start(sim: &mut Sim, driver: Entity) {
         // Missed (or so late the shift is over): off until the next shift, a day after this one's start.
         Attendance::Late(_) | Attendance::Absent => {
             sim.log.push(sim.now(), Record::DriverNoShow { driver: id });
-            sim.cal.schedule_in(TimeMs(MS_PER_DAY), Event::ShiftStart { driver });
+            sim.cal.schedule_in(Duration::DAY, Event::ShiftStart { driver });
         }
     }
 }
 
 /// The driver turns up (on time, or late) for a shift that ends at `shift_end`.
-pub(crate) fn on_arrival(sim: &mut Sim, driver: Entity, shift_end: TimeMs) {
+pub(crate) fn on_arrival(sim: &mut Sim, driver: Entity, shift_end: Instant) {
     begin_shift(sim, driver, shift_end);
     sim.cal.schedule(shift_end, Event::ShiftEnd { driver });
     sim.signal(Signal::ResourceFree);
@@ -112,7 +112,7 @@ pub(crate) fn on_shift_end(sim: &mut Sim, driver: Entity) {
     let now = sim.now();
     let len = sim.world.get::<Driver>(driver).expect("driver").shift_len;
     // The next shift starts a day after this one started (add before subtracting: time is unsigned).
-    sim.cal.schedule(now + TimeMs(MS_PER_DAY) - len, Event::ShiftStart { driver });
+    sim.cal.schedule(now + Duration::DAY - len, Event::ShiftStart { driver });
     if !sim.world.get::<DriverState>(driver).expect("driver").busy {
         go_off(sim, driver);
     }
@@ -136,15 +136,15 @@ pub(crate) fn is_free(sim: &Sim, driver: Entity) -> bool {
 
 /// Whether the driver, on a trip since `trip_start`, may still be working at `until`: within shift
 /// end plus overtime, and within the maximum duty time.
-pub(crate) fn can_work_until(sim: &Sim, driver: Entity, trip_start: TimeMs, until: TimeMs) -> bool {
+pub(crate) fn can_work_until(sim: &Sim, driver: Entity, trip_start: Instant, until: Instant) -> bool {
     let d = sim.world.get::<Driver>(driver).expect("driver");
     let s = sim.world.get::<DriverState>(driver).expect("driver");
-    until <= s.latest_return(d) && s.duty_used + (until - trip_start) <= d.max_duty
+    until <= s.latest_return(d) && s.duty_used + until.since(trip_start) <= d.max_duty
 }
 
 /// Latest time the driver, on a trip since `trip_start`, may begin `work` and still finish it
 /// within shift end plus overtime and within duty time.
-pub(crate) fn latest_start(sim: &Sim, driver: Entity, trip_start: TimeMs, work: TimeMs) -> TimeMs {
+pub(crate) fn latest_start(sim: &Sim, driver: Entity, trip_start: Instant, work: Duration) -> Instant {
     let d = sim.world.get::<Driver>(driver).expect("driver");
     let s = sim.world.get::<DriverState>(driver).expect("driver");
     let by_shift = s.latest_return(d) - work;
@@ -160,11 +160,11 @@ pub(crate) fn take(sim: &mut Sim, driver: Entity) -> DriverId {
 }
 
 /// The driver is back from a trip that started at `started`.
-pub(crate) fn trip_done(sim: &mut Sim, driver: Entity, started: TimeMs) {
+pub(crate) fn trip_done(sim: &mut Sim, driver: Entity, started: Instant) {
     let now = sim.now();
     let mut state = sim.world.get_mut::<DriverState>(driver).expect("driver");
     state.busy = false;
-    state.duty_used = state.duty_used + (now - started);
+    state.duty_used += now.since(started);
     if now >= state.shift_end {
         go_off(sim, driver);
     }

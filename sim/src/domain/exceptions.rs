@@ -7,7 +7,7 @@
 //! oldest, exception first, each for a sampled handling time.
 
 use bevy_ecs::prelude::*;
-use policies::{Action, ExceptionKind, ExceptionView, OrderId, Severity, SiteId, TimeMs, Triage};
+use policies::{Action, Duration, ExceptionKind, ExceptionView, Instant, OrderId, Severity, SiteId, Triage};
 
 use super::fleet::{self, Phase, Trip, Vehicle, predict};
 use super::orders::{self, Order};
@@ -40,11 +40,11 @@ pub struct EtaRiskRaised;
 pub(crate) fn start(sim: &mut Sim) {
     let handling = stream_rng(sim.seed, sim.replication as u64, Stream::Desk);
     sim.world.insert_resource(Desk { busy: 0, queue: Vec::new(), next_id: 0, handling });
-    sim.cal.schedule(sim.policies.exceptions.eta_check().every, Event::EtaCheck);
+    sim.cal.schedule(Instant::at(sim.policies.exceptions.eta_check().every), Event::EtaCheck);
     let hours = sim.scenario.dispatchers.hours;
     if !hours.is_always() {
         let first = if hours.open_ms == 0 { policies::MS_PER_DAY } else { hours.open_ms };
-        sim.cal.schedule(TimeMs(first), Event::DeskOpen);
+        sim.cal.schedule(Instant(first), Event::DeskOpen);
     }
 }
 
@@ -53,7 +53,7 @@ fn exposure_min(sim: &Sim, o: &Order) -> f64 {
     let km = sim.scenario.travel.distance_prepared(&docks::point(sim, o.site), &o.point);
     // A hard-coded 50 km/h: a rough exposure for triage, not a plan (kept as the goldens have it).
     let direct = policies::TravelModel::nominal_leg_floor(km, 50.0);
-    (sim.now() + direct).max(o.earliest).saturating_sub(o.due).as_min()
+    (sim.now() + direct).max(o.earliest).saturating_since(o.due).as_min()
 }
 
 /// Raises an exception about `order`, expected `late_min` minutes late if nothing is done.
@@ -126,13 +126,13 @@ fn start_handling(sim: &mut Sim) {
         let exception = desk.queue.swap_remove(at);
         desk.busy += 1;
         let minutes = team.handling_min.sample(&mut desk.handling);
-        sim.cal.schedule_in(TimeMs::from_min(minutes), Event::ExceptionHandled { exception });
+        sim.cal.schedule_in(Duration::from_min(minutes), Event::ExceptionHandled { exception });
     }
 }
 
 pub(crate) fn on_desk_open(sim: &mut Sim) {
     start_handling(sim);
-    sim.cal.schedule_in(TimeMs(policies::MS_PER_DAY), Event::DeskOpen);
+    sim.cal.schedule_in(Duration::DAY, Event::DeskOpen);
 }
 
 pub(crate) fn on_handled(sim: &mut Sim, exception: Entity) {
@@ -216,7 +216,7 @@ pub(crate) fn on_eta_check(sim: &mut Sim) {
         for (stop, start) in stops.iter().zip(predict(sim, v, trip, &stops)) {
             let due = sim.world.get::<Order>(*stop).expect("order").due;
             if start > due + threshold && sim.world.get::<EtaRiskRaised>(*stop).is_none() {
-                at_risk.push((*stop, (start - due).as_min()));
+                at_risk.push((*stop, start.since(due).as_min()));
             }
         }
     }
@@ -227,8 +227,9 @@ pub(crate) fn on_eta_check(sim: &mut Sim) {
 }
 
 /// How many stops are expected late, and their total expected lateness in ms.
-fn lateness(sim: &Sim, stops: &[Entity], starts: &[TimeMs]) -> (usize, u64) {
-    let late = stops.iter().zip(starts).map(|(s, t)| (*t - sim.world.get::<Order>(*s).expect("order").due).0);
+fn lateness(sim: &Sim, stops: &[Entity], starts: &[Instant]) -> (usize, u64) {
+    let late =
+        stops.iter().zip(starts).map(|(s, t)| t.saturating_since(sim.world.get::<Order>(*s).expect("order").due).0);
     late.fold((0, 0), |(n, sum), l| (n + usize::from(l > 0), sum + l))
 }
 

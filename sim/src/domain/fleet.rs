@@ -3,7 +3,7 @@
 //! the allowed overtime; if not, the remaining orders ride back to the site and are re-opened.
 
 use bevy_ecs::prelude::*;
-use policies::{DriverId, OrderId, TimeMs, TravelModel, VehicleId};
+use policies::{DriverId, Duration, Instant, OrderId, TravelModel, VehicleId};
 use rand::RngExt;
 
 use super::disruptions;
@@ -36,17 +36,17 @@ pub struct Trip {
     pub stops: Vec<(Entity, OrderId)>,
     pub next: usize,
     pub load: u32,
-    pub started: TimeMs,
+    pub started: Instant,
     pub phase: Phase,
     /// Where the vehicle is (or is driving to), prepared for `TravelModel::distance_prepared`.
     pub at: [f64; 3],
     pub distance_km: f64,
     /// Expected time the current leg or unloading ends, for ETA predictions.
-    pub free_at: TimeMs,
+    pub free_at: Instant,
     /// Orders whose delivery failed: they ride back to the site.
     pub failed: Vec<(Entity, OrderId)>,
     /// When it is expected back at its site (known once gone from the doors).
-    pub back_expected: Option<TimeMs>,
+    pub back_expected: Option<Instant>,
     /// The last breakdown on this trip, if there was one.
     pub stranded: Option<Stranded>,
 }
@@ -55,13 +55,13 @@ pub struct Trip {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Phase {
     /// At its site's doors, waiting for a door since `since`; it gives up at event `give_up`.
-    Queued { since: TimeMs, give_up: crate::kernel::calendar::EventId },
+    Queued { since: Instant, give_up: crate::kernel::calendar::EventId },
     /// At a door, loading.
     Loading,
     /// On a leg. A breakdown drawn for the leg happens at `breaks_down_at` (prepared point).
     Driving { to: Leg, breaks_down_at: Option<[f64; 3]> },
     /// Unloading at stop `next` for `service` (weather may lengthen it); the attempt fails if `fails`.
-    Serving { service: TimeMs, fails: bool },
+    Serving { service: Duration, fails: bool },
 }
 
 /// Where a leg goes.
@@ -78,7 +78,7 @@ pub enum Leg {
 /// A breakdown: the vehicle stands at `at` (prepared point) until `until`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Stranded {
-    pub until: TimeMs,
+    pub until: Instant,
     pub at: [f64; 3],
 }
 
@@ -88,7 +88,7 @@ impl Trip {
         driver_id: DriverId,
         stops: Vec<(Entity, OrderId)>,
         load: u32,
-        now: TimeMs,
+        now: Instant,
         at: [f64; 3],
         phase: Phase,
     ) -> Self {
@@ -140,7 +140,7 @@ impl Trip {
     }
 
     /// The breakdown the vehicle stands in at `now`, if any.
-    pub fn stranded_at(&self, now: TimeMs) -> Option<Stranded> {
+    pub fn stranded_at(&self, now: Instant) -> Option<Stranded> {
         self.stranded.filter(|s| s.until > now)
     }
 }
@@ -220,10 +220,10 @@ pub(crate) fn loading_deadline(
     sim: &Sim,
     v: &Vehicle,
     driver: Entity,
-    trip_start: TimeMs,
+    trip_start: Instant,
     load: u32,
     first: &Order,
-) -> TimeMs {
+) -> Instant {
     let km = sim.scenario.travel.distance_prepared(&v.home, &first.point);
     let worst = Worst::now(sim);
     let work =
@@ -251,7 +251,7 @@ fn release_unloaded(sim: &mut Sim, vehicle: Entity) {
             vehicle: id,
             driver: trip.driver_id,
             site: policies::SiteId(site),
-            waited: now - since,
+            waited: now.since(since),
             orders: trip.stops.len() as u32,
         },
     );
@@ -291,7 +291,7 @@ pub(crate) fn depart(sim: &mut Sim, vehicle: Entity) {
 
 /// Sampled driving time over `km` from `from` to `to` (prepared points); weather over any part
 /// of the leg slows that part.
-fn drive(sim: &mut Sim, vehicle: &Vehicle, km: f64, from: &[f64; 3], to: &[f64; 3]) -> TimeMs {
+fn drive(sim: &mut Sim, vehicle: &Vehicle, km: f64, from: &[f64; 3], to: &[f64; 3]) -> Duration {
     let rng = &mut sim.world.resource_mut::<Fleet>().into_inner().travel[vehicle.id.0 as usize];
     let noise = sim.scenario.travel_noise.sample(rng);
     let slowdown = disruptions::leg_slowdown(sim, from, to);
@@ -313,14 +313,14 @@ impl Worst {
     }
 
     /// Longest driving `km` can take (mean noise if the noise is unbounded).
-    fn drive(self, sim: &Sim, vehicle: &Vehicle, km: f64) -> TimeMs {
+    fn drive(self, sim: &Sim, vehicle: &Vehicle, km: f64) -> Duration {
         let noise = &sim.scenario.travel_noise;
         let worst = noise.upper_bound().unwrap_or(noise.mean()) / self.speed;
         TravelModel::leg_bound_ceil(km, vehicle.speed_kmh, worst)
     }
 
     /// Longest unloading `order` can take, weather included.
-    fn service(self, order: &Order) -> TimeMs {
+    fn service(self, order: &Order) -> Duration {
         order.service_max.scale(self.service)
     }
 }
@@ -328,9 +328,16 @@ impl Worst {
 /// Starts a leg of `km` from `from` to `to` (prepared points): waits out a closure of either
 /// end's region (force majeure, logged), drives, maybe breaks down. How long until it arrives,
 /// and how long it is expected to take.
-fn start_leg(sim: &mut Sim, vehicle: Entity, v: &Vehicle, km: f64, from: &[f64; 3], to: &[f64; 3]) -> (TimeMs, TimeMs) {
+fn start_leg(
+    sim: &mut Sim,
+    vehicle: Entity,
+    v: &Vehicle,
+    km: f64,
+    from: &[f64; 3],
+    to: &[f64; 3],
+) -> (Duration, Duration) {
     let held = disruptions::closure_wait(sim, from, to);
-    if held > TimeMs::ZERO {
+    if held > Duration::ZERO {
         let driver = sim.world.get::<Trip>(vehicle).expect("trip").driver_id;
         sim.log.push(sim.now(), Record::LegHeld { vehicle: v.id, driver, wait: held });
     }
@@ -437,7 +444,7 @@ pub(crate) fn on_back(sim: &mut Sim, vehicle: Entity) {
 
 /// Expected service starts of a trip's stops from `first` on, visited in `order`, from where the
 /// vehicle will next be free (at the stop it is driving to, or done unloading one).
-pub(crate) fn predict(sim: &Sim, v: &Vehicle, trip: &Trip, order: &[Entity]) -> Vec<TimeMs> {
+pub(crate) fn predict(sim: &Sim, v: &Vehicle, trip: &Trip, order: &[Entity]) -> Vec<Instant> {
     let travel = &sim.scenario.travel;
     let pace = travel.pace(v.speed_kmh);
     let mut t = trip.free_at.max(sim.now());
@@ -448,7 +455,7 @@ pub(crate) fn predict(sim: &Sim, v: &Vehicle, trip: &Trip, order: &[Entity]) -> 
         // The stop being driven to is reached at `free_at`; the others (and all of a rescue's,
         // from the vehicle it takes over from) after a leg.
         if k > 0 || matches!(trip.phase, Phase::Serving { .. }) || trip.rescue_of().is_some() {
-            t = t + pace.expected_floor(travel.distance_prepared(&at, &o.point));
+            t += pace.expected_floor(travel.distance_prepared(&at, &o.point));
         }
         let start = t.max(o.earliest);
         starts.push(start);
@@ -490,8 +497,15 @@ pub(crate) fn refresh_back(sim: &mut Sim, vehicle: Entity) {
 
 /// Schedules a breakdown on a leg of `driving` from `from` to `to` starting `held` from now, if
 /// one happens; the repair time it adds.
-fn breakdown(sim: &mut Sim, vehicle: Entity, held: TimeMs, driving: TimeMs, from: &[f64; 3], to: &[f64; 3]) -> TimeMs {
-    let Some((after, repair)) = disruptions::breakdown(sim, driving) else { return TimeMs::ZERO };
+fn breakdown(
+    sim: &mut Sim,
+    vehicle: Entity,
+    held: Duration,
+    driving: Duration,
+    from: &[f64; 3],
+    to: &[f64; 3],
+) -> Duration {
+    let Some((after, repair)) = disruptions::breakdown(sim, driving) else { return Duration::ZERO };
     let travel = &sim.scenario.travel;
     let (a, b) = (travel.unprepare(from), travel.unprepare(to));
     let f = after.0 as f64 / driving.0.max(1) as f64;
@@ -504,11 +518,11 @@ fn breakdown(sim: &mut Sim, vehicle: Entity, held: TimeMs, driving: TimeMs, from
 }
 
 /// The vehicle stands for `repair`: the orders ahead become exceptions, with their expected lateness.
-pub(crate) fn on_breakdown(sim: &mut Sim, vehicle: Entity, repair: TimeMs) {
+pub(crate) fn on_breakdown(sim: &mut Sim, vehicle: Entity, repair: Duration) {
     let now = sim.now();
     let v = sim.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
     let mut trip = sim.world.get_mut::<Trip>(vehicle).expect("a broken-down vehicle is on a trip");
-    trip.free_at = trip.free_at + repair;
+    trip.free_at += repair;
     let Phase::Driving { breaks_down_at: Some(at), .. } = trip.phase else { unreachable!("drawn for this leg") };
     trip.stranded = Some(Stranded { until: now + repair, at });
     let driver = trip.driver_id;
@@ -518,7 +532,7 @@ pub(crate) fn on_breakdown(sim: &mut Sim, vehicle: Entity, repair: TimeMs) {
     let on_board: Vec<Entity> = trip.ahead().iter().map(|(o, _)| *o).collect();
     let starts = predict(sim, &v, trip, &on_board);
     for (order, start) in on_board.into_iter().zip(starts) {
-        let late = (start - sim.world.get::<Order>(order).expect("order").due).as_min();
+        let late = start.saturating_since(sim.world.get::<Order>(order).expect("order").due).as_min();
         sim.raise(policies::ExceptionKind::Breakdown, order, Some(late));
     }
 }
@@ -584,7 +598,7 @@ fn rescue_vehicle(sim: &mut Sim, from: Entity, order: Entity, size: u32) -> Opti
     let o = sim.world.get::<Order>(order).expect("order");
     let travel = &sim.scenario.travel;
     let expected = |v: &Vehicle, km: f64| travel.expected_leg_floor(km, v.speed_kmh);
-    let mut best: Option<(TimeMs, Entity, Entity)> = None;
+    let mut best: Option<(Instant, Entity, Entity)> = None;
     for &vehicle in &sim.world.resource::<Fleet>().vehicles {
         let v = sim.world.get::<Vehicle>(vehicle).expect("vehicle");
         if sim.world.get::<Trip>(vehicle).is_some() || v.capacity < size {

@@ -3,7 +3,7 @@
 //! cancelled, so the world holds only live orders.
 
 use bevy_ecs::prelude::*;
-use policies::{MS_PER_DAY, MS_PER_HOUR, OrderId, Point, SiteId, TimeMs};
+use policies::{Duration, Instant, MS_PER_DAY, MS_PER_HOUR, OrderId, Point, SiteId};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
@@ -26,17 +26,17 @@ pub struct Order {
     /// `destination` prepared for `TravelModel::distance_prepared`.
     pub point: [f64; 3],
     pub size: u32,
-    pub created: TimeMs,
-    pub ready: TimeMs,
-    pub earliest: TimeMs,
-    pub due: TimeMs,
+    pub created: Instant,
+    pub ready: Instant,
+    pub earliest: Instant,
+    pub due: Instant,
     pub priority: u8,
     pub value: f64,
     /// Actual unloading time (the dispatcher only knows `service_expected`).
-    pub service: TimeMs,
-    pub service_expected: TimeMs,
+    pub service: Duration,
+    pub service_expected: Duration,
     /// Upper bound of the unloading time, for the drivers' duty guard.
-    pub service_max: TimeMs,
+    pub service_max: Duration,
     /// Tenders carriers rejected.
     pub rejected_tenders: u32,
 }
@@ -68,7 +68,7 @@ pub(crate) struct Orders {
     /// The next row of a replayed demand.
     replay_cursor: usize,
     /// Demand surges (start, end, multiplier) by site.
-    surges: Vec<Vec<(TimeMs, TimeMs, f64)>>,
+    surges: Vec<Vec<(Instant, Instant, f64)>>,
     demand: Vec<Rng>,
 }
 
@@ -105,7 +105,7 @@ pub(crate) fn start(sim: &mut Sim) {
     match &sim.scenario.demand {
         Demand::Generated(g) => {
             for site in 0..g.rates_per_hour.len() as u32 {
-                schedule_next_arrival(sim, g, site, TimeMs::ZERO);
+                schedule_next_arrival(sim, g, site, Instant::START);
             }
         }
         Demand::Replay(replay) => {
@@ -121,10 +121,10 @@ pub(crate) fn start(sim: &mut Sim) {
 /// Exp(1) draw of cumulative intensity segment by segment. Exact, no thinning.
 pub fn next_arrival(
     rates_per_hour: &[f64; 24],
-    surges: &[(TimeMs, TimeMs, f64)],
-    from: TimeMs,
+    surges: &[(Instant, Instant, f64)],
+    from: Instant,
     rng: &mut Rng,
-) -> Option<TimeMs> {
+) -> Option<Instant> {
     if rates_per_hour.iter().all(|r| *r <= 0.0) {
         return None;
     }
@@ -145,14 +145,14 @@ pub fn next_arrival(
         }
         let mass = rate * (end - t) as f64;
         if mass >= need {
-            return Some(TimeMs(t + (need / rate).ceil() as u64));
+            return Some(Instant(t + (need / rate).ceil() as u64));
         }
         need -= mass;
         t = end;
     }
 }
 
-fn schedule_next_arrival(sim: &mut Sim, g: &Generator, site: u32, from: TimeMs) {
+fn schedule_next_arrival(sim: &mut Sim, g: &Generator, site: u32, from: Instant) {
     let Orders { surges, demand, .. } = sim.world.resource_mut::<Orders>().into_inner();
     if let Some(t) =
         next_arrival(&g.rates_per_hour[site as usize], &surges[site as usize], from, &mut demand[site as usize])
@@ -173,10 +173,10 @@ pub(crate) fn on_arrival(sim: &mut Sim, site: u32) {
     let class =
         g.classes.iter().find(|c| u < c.cumulative_share).unwrap_or(g.classes.last().expect("at least one class"));
     let size = (g.size.sample(rng).round() as u32).max(1);
-    let ready = now + TimeMs::from_min(g.ready_after_min.sample(rng));
-    let earliest = ready + TimeMs::from_min(g.window_start_after_min.sample(rng));
-    let due = earliest + TimeMs::from_min(class.window_width_min.sample(rng));
-    let service = TimeMs::from_min(g.service_min.sample(rng));
+    let ready = now + Duration::from_min(g.ready_after_min.sample(rng));
+    let earliest = ready + Duration::from_min(g.window_start_after_min.sample(rng));
+    let due = earliest + Duration::from_min(class.window_width_min.sample(rng));
+    let service = Duration::from_min(g.service_min.sample(rng));
     let (service_expected, service_max) = expected_and_bound(&g.service_min);
     let value = class.value.sample(rng);
     let origin = scenario.sites[site as usize].location;
@@ -224,7 +224,7 @@ pub(crate) fn on_replay(sim: &mut Sim) {
         None => {
             let dist = replay.service_min.as_ref().expect("validated: service_min distribution");
             let (expected, max) = expected_and_bound(dist);
-            (TimeMs::from_min(dist.sample(&mut orders.demand[row.site as usize])), expected, max)
+            (Duration::from_min(dist.sample(&mut orders.demand[row.site as usize])), expected, max)
         }
     };
     let order = Order {
@@ -255,8 +255,8 @@ pub(crate) fn on_replay(sim: &mut Sim) {
 
 /// What a dispatcher expects of an unloading time in minutes, and its bound for the drivers' hours
 /// guard (the mean where the distribution is unbounded).
-fn expected_and_bound(minutes: &crate::dist::Dist) -> (TimeMs, TimeMs) {
-    (TimeMs::from_min(minutes.mean()), TimeMs::from_min(minutes.upper_bound().unwrap_or(minutes.mean())))
+fn expected_and_bound(minutes: &crate::dist::Dist) -> (Duration, Duration) {
+    (Duration::from_min(minutes.mean()), Duration::from_min(minutes.upper_bound().unwrap_or(minutes.mean())))
 }
 
 fn sample_destination(d: &Destinations, origin: Point, metric: Metric, rng: &mut Rng) -> Point {
@@ -295,7 +295,7 @@ fn create(sim: &mut Sim, order: Order) {
 }
 
 /// Schedules the customer's cancellation, if the scenario has one.
-fn schedule_cancel(sim: &mut Sim, order: Entity, due: TimeMs) {
+fn schedule_cancel(sim: &mut Sim, order: Entity, due: Instant) {
     if let Some(after) = sim.scenario.cancel_after_due {
         let id = sim.cal.schedule((due + after).max(sim.now()), Event::OrderCancel { order });
         sim.world.entity_mut(order).insert(CancelDeadline(id));
@@ -375,7 +375,7 @@ pub(crate) fn returned(sim: &mut Sim, order: Entity, id: OrderId) {
 }
 
 /// Vehicle `vehicle` delivered the order, its unloading having taken `service`.
-pub(crate) fn delivered(sim: &mut Sim, order: Entity, vehicle: policies::VehicleId, service: TimeMs) {
+pub(crate) fn delivered(sim: &mut Sim, order: Entity, vehicle: policies::VehicleId, service: Duration) {
     let now = sim.now();
     let o = sim.world.get::<Order>(order).expect("order");
     let (id, created, due, service_start) = (o.id, o.created, o.due, now - service);

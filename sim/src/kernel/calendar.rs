@@ -8,7 +8,7 @@
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashSet};
 
-use policies::TimeMs;
+use policies::{Duration, Instant};
 
 /// Handle to a scheduled event, for [`Calendar::cancel`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -22,8 +22,8 @@ struct Entry<E> {
 }
 
 impl<E> Entry<E> {
-    fn time(&self) -> TimeMs {
-        TimeMs((self.key >> 64) as u64)
+    fn time(&self) -> Instant {
+        Instant((self.key >> 64) as u64)
     }
     fn seq(&self) -> u64 {
         self.key as u64 & !LAST
@@ -54,14 +54,14 @@ const LAST: u64 = 1 << 63;
 pub struct Calendar<E> {
     heap: BinaryHeap<Entry<E>>,
     next_seq: u64,
-    now: TimeMs,
+    now: Instant,
     /// Sequence numbers of pending events that were cancelled; skipped when popped.
     cancelled: HashSet<u64>,
 }
 
 impl<E> Default for Calendar<E> {
     fn default() -> Self {
-        Calendar { heap: BinaryHeap::new(), next_seq: 0, now: TimeMs::ZERO, cancelled: HashSet::new() }
+        Calendar { heap: BinaryHeap::new(), next_seq: 0, now: Instant::START, cancelled: HashSet::new() }
     }
 }
 
@@ -71,21 +71,21 @@ impl<E> Calendar<E> {
     }
 
     /// Time of the last event popped.
-    pub fn now(&self) -> TimeMs {
+    pub fn now(&self) -> Instant {
         self.now
     }
 
     /// Schedules `event` at `time`, which must not be in the past.
-    pub fn schedule(&mut self, time: TimeMs, event: E) -> EventId {
+    pub fn schedule(&mut self, time: Instant, event: E) -> EventId {
         self.push(time, 0, event)
     }
 
     /// Schedules `event` at `time`, to fire after every ordinary event at that time.
-    pub fn schedule_last(&mut self, time: TimeMs, event: E) -> EventId {
+    pub fn schedule_last(&mut self, time: Instant, event: E) -> EventId {
         self.push(time, LAST, event)
     }
 
-    fn push(&mut self, time: TimeMs, class: u64, event: E) -> EventId {
+    fn push(&mut self, time: Instant, class: u64, event: E) -> EventId {
         assert!(time >= self.now, "event scheduled in the past: {time:?} < now {:?}", self.now);
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -94,7 +94,7 @@ impl<E> Calendar<E> {
     }
 
     /// Schedules `event` `delay` after now.
-    pub fn schedule_in(&mut self, delay: TimeMs, event: E) -> EventId {
+    pub fn schedule_in(&mut self, delay: Duration, event: E) -> EventId {
         self.schedule(self.now + delay, event)
     }
 
@@ -105,7 +105,7 @@ impl<E> Calendar<E> {
     }
 
     /// Removes and returns the next event that was not cancelled, advancing the clock.
-    pub fn pop(&mut self) -> Option<(TimeMs, E)> {
+    pub fn pop(&mut self) -> Option<(Instant, E)> {
         while let Some(entry) = self.heap.pop() {
             if !self.cancelled.is_empty() && self.cancelled.remove(&entry.seq()) {
                 continue;
@@ -118,7 +118,7 @@ impl<E> Calendar<E> {
     }
 
     /// Time of the next event, cancelled ones included.
-    pub fn peek_time(&self) -> Option<TimeMs> {
+    pub fn peek_time(&self) -> Option<Instant> {
         self.heap.peek().map(|e| e.time())
     }
 
@@ -143,20 +143,20 @@ mod tests {
     #[test]
     fn pops_in_time_order() {
         let mut cal = Calendar::new();
-        cal.schedule(TimeMs(30), "c");
-        cal.schedule(TimeMs(10), "a");
-        cal.schedule(TimeMs(20), "b");
+        cal.schedule(Instant(30), "c");
+        cal.schedule(Instant(10), "a");
+        cal.schedule(Instant(20), "b");
         assert_eq!(drain(&mut cal), vec![(10, "a"), (20, "b"), (30, "c")]);
-        assert_eq!(cal.now(), TimeMs(30));
+        assert_eq!(cal.now(), Instant(30));
     }
 
     #[test]
     fn ties_fire_in_insertion_order() {
         let mut cal = Calendar::new();
         for name in ["first", "second", "third", "fourth"] {
-            cal.schedule(TimeMs(5), name);
+            cal.schedule(Instant(5), name);
         }
-        cal.schedule(TimeMs(4), "earlier");
+        cal.schedule(Instant(4), "earlier");
         let order: Vec<_> = drain(&mut cal).into_iter().map(|(_, e)| e).collect();
         assert_eq!(order, vec!["earlier", "first", "second", "third", "fourth"]);
     }
@@ -164,32 +164,32 @@ mod tests {
     #[test]
     fn events_scheduled_now_go_after_pending_ties() {
         let mut cal = Calendar::new();
-        cal.schedule(TimeMs(5), "a");
-        cal.schedule(TimeMs(5), "b");
-        assert_eq!(cal.pop(), Some((TimeMs(5), "a")));
-        cal.schedule_in(TimeMs(0), "zero-delay");
+        cal.schedule(Instant(5), "a");
+        cal.schedule(Instant(5), "b");
+        assert_eq!(cal.pop(), Some((Instant(5), "a")));
+        cal.schedule_in(Duration(0), "zero-delay");
         assert_eq!(drain(&mut cal), vec![(5, "b"), (5, "zero-delay")]);
     }
 
     #[test]
     fn last_events_fire_after_ordinary_ones_scheduled_even_later() {
         let mut cal = Calendar::new();
-        cal.schedule(TimeMs(5), "a");
-        cal.schedule_last(TimeMs(5), "epoch");
-        cal.schedule_last(TimeMs(5), "epoch 2");
-        cal.schedule(TimeMs(6), "next");
-        assert_eq!(cal.pop(), Some((TimeMs(5), "a")));
-        cal.schedule_in(TimeMs(0), "caused by a");
+        cal.schedule(Instant(5), "a");
+        cal.schedule_last(Instant(5), "epoch");
+        cal.schedule_last(Instant(5), "epoch 2");
+        cal.schedule(Instant(6), "next");
+        assert_eq!(cal.pop(), Some((Instant(5), "a")));
+        cal.schedule_in(Duration(0), "caused by a");
         assert_eq!(drain(&mut cal), vec![(5, "caused by a"), (5, "epoch"), (5, "epoch 2"), (6, "next")]);
     }
 
     #[test]
     fn cancelled_events_never_fire() {
         let mut cal = Calendar::new();
-        let a = cal.schedule(TimeMs(1), "a");
-        cal.schedule(TimeMs(2), "b");
-        let c = cal.schedule(TimeMs(2), "c");
-        cal.schedule(TimeMs(3), "d");
+        let a = cal.schedule(Instant(1), "a");
+        cal.schedule(Instant(2), "b");
+        let c = cal.schedule(Instant(2), "c");
+        cal.schedule(Instant(3), "d");
         cal.cancel(a);
         cal.cancel(c);
         assert_eq!(cal.len(), 2);
@@ -201,8 +201,8 @@ mod tests {
     #[should_panic(expected = "in the past")]
     fn scheduling_in_the_past_is_a_bug() {
         let mut cal = Calendar::new();
-        cal.schedule(TimeMs(10), "a");
+        cal.schedule(Instant(10), "a");
         cal.pop();
-        cal.schedule(TimeMs(9), "b");
+        cal.schedule(Instant(9), "b");
     }
 }

@@ -5,7 +5,7 @@
 
 use std::hash::{Hash, Hasher};
 
-use policies::{Action, CarrierId, DriverId, ExceptionKind, OrderId, Severity, SiteId, TimeMs, VehicleId};
+use policies::{Action, CarrierId, DriverId, Duration, ExceptionKind, Instant, OrderId, Severity, SiteId, VehicleId};
 use serde::Serialize;
 
 use crate::kernel::hash::StableHasher;
@@ -42,7 +42,7 @@ pub enum Record {
         order: OrderId,
         site: SiteId,
         size: u32,
-        due: TimeMs,
+        due: Instant,
     },
     OrderReady {
         order: OrderId,
@@ -75,7 +75,7 @@ pub enum Record {
     LoadingStarted {
         vehicle: VehicleId,
         site: SiteId,
-        waited: TimeMs,
+        waited: Duration,
     },
     /// A queued vehicle left the door queue unloaded: its driver would have run out of hours.
     /// Its `orders` are open again.
@@ -83,7 +83,7 @@ pub enum Record {
         vehicle: VehicleId,
         driver: DriverId,
         site: SiteId,
-        waited: TimeMs,
+        waited: Duration,
         orders: u32,
     },
     LoadingDone {
@@ -93,7 +93,7 @@ pub enum Record {
     OrderDeparted {
         order: OrderId,
         vehicle: VehicleId,
-        ready: TimeMs,
+        ready: Instant,
     },
     StopArrived {
         vehicle: VehicleId,
@@ -102,9 +102,9 @@ pub enum Record {
     Delivered {
         order: OrderId,
         vehicle: VehicleId,
-        created: TimeMs,
-        due: TimeMs,
-        service_start: TimeMs,
+        created: Instant,
+        due: Instant,
+        service_start: Instant,
     },
     /// The driver could not finish the route within shift end plus overtime; `orders` go back to the site.
     StopsAborted {
@@ -118,7 +118,7 @@ pub enum Record {
     TripEnded {
         vehicle: VehicleId,
         driver: DriverId,
-        started: TimeMs,
+        started: Instant,
         distance_mm: u64,
     },
     ShiftStarted {
@@ -127,7 +127,7 @@ pub enum Record {
     /// The driver went off duty; `scheduled_end` is when the shift was due to end.
     ShiftEnded {
         driver: DriverId,
-        scheduled_end: TimeMs,
+        scheduled_end: Instant,
     },
     DocksOpened {
         site: SiteId,
@@ -150,9 +150,9 @@ pub enum Record {
     CarrierDelivered {
         order: OrderId,
         carrier: CarrierId,
-        created: TimeMs,
-        due: TimeMs,
-        service_start: TimeMs,
+        created: Instant,
+        due: Instant,
+        service_start: Instant,
     },
     /// The customer could not take the delivery; the order rides back to its site.
     DeliveryFailed {
@@ -165,7 +165,7 @@ pub enum Record {
         exception_kind: ExceptionKind,
         order: OrderId,
         severity: Severity,
-        due: TimeMs,
+        due: Instant,
     },
     ExceptionEscalated {
         exception: u64,
@@ -175,7 +175,7 @@ pub enum Record {
         exception: u64,
         action: Action,
         manual: bool,
-        detected: TimeMs,
+        detected: Instant,
     },
     CustomerNotified {
         order: OrderId,
@@ -210,24 +210,24 @@ pub enum Record {
     VehicleBrokeDown {
         vehicle: VehicleId,
         driver: DriverId,
-        repair: TimeMs,
+        repair: Duration,
     },
     /// Reported ready, found not ready at the dock (stale inventory); ready `delay` later.
     OrderNotReady {
         order: OrderId,
-        delay: TimeMs,
+        delay: Duration,
     },
     /// A driver due to start a shift now will turn up `late` (driver absence); the shift still
     /// ends on time.
     DriverLate {
         driver: DriverId,
-        late: TimeMs,
+        late: Duration,
     },
     /// A leg into or out of a closed region waits `wait` for it to reopen (force majeure).
     LegHeld {
         vehicle: VehicleId,
         driver: DriverId,
-        wait: TimeMs,
+        wait: Duration,
     },
     /// An order on broken-down vehicle `from` is given to rescue vehicle `to`, whose load it
     /// becomes part of (`load`, after the move).
@@ -247,11 +247,11 @@ pub enum Record {
 
 /// A consumer of the log.
 pub trait LogSink {
-    fn record(&mut self, t: TimeMs, record: &Record);
+    fn record(&mut self, t: Instant, record: &Record);
 }
 
 impl<T: LogSink + ?Sized> LogSink for &mut T {
-    fn record(&mut self, t: TimeMs, record: &Record) {
+    fn record(&mut self, t: Instant, record: &Record) {
         (**self).record(t, record)
     }
 }
@@ -270,7 +270,7 @@ impl Fingerprint {
 }
 
 impl LogSink for Fingerprint {
-    fn record(&mut self, t: TimeMs, record: &Record) {
+    fn record(&mut self, t: Instant, record: &Record) {
         t.hash(&mut self.hasher);
         record.hash(&mut self.hasher);
         self.records += 1;
@@ -297,7 +297,7 @@ impl<W: std::io::Write> JsonLines<W> {
 }
 
 impl<W: std::io::Write> LogSink for JsonLines<W> {
-    fn record(&mut self, t: TimeMs, record: &Record) {
+    fn record(&mut self, t: Instant, record: &Record) {
         if self.error.is_some() {
             return;
         }

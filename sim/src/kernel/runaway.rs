@@ -8,7 +8,7 @@
 //! instants (every shift of a large network starting at 06:00, a CSV with all orders at midnight)
 //! hold a few events per entity.
 
-use policies::TimeMs;
+use policies::Instant;
 
 use crate::kernel::log::Record;
 
@@ -22,19 +22,19 @@ const TRACE_RECORDS: usize = 16;
 /// Counts what happens at the current instant.
 #[derive(Debug, Default)]
 pub(crate) struct Guard {
-    instant: TimeMs,
+    instant: Instant,
     events: u64,
     decisions: u32,
     /// Why the guard tripped, while it gathers the records that repeat.
     tripped: Option<Overrun>,
     /// The records logged since it tripped.
-    trace: Vec<(TimeMs, Record)>,
+    trace: Vec<(Instant, Record)>,
 }
 
 impl Guard {
     /// Counts an event about to be handled at `t` (`decision`: it is a decision epoch).
     #[inline]
-    pub fn observe(&mut self, t: TimeMs, decision: bool) {
+    pub fn observe(&mut self, t: Instant, decision: bool) {
         if t != self.instant {
             (self.instant, self.events, self.decisions) = (t, 0, 0);
         }
@@ -57,14 +57,14 @@ impl Guard {
         self.tripped.is_some()
     }
 
-    pub fn trace(&mut self, t: TimeMs, record: &Record) {
+    pub fn trace(&mut self, t: Instant, record: &Record) {
         if self.trace.len() < TRACE_RECORDS {
             self.trace.push((t, record.clone()));
         }
     }
 
     /// The error, once enough of the repeating records have been gathered (or time moved on).
-    pub fn verdict(&self, replication: u32, seed: u64, next: Option<TimeMs>) -> Option<Runaway> {
+    pub fn verdict(&self, replication: u32, seed: u64, next: Option<Instant>) -> Option<Runaway> {
         let why = self.tripped?;
         if self.trace.len() < TRACE_RECORDS && next == Some(self.instant) {
             return None;
@@ -112,7 +112,7 @@ pub struct Runaway {
     pub replication: u32,
     pub seed: u64,
     /// The instant time stopped at.
-    pub at: TimeMs,
+    pub at: Instant,
     /// What tripped the guard.
     pub why: Overrun,
     /// The records logged after it tripped, `t = MS ms: JSON` each.
@@ -126,7 +126,7 @@ mod tests {
     #[test]
     fn trips_on_decisions_at_one_instant_and_names_them() {
         let mut guard = Guard::default();
-        let t = TimeMs(47_678_494);
+        let t = Instant(47_678_494);
         for _ in 0..=MAX_DECISIONS_AT_ONE_INSTANT {
             assert!(!guard.tracing());
             guard.observe(t, true);
@@ -148,7 +148,7 @@ mod tests {
     fn many_decisions_spread_over_time_are_fine() {
         let mut guard = Guard::default();
         for ms in 0..10 * MAX_DECISIONS_AT_ONE_INSTANT as u64 {
-            guard.observe(TimeMs(ms / 2), true);
+            guard.observe(Instant(ms / 2), true);
         }
         assert!(!guard.tracing());
         assert_eq!(guard.verdict(0, 1, None), None);

@@ -14,7 +14,7 @@ mod raw;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use policies::{DailyWindow, MS_PER_DAY, Point, PolicyConfig, TimeMs, TravelModel};
+use policies::{DailyWindow, Duration, Instant, MS_PER_DAY, Point, PolicyConfig, TravelModel};
 use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -30,7 +30,7 @@ use crate::policy::{PlanFile, PolicyChoice};
 use error::line_col;
 use raw::{Coord, Pair, RawDestinations, RawScenario};
 
-/// A validated scenario. Durations are [`TimeMs`]; distributions of durations sample minutes.
+/// A validated scenario. Times are [`Instant`]s, lengths of time [`Duration`]s; distributions of durations sample minutes.
 #[derive(Clone, Debug)]
 pub struct Scenario {
     pub name: String,
@@ -38,12 +38,12 @@ pub struct Scenario {
     pub path: PathBuf,
     /// [`StableHasher`] hash of the scenario file and any order CSV it reads: identifies the inputs of a run.
     pub hash: u64,
-    pub horizon: TimeMs,
+    pub horizon: Instant,
     /// Seed and replications used when the command line gives none.
     pub seed: u64,
     pub replications: u32,
     /// The start of the horizon excluded from the KPIs (see [`crate::kpi::KpiCollector`]).
-    pub warmup: TimeMs,
+    pub warmup: Instant,
     pub travel: TravelModel,
     /// Multiplicative travel-time noise factor.
     pub travel_noise: Dist,
@@ -56,7 +56,7 @@ pub struct Scenario {
     pub carriers: Vec<CarrierSpec>,
     pub demand: Demand,
     /// Unrouted orders are cancelled by the customer this long after their due time.
-    pub cancel_after_due: Option<TimeMs>,
+    pub cancel_after_due: Option<Duration>,
     pub policy: PolicyChoice,
     /// Folder of the file that defined the policy: where its relative paths start.
     pub policy_dir: PathBuf,
@@ -78,7 +78,7 @@ pub struct Disruption {
 #[derive(Clone, Debug)]
 pub enum When {
     /// Over `[start, end)` in every replication.
-    Fixed { start: TimeMs, end: TimeMs },
+    Fixed { start: Instant, end: Instant },
     /// With probability `chance` once per replication (or each day when `per_day`), starting
     /// `start_h` hours after time zero (or the day's midnight), lasting `duration_h` hours.
     Random { chance: f64, per_day: bool, start_h: Dist, duration_h: Dist },
@@ -179,7 +179,7 @@ pub struct VehicleType {
     pub cost_per_km: f64,
     pub cost_per_hour: f64,
     /// Time to take over a broken-down vehicle's goods as its rescue.
-    pub handover: TimeMs,
+    pub handover: Duration,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -194,9 +194,9 @@ pub struct DriverSpec {
     /// Daily shift start, after midnight.
     pub shift_start_ms: u64,
     /// Shift length; a full day or more means always on shift.
-    pub shift_len: TimeMs,
-    pub overtime_max: TimeMs,
-    pub max_duty: TimeMs,
+    pub shift_len: Duration,
+    pub overtime_max: Duration,
+    pub max_duty: Duration,
     /// Kept for rescues: never offered to the allocation policy.
     pub standby: bool,
 }
@@ -212,7 +212,7 @@ pub struct CarrierSpec {
     pub name: String,
     pub daily_capacity: u32,
     pub acceptance: f64,
-    pub pickup_lead: TimeMs,
+    pub pickup_lead: Duration,
     pub price_per_order: f64,
     pub speed_kmh: f64,
 }
@@ -269,7 +269,7 @@ impl Scenario {
         if !(0.0..horizon).contains(&hours) {
             return Err(WarmupError::OutOfRange { hours, horizon_h: horizon });
         }
-        self.warmup = TimeMs::from_hours(hours);
+        self.warmup = Instant::at(Duration::from_hours(hours));
         Ok(())
     }
 
@@ -521,7 +521,7 @@ impl<'a> Resolver<'a> {
                 speed_kmh: t.speed_kmh,
                 cost_per_km: t.cost_per_km,
                 cost_per_hour: t.cost_per_hour,
-                handover: TimeMs::from_min(t.handover_min),
+                handover: Duration::from_min(t.handover_min),
             })
             .collect();
 
@@ -547,7 +547,7 @@ impl<'a> Resolver<'a> {
             let site = self.lookup(&site_names, &d.site, &format!("drivers[{i}].site"), "site")?;
             let Pair([start, end]) = d.shift;
             let shift_len = if start.0 == 0 && end.0 == MS_PER_DAY {
-                TimeMs(MS_PER_DAY)
+                Duration::DAY
             } else if end.0 % MS_PER_DAY == start.0 % MS_PER_DAY {
                 return Err(self.err(
                     Some(d.site.span()),
@@ -555,9 +555,9 @@ impl<'a> Resolver<'a> {
                     "shift start and end are equal",
                 ));
             } else {
-                TimeMs((end.0 + MS_PER_DAY - start.0) % MS_PER_DAY)
+                Duration((end.0 + MS_PER_DAY - start.0) % MS_PER_DAY)
             };
-            let overtime_max = TimeMs::from_min(d.overtime_max_min);
+            let overtime_max = Duration::from_min(d.overtime_max_min);
             let max_duty = match d.max_duty_h {
                 // A round-the-clock shift never restarts, so a duty limit per shift would be for the whole run.
                 Some(_) if shift_len.0 >= MS_PER_DAY => {
@@ -567,8 +567,8 @@ impl<'a> Resolver<'a> {
                         "needs a shift shorter than a day",
                     ));
                 }
-                Some(h) => TimeMs::from_hours(h),
-                None if shift_len.0 >= MS_PER_DAY => TimeMs::MAX,
+                Some(h) => Duration::from_hours(h),
+                None if shift_len.0 >= MS_PER_DAY => Duration::MAX,
                 None => shift_len + overtime_max,
             };
             drivers.extend(std::iter::repeat_n(
@@ -593,7 +593,7 @@ impl<'a> Resolver<'a> {
                 name,
                 daily_capacity: c.daily_capacity,
                 acceptance: c.acceptance,
-                pickup_lead: TimeMs::from_min(c.pickup_lead_min),
+                pickup_lead: Duration::from_min(c.pickup_lead_min),
                 price_per_order: c.price_per_order,
                 speed_kmh: c.speed_kmh,
             })
@@ -633,14 +633,14 @@ impl<'a> Resolver<'a> {
             },
         };
         let warmup = match &raw.warmup_h {
-            None => TimeMs::ZERO,
+            None => Instant::START,
             Some(w) => {
                 let h = *w.get_ref();
                 if !(0.0..raw.horizon_h).contains(&h) {
                     let m = format!("must be at least 0 and less than horizon_h ({}), got {h}", raw.horizon_h);
                     return Err(self.err(Some(w.span()), "warmup_h", m));
                 }
-                TimeMs::from_hours(h)
+                Instant::at(Duration::from_hours(h))
             }
         };
         let policy = match raw.policy {
@@ -653,7 +653,7 @@ impl<'a> Resolver<'a> {
             description: raw.description,
             path: self.path.to_path_buf(),
             hash: std::hash::Hasher::finish(&hash),
-            horizon: TimeMs::from_hours(raw.horizon_h),
+            horizon: Instant::at(Duration::from_hours(raw.horizon_h)),
             seed: raw.seed.unwrap_or(1),
             replications: raw.replications.unwrap_or(10),
             warmup,
@@ -839,9 +839,10 @@ impl<'a> Resolver<'a> {
         let duration = hours(duration_h, "duration_h", true)?;
         Ok(match (start_h, duration_h, per) {
             _ if chance == 0.0 => None,
-            (Hours::Fixed(s), Hours::Fixed(len), raw::Per::Replication) if chance == 1.0 => {
-                Some(When::Fixed { start: TimeMs::from_hours(*s), end: TimeMs::from_hours(s + len) })
-            }
+            (Hours::Fixed(s), Hours::Fixed(len), raw::Per::Replication) if chance == 1.0 => Some(When::Fixed {
+                start: Instant::at(Duration::from_hours(*s)),
+                end: Instant::at(Duration::from_hours(s + len)),
+            }),
             _ => Some(When::Random { chance, per_day: per == raw::Per::Day, start_h: start, duration_h: duration }),
         })
     }
@@ -886,7 +887,7 @@ impl<'a> Resolver<'a> {
             let peak = rates.iter().copied().fold(0.0, f64::max);
             let on_site: Vec<_> = surges.iter().filter(|s| s.3.contains(&(site as u32))).collect();
             // The worst moment is when some fixed surge starts, or any moment if none.
-            let moments: Vec<Option<TimeMs>> =
+            let moments: Vec<Option<Instant>> =
                 std::iter::once(None).chain(on_site.iter().filter_map(|s| s.1.map(|(start, _)| Some(start)))).collect();
             for moment in moments {
                 let mut rate = peak;
@@ -976,10 +977,10 @@ impl<'a> Resolver<'a> {
         orders: &Spanned<raw::RawOrders>,
         site_names: &[String],
         hash: &mut StableHasher,
-    ) -> Result<(Demand, Option<TimeMs>), ScenarioError> {
+    ) -> Result<(Demand, Option<Duration>), ScenarioError> {
         let span = orders.span();
         let o = orders.get_ref();
-        let cancel = o.cancel_after_due_min.map(TimeMs::from_min);
+        let cancel = o.cancel_after_due_min.map(Duration::from_min);
         if let Some(csv) = &o.csv {
             if !o.rate.is_empty() || !o.class.is_empty() {
                 return Err(self.err(

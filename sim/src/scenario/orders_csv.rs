@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use policies::{Point, TimeMs};
+use policies::{Duration, Instant, Point};
 use serde::Deserialize;
 
 use super::{ClockTime, ScenarioError, TimeError};
@@ -21,15 +21,15 @@ use crate::dist::Dist;
 pub struct OrderRow {
     pub reference: Option<Arc<str>>,
     pub site: u32,
-    pub created: TimeMs,
-    pub ready: TimeMs,
-    pub earliest: TimeMs,
-    pub due: TimeMs,
+    pub created: Instant,
+    pub ready: Instant,
+    pub earliest: Instant,
+    pub due: Instant,
     pub size: u32,
     pub destination: Point,
     pub priority: u8,
     pub value: f64,
-    pub service: Option<TimeMs>,
+    pub service: Option<Duration>,
 }
 
 /// Every column the file may have.
@@ -55,12 +55,12 @@ struct Row {
 }
 
 /// Minutes after time zero (`90`, `1530.5`) or a time of day on day 0 (`"06:30"`).
-fn time(s: &str) -> Result<TimeMs, TimeError> {
+fn time(s: &str) -> Result<Instant, TimeError> {
     if s.contains(':') {
-        return ClockTime::parse(s).map(|c| TimeMs(c.0));
+        return ClockTime::parse(s).map(|c| Instant(c.0));
     }
     match s.trim().parse::<f64>() {
-        Ok(min) if min.is_finite() && min >= 0.0 => Ok(TimeMs::from_min(min)),
+        Ok(min) if min.is_finite() && min >= 0.0 => Ok(Instant::at(Duration::from_min(min))),
         _ => Err(TimeError::Minutes { text: s.to_string() }),
     }
 }
@@ -176,7 +176,7 @@ pub(super) fn read(
             return Err(at("size", "must be >= 1".into()));
         }
         let service = match (r.service_min, service) {
-            (Some(m), _) if m.is_finite() && m >= 0.0 => Some(TimeMs::from_min(m)),
+            (Some(m), _) if m.is_finite() && m >= 0.0 => Some(Duration::from_min(m)),
             (Some(m), _) => return Err(at("service_min", format!("must be >= 0, got {m}"))),
             (None, Some(_)) => None,
             (None, None) => {

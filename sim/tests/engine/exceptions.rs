@@ -1,6 +1,6 @@
 //! The exception workflow: detection, classification, triage, the dispatcher team, actions.
 
-use policies::TimeMs;
+use policies::Instant;
 use sim::log::{LogSink, Record};
 use sim::{Engine, Scenario, run_replication};
 
@@ -42,7 +42,7 @@ fn always_escalate_is_all_manual_and_a_small_team_makes_exceptions_wait() {
 /// Approvals requested, and tenders answered.
 struct Count(usize, usize);
 impl LogSink for Count {
-    fn record(&mut self, _: TimeMs, r: &Record) {
+    fn record(&mut self, _: Instant, r: &Record) {
         match r {
             Record::ApprovalRequested { .. } => self.0 += 1,
             Record::TenderAccepted { .. } | Record::TenderRejected { .. } => self.1 += 1,

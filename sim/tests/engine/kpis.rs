@@ -1,7 +1,7 @@
 //! KPIs that say what they mean: costs per order over the deliveries they pay for, and a
 //! direction (better higher, lower, or neither) for every KPI in one place.
 
-use policies::TimeMs;
+use policies::Instant;
 use sim::log::{LogSink, Record};
 use sim::{Better, KPIS, Scenario};
 
@@ -19,7 +19,7 @@ struct Deliveries {
 }
 
 impl LogSink for Deliveries {
-    fn record(&mut self, _: TimeMs, record: &Record) {
+    fn record(&mut self, _: Instant, record: &Record) {
         match record {
             Record::Delivered { .. } => self.own += 1,
             Record::CarrierDelivered { .. } => self.carrier += 1,

@@ -13,7 +13,7 @@ fn an_overlay_adds_disruptions_and_changes_only_what_it_names() {
     ).scenario();
     let tiny = load(TINY);
     assert_eq!((s.name.as_str(), s.disruptions.len()), ("tiny-outage", 1));
-    assert_eq!(s.cancel_after_due, Some(policies::TimeMs::from_min(60.0)));
+    assert_eq!(s.cancel_after_due, Some(policies::Duration::from_min(60.0)));
     // The rest of [orders] is the base's: same demand, same fleet.
     assert_eq!((s.vehicles.len(), s.drivers.len()), (tiny.vehicles.len(), tiny.drivers.len()));
     let (a, b) = (run_replication(&tiny, 1, 0, true).unwrap(), run_replication(&s, 1, 0, true).unwrap());

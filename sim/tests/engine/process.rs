@@ -337,11 +337,11 @@ fn cancellations_from_a_program_cancel_open_orders_only() {
 /// With `charge_latency`, a decision takes effect its measured reply time after the epoch.
 #[test]
 fn charged_latency_delays_decisions_in_simulated_time() {
-    use policies::TimeMs;
+    use policies::Instant;
     use sim::log::{LogSink, Record};
-    struct Assigned(Vec<TimeMs>);
+    struct Assigned(Vec<Instant>);
     impl LogSink for Assigned {
-        fn record(&mut self, t: TimeMs, r: &Record) {
+        fn record(&mut self, t: Instant, r: &Record) {
             if matches!(r, Record::RouteAssigned { .. }) {
                 self.0.push(t);
             }
@@ -385,7 +385,7 @@ fn a_failed_program_answers_every_later_epoch_with_its_failure() {
     )
     .unwrap();
     let first = policy.decide(&request).unwrap_err();
-    assert_eq!((first.replication, first.epoch, first.at), (4, 0, policies::TimeMs(60_000)));
+    assert_eq!((first.replication, first.epoch, first.at), (4, 0, policies::Instant(60_000)));
     let message = first.to_string();
     assert!(message.contains("replication 4, decision epoch 0 at 00:01:00 (t = 60000 ms): "), "{message}");
     assert_eq!(policy.decide(&request).unwrap_err(), first, "the same failure, not a second start");

@@ -1,15 +1,15 @@
 //! One test per bug found, named after what went wrong.
 
-use policies::TimeMs;
+use policies::{Duration, Instant};
 use sim::Engine;
 use sim::log::{LogSink, Record};
 
 use crate::fixture::{Derived, TINY};
 
-struct Decisions(Vec<(TimeMs, u32, u32)>);
+struct Decisions(Vec<(Instant, u32, u32)>);
 
 impl LogSink for Decisions {
-    fn record(&mut self, t: TimeMs, record: &Record) {
+    fn record(&mut self, t: Instant, record: &Record) {
         if let Record::Decision { open_orders, routes } = record {
             self.0.push((t, *open_orders, *routes));
         }
@@ -28,6 +28,6 @@ fn a_decision_epoch_sees_everything_that_happened_at_its_instant() {
     let scenario = overlay.scenario();
     let mut decisions = Decisions(Vec::new());
     Engine::new(&scenario, 1, 0, vec![&mut decisions]).run().unwrap();
-    let at_six: Vec<_> = decisions.0.iter().filter(|(t, _, _)| *t == TimeMs::from_hours(6.0)).collect();
-    assert_eq!(at_six, [&(TimeMs::from_hours(6.0), 3, 1)], "{:?}", decisions.0);
+    let at_six: Vec<_> = decisions.0.iter().filter(|(t, _, _)| *t == Instant::at(Duration::from_hours(6.0))).collect();
+    assert_eq!(at_six, [&(Instant::at(Duration::from_hours(6.0)), 3, 1)], "{:?}", decisions.0);
 }

@@ -1,7 +1,7 @@
 //! Every shipped scenario with every shipped policy file finishes, with its invariants intact;
 //! and a replication in which time stops moving on is stopped with an error, never a hang.
 
-use policies::{AllocationPolicy, AllocationRequest, Decision, Epochs, TimeMs};
+use policies::{AllocationPolicy, AllocationRequest, Decision, Duration, Epochs};
 use rayon::prelude::*;
 use sim::{RunError, Scenario, run_replication};
 
@@ -57,7 +57,7 @@ struct ZeroInterval(Box<dyn AllocationPolicy>);
 
 impl AllocationPolicy for ZeroInterval {
     fn epochs(&self) -> Epochs {
-        Epochs { every: Some(TimeMs::ZERO), ..self.0.epochs() }
+        Epochs { every: Some(Duration::ZERO), ..self.0.epochs() }
     }
     fn allocate(&mut self, request: &AllocationRequest) -> Decision {
         self.0.allocate(request)
@@ -71,7 +71,7 @@ fn time_that_stops_moving_on_is_an_error_naming_replication_time_and_decision() 
     let halt = sim::Engine::with_policy(&scenario, 7, 3, vec![], Box::new(policy)).run().unwrap_err();
     let message = halt.to_string();
     let RunError::Runaway(runaway) = &halt else { panic!("{halt:?}") };
-    assert_eq!((runaway.replication, runaway.seed, runaway.at), (3, 7, policies::TimeMs::ZERO));
+    assert_eq!((runaway.replication, runaway.seed, runaway.at), (3, 7, policies::Instant::START));
     assert!(matches!(runaway.why, sim::runaway::Overrun::Decisions { .. }), "{:?}", runaway.why);
     assert!(message.starts_with("replication 3 (seed 7) ran away at 00:00:00.000 (t = 0 ms)"), "{message}");
     assert!(message.contains("decision epochs at this one instant"), "{message}");

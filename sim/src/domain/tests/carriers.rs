@@ -3,7 +3,7 @@
 //! the domains above not listening.
 
 use bevy_ecs::entity::Entity;
-use policies::{CarrierId, OrderId, Tender, TimeMs};
+use policies::{CarrierId, Duration, Instant, OrderId, Tender};
 
 use super::{Carrier, CarrierUsage, Carriers, on_disruption, tender, views};
 use crate::domain::{disruptions, orders};
@@ -15,7 +15,7 @@ use crate::world::{Event, Sim};
 #[allow(dead_code, clippy::duplicate_mod)]
 #[path = "common.rs"]
 mod common;
-use common::{hours, min, records, tiny, tiny_with};
+use common::{at_h, min, records, tiny, tiny_with};
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-9
@@ -26,18 +26,18 @@ fn capacity_left_counts_todays_tenders_only() {
     let spec = tiny().carriers[0].clone();
     let carrier = Carrier { id: CarrierId(0), spec, capacity_multiplier: 1.0, acceptance_drop: 0.0 };
     let usage = CarrierUsage { day: 0, accepted: 4 };
-    assert_eq!(usage.left(&carrier, hours(24.0) - TimeMs(1)), 6);
-    assert_eq!(usage.left(&carrier, hours(24.0)), 10, "a new day, a new count");
-    assert_eq!(CarrierUsage { day: 1, accepted: 12 }.left(&carrier, hours(30.0)), 0, "never below none");
+    assert_eq!(usage.left(&carrier, at_h(24.0) - Duration(1)), 6);
+    assert_eq!(usage.left(&carrier, at_h(24.0)), 10, "a new day, a new count");
+    assert_eq!(CarrierUsage { day: 1, accepted: 12 }.left(&carrier, at_h(30.0)), 0, "never below none");
     let short = Carrier { capacity_multiplier: 0.55, acceptance_drop: 0.3, ..carrier.clone() };
     assert_eq!(short.daily_capacity(), 5, "10 x 0.55, rounded down");
-    assert_eq!(usage.left(&short, hours(1.0)), 1);
+    assert_eq!(usage.left(&short, at_h(1.0)), 1);
     assert!(close(short.acceptance(), 0.6));
     assert_eq!(Carrier { acceptance_drop: 1.5, ..carrier }.acceptance(), 0.0, "never below zero");
 }
 
 /// Fires the disruptions' start and end, and the carriers' reaction (the signal's route), up to `t`.
-fn advance(sim: &mut Sim, t: TimeMs) {
+fn advance(sim: &mut Sim, t: Instant) {
     common::advance(sim, t, |sim, event| {
         if let Event::Disruption { index, begins, end } = event {
             disruptions::on_disruption(sim, index, begins, end);
@@ -71,7 +71,7 @@ duration_h = 4
         sim.router = |_, _| {};
         let mut seen = Vec::new();
         for h in [5.0, 7.0, 9.0, 11.0, 12.0] {
-            advance(sim, hours(h));
+            advance(sim, at_h(h));
             let view = &views(sim)[0];
             seen.push((view.capacity_left_today, (view.acceptance_probability * 100.0).round()));
         }
@@ -158,7 +158,7 @@ fn an_accepted_order_is_delivered_after_pickup_and_the_drive() {
         let o = sim.world.get::<orders::Order>(order).unwrap().clone();
         // 1.3 road km per km, at the carrier's 50 km/h; the unloading after it.
         let km = 1.3 * o.destination.x.hypot(o.destination.y);
-        let arrives = sim.now() + min(60.0) + TimeMs((km / 50.0 * 3_600_000.0).round() as u64);
+        let arrives = sim.now() + min(60.0) + Duration((km / 50.0 * 3_600_000.0).round() as u64);
         let want = arrives.max(o.earliest) + o.service;
         let mut delivery = None;
         while let Some((t, event)) = sim.cal.pop() {

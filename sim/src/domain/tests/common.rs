@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::path::Path;
 use std::rc::Rc;
 
-use policies::TimeMs;
+use policies::{Duration, Instant};
 
 use crate::kernel::log::{LogSink, Record};
 use crate::scenario::Scenario;
@@ -29,7 +29,7 @@ const MARKER: Event = Event::ApplyDecision { id: u64::MAX };
 
 /// Fires the events due up to and including `t` through `handle` (which drops those of the
 /// domains not under test), and leaves the clock at `t`.
-pub fn advance(sim: &mut Sim, t: TimeMs, mut handle: impl FnMut(&mut Sim, Event)) {
+pub fn advance(sim: &mut Sim, t: Instant, mut handle: impl FnMut(&mut Sim, Event)) {
     sim.cal.schedule(t, MARKER);
     while let Some((_, event)) = sim.cal.pop() {
         if event == MARKER {
@@ -44,7 +44,7 @@ pub fn advance(sim: &mut Sim, t: TimeMs, mut handle: impl FnMut(&mut Sim, Event)
 pub fn records(sim: &mut Sim) -> Rc<RefCell<Vec<Record>>> {
     struct Sink(Rc<RefCell<Vec<Record>>>);
     impl LogSink for Sink {
-        fn record(&mut self, _: TimeMs, record: &Record) {
+        fn record(&mut self, _: Instant, record: &Record) {
             self.0.borrow_mut().push(record.clone());
         }
     }
@@ -53,10 +53,15 @@ pub fn records(sim: &mut Sim) -> Rc<RefCell<Vec<Record>>> {
     records
 }
 
-pub fn min(m: f64) -> TimeMs {
-    TimeMs::from_min(m)
+pub fn min(m: f64) -> Duration {
+    Duration::from_min(m)
 }
 
-pub fn hours(h: f64) -> TimeMs {
-    TimeMs::from_hours(h)
+pub fn hours(h: f64) -> Duration {
+    Duration::from_hours(h)
+}
+
+/// The clock `h` hours after the start of the horizon.
+pub fn at_h(h: f64) -> Instant {
+    Instant::at(hours(h))
 }

@@ -15,7 +15,7 @@ use crate::world::Sim;
 #[allow(dead_code, clippy::duplicate_mod)]
 #[path = "common.rs"]
 mod common;
-use common::{hours, records, tiny, tiny_with};
+use common::{at_h, records, tiny, tiny_with};
 
 /// Puts `on_shift` drivers on shift until 14:00 and creates `orders` open orders at the depot,
 /// ids 0 on (their sizes and destinations drawn from tiny.toml's distributions).
@@ -23,7 +23,7 @@ fn world(sim: &mut Sim, on_shift: &[u32], orders: u64) {
     sim.router = |_, _| {};
     for &i in on_shift {
         let d = drivers::entity(sim, DriverId(i)).unwrap();
-        drivers::on_arrival(sim, d, hours(14.0));
+        drivers::on_arrival(sim, d, at_h(14.0));
     }
     for i in 0..orders {
         orders::on_arrival(sim, 0);
@@ -136,7 +136,7 @@ fn a_driver_without_the_hours_for_the_first_stop_is_refused() {
         world(sim, &[], 12);
         // On shift for one more millisecond, then 90 min of overtime.
         let d = drivers::entity(sim, DriverId(0)).unwrap();
-        drivers::on_arrival(sim, d, policies::TimeMs(1));
+        drivers::on_arrival(sim, d, policies::Instant(1));
         let km = |sim: &Sim, i: u64| order(sim, i).destination.x.hypot(order(sim, i).destination.y);
         // At worst, loading takes 15 min + 1 a unit, unloading 12, and each km 3.12 min each way:
         // an order 11 km out needs more than 90 min, one within 5 km less than 64.

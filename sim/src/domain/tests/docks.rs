@@ -1,7 +1,7 @@
 //! Unit tests of the docks domain: the doors of tiny.toml's depot (2 doors, open 05:00-22:00).
 //! Loading takes 8-15 min plus 1 min a unit.
 
-use policies::{TimeMs, VehicleId};
+use policies::{Duration, Instant, VehicleId};
 
 use super::{Dock, Queued, Sites, arrive};
 use crate::engine::with_sim;
@@ -11,7 +11,7 @@ use crate::world::{Event, Sim};
 #[allow(dead_code, clippy::duplicate_mod)]
 #[path = "common.rs"]
 mod common;
-use common::{hours, min, tiny, tiny_with};
+use common::{at_h, min, tiny, tiny_with};
 
 fn dock(sim: &Sim) -> (u32, Vec<u32>) {
     let entity = sim.world.resource::<Sites>().entities[0];
@@ -23,7 +23,7 @@ fn dock(sim: &Sim) -> (u32, Vec<u32>) {
 fn vehicles_take_free_doors_first_come_first_served() {
     with_sim(&tiny(), 1, |sim| {
         // 06:00: the doors are open.
-        advance(sim, TimeMs::from_hours(6.0));
+        advance(sim, Instant::at(Duration::from_hours(6.0)));
         // The domains above (fleet: the give-up) are not under test.
         sim.router = |_, _| {};
         let now = sim.now();
@@ -39,7 +39,7 @@ fn vehicles_take_free_doors_first_come_first_served() {
 }
 
 /// Fires the docks' own events (opening, loads done, outages) up to `t`; drops the others.
-fn advance(sim: &mut Sim, t: TimeMs) {
+fn advance(sim: &mut Sim, t: Instant) {
     common::advance(sim, t, |sim, event| match event {
         Event::DocksOpen { site } => super::on_open(sim, site),
         Event::LoadingDone { id, site, .. } => super::on_loading_done(sim, id, site),
@@ -74,19 +74,19 @@ duration_h = 2
     );
     with_sim(&scenario, 1, |sim| {
         sim.router = |_, _| {};
-        advance(sim, hours(5.5));
+        advance(sim, at_h(5.5));
         arrive_now(sim, 0, 200);
         arrive_now(sim, 1, 30);
-        advance(sim, hours(6.0));
+        advance(sim, at_h(6.0));
         assert_eq!(down(sim), 1);
         assert_eq!(dock(sim), (2, vec![]), "loads under way finish");
         arrive_now(sim, 2, 1);
         arrive_now(sim, 3, 1);
         assert_eq!(dock(sim), (2, vec![2, 3]));
         // Vehicle 1 is done by 06:15; its door is the one out of service.
-        advance(sim, hours(8.0) - TimeMs(1));
+        advance(sim, at_h(8.0) - Duration(1));
         assert_eq!(dock(sim), (1, vec![2, 3]), "one door left, and it is loading vehicle 0");
-        advance(sim, hours(8.0));
+        advance(sim, at_h(8.0));
         assert_eq!((down(sim), dock(sim)), (0, (2, vec![3])), "the door is back at the outage's end");
     });
 }
@@ -95,23 +95,23 @@ duration_h = 2
 fn loading_starts_only_in_opening_hours() {
     with_sim(&tiny(), 1, |sim| {
         sim.router = |_, _| {};
-        advance(sim, hours(4.0));
+        advance(sim, at_h(4.0));
         arrive_now(sim, 0, 1);
         assert_eq!(dock(sim), (0, vec![0]), "closed until 05:00");
-        advance(sim, hours(5.0));
+        advance(sim, at_h(5.0));
         assert_eq!(dock(sim), (1, vec![]));
         // Just before closing at 22:00: two start; vehicle 2 waits.
-        advance(sim, hours(22.0) - min(2.0));
+        advance(sim, at_h(22.0) - min(2.0));
         arrive_now(sim, 1, 200);
         arrive_now(sim, 2, 1);
         arrive_now(sim, 3, 1);
         assert_eq!(dock(sim), (2, vec![3]));
         // Vehicle 2 is done after 22:00: its door stays free until the doors open again.
-        advance(sim, hours(23.0));
+        advance(sim, at_h(23.0));
         assert_eq!(dock(sim), (1, vec![3]), "no load starts after closing");
-        advance(sim, hours(29.0) - TimeMs(1));
+        advance(sim, at_h(29.0) - Duration(1));
         assert_eq!(dock(sim), (0, vec![3]), "the long load finished in the night");
-        advance(sim, hours(29.0));
+        advance(sim, at_h(29.0));
         assert_eq!(dock(sim), (1, vec![]), "05:00 the next day");
     });
 }
@@ -120,7 +120,7 @@ fn loading_starts_only_in_opening_hours() {
 fn a_vehicle_that_gives_up_leaves_the_queue_in_order() {
     with_sim(&tiny(), 1, |sim| {
         sim.router = |_, _| {};
-        advance(sim, hours(6.0));
+        advance(sim, at_h(6.0));
         let vehicles: Vec<_> = (0..5).map(|i| arrive_now(sim, i, 200)).collect();
         assert_eq!(dock(sim), (2, vec![2, 3, 4]));
         super::leave_queue(sim, 0, vehicles[3]);

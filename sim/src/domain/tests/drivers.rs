@@ -3,7 +3,7 @@
 //! drivers' events fire; the domains above do not listen.
 
 use bevy_ecs::entity::Entity;
-use policies::{DriverId, TimeMs};
+use policies::{DriverId, Duration, Instant};
 
 use super::{
     DriverState, can_work_until, entity, is_free, latest_start, on_arrival, on_shift_end, on_shift_start, take,
@@ -16,10 +16,10 @@ use crate::world::{Event, Sim};
 #[allow(dead_code, clippy::duplicate_mod)]
 #[path = "common.rs"]
 mod common;
-use common::{hours, min, tiny, tiny_with};
+use common::{at_h, hours, min, tiny, tiny_with};
 
 /// Fires the drivers' own events (shift start and end, late arrivals) up to `t`; drops the others.
-fn advance(sim: &mut Sim, t: TimeMs) {
+fn advance(sim: &mut Sim, t: Instant) {
     common::advance(sim, t, |sim, event| match event {
         Event::ShiftStart { driver } => on_shift_start(sim, driver),
         Event::ShiftEnd { driver } => on_shift_end(sim, driver),
@@ -40,14 +40,14 @@ fn state(sim: &Sim, d: Entity) -> DriverState {
 fn hours_end_at_shift_end_plus_overtime() {
     with_sim(&tiny(), 1, |sim| {
         sim.router = |_, _| {};
-        advance(sim, hours(6.0));
+        advance(sim, at_h(6.0));
         let d = driver(sim, 0);
-        assert_eq!(state(sim, d).shift_end, hours(14.0));
-        let start = hours(6.0);
-        assert!(can_work_until(sim, d, start, hours(15.5)), "14:00 plus 90 min");
-        assert!(!can_work_until(sim, d, start, hours(15.5) + TimeMs(1)));
+        assert_eq!(state(sim, d).shift_end, at_h(14.0));
+        let start = at_h(6.0);
+        assert!(can_work_until(sim, d, start, at_h(15.5)), "14:00 plus 90 min");
+        assert!(!can_work_until(sim, d, start, at_h(15.5) + Duration(1)));
         // By shift 15:30 - 2 h; by duty 06:00 + 10 h - 2 h = 14:00: the earlier.
-        assert_eq!(latest_start(sim, d, start, hours(2.0)), hours(13.5));
+        assert_eq!(latest_start(sim, d, start, hours(2.0)), at_h(13.5));
     });
 }
 
@@ -66,16 +66,16 @@ max_duty_h = 6
     with_sim(&scenario, 1, |sim| {
         sim.router = |_, _| {};
         let d = driver(sim, 0);
-        advance(sim, hours(6.0));
+        advance(sim, at_h(6.0));
         take(sim, d);
-        advance(sim, hours(9.0));
-        trip_done(sim, d, hours(6.0));
+        advance(sim, at_h(9.0));
+        trip_done(sim, d, at_h(6.0));
         assert_eq!(state(sim, d).duty_used, hours(3.0));
         // 3 h of duty left: a trip from 09:30 must end by 12:30, long before 15:30.
-        let start = hours(9.5);
-        assert!(can_work_until(sim, d, start, hours(12.5)));
-        assert!(!can_work_until(sim, d, start, hours(12.5) + TimeMs(1)));
-        assert_eq!(latest_start(sim, d, start, hours(2.0)), hours(10.5), "09:30 + 6 h - 3 h - 2 h");
+        let start = at_h(9.5);
+        assert!(can_work_until(sim, d, start, at_h(12.5)));
+        assert!(!can_work_until(sim, d, start, at_h(12.5) + Duration(1)));
+        assert_eq!(latest_start(sim, d, start, hours(2.0)), at_h(10.5), "09:30 + 6 h - 3 h - 2 h");
     });
 }
 
@@ -84,24 +84,24 @@ fn a_trip_past_shift_end_is_overtime_and_the_driver_goes_off_on_return() {
     with_sim(&tiny(), 1, |sim| {
         sim.router = |_, _| {};
         let (d, idle) = (driver(sim, 0), driver(sim, 1));
-        advance(sim, hours(13.0));
+        advance(sim, at_h(13.0));
         assert_eq!(take(sim, d), DriverId(0));
         assert!(state(sim, d).busy && !is_free(sim, d));
-        advance(sim, hours(14.0));
+        advance(sim, at_h(14.0));
         assert!(!state(sim, idle).on_shift, "an idle driver goes off at shift end");
         assert!(state(sim, d).on_shift && !is_free(sim, d), "on the road in overtime, not free for a trip");
-        advance(sim, hours(15.0));
-        trip_done(sim, d, hours(13.0));
+        advance(sim, at_h(15.0));
+        trip_done(sim, d, at_h(13.0));
         let s = state(sim, d);
         assert!(!s.on_shift && !s.busy, "off duty on return");
         assert_eq!(s.duty_used, hours(2.0));
         // The next shift: a day after this one started, duty afresh.
-        advance(sim, hours(29.5) - TimeMs(1));
+        advance(sim, at_h(29.5) - Duration(1));
         assert!(!state(sim, d).on_shift);
-        advance(sim, hours(29.5));
+        advance(sim, at_h(29.5));
         let s = state(sim, d);
         assert!(s.on_shift && is_free(sim, d));
-        assert_eq!((s.shift_end, s.duty_used), (hours(38.0), TimeMs::ZERO));
+        assert_eq!((s.shift_end, s.duty_used), (at_h(38.0), Duration::ZERO));
     });
 }
 
@@ -124,19 +124,19 @@ standby = true
     with_sim(&scenario, 1, |sim| {
         sim.router = |_, _| {};
         let (d, standby) = (driver(sim, 0), driver(sim, 1));
-        advance(sim, hours(5.0));
+        advance(sim, at_h(5.0));
         assert!(!is_free(sim, d), "before the shift");
-        advance(sim, hours(5.5));
+        advance(sim, at_h(5.5));
         assert!(is_free(sim, d));
         assert!(state(sim, standby).on_shift && !is_free(sim, standby), "standby drivers are for rescues");
         take(sim, d);
         assert!(!is_free(sim, d));
-        advance(sim, hours(7.0));
-        trip_done(sim, d, hours(5.5));
+        advance(sim, at_h(7.0));
+        trip_done(sim, d, at_h(5.5));
         assert!(is_free(sim, d), "back before shift end");
-        advance(sim, hours(14.0) - TimeMs(1));
+        advance(sim, at_h(14.0) - Duration(1));
         assert!(is_free(sim, d));
-        advance(sim, hours(14.0));
+        advance(sim, at_h(14.0));
         assert!(!is_free(sim, d));
     });
 }
@@ -154,15 +154,15 @@ shift = ["22:00", "06:00"]
     with_sim(&scenario, 1, |sim| {
         sim.router = |_, _| {};
         let d = driver(sim, 0);
-        assert!(state(sim, d).on_shift && state(sim, d).shift_end == hours(6.0), "yesterday's shift");
-        advance(sim, hours(6.0));
+        assert!(state(sim, d).on_shift && state(sim, d).shift_end == at_h(6.0), "yesterday's shift");
+        advance(sim, at_h(6.0));
         assert!(!state(sim, d).on_shift);
-        advance(sim, hours(22.0));
-        assert!(state(sim, d).on_shift && state(sim, d).shift_end == hours(30.0));
+        advance(sim, at_h(22.0));
+        assert!(state(sim, d).on_shift && state(sim, d).shift_end == at_h(30.0));
         // No overtime allowed here: hours end at shift end.
         assert!(
-            can_work_until(sim, d, hours(22.0), hours(30.0))
-                && !can_work_until(sim, d, hours(22.0), hours(30.0) + min(1.0))
+            can_work_until(sim, d, at_h(22.0), at_h(30.0))
+                && !can_work_until(sim, d, at_h(22.0), at_h(30.0) + min(1.0))
         );
     });
 }

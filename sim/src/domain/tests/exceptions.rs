@@ -3,7 +3,7 @@
 //! high from 60 min late, critical from 180) and only the desk's events fired.
 
 use bevy_ecs::entity::Entity;
-use policies::{Action, ExceptionKind, OrderId, Point, TimeMs};
+use policies::{Action, Duration, ExceptionKind, Instant, OrderId, Point};
 
 use super::{Desk, Escalated, on_desk_open, on_handled, raise};
 use crate::domain::orders::{self, Order, OrderState};
@@ -15,7 +15,7 @@ use crate::world::{Event, Sim};
 #[allow(dead_code, clippy::duplicate_mod)]
 #[path = "common.rs"]
 mod common;
-use common::{hours, records, tiny, tiny_with};
+use common::{at_h, records, tiny, tiny_with};
 
 const ESCALATE: &str = r#"
 [exceptions]
@@ -24,7 +24,7 @@ kind = "always_escalate"
 
 /// Fires the desk's own events (opening, exceptions handled) up to `t`; drops the others. Returns
 /// the orders of the exceptions handled, in turn.
-fn advance(sim: &mut Sim, t: TimeMs) -> Vec<OrderId> {
+fn advance(sim: &mut Sim, t: Instant) -> Vec<OrderId> {
     let mut handled = Vec::new();
     common::advance(sim, t, |sim, event| match event {
         Event::DeskOpen => on_desk_open(sim),
@@ -48,15 +48,15 @@ fn order(sim: &mut Sim, id: u64) -> Entity {
         destination,
         point: sim.scenario.travel.prepare(destination),
         size: 1,
-        created: TimeMs::ZERO,
-        ready: TimeMs::ZERO,
-        earliest: TimeMs::ZERO,
-        due: hours(20.0),
+        created: Instant::START,
+        ready: Instant::START,
+        earliest: Instant::START,
+        due: at_h(20.0),
         priority: 0,
         value: 10.0,
-        service: TimeMs::ZERO,
-        service_expected: TimeMs::ZERO,
-        service_max: TimeMs::ZERO,
+        service: Duration::ZERO,
+        service_expected: Duration::ZERO,
+        service_max: Duration::ZERO,
         rejected_tenders: 0,
     };
     sim.world.spawn((o, OrderState::Open)).id()
@@ -77,15 +77,15 @@ handling_min = {{ dist = "fixed", value = 10 }}
         sim.router = |_, _| {};
         // Raised one an hour from 01:00: low, high, low, critical, high.
         for (i, late) in [0.0, 90.0, 0.0, 200.0, 61.0].into_iter().enumerate() {
-            advance(sim, hours(1.0 + i as f64));
+            advance(sim, at_h(1.0 + i as f64));
             let o = order(sim, i as u64);
             raise(sim, ExceptionKind::FailedDelivery, o, Some(late));
         }
         let desk = sim.world.resource::<Desk>();
         assert_eq!((desk.busy, desk.queue.len()), (0, 5), "nobody at the desk before 09:00");
-        assert!(advance(sim, hours(9.0)).is_empty());
+        assert!(advance(sim, at_h(9.0)).is_empty());
         assert_eq!(sim.world.resource::<Desk>().busy, 1);
-        let handled = advance(sim, hours(10.0));
+        let handled = advance(sim, at_h(10.0));
         assert_eq!(handled, [3, 1, 4, 0, 2].map(OrderId));
         let desk = sim.world.resource::<Desk>();
         assert_eq!((desk.busy, desk.queue.len()), (0, 0));
@@ -134,7 +134,7 @@ fn resolved(gone: bool) -> Action {
         if gone {
             orders::cancel(sim, order, false);
         }
-        assert_eq!(advance(sim, hours(24.0)).len(), 1);
+        assert_eq!(advance(sim, at_h(24.0)).len(), 1);
         let log = log.borrow();
         let mut actions = log.iter().filter_map(|r| match r {
             Record::ExceptionResolved { action, manual: true, .. } => Some(*action),

@@ -3,7 +3,7 @@
 //! 480 min after due) with the domains above not listening and only the orders' events fired.
 
 use bevy_ecs::entity::Entity;
-use policies::{MS_PER_DAY, MS_PER_HOUR, OrderId, Point, TimeMs, VehicleId};
+use policies::{Duration, Instant, MS_PER_DAY, MS_PER_HOUR, OrderId, Point, VehicleId};
 use rand_distr::{Distribution, Exp1};
 
 use super::{
@@ -18,7 +18,7 @@ use crate::world::{Event, Sim};
 #[allow(dead_code, clippy::duplicate_mod)]
 #[path = "common.rs"]
 mod common;
-use common::{hours, min, tiny};
+use common::{at_h, min, tiny};
 
 const H: u64 = MS_PER_HOUR;
 
@@ -28,9 +28,9 @@ fn rng(i: u64) -> Rng {
 
 #[test]
 fn zero_rates_give_no_arrival() {
-    let surge = [(TimeMs::ZERO, TimeMs(10 * H), 3.0)];
-    assert_eq!(next_arrival(&[0.0; 24], &[], TimeMs::ZERO, &mut rng(0)), None);
-    assert_eq!(next_arrival(&[0.0; 24], &surge, TimeMs::ZERO, &mut rng(0)), None, "a surge multiplies nothing");
+    let surge = [(Instant::START, Instant(10 * H), 3.0)];
+    assert_eq!(next_arrival(&[0.0; 24], &[], Instant::START, &mut rng(0)), None);
+    assert_eq!(next_arrival(&[0.0; 24], &surge, Instant::START, &mut rng(0)), None, "a surge multiplies nothing");
 }
 
 #[test]
@@ -38,7 +38,7 @@ fn arrivals_fall_in_the_hours_that_have_a_rate() {
     let mut rates = [0.0; 24];
     rates[5] = 2.0;
     for i in 0..100 {
-        let from = TimeMs(i * 600_000); // every 10 min from midnight to 16:30
+        let from = Instant(i * 600_000); // every 10 min from midnight to 16:30
         let t = next_arrival(&rates, &[], from, &mut rng(i)).unwrap();
         assert!(t >= from, "{t:?} before {from:?}");
         assert_eq!(t.0 % MS_PER_DAY / H, 5, "an arrival at {t:?} outside 05:00-06:00");
@@ -52,7 +52,7 @@ fn arrivals_fall_in_the_hours_that_have_a_rate() {
 /// cumulative intensity reaches the Exp(1) draw, computed here by hand.
 #[test]
 fn a_surge_multiplies_the_rate_within_its_window_only() {
-    let surge = [(TimeMs::from_hours(1.5), TimeMs::from_hours(2.25), 2.0)];
+    let surge = [(at_h(1.5), at_h(2.25), 2.0)];
     // Cumulative intensity at t hours: t until 1.5, then 2 an hour until 2.25 (3.0 by then), then 1.
     let invert = |need: f64| match need {
         n if n <= 1.5 => n,
@@ -63,7 +63,7 @@ fn a_surge_multiplies_the_rate_within_its_window_only() {
     for i in 0..300 {
         let need: f64 = Exp1.sample(&mut rng(i));
         in_window += usize::from((1.5..3.0).contains(&need));
-        let t = next_arrival(&[1.0; 24], &surge, TimeMs::ZERO, &mut rng(i)).unwrap();
+        let t = next_arrival(&[1.0; 24], &surge, Instant::START, &mut rng(i)).unwrap();
         let want = invert(need) * H as f64;
         assert!((t.0 as f64 - want).abs() <= 2.0, "draw {need}: arrival {t:?}, by hand {want} ms");
     }
@@ -81,9 +81,9 @@ fn order(sim: &Sim, ready_min: f64, due_min: f64) -> Order {
         point: sim.scenario.travel.prepare(destination),
         size: 2,
         created: sim.now(),
-        ready: min(ready_min),
-        earliest: min(ready_min),
-        due: min(due_min),
+        ready: Instant::at(min(ready_min)),
+        earliest: Instant::at(min(ready_min)),
+        due: Instant::at(min(due_min)),
         priority: 0,
         value: 100.0,
         service: min(6.0),
@@ -101,7 +101,7 @@ fn new_order(sim: &mut Sim, ready_min: f64, due_min: f64) -> Entity {
 }
 
 /// Fires the orders' own events (ready, the customer's deadline) up to `t`; drops the others.
-fn advance(sim: &mut Sim, t: TimeMs) {
+fn advance(sim: &mut Sim, t: Instant) {
     common::advance(sim, t, |sim, event| match event {
         Event::OrderReady { order } => on_ready(sim, order),
         Event::OrderCancel { order } => on_cancel(sim, order),
@@ -120,15 +120,15 @@ fn an_order_from_created_to_delivered() {
         let (a, b) = (new_order(sim, 30.0, 120.0), new_order(sim, 45.0, 120.0));
         let id = sim.world.get::<Order>(a).unwrap().id;
         assert_eq!((state(sim, a), live(sim)), (Some(OrderState::Pending), 2));
-        advance(sim, min(29.0));
+        advance(sim, Instant::at(min(29.0)));
         assert_eq!(state(sim, a), Some(OrderState::Pending));
-        advance(sim, min(30.0));
+        advance(sim, Instant::at(min(30.0)));
         assert_eq!((state(sim, a), state(sim, b)), (Some(OrderState::Open), Some(OrderState::Pending)));
         assigned(sim, a);
         assert_eq!(state(sim, a), Some(OrderState::Assigned));
         loaded(sim, a, VehicleId(0));
         assert_eq!(state(sim, a), Some(OrderState::OnBoard));
-        advance(sim, min(100.0));
+        advance(sim, Instant::at(min(100.0)));
         delivered(sim, a, VehicleId(0), min(6.0));
         assert!(entity(sim, id).is_none() && sim.world.get_entity(a).is_err(), "a delivered order leaves the world");
         assert_eq!(live(sim), 1);
@@ -141,26 +141,26 @@ fn routing_withdraws_the_deadline_and_a_return_schedules_it_again() {
         sim.router = |_, _| {};
         // Due at 02:00: the customer cancels at 10:00 if it is not routed by then.
         let (a, b) = (new_order(sim, 30.0, 120.0), new_order(sim, 30.0, 120.0));
-        advance(sim, hours(1.0));
+        advance(sim, at_h(1.0));
         assigned(sim, a);
         assigned(sim, b);
         assert!(sim.world.get::<CancelDeadline>(a).is_none());
-        advance(sim, hours(3.0));
+        advance(sim, at_h(3.0));
         let id = sim.world.get::<Order>(a).unwrap().id;
         returned(sim, a, id);
         assert_eq!(state(sim, a), Some(OrderState::Open));
         assert!(sim.world.get::<CancelDeadline>(a).is_some(), "the customer may cancel again");
-        advance(sim, hours(10.0) - TimeMs(1));
+        advance(sim, at_h(10.0) - Duration(1));
         assert_eq!(state(sim, a), Some(OrderState::Open));
-        advance(sim, hours(10.0));
+        advance(sim, at_h(10.0));
         assert_eq!(state(sim, a), None, "cancelled at its deadline, due + 480 min");
         // `b`'s deadline was withdrawn: it would have fired at 10:00 (and the handler refuses a routed order).
-        advance(sim, hours(11.0));
+        advance(sim, at_h(11.0));
         assert_eq!((state(sim, b), live(sim)), (Some(OrderState::Assigned), 1));
         // Returned after its deadline: the customer cancels at once.
         let id = sim.world.get::<Order>(b).unwrap().id;
         returned(sim, b, id);
-        advance(sim, hours(11.0));
+        advance(sim, at_h(11.0));
         assert_eq!((state(sim, b), live(sim)), (None, 0));
     });
 }
@@ -170,13 +170,13 @@ fn a_dispatchers_cancellation_withdraws_the_customers_deadline() {
     with_sim(&tiny(), 1, |sim| {
         sim.router = |_, _| {};
         let (a, b) = (new_order(sim, 30.0, 120.0), new_order(sim, 30.0, 120.0));
-        advance(sim, hours(1.0));
+        advance(sim, at_h(1.0));
         let pending = sim.cal.len();
         cancel(sim, a, false);
         assert_eq!(sim.cal.len(), pending - 1, "its deadline is withdrawn");
         assert_eq!((state(sim, a), live(sim)), (None, 1));
         // Had the deadline stayed, it would fire at 10:00 for an order that is gone (and panic).
-        advance(sim, hours(10.0));
+        advance(sim, at_h(10.0));
         assert_eq!((state(sim, b), live(sim)), (None, 0), "the other one's deadline stands");
     });
 }
