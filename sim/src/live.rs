@@ -8,7 +8,7 @@
 //! A consumer that integrates the state over time reads it *before* passing it the record at `t`:
 //! the old state held up to `t`, the new one holds from `t` on.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use policies::{Duration, Instant, OrderId, VehicleId};
 
@@ -43,25 +43,25 @@ impl Level {
 /// The state of one replication as its log has told it so far.
 #[derive(Clone, Debug)]
 pub struct LiveState {
-    open_orders: HashSet<OrderId>,
+    open_orders: FxHashSet<OrderId>,
     dock_queue: u32,
     /// Per vehicle: on a trip since when (set by its route, cleared back home or on giving up at
     /// the doors).
     busy_since: Vec<Option<Instant>>,
     vehicles_busy: u32,
     /// Detection time of each exception not yet resolved.
-    open_exceptions: HashMap<u64, Instant>,
+    open_exceptions: FxHashMap<u64, Instant>,
 }
 
 impl LiveState {
     /// Nothing open, nobody out, for a network of `vehicles` vehicles.
     pub fn new(vehicles: usize) -> Self {
         LiveState {
-            open_orders: HashSet::new(),
+            open_orders: FxHashSet::default(),
             dock_queue: 0,
             busy_since: vec![None; vehicles],
             vehicles_busy: 0,
-            open_exceptions: HashMap::new(),
+            open_exceptions: FxHashMap::default(),
         }
     }
 

@@ -5,7 +5,7 @@
 //! ambiguity detection set to error: the order is explicit, never bevy's choice. `Entity`, `Query`
 //! and friends stop here; the policy sees ids and plain structs.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{LogLevel, Schedule, ScheduleBuildSettings, SingleThreadedExecutor};
@@ -34,13 +34,13 @@ pub(crate) struct Dispatch {
     /// An event-triggered epoch is scheduled for now already.
     decide_pending: bool,
     /// Decisions waiting for their latency to pass, by id.
-    pending: HashMap<u64, Decision>,
+    pending: FxHashMap<u64, Decision>,
     next_id: u64,
 }
 
 pub(crate) fn spawn(sim: &mut Sim) {
     let epochs = sim.policies.allocation.epochs();
-    sim.world.insert_resource(Dispatch { epochs, decide_pending: false, pending: HashMap::new(), next_id: 0 });
+    sim.world.insert_resource(Dispatch { epochs, decide_pending: false, pending: FxHashMap::default(), next_id: 0 });
     let travel = sim.scenario.travel;
     sim.world.insert_resource(Snapshot(
         AllocationRequest {
@@ -302,7 +302,7 @@ fn validate(sim: &Sim, route: &Route) -> Result<Validated, Rejection> {
     if route.stops.is_empty() {
         return Err(Rejection::EmptyRoute);
     }
-    let mut seen = HashSet::with_capacity(route.stops.len());
+    let mut seen = FxHashSet::with_capacity_and_hasher(route.stops.len(), Default::default());
     let mut load = 0;
     let mut stops = Vec::with_capacity(route.stops.len());
     for id in &route.stops {

@@ -7,7 +7,7 @@ use policies::{Duration, Instant, MS_PER_DAY, MS_PER_HOUR, OrderId, Point, SiteI
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::disruptions;
 use crate::kernel::log::Record;
@@ -63,7 +63,7 @@ pub struct CancelDeadline(pub crate::kernel::calendar::EventId);
 /// the demand streams (one per site).
 #[derive(Resource)]
 pub(crate) struct Orders {
-    live: HashMap<OrderId, Entity>,
+    live: FxHashMap<OrderId, Entity>,
     next_id: u64,
     /// The next row of a replayed demand.
     replay_cursor: usize,
@@ -92,7 +92,7 @@ pub(crate) fn spawn(sim: &mut Sim) {
     let (scenario, seed, rep) = (sim.scenario, sim.seed, sim.replication as u64);
     let occurrences = &sim.world.resource::<disruptions::Disruptions>().occurrences;
     let orders = Orders {
-        live: HashMap::new(),
+        live: FxHashMap::default(),
         next_id: 0,
         replay_cursor: 0,
         surges: disruptions::surges(scenario, occurrences),

@@ -5,8 +5,9 @@
 //! scheduled with [`Calendar::schedule_last`] fire after every ordinary event at their time, even
 //! ones scheduled later: decision epochs see everything that happened at that instant.
 
+use rustc_hash::FxHashSet;
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::BinaryHeap;
 
 use policies::{Duration, Instant};
 
@@ -56,12 +57,12 @@ pub struct Calendar<E> {
     next_seq: u64,
     now: Instant,
     /// Sequence numbers of pending events that were cancelled; skipped when popped.
-    cancelled: HashSet<u64>,
+    cancelled: FxHashSet<u64>,
 }
 
 impl<E> Default for Calendar<E> {
     fn default() -> Self {
-        Calendar { heap: BinaryHeap::new(), next_seq: 0, now: Instant::START, cancelled: HashSet::new() }
+        Calendar { heap: BinaryHeap::new(), next_seq: 0, now: Instant::START, cancelled: FxHashSet::default() }
     }
 }
 
