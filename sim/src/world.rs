@@ -180,6 +180,11 @@ pub(crate) struct Policies {
 /// How a signal reaches the domains that handle it (installed by the engine).
 pub(crate) type Router = for<'s, 'a> fn(&'s mut Sim<'a>, Signal);
 
+/// The instant the systems building the policies' view see as now: set by [`Sim::run_view`]
+/// before the view schedule runs, read by the domains' view systems.
+#[derive(Resource, Clone, Copy, Debug, Default)]
+pub struct ViewClock(pub Instant);
+
 /// One replication's context: the World of the domains, and the kernel's calendar and log.
 pub struct Sim<'a> {
     pub(crate) scenario: &'a Scenario,
@@ -187,7 +192,8 @@ pub struct Sim<'a> {
     pub(crate) cal: Calendar<Event>,
     pub(crate) log: Log<'a>,
     pub(crate) policies: Policies,
-    /// The systems that build the policies' view of the world, chained (filled by dispatch).
+    /// The systems that build the policies' view of the world: one or two per domain, each writing
+    /// its own domain's view resource (ordered by dispatch, which assembles the request).
     pub(crate) view_schedule: bevy_ecs::schedule::Schedule,
     pub(crate) seed: u64,
     pub(crate) replication: u32,
@@ -200,6 +206,13 @@ impl Sim<'_> {
     #[inline]
     pub fn now(&self) -> Instant {
         self.cal.now()
+    }
+
+    /// Runs the view schedule on the world, as of now.
+    pub(crate) fn run_view(&mut self) {
+        let now = self.now();
+        self.world.insert_resource(ViewClock(now));
+        self.view_schedule.run(&mut self.world);
     }
 
     /// Delivers `signal` to the domains that handle it, now.

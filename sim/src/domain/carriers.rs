@@ -10,7 +10,7 @@ use super::{disruptions, docks, orders};
 use crate::kernel::log::{Record, Rejection};
 use crate::kernel::rng::{Rng, Stream, stream_rng};
 use crate::scenario::{CarrierSpec, Effect};
-use crate::world::{Event, Sim};
+use crate::world::{Event, Sim, ViewClock};
 
 #[derive(Component, Clone, Debug)]
 pub struct Carrier {
@@ -83,6 +83,7 @@ pub(crate) fn views(sim: &Sim) -> Vec<CarrierView> {
 }
 
 pub(crate) fn spawn(sim: &mut Sim) {
+    sim.world.init_resource::<CarrierViews>();
     let (scenario, seed, rep) = (sim.scenario, sim.seed, sim.replication as u64);
     let streams = (0..scenario.carriers.len() as u32).map(|i| stream_rng(seed, rep, Stream::Carrier(i))).collect();
     let mut entities = Vec::with_capacity(scenario.carriers.len());
@@ -160,6 +161,22 @@ pub(crate) fn on_disruption(sim: &mut Sim, index: u32) {
         let mut carrier = sim.world.get_mut::<Carrier>(entity).expect("carrier");
         (carrier.capacity_multiplier, carrier.acceptance_drop) = (capacity, drop);
     }
+}
+
+/// The carriers as the allocation policy sees them, by id (written by [`carrier_views`]).
+#[derive(Resource, Default)]
+pub struct CarrierViews(pub Vec<CarrierView>);
+
+/// View system: each carrier's capacity left today, acceptance, lead time and price.
+pub(crate) fn carrier_views(
+    mut out: ResMut<CarrierViews>,
+    clock: Res<ViewClock>,
+    carriers: Query<(&Carrier, &CarrierUsage)>,
+) {
+    let views = &mut out.0;
+    views.clear();
+    views.extend(carriers.iter().map(|(c, u)| c.view(u, clock.0)));
+    views.sort_unstable_by_key(|c| c.id);
 }
 
 #[cfg(test)]

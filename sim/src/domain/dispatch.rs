@@ -1,31 +1,26 @@
 //! Decision epochs: build the policy's plain-data view of the world, ask the policy, validate its
 //! routes and turn them into trips.
 //!
-//! The view is gathered by a chain of systems, one per domain, on the single-threaded executor with
-//! ambiguity detection set to error: the order is explicit, never bevy's choice. `Entity`, `Query`
-//! and friends stop here; the policy sees ids and plain structs.
+//! The view is gathered by the domains' view systems, each writing its own domain's view resource,
+//! in the order [`view_schedule`] gives them, on the single-threaded executor with ambiguity
+//! detection set to error (systems left unordered share nothing they write); dispatch moves the
+//! views into the request. `Entity`, `Query` and friends stop here; the policy sees ids and plain
+//! structs.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{LogLevel, Schedule, ScheduleBuildSettings, SingleThreadedExecutor};
-use policies::{
-    AllocationRequest, BusyVehicleView, Decision, DriverView, Duration, Epochs, Instant, OrderView, Route, SiteId,
-    SiteView, VehicleView,
-};
+use policies::{AllocationRequest, Decision, Duration, Epochs, Instant, Route};
 
-use super::carriers::{self, Carrier, CarrierUsage};
-use super::docks::{Dock, Site};
-use super::drivers::{self, Driver, DriverState};
-use super::fleet::{self, Trip, Vehicle};
-use super::orders::{self, Order, OrderState};
+use super::carriers::{self, CarrierViews};
+use super::docks::{self, SiteViews};
+use super::drivers::{self, Driver, DriverViews};
+use super::fleet::{self, BusyVehicleViews, Trip, Vehicle, VehicleViews};
+use super::orders::{self, Order, OrderViews};
 use crate::kernel::log::{Record, Rejection};
 use crate::policy::Decided;
 use crate::world::{Event, Sim};
-
-/// The request being built for the policy, and the number of open orders.
-#[derive(Resource)]
-pub struct Snapshot(pub AllocationRequest, pub u32);
 
 /// When the policy is asked, and decisions waiting for their latency to pass.
 #[derive(Resource)]
@@ -41,20 +36,6 @@ pub(crate) struct Dispatch {
 pub(crate) fn spawn(sim: &mut Sim) {
     let epochs = sim.policies.allocation.epochs();
     sim.world.insert_resource(Dispatch { epochs, decide_pending: false, pending: FxHashMap::default(), next_id: 0 });
-    let travel = sim.scenario.travel;
-    sim.world.insert_resource(Snapshot(
-        AllocationRequest {
-            now: Instant::START,
-            travel,
-            sites: Vec::new(),
-            orders: Vec::new(),
-            vehicles: Vec::new(),
-            busy_vehicles: Vec::new(),
-            drivers: Vec::new(),
-            carriers: Vec::new(),
-        },
-        0,
-    ));
 }
 
 pub(crate) fn start(sim: &mut Sim) {
@@ -86,132 +67,57 @@ fn request_decision(sim: &mut Sim) {
     }
 }
 
+/// The systems that build the allocation policy's view, each writing its own domain's view
+/// resource: sites, idle vehicles, free drivers and carriers in any order (they share nothing),
+/// then the open orders (gathered only if the policy may look at them, counted otherwise), then
+/// the vehicles on trips (only when there are orders to place; their position needs the sites).
 pub(crate) fn view_schedule() -> Schedule {
     let mut schedule = Schedule::default();
     schedule.set_executor(SingleThreadedExecutor::new());
     schedule.set_build_settings(ScheduleBuildSettings { ambiguity_detection: LogLevel::Error, ..Default::default() });
     schedule.add_systems(
         (
-            snapshot_sites,
-            snapshot_vehicles,
-            snapshot_drivers,
-            snapshot_carriers,
-            snapshot_orders,
-            snapshot_busy_vehicles,
+            (docks::site_views, fleet::idle_vehicle_views, drivers::driver_views, carriers::carrier_views),
+            (orders::order_views.run_if(policy_may_look), orders::count_open.run_if(not(policy_may_look))).chain(),
+            fleet::busy_vehicle_views,
         )
             .chain(),
     );
     schedule
 }
 
-fn snapshot_sites(mut snap: ResMut<Snapshot>, sites: Query<(&Site, &Dock)>) {
-    let req = &mut snap.0;
-    req.sites.clear();
-    req.sites.extend(sites.iter().map(|(s, d)| SiteView {
-        id: SiteId(s.index),
-        location: s.location,
-        doors: s.doors.saturating_sub(s.down),
-        doors_busy: d.busy,
-        queue_len: d.queue.len() as u32,
-        hours: s.hours,
-        load_fixed_mean: s.load_fixed_mean,
-        load_per_unit_mean_ms: s.load_per_unit_mean_ms,
-    }));
-    // Indexed by SiteId.
-    req.sites.sort_unstable_by_key(|s| s.id);
+/// Run condition: whether the policy may be asked this epoch. One that only routes the own fleet
+/// is asked only when a vehicle and a driver are free; otherwise the open orders are only counted
+/// (at peak times that is most epochs).
+fn policy_may_look(dispatch: Res<Dispatch>, vehicles: Res<VehicleViews>, drivers: Res<DriverViews>) -> bool {
+    !(dispatch.epochs.needs_free_fleet && (vehicles.0.is_empty() || drivers.0.is_empty()))
 }
 
-/// Open orders. A policy that only routes the own fleet is only asked when a vehicle and a driver
-/// are free, so otherwise they are only counted: at peak times that is most epochs.
-fn snapshot_orders(mut snap: ResMut<Snapshot>, dispatch: Res<Dispatch>, orders: Query<(&Order, &OrderState)>) {
-    let Snapshot(req, open) = &mut *snap;
-    req.orders.clear();
-    if dispatch.epochs.needs_free_fleet && (req.vehicles.is_empty() || req.drivers.is_empty()) {
-        *open = orders.iter().filter(|(_, s)| **s == OrderState::Open).count() as u32;
-        return;
+/// The policy's request, assembled from the domains' views (moved out: [`give_back`] returns
+/// their buffers for the next epoch).
+fn request(sim: &mut Sim) -> AllocationRequest {
+    let (now, travel, w) = (sim.now(), sim.scenario.travel, &mut sim.world);
+    AllocationRequest {
+        now,
+        travel,
+        sites: std::mem::take(&mut w.resource_mut::<SiteViews>().0),
+        orders: std::mem::take(&mut w.resource_mut::<OrderViews>().views),
+        vehicles: std::mem::take(&mut w.resource_mut::<VehicleViews>().0),
+        busy_vehicles: std::mem::take(&mut w.resource_mut::<BusyVehicleViews>().0),
+        drivers: std::mem::take(&mut w.resource_mut::<DriverViews>().0),
+        carriers: std::mem::take(&mut w.resource_mut::<CarrierViews>().0),
     }
-    req.orders.extend(orders.iter().filter(|(_, s)| **s == OrderState::Open).map(|(o, _)| OrderView {
-        id: o.id,
-        reference: o.reference.as_deref().map(str::to_string),
-        site: SiteId(o.site),
-        destination: o.destination,
-        size: o.size,
-        created: o.created,
-        ready: o.ready,
-        earliest: o.earliest,
-        due: o.due,
-        priority: o.priority,
-        value: o.value,
-        service: o.service_expected,
-    }));
-    // No sort: the order of views is unspecified (policies order orders themselves), and the
-    // query's iteration order is a deterministic function of the run's history.
-    *open = req.orders.len() as u32;
 }
 
-fn snapshot_vehicles(mut snap: ResMut<Snapshot>, vehicles: Query<&Vehicle, Without<Trip>>) {
-    let req = &mut snap.0;
-    req.vehicles.clear();
-    req.vehicles.extend(vehicles.iter().map(|v| VehicleView {
-        id: v.id,
-        site: SiteId(v.site),
-        capacity: v.capacity,
-        speed_kmh: v.speed_kmh,
-        cost_per_km: v.cost_per_km,
-        cost_per_hour: v.cost_per_hour,
-    }));
-    req.vehicles.sort_unstable_by_key(|v| v.id);
-}
-
-/// Vehicles on trips, only when the policy will be asked (the orders were gathered).
-fn snapshot_busy_vehicles(mut snap: ResMut<Snapshot>, vehicles: Query<(&Vehicle, &Trip)>, orders: Query<&Order>) {
-    let req = &mut snap.0;
-    req.busy_vehicles.clear();
-    if req.orders.is_empty() {
-        return;
-    }
-    req.busy_vehicles.extend(vehicles.iter().map(|(v, trip)| {
-        let ahead = trip.remaining();
-        let home = req.sites[v.site as usize].location;
-        let position = match ahead.first() {
-            Some((order, _)) if trip.departed() => orders.get(*order).map_or(home, |o| o.destination),
-            _ => home,
-        };
-        BusyVehicleView {
-            id: v.id,
-            site: SiteId(v.site),
-            capacity: v.capacity,
-            position,
-            departed: trip.departed(),
-            stops_left: ahead.iter().map(|(_, id)| *id).collect(),
-            back_expected: trip.back_expected,
-        }
-    }));
-    req.busy_vehicles.sort_unstable_by_key(|v| v.id);
-}
-
-fn snapshot_drivers(mut snap: ResMut<Snapshot>, drivers: Query<(&Driver, &DriverState)>) {
-    let req = &mut snap.0;
-    let now = req.now;
-    req.drivers.clear();
-    req.drivers.extend(drivers.iter().filter(|(d, s)| !d.standby && s.on_shift && !s.busy && now < s.shift_end).map(
-        |(d, s)| DriverView {
-            id: d.id,
-            site: SiteId(d.site),
-            shift_end: s.shift_end,
-            latest_return: s.latest_return(d),
-            duty_left: d.max_duty - s.duty_used,
-        },
-    ));
-    req.drivers.sort_unstable_by_key(|d| d.id);
-}
-
-fn snapshot_carriers(mut snap: ResMut<Snapshot>, carriers: Query<(&Carrier, &CarrierUsage)>) {
-    let req = &mut snap.0;
-    let now = req.now;
-    req.carriers.clear();
-    req.carriers.extend(carriers.iter().map(|(c, u)| c.view(u, now)));
-    req.carriers.sort_unstable_by_key(|c| c.id);
+/// Hands the request's buffers back to the views they came from.
+fn give_back(sim: &mut Sim, request: AllocationRequest) {
+    let w = &mut sim.world;
+    w.resource_mut::<SiteViews>().0 = request.sites;
+    w.resource_mut::<OrderViews>().views = request.orders;
+    w.resource_mut::<VehicleViews>().0 = request.vehicles;
+    w.resource_mut::<BusyVehicleViews>().0 = request.busy_vehicles;
+    w.resource_mut::<DriverViews>().0 = request.drivers;
+    w.resource_mut::<CarrierViews>().0 = request.carriers;
 }
 
 pub(crate) fn on_decide(sim: &mut Sim, periodic: bool) {
@@ -225,18 +131,18 @@ pub(crate) fn on_decide(sim: &mut Sim, periodic: bool) {
     } else {
         dispatch.decide_pending = false;
     }
-    sim.world.resource_mut::<Snapshot>().0.now = now;
-    sim.view_schedule.run(&mut sim.world);
-    let Snapshot(request, open_orders) = sim.world.resource::<Snapshot>();
+    sim.run_view();
+    let request = request(sim);
+    let open_orders = sim.world.resource::<OrderViews>().open;
     let needs_free_fleet = sim.world.resource::<Dispatch>().epochs.needs_free_fleet;
     let no_fleet = request.vehicles.is_empty() || request.drivers.is_empty();
-    let open_orders = *open_orders;
     let asked = !(request.orders.is_empty() || (no_fleet && (needs_free_fleet || request.carriers.is_empty())));
-    let (Decided { decision, latency }, failure) = match asked.then(|| sim.policies.allocation.decide(request)) {
+    let (Decided { decision, latency }, failure) = match asked.then(|| sim.policies.allocation.decide(&request)) {
         None => (Decided::default(), None),
         Some(Ok(decided)) => (decided, None),
         Some(Err(failure)) => (Decided::default(), Some(failure)),
     };
+    give_back(sim, request);
     if let Some(why) = failure {
         sim.stop(why);
     }

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 
 use bevy_ecs::prelude::*;
-use policies::{DailyWindow, Duration, Instant, MS_PER_DAY, MS_PER_MIN, Point, SiteId, VehicleId};
+use policies::{DailyWindow, Duration, Instant, MS_PER_DAY, MS_PER_MIN, Point, SiteId, SiteView, VehicleId};
 
 use crate::kernel::log::Record;
 use crate::kernel::rng::{Rng, Stream, stream_rng};
@@ -62,6 +62,7 @@ fn dock_mut<'w>(sim: &'w mut Sim, site: u32) -> Mut<'w, Dock> {
 }
 
 pub(crate) fn spawn(sim: &mut Sim) {
+    sim.world.init_resource::<SiteViews>();
     let (scenario, seed, rep) = (sim.scenario, sim.seed, sim.replication as u64);
     let sites = Sites {
         entities: Vec::with_capacity(scenario.sites.len()),
@@ -169,6 +170,27 @@ pub(crate) fn on_disruption(sim: &mut Sim, index: u32, begins: bool) {
             start_loads(sim, site);
         }
     }
+}
+
+/// The sites as the allocation policy sees them, indexed by `SiteId` (written by [`site_views`]).
+#[derive(Resource, Default)]
+pub struct SiteViews(pub Vec<SiteView>);
+
+/// View system: each site's doors in service, doors busy, queue and hours.
+pub(crate) fn site_views(mut out: ResMut<SiteViews>, sites: Query<(&Site, &Dock)>) {
+    let views = &mut out.0;
+    views.clear();
+    views.extend(sites.iter().map(|(s, d)| SiteView {
+        id: SiteId(s.index),
+        location: s.location,
+        doors: s.doors.saturating_sub(s.down),
+        doors_busy: d.busy,
+        queue_len: d.queue.len() as u32,
+        hours: s.hours,
+        load_fixed_mean: s.load_fixed_mean,
+        load_per_unit_mean_ms: s.load_per_unit_mean_ms,
+    }));
+    views.sort_unstable_by_key(|s| s.id);
 }
 
 #[cfg(test)]

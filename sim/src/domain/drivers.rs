@@ -2,11 +2,11 @@
 //! ends during a trip finishes it (overtime) and goes off duty on return.
 
 use bevy_ecs::prelude::*;
-use policies::{DriverId, Duration, Instant, MS_PER_DAY};
+use policies::{DriverId, DriverView, Duration, Instant, MS_PER_DAY, SiteId};
 
 use super::disruptions::{self, Attendance};
 use crate::kernel::log::Record;
-use crate::world::{Event, Signal, Sim};
+use crate::world::{Event, Signal, Sim, ViewClock};
 
 #[derive(Component, Clone, Debug)]
 pub struct Driver {
@@ -32,6 +32,12 @@ impl DriverState {
     pub fn latest_return(&self, d: &Driver) -> Instant {
         self.shift_end + d.overtime_max
     }
+
+    /// Whether the driver is on shift and free at `now` for a trip of the allocation policy's
+    /// (standby drivers are for rescues only).
+    pub fn free_at(&self, d: &Driver, now: Instant) -> bool {
+        !d.standby && self.on_shift && !self.busy && now < self.shift_end
+    }
 }
 
 /// The drivers by index (the ids policies see).
@@ -44,6 +50,7 @@ pub(crate) fn entity(sim: &Sim, id: DriverId) -> Option<Entity> {
 }
 
 pub(crate) fn spawn(sim: &mut Sim) {
+    sim.world.init_resource::<DriverViews>();
     sim.world.insert_resource(Drivers(Vec::with_capacity(sim.scenario.drivers.len())));
     for (i, spec) in sim.scenario.drivers.iter().enumerate() {
         let driver = Driver {
@@ -131,7 +138,7 @@ fn go_off(sim: &mut Sim, driver: Entity) {
 pub(crate) fn is_free(sim: &Sim, driver: Entity) -> bool {
     let (d, s) =
         (sim.world.get::<Driver>(driver).expect("driver"), sim.world.get::<DriverState>(driver).expect("driver"));
-    !d.standby && s.on_shift && !s.busy && sim.now() < s.shift_end
+    s.free_at(d, sim.now())
 }
 
 /// Whether the driver, on a trip since `trip_start`, may still be working at `until`: within shift
@@ -168,6 +175,28 @@ pub(crate) fn trip_done(sim: &mut Sim, driver: Entity, started: Instant) {
     if now >= state.shift_end {
         go_off(sim, driver);
     }
+}
+
+/// The drivers free for the allocation policy, by id (written by [`driver_views`]).
+#[derive(Resource, Default)]
+pub struct DriverViews(pub Vec<DriverView>);
+
+/// View system: the drivers free now, with their shift end, latest return and duty left.
+pub(crate) fn driver_views(
+    mut out: ResMut<DriverViews>,
+    clock: Res<ViewClock>,
+    drivers: Query<(&Driver, &DriverState)>,
+) {
+    let views = &mut out.0;
+    views.clear();
+    views.extend(drivers.iter().filter(|(d, s)| s.free_at(d, clock.0)).map(|(d, s)| DriverView {
+        id: d.id,
+        site: SiteId(d.site),
+        shift_end: s.shift_end,
+        latest_return: s.latest_return(d),
+        duty_left: d.max_duty - s.duty_used,
+    }));
+    views.sort_unstable_by_key(|d| d.id);
 }
 
 #[cfg(test)]

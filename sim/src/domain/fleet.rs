@@ -3,13 +3,13 @@
 //! the allowed overtime; if not, the remaining orders ride back to the site and are re-opened.
 
 use bevy_ecs::prelude::*;
-use policies::{DriverId, Duration, Instant, OrderId, TravelModel, VehicleId};
+use policies::{BusyVehicleView, DriverId, Duration, Instant, OrderId, SiteId, TravelModel, VehicleId, VehicleView};
 use rand::RngExt;
 
 use super::disruptions;
-use super::docks::{self, Queued};
+use super::docks::{self, Queued, SiteViews};
 use super::drivers::{self, Driver, DriverState};
-use super::orders::{self, Order};
+use super::orders::{self, Order, OrderViews};
 use crate::kernel::log::Record;
 use crate::kernel::rng::{Rng, Stream, stream_rng};
 use crate::world::{Event, Signal, Sim};
@@ -160,6 +160,8 @@ pub(crate) fn entity(sim: &Sim, id: VehicleId) -> Option<Entity> {
 }
 
 pub(crate) fn spawn(sim: &mut Sim) {
+    sim.world.init_resource::<VehicleViews>();
+    sim.world.init_resource::<BusyVehicleViews>();
     let (scenario, seed, rep) = (sim.scenario, sim.seed, sim.replication as u64);
     sim.world.insert_resource(Fleet {
         vehicles: Vec::with_capacity(scenario.vehicles.len()),
@@ -655,6 +657,63 @@ pub(crate) fn on_handover(sim: &mut Sim, vehicle: Entity) {
     let from = sim.world.get::<Vehicle>(from).expect("vehicle").id;
     sim.log.push(sim.now(), Record::HandedOver { vehicle: id, from, orders });
     next_leg(sim, vehicle);
+}
+
+/// The vehicles at their sites, free for a trip, by id (written by [`idle_vehicle_views`]).
+#[derive(Resource, Default)]
+pub struct VehicleViews(pub Vec<VehicleView>);
+
+/// The vehicles on trips, by id, when the policy will be asked (written by [`busy_vehicle_views`]).
+#[derive(Resource, Default)]
+pub struct BusyVehicleViews(pub Vec<BusyVehicleView>);
+
+/// View system: the vehicles not on a trip.
+pub(crate) fn idle_vehicle_views(mut out: ResMut<VehicleViews>, vehicles: Query<&Vehicle, Without<Trip>>) {
+    let views = &mut out.0;
+    views.clear();
+    views.extend(vehicles.iter().map(|v| VehicleView {
+        id: v.id,
+        site: SiteId(v.site),
+        capacity: v.capacity,
+        speed_kmh: v.speed_kmh,
+        cost_per_km: v.cost_per_km,
+        cost_per_hour: v.cost_per_hour,
+    }));
+    views.sort_unstable_by_key(|v| v.id);
+}
+
+/// View system: the vehicles on trips, where they are (the stop they drive to, or home) and the
+/// stops still theirs; only when there are open orders to place (the orders' view is gathered).
+pub(crate) fn busy_vehicle_views(
+    mut out: ResMut<BusyVehicleViews>,
+    sites: Res<SiteViews>,
+    open: Res<OrderViews>,
+    vehicles: Query<(&Vehicle, &Trip)>,
+    orders: Query<&Order>,
+) {
+    let views = &mut out.0;
+    views.clear();
+    if open.views.is_empty() {
+        return;
+    }
+    views.extend(vehicles.iter().map(|(v, trip)| {
+        let ahead = trip.remaining();
+        let home = sites.0[v.site as usize].location;
+        let position = match ahead.first() {
+            Some((order, _)) if trip.departed() => orders.get(*order).map_or(home, |o| o.destination),
+            _ => home,
+        };
+        BusyVehicleView {
+            id: v.id,
+            site: SiteId(v.site),
+            capacity: v.capacity,
+            position,
+            departed: trip.departed(),
+            stops_left: ahead.iter().map(|(_, id)| *id).collect(),
+            back_expected: trip.back_expected,
+        }
+    }));
+    views.sort_unstable_by_key(|v| v.id);
 }
 
 #[cfg(test)]

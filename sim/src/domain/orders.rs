@@ -3,7 +3,7 @@
 //! cancelled, so the world holds only live orders.
 
 use bevy_ecs::prelude::*;
-use policies::{Duration, Instant, MS_PER_DAY, MS_PER_HOUR, OrderId, Point, SiteId};
+use policies::{Duration, Instant, MS_PER_DAY, MS_PER_HOUR, OrderId, OrderView, Point, SiteId};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
@@ -89,6 +89,7 @@ pub(crate) fn is_open(sim: &Sim, order: Entity) -> bool {
 }
 
 pub(crate) fn spawn(sim: &mut Sim) {
+    sim.world.init_resource::<OrderViews>();
     let (scenario, seed, rep) = (sim.scenario, sim.seed, sim.replication as u64);
     let occurrences = &sim.world.resource::<disruptions::Disruptions>().occurrences;
     let orders = Orders {
@@ -401,6 +402,42 @@ pub(crate) fn carrier_delivered(sim: &mut Sim, order: Entity, carrier: policies:
     let (id, created, due, service_start) = (o.id, o.created, o.due, now - o.service);
     sim.log.push(now, Record::CarrierDelivered { order: id, carrier, created, due, service_start });
     forget(sim, id, order);
+}
+
+/// The open orders as the allocation policy sees them, and how many are open (written by
+/// [`order_views`] or, when the policy will not look at them, [`count_open`]).
+#[derive(Resource, Default)]
+pub struct OrderViews {
+    pub views: Vec<OrderView>,
+    pub open: u32,
+}
+
+/// View system: the open orders. No sort: the order of views is unspecified (policies order orders
+/// themselves), and the query's iteration order is a deterministic function of the run's history.
+pub(crate) fn order_views(mut out: ResMut<OrderViews>, orders: Query<(&Order, &OrderState)>) {
+    let OrderViews { views, open } = &mut *out;
+    views.clear();
+    views.extend(orders.iter().filter(|(_, s)| **s == OrderState::Open).map(|(o, _)| OrderView {
+        id: o.id,
+        reference: o.reference.as_deref().map(str::to_string),
+        site: SiteId(o.site),
+        destination: o.destination,
+        size: o.size,
+        created: o.created,
+        ready: o.ready,
+        earliest: o.earliest,
+        due: o.due,
+        priority: o.priority,
+        value: o.value,
+        service: o.service_expected,
+    }));
+    *open = views.len() as u32;
+}
+
+/// View system, instead of [`order_views`] when the policy will not be asked: only the count.
+pub(crate) fn count_open(mut out: ResMut<OrderViews>, orders: Query<&OrderState>) {
+    out.views.clear();
+    out.open = orders.iter().filter(|s| **s == OrderState::Open).count() as u32;
 }
 
 #[cfg(test)]
