@@ -124,6 +124,7 @@ impl AllocationPolicy for GreedyEdd {
             on_order_ready: self.config.on_events,
             on_resource_free: self.config.on_events,
             needs_free_fleet: true,
+            needs_busy_vehicles: false,
         }
     }
 

@@ -111,7 +111,13 @@ impl PlanReplay {
 
 impl AllocationPolicy for PlanReplay {
     fn epochs(&self) -> Epochs {
-        Epochs { every: None, on_order_ready: true, on_resource_free: true, needs_free_fleet: true }
+        Epochs {
+            every: None,
+            on_order_ready: true,
+            on_resource_free: true,
+            needs_free_fleet: true,
+            needs_busy_vehicles: false,
+        }
     }
 
     fn allocate(&mut self, req: &AllocationRequest) -> Decision {

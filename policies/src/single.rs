@@ -103,6 +103,7 @@ impl AllocationPolicy for SingleOrder {
             on_order_ready: true,
             on_resource_free: true,
             needs_free_fleet: true,
+            needs_busy_vehicles: false,
         }
     }
 

@@ -170,4 +170,12 @@ pub struct Epochs {
     /// Only worth asking when a vehicle and a driver are free somewhere (policies that only route
     /// the own fleet); `false` for policies that also tender to carriers.
     pub needs_free_fleet: bool,
+    /// Whether the policy reads [`AllocationRequest::busy_vehicles`] (the vehicles on trips); when
+    /// `false` the caller may leave it empty and spare building it every epoch.
+    #[serde(default = "yes")]
+    pub needs_busy_vehicles: bool,
+}
+
+fn yes() -> bool {
+    true
 }

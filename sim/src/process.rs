@@ -613,6 +613,8 @@ impl ProcessPolicy {
             on_order_ready: self.config.on_events,
             on_resource_free: self.config.on_events,
             needs_free_fleet: false,
+            // A program may read anything in the request (the protocol sends it whole).
+            needs_busy_vehicles: true,
         }
     }
 

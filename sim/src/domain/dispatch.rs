@@ -70,7 +70,8 @@ fn request_decision(sim: &mut Sim) {
 /// The systems that build the allocation policy's view, each writing its own domain's view
 /// resource: sites, idle vehicles, free drivers and carriers in any order (they share nothing),
 /// then the open orders (gathered only if the policy may look at them, counted otherwise), then
-/// the vehicles on trips (only when there are orders to place; their position needs the sites).
+/// the vehicles on trips (only for a policy that reads them, when there are orders to place; their
+/// position needs the sites).
 pub(crate) fn view_schedule() -> Schedule {
     let mut schedule = Schedule::default();
     schedule.set_executor(SingleThreadedExecutor::new());
@@ -79,7 +80,7 @@ pub(crate) fn view_schedule() -> Schedule {
         (
             (docks::site_views, fleet::idle_vehicle_views, drivers::driver_views, carriers::carrier_views),
             (orders::order_views.run_if(policy_may_look), orders::count_open.run_if(not(policy_may_look))).chain(),
-            fleet::busy_vehicle_views,
+            fleet::busy_vehicle_views.run_if(|d: Res<Dispatch>| d.epochs.needs_busy_vehicles),
         )
             .chain(),
     );

@@ -215,7 +215,7 @@ fn documented_schemas_match_what_is_sent() {
     struct Record(Arc<Mutex<Option<AllocationRequest>>>, Box<dyn AllocationPolicy>);
     impl AllocationPolicy for Record {
         fn epochs(&self) -> Epochs {
-            self.1.epochs()
+            Epochs { needs_busy_vehicles: true, ..self.1.epochs() }
         }
         fn allocate(&mut self, r: &AllocationRequest) -> Decision {
             // The first request with vehicles out on the road.
