@@ -1,5 +1,6 @@
-//! Engine benchmarks: the event calendar alone, one replication of the regional scenario, the
-//! built-in policy per decision epoch, and replications on 1 and 2 threads. Figures: README.md.
+//! Engine benchmarks: the event calendar alone, one replication of the regional scenario and of the
+//! SimPy peer model, the built-in policy per decision epoch, and replications on 1 and 2 threads.
+//! Figures: README.md.
 
 use std::hint::black_box;
 use std::sync::{Arc, Mutex};
@@ -11,8 +12,12 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use sim::calendar::Calendar;
 use sim::{Engine, Scenario};
 
+fn load(path: &str) -> Scenario {
+    Scenario::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
+}
+
 fn regional() -> Scenario {
-    Scenario::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/regional.toml"))).unwrap()
+    load("scenarios/regional.toml")
 }
 
 /// The classic hold model: `pending` events in the calendar; each step pops the earliest and
@@ -39,19 +44,28 @@ fn calendar(c: &mut Criterion) {
     group.finish();
 }
 
-fn replication(c: &mut Criterion) {
-    let scenario = regional();
-    let events = Engine::new(&scenario, 1, 0, Vec::new()).run().unwrap().events;
-    let mut group = c.benchmark_group("engine");
+/// One replication of a scenario, cycling through 8 replications' streams; throughput in events.
+fn bench_replication(c: &mut Criterion, group: &str, name: &str, scenario: &Scenario) {
+    let events = Engine::new(scenario, 1, 0, Vec::new()).run().unwrap().events;
+    let mut group = c.benchmark_group(group);
     group.throughput(Throughput::Elements(events));
-    group.bench_function("regional_replication", |b| {
+    group.bench_function(name, |b| {
         let mut rep = 0;
         b.iter(|| {
             rep += 1;
-            black_box(Engine::new(&scenario, 1, rep % 8, Vec::new()).run().unwrap())
+            black_box(Engine::new(scenario, 1, rep % 8, Vec::new()).run().unwrap())
         })
     });
     group.finish();
+}
+
+fn replication(c: &mut Criterion) {
+    bench_replication(c, "engine", "regional_replication", &regional());
+}
+
+/// The SimPy peer model (benches/peers/README.md): the dtwin side of the comparison.
+fn peers(c: &mut Criterion) {
+    bench_replication(c, "peers", "depot_replication", &load("benches/peers/depot.toml"));
 }
 
 /// Records the requests the built-in policy is asked, to replay them outside the engine.
@@ -103,5 +117,5 @@ fn threads(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, calendar, replication, policy, threads);
+criterion_group!(benches, calendar, replication, peers, policy, threads);
 criterion_main!(benches);
