@@ -56,3 +56,25 @@ fn littles_law_holds_on_the_dock_queue() {
         assert!((l - lambda_per_min * w).abs() <= 0.01 * l, "L = {l:.4}, lambda W = {:.4}", lambda_per_min * w);
     }
 }
+
+/// The SimPy peer model (benches/peers) is the system its README describes: with vehicles always
+/// to spare, orders reach the dock as a Poisson stream (60 an hour) and load for an exponential
+/// 3 minutes at 4 doors, an M/M/4 queue at 75% load.
+#[test]
+fn the_simpy_peer_models_dock_is_an_m_m_4_queue() {
+    let scenario = load("benches/peers/depot.toml");
+    let (lambda_h, mu_h, c) = (60.0, 20.0, 4);
+    let wq_min = erlang_c(lambda_h / mu_h, c) / (c as f64 * mu_h - lambda_h) * 60.0;
+    let runs = run_replications(&scenario, 2026, 40, true, &|| {}).unwrap();
+    let waits: Vec<f64> = runs.iter().map(|r| r.kpis.get("dock_wait_min_mean").unwrap()).collect();
+    let stat = reports::Stat::of(&waits);
+    let (lo, hi) = (stat.ci95_low.unwrap(), stat.ci95_high.unwrap());
+    assert!(lo <= wq_min && wq_min <= hi, "Erlang C Wq = {wq_min:.3} min outside the 95% CI [{lo:.3}, {hi:.3}]");
+    assert!(hi - lo < 0.25 * wq_min, "CI too wide: [{lo:.3}, {hi:.3}]");
+    for r in &runs {
+        let (created, trips) = (r.kpis.get("orders_created").unwrap(), r.kpis.get("trips").unwrap());
+        assert!((1440.0 - created).abs() < 4.0 * 1440f64.sqrt(), "{created} orders in a day at 60 an hour");
+        assert_eq!(r.kpis.get("stops_per_trip_mean"), Some(1.0), "vehicles of capacity 1 carry one order");
+        assert!(trips <= created);
+    }
+}
