@@ -151,6 +151,10 @@ impl<'a> Engine<'a> {
         self
     }
 
+    /// How many events between two clearings of the World's change trackers and removal
+    /// messages: memory then follows what is live, not the length of the run.
+    const CLEAR_TRACKERS_EVERY: u64 = 4096;
+
     /// Runs to the end of the horizon and returns the KPIs, or why the replication stopped (or,
     /// checked, broke an invariant).
     pub fn run(mut self) -> Result<ReplicationResult, RunError> {
@@ -161,6 +165,11 @@ impl<'a> Engine<'a> {
             self.events += 1;
             sim.log.guard.observe(t, matches!(event, Event::Decide { .. }));
             handle(sim, event);
+            if self.events % Self::CLEAR_TRACKERS_EVERY == 0 {
+                // bevy keeps a message for every component removed or despawned until trackers
+                // are cleared (an app does it every frame); nothing here reads them.
+                sim.world.clear_trackers();
+            }
             if let Some(failure) = sim.halt.take() {
                 return Err(RunError::Policy(failure));
             }
