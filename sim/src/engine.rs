@@ -165,7 +165,7 @@ impl<'a> Engine<'a> {
             self.events += 1;
             sim.log.guard.observe(t, matches!(event, Event::Decide { .. }));
             handle(sim, event);
-            if self.events % Self::CLEAR_TRACKERS_EVERY == 0 {
+            if self.events.is_multiple_of(Self::CLEAR_TRACKERS_EVERY) {
                 // bevy keeps a message for every component removed or despawned until trackers
                 // are cleared (an app does it every frame); nothing here reads them.
                 sim.world.clear_trackers();
