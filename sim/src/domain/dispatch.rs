@@ -68,7 +68,8 @@ fn request_decision(sim: &mut Sim) {
 }
 
 /// The systems that build the allocation policy's view, each writing its own domain's view
-/// resource: sites, idle vehicles, free drivers and carriers in any order (they share nothing),
+/// resource (the idle vehicles' view is kept by fleet as trips start and end, so it has none):
+/// sites, free drivers and carriers in any order (they share nothing),
 /// then the open orders (gathered only if the policy may look at them, counted otherwise), then
 /// the vehicles on trips (only for a policy that reads them, when there are orders to place; their
 /// position needs the sites).
@@ -78,7 +79,7 @@ pub(crate) fn view_schedule() -> Schedule {
     schedule.set_build_settings(ScheduleBuildSettings { ambiguity_detection: LogLevel::Error, ..Default::default() });
     schedule.add_systems(
         (
-            (docks::site_views, fleet::idle_vehicle_views, drivers::driver_views, carriers::carrier_views),
+            (docks::site_views, drivers::driver_views, carriers::carrier_views),
             (orders::order_views.run_if(policy_may_look), orders::count_open.run_if(not(policy_may_look))).chain(),
             fleet::busy_vehicle_views.run_if(|d: Res<Dispatch>| d.epochs.needs_busy_vehicles),
         )

@@ -51,6 +51,7 @@ pub(crate) fn entity(sim: &Sim, id: DriverId) -> Option<Entity> {
 
 pub(crate) fn spawn(sim: &mut Sim) {
     sim.world.init_resource::<DriverViews>();
+    sim.world.init_resource::<Available>();
     sim.world.insert_resource(Drivers(Vec::with_capacity(sim.scenario.drivers.len())));
     for (i, spec) in sim.scenario.drivers.iter().enumerate() {
         let driver = Driver {
@@ -86,6 +87,7 @@ fn begin_shift(sim: &mut Sim, driver: Entity, shift_end: Instant) {
     state.duty_used = Duration::ZERO;
     let id = sim.world.get::<Driver>(driver).expect("driver").id;
     sim.log.push(sim.cal.now(), Record::ShiftStarted { driver: id });
+    sync(sim, driver);
 }
 
 pub(crate) fn on_shift_start(sim: &mut Sim, driver: Entity) {
@@ -131,6 +133,7 @@ fn go_off(sim: &mut Sim, driver: Entity) {
     let scheduled_end = state.shift_end;
     let id = sim.world.get::<Driver>(driver).expect("driver").id;
     sim.log.push(sim.cal.now(), Record::ShiftEnded { driver: id, scheduled_end });
+    sync(sim, driver);
 }
 
 /// Whether the driver is on shift and free for a trip of the allocation policy's (standby drivers
@@ -163,6 +166,7 @@ pub(crate) fn latest_start(sim: &Sim, driver: Entity, trip_start: Instant, work:
 /// The driver sets off on a trip; their id.
 pub(crate) fn take(sim: &mut Sim, driver: Entity) -> DriverId {
     sim.world.get_mut::<DriverState>(driver).expect("driver").busy = true;
+    sync(sim, driver);
     sim.world.get::<Driver>(driver).expect("driver").id
 }
 
@@ -175,28 +179,48 @@ pub(crate) fn trip_done(sim: &mut Sim, driver: Entity, started: Instant) {
     if now >= state.shift_end {
         go_off(sim, driver);
     }
+    sync(sim, driver);
 }
 
-/// The drivers free for the allocation policy, by id (written by [`driver_views`]).
+/// The drivers on shift, not busy and not on standby, in id order, as the allocation policy
+/// sees them: kept by [`sync`] at every change of a driver's state, so an epoch only drops those
+/// whose shift is over ([`driver_views`]) instead of querying and sorting every driver.
 #[derive(Resource, Default)]
-pub struct DriverViews(pub Vec<DriverView>);
+pub(crate) struct Available(Vec<DriverView>);
 
-/// View system: the drivers free now, with their shift end, latest return and duty left.
-pub(crate) fn driver_views(
-    mut out: ResMut<DriverViews>,
-    clock: Res<ViewClock>,
-    drivers: Query<(&Driver, &DriverState)>,
-) {
-    let views = &mut out.0;
-    views.clear();
-    views.extend(drivers.iter().filter(|(d, s)| s.free_at(d, clock.0)).map(|(d, s)| DriverView {
+/// Brings the driver's row in [`Available`] up to date with their state.
+fn sync(sim: &mut Sim, driver: Entity) {
+    let (d, s) =
+        (sim.world.get::<Driver>(driver).expect("driver"), sim.world.get::<DriverState>(driver).expect("driver"));
+    let row = (!d.standby && s.on_shift && !s.busy).then(|| DriverView {
         id: d.id,
         site: SiteId(d.site),
         shift_end: s.shift_end,
         latest_return: s.latest_return(d),
         duty_left: d.max_duty - s.duty_used,
-    }));
-    views.sort_unstable_by_key(|d| d.id);
+    });
+    let id = d.id;
+    let rows = &mut sim.world.resource_mut::<Available>().into_inner().0;
+    match (rows.binary_search_by_key(&id, |r| r.id), row) {
+        (Ok(i), Some(row)) => rows[i] = row,
+        (Ok(i), None) => {
+            rows.remove(i);
+        }
+        (Err(i), Some(row)) => rows.insert(i, row),
+        (Err(_), None) => {}
+    }
+}
+
+/// The drivers free for the allocation policy now, by id (written by [`driver_views`]).
+#[derive(Resource, Default)]
+pub struct DriverViews(pub Vec<DriverView>);
+
+/// View system: the drivers free now (available, and their shift not over), with their shift end,
+/// latest return and duty left.
+pub(crate) fn driver_views(mut out: ResMut<DriverViews>, clock: Res<ViewClock>, available: Res<Available>) {
+    let views = &mut out.0;
+    views.clear();
+    views.extend(available.0.iter().filter(|row| clock.0 < row.shift_end).cloned());
 }
 
 #[cfg(test)]

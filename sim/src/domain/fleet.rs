@@ -27,6 +27,20 @@ pub struct Vehicle {
     pub home: [f64; 3],
 }
 
+impl Vehicle {
+    /// The vehicle as the allocation policy sees it while idle.
+    pub fn view(&self) -> VehicleView {
+        VehicleView {
+            id: self.id,
+            site: SiteId(self.site),
+            capacity: self.capacity,
+            speed_kmh: self.speed_kmh,
+            cost_per_km: self.cost_per_km,
+            cost_per_hour: self.cost_per_hour,
+        }
+    }
+}
+
 /// A vehicle with no trip is idle at its home site.
 #[derive(Component, Debug)]
 pub struct Trip {
@@ -180,9 +194,28 @@ pub(crate) fn spawn(sim: &mut Sim) {
             cost_per_hour: t.cost_per_hour,
             home: docks::point(sim, v.site),
         };
+        sim.world.resource_mut::<VehicleViews>().0.push(vehicle.view());
         let entity = sim.world.spawn(vehicle).id();
         sim.world.resource_mut::<Fleet>().vehicles.push(entity);
     }
+}
+
+/// The vehicle leaves its site's idle set on `trip`: the one place a `Trip` is inserted.
+fn start_trip(sim: &mut Sim, vehicle: Entity, id: VehicleId, trip: Trip) {
+    sim.world.entity_mut(vehicle).insert(trip);
+    let rows = &mut sim.world.resource_mut::<VehicleViews>().into_inner().0;
+    let row = rows.binary_search_by_key(&id, |r| r.id).expect("an idle vehicle is in the view");
+    rows.remove(row);
+}
+
+/// The vehicle's trip is over and it is idle at its site again: the one place a `Trip` is taken.
+fn end_trip(sim: &mut Sim, vehicle: Entity) -> Trip {
+    let trip = sim.world.entity_mut(vehicle).take::<Trip>().expect("trip");
+    let view = sim.world.get::<Vehicle>(vehicle).expect("vehicle").view();
+    let rows = &mut sim.world.resource_mut::<VehicleViews>().into_inner().0;
+    let row = rows.binary_search_by_key(&view.id, |r| r.id).expect_err("a vehicle on a trip is not in the view");
+    rows.insert(row, view);
+    trip
 }
 
 /// Starts a validated route: the vehicle joins its site's door queue.
@@ -211,7 +244,7 @@ pub(crate) fn assign(sim: &mut Sim, vehicle: Entity, driver: Entity, stops: Vec<
     let deadline = loading_deadline(sim, &v, driver, now, load, first);
     let give_up = sim.cal.schedule(deadline.max(now), Event::DockGiveUp { vehicle });
     let phase = Phase::Queued { since: now, give_up };
-    sim.world.entity_mut(vehicle).insert(Trip::new(driver, driver_id, stops, load, now, at, phase));
+    start_trip(sim, vehicle, v.id, Trip::new(driver, driver_id, stops, load, now, at, phase));
     docks::arrive(sim, v.site, Queued { vehicle, id: v.id, since: now, load });
 }
 
@@ -245,7 +278,7 @@ fn release_unloaded(sim: &mut Sim, vehicle: Entity) {
     let now = sim.now();
     let id = sim.world.get::<Vehicle>(vehicle).expect("vehicle").id;
     let site = sim.world.get::<Vehicle>(vehicle).expect("vehicle").site;
-    let trip = sim.world.entity_mut(vehicle).take::<Trip>().expect("trip");
+    let trip = end_trip(sim, vehicle);
     let Phase::Queued { since, .. } = trip.phase else { unreachable!("a give-up is withdrawn when loading starts") };
     sim.log.push(
         now,
@@ -428,7 +461,7 @@ pub(crate) fn on_service_done(sim: &mut Sim, vehicle: Entity) {
 pub(crate) fn on_back(sim: &mut Sim, vehicle: Entity) {
     let now = sim.now();
     let id = sim.world.get::<Vehicle>(vehicle).expect("vehicle").id;
-    let trip = sim.world.entity_mut(vehicle).take::<Trip>().expect("trip");
+    let trip = end_trip(sim, vehicle);
     reopen(sim, &trip.stops[trip.next..]);
     reopen(sim, &trip.failed);
     sim.log.push(
@@ -634,7 +667,7 @@ fn rescue_vehicle(sim: &mut Sim, from: Entity, order: Entity, size: u32) -> Opti
     let phase = Phase::Driving { to: Leg::Rescue(from), breaks_down_at: None };
     let mut trip = Trip::new(driver, driver_id, Vec::new(), 0, now, point, phase);
     trip.free_at = handed;
-    sim.world.entity_mut(vehicle).insert(trip);
+    start_trip(sim, vehicle, v.id, trip);
     let site = policies::SiteId(v.site);
     sim.log.push(
         now,
@@ -659,28 +692,14 @@ pub(crate) fn on_handover(sim: &mut Sim, vehicle: Entity) {
     next_leg(sim, vehicle);
 }
 
-/// The vehicles at their sites, free for a trip, by id (written by [`idle_vehicle_views`]).
+/// The vehicles at their sites, free for a trip, in id order: kept as trips start and end
+/// ([`start_trip`], [`end_trip`]), not rebuilt at every epoch.
 #[derive(Resource, Default)]
 pub struct VehicleViews(pub Vec<VehicleView>);
 
 /// The vehicles on trips, by id, when the policy will be asked (written by [`busy_vehicle_views`]).
 #[derive(Resource, Default)]
 pub struct BusyVehicleViews(pub Vec<BusyVehicleView>);
-
-/// View system: the vehicles not on a trip.
-pub(crate) fn idle_vehicle_views(mut out: ResMut<VehicleViews>, vehicles: Query<&Vehicle, Without<Trip>>) {
-    let views = &mut out.0;
-    views.clear();
-    views.extend(vehicles.iter().map(|v| VehicleView {
-        id: v.id,
-        site: SiteId(v.site),
-        capacity: v.capacity,
-        speed_kmh: v.speed_kmh,
-        cost_per_km: v.cost_per_km,
-        cost_per_hour: v.cost_per_hour,
-    }));
-    views.sort_unstable_by_key(|v| v.id);
-}
 
 /// View system: the vehicles on trips, where they are (the stop they drive to, or home) and the
 /// stops still theirs; only when there are open orders to place (the orders' view is gathered).

@@ -6,8 +6,8 @@ use bevy_ecs::entity::Entity;
 use policies::{DriverId, Duration, Instant};
 
 use super::{
-    DriverState, can_work_until, entity, is_free, latest_start, on_arrival, on_shift_end, on_shift_start, take,
-    trip_done,
+    Available, DriverState, can_work_until, entity, is_free, latest_start, on_arrival, on_shift_end, on_shift_start,
+    take, trip_done,
 };
 use crate::engine::with_sim;
 use crate::world::{Event, Sim};
@@ -164,5 +164,36 @@ shift = ["22:00", "06:00"]
             can_work_until(sim, d, at_h(22.0), at_h(30.0))
                 && !can_work_until(sim, d, at_h(22.0), at_h(30.0) + min(1.0))
         );
+    });
+}
+
+/// The drivers the allocation policy may be offered are kept in id order as their state changes,
+/// and agree with `is_free` at every step: none before the shift, all five early drivers on it,
+/// one fewer while on a trip, back with less duty left, none after the shift.
+#[test]
+fn the_available_drivers_follow_every_change_of_state() {
+    let available = |sim: &Sim| -> Vec<(u32, Duration)> {
+        let rows = &sim.world.resource::<Available>().0;
+        let free: Vec<u32> = (0..10).filter(|&i| is_free(sim, driver(sim, i))).collect();
+        let shown: Vec<u32> = rows.iter().filter(|r| sim.now() < r.shift_end).map(|r| r.id.0).collect();
+        assert_eq!(shown, free, "the rows still on shift are exactly the free drivers");
+        rows.iter().map(|r| (r.id.0, r.duty_left)).collect()
+    };
+    with_sim(&tiny(), 1, |sim| {
+        sim.router = |_, _| {};
+        assert!(available(sim).is_empty());
+        advance(sim, at_h(6.0));
+        let ten_h = hours(10.0);
+        assert_eq!(available(sim), (0..5).map(|i| (i, ten_h)).collect::<Vec<_>>());
+        let d = driver(sim, 2);
+        take(sim, d);
+        assert_eq!(available(sim).iter().map(|r| r.0).collect::<Vec<_>>(), [0, 1, 3, 4]);
+        advance(sim, at_h(8.0));
+        trip_done(sim, d, at_h(6.0));
+        assert_eq!(available(sim)[2], (2, hours(8.0)), "back, with two hours of duty used");
+        advance(sim, at_h(13.5));
+        assert_eq!(available(sim).len(), 10, "the late shift has started");
+        advance(sim, at_h(14.0) + Duration(1));
+        assert_eq!(available(sim).iter().map(|r| r.0).collect::<Vec<_>>(), [5, 6, 7, 8, 9]);
     });
 }

@@ -3,7 +3,7 @@
 use bevy_ecs::entity::Entity;
 use policies::{DriverId, Duration, Instant, OrderId};
 
-use super::{Fleet, Leg, Phase, Stranded, Trip, Vehicle, loading_deadline, predict};
+use super::{Fleet, Leg, Phase, Stranded, Trip, Vehicle, VehicleViews, assign, end_trip, loading_deadline, predict};
 use crate::domain::orders::{Order, OrderState};
 use crate::engine::with_sim;
 use crate::world::Sim;
@@ -166,4 +166,23 @@ fn predictions_drive_from_where_the_vehicle_will_be_free_and_wait_for_windows() 
     // A rescue handing over at 07:00 at (10, -10): a leg to each stop, the first too.
     let rescue = Phase::Driving { to: Leg::Rescue(Entity::PLACEHOLDER), breaks_down_at: None };
     assert_eq!(predicted(rescue, (10.0, -10.0), 0, at_h(7.0), Instant::START)[..2], [at_h(7.0) + leg, at_h(9.0)]);
+}
+
+/// The idle vehicles the policy is offered are kept in id order as trips start and end.
+#[test]
+fn the_idle_vehicles_view_follows_trips_starting_and_ending() {
+    with_sim(&tiny(), 1, |sim| {
+        sim.router = |_, _| {};
+        common::advance(sim, at_h(6.0), |_, _| {});
+        let idle = |sim: &Sim| sim.world.resource::<VehicleViews>().0.iter().map(|v| v.id.0).collect::<Vec<_>>();
+        assert_eq!(idle(sim), [0, 1, 2, 3, 4, 5]);
+        let o = order(sim, 1, (5.0, 0.0), 6.0);
+        let van2 = sim.world.resource::<Fleet>().vehicles[2];
+        let driver = crate::domain::drivers::entity(sim, DriverId(0)).expect("driver");
+        assign(sim, van2, driver, vec![(o, OrderId(1))]);
+        assert_eq!(idle(sim), [0, 1, 3, 4, 5]);
+        let trip = end_trip(sim, van2);
+        assert_eq!(trip.stops, [(o, OrderId(1))]);
+        assert_eq!(idle(sim), [0, 1, 2, 3, 4, 5]);
+    });
 }
