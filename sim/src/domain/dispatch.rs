@@ -69,10 +69,10 @@ fn request_decision(sim: &mut Sim) {
 
 /// The systems that build the allocation policy's view, each writing its own domain's view
 /// resource (the idle vehicles' view is kept by fleet as trips start and end, so it has none):
-/// sites, free drivers and carriers in any order (they share nothing),
-/// then the open orders (gathered only if the policy may look at them, counted otherwise), then
-/// the vehicles on trips (only for a policy that reads them, when there are orders to place; their
-/// position needs the sites).
+/// sites, free drivers and carriers in any order (they share nothing); then the open orders
+/// (gathered only if the policy may look at them, counted otherwise); then the vehicles on trips
+/// (only for a policy that reads them, when there are orders to place; their position needs the
+/// sites).
 pub(crate) fn view_schedule() -> Schedule {
     let mut schedule = Schedule::default();
     schedule.set_executor(SingleThreadedExecutor::new());
