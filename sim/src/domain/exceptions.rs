@@ -6,6 +6,9 @@
 //! dispatchers: a team of `count` people working daily `hours`, taking the most severe, then
 //! oldest, exception first, each for a sampled handling time.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 use bevy_ecs::prelude::*;
 use policies::{Action, Duration, ExceptionKind, ExceptionView, Instant, OrderId, Severity, SiteId, Triage};
 
@@ -28,10 +31,17 @@ pub struct Escalated {
 pub struct Desk {
     /// Dispatchers handling an exception right now; never more than the team.
     pub busy: u32,
-    pub queue: Vec<Entity>,
+    /// Escalated exceptions waiting for a dispatcher, the next one on top: the most severe, then
+    /// the longest waiting, then the lowest id (its [`Waiting`] key, fixed when it was escalated).
+    pub queue: BinaryHeap<Waiting>,
     next_id: u64,
     handling: Rng,
 }
+
+/// An escalated exception in the desk's queue, ordered so that the heap's top is the one to
+/// handle next.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Waiting(Reverse<((Reverse<Severity>, Instant, u64), Entity)>);
 
 /// Orders with an ETA-risk exception raised already (one per order).
 #[derive(Component)]
@@ -39,7 +49,7 @@ pub struct EtaRiskRaised;
 
 pub(crate) fn start(sim: &mut Sim) {
     let handling = stream_rng(sim.seed, sim.replication as u64, Stream::Desk);
-    sim.world.insert_resource(Desk { busy: 0, queue: Vec::new(), next_id: 0, handling });
+    sim.world.insert_resource(Desk { busy: 0, queue: BinaryHeap::new(), next_id: 0, handling });
     sim.cal.schedule(Instant::at(sim.policies.exceptions.eta_check().every), Event::EtaCheck);
     let hours = sim.scenario.dispatchers.hours;
     if !hours.is_always() {
@@ -98,8 +108,9 @@ pub(crate) fn raise(sim: &mut Sim, kind: ExceptionKind, order: Entity, late_min:
         }
         Triage::Escalate => {
             sim.log.push(now, Record::ExceptionEscalated { exception: view.id });
+            let key = (Reverse(severity), view.detected, view.id);
             let entity = sim.world.spawn(Escalated { view, severity }).id();
-            sim.world.resource_mut::<Desk>().queue.push(entity);
+            sim.world.resource_mut::<Desk>().queue.push(Waiting(Reverse((key, entity))));
             start_handling(sim);
         }
     }
@@ -113,17 +124,11 @@ fn start_handling(sim: &mut Sim) {
         return;
     }
     loop {
-        let desk = sim.world.resource::<Desk>();
-        if desk.busy >= team.count || desk.queue.is_empty() {
+        let desk = sim.world.resource_mut::<Desk>().into_inner();
+        if desk.busy >= team.count {
             return;
         }
-        let key = |x: &Entity| {
-            let esc = sim.world.get::<Escalated>(*x).expect("escalated");
-            (std::cmp::Reverse(esc.severity), esc.view.detected, esc.view.id)
-        };
-        let (at, _) = desk.queue.iter().enumerate().min_by_key(|(_, x)| key(x)).expect("not empty");
-        let desk = sim.world.resource_mut::<Desk>().into_inner();
-        let exception = desk.queue.swap_remove(at);
+        let Some(Waiting(Reverse((_, exception)))) = desk.queue.pop() else { return };
         desk.busy += 1;
         let minutes = team.handling_min.sample(&mut desk.handling);
         sim.cal.schedule_in(Duration::from_min(minutes), Event::ExceptionHandled { exception });
