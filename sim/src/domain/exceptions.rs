@@ -41,7 +41,10 @@ pub struct Desk {
 /// An escalated exception in the desk's queue, ordered so that the heap's top is the one to
 /// handle next.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Waiting(Reverse<((Reverse<Severity>, Instant, u64), Entity)>);
+pub struct Waiting(Reverse<(Precedence, Entity)>);
+
+/// Who is handled first: the most severe, then the longest waiting, then the lowest id.
+type Precedence = (Reverse<Severity>, Instant, u64);
 
 /// Orders with an ETA-risk exception raised already (one per order).
 #[derive(Component)]
