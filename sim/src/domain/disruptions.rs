@@ -143,8 +143,16 @@ fn under_way(active: &Active) -> impl Iterator<Item = u32> + '_ {
     indices.iter().enumerate().filter(|&(k, i)| !indices[..k].contains(i)).map(|(_, &i)| i)
 }
 
+/// What is under way in a scenario without disruptions: nothing, ever (what [`Active::new`] gives
+/// for none, without a lookup in the world at every leg and every order).
+static NONE: Active =
+    Active { indices: Vec::new(), ends: Vec::new(), regions: Vec::new(), worst_speed: 1.0, worst_service: 1.0 };
+
 /// The disruptions under way.
 pub(crate) fn active_now<'s>(sim: &'s Sim) -> &'s Active {
+    if sim.scenario.disruptions.is_empty() {
+        return &NONE;
+    }
     &sim.world.resource::<Disruptions>().active
 }
 
@@ -368,33 +376,5 @@ pub(crate) fn not_ready_for(sim: &mut Sim) -> Option<Duration> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use policies::Metric;
-
-    #[test]
-    fn points_inside_a_polygon() {
-        let p = |x, y| Point { x, y };
-        // An L shape: the notch at the top right is outside.
-        let l = [p(0.0, 0.0), p(4.0, 0.0), p(4.0, 2.0), p(2.0, 2.0), p(2.0, 4.0), p(0.0, 4.0)];
-        assert!(inside(&l, p(1.0, 1.0)) && inside(&l, p(3.0, 1.0)) && inside(&l, p(1.0, 3.0)));
-        assert!(!inside(&l, p(3.0, 3.0)) && !inside(&l, p(5.0, 1.0)) && !inside(&l, p(-1.0, 1.0)));
-    }
-
-    #[test]
-    fn a_polygon_on_the_sphere_is_read_in_longitude_and_latitude() {
-        let travel =
-            TravelModel { metric: Metric::GreatCircle, circuity: 1.0, noise_mean: 1.0, truncate_decimals: None };
-        let birmingham = Point { x: -1.8904, y: 52.4862 };
-        let back = travel.unprepare(&travel.prepare(birmingham));
-        assert!((back.x - birmingham.x).abs() < 1e-9 && (back.y - birmingham.y).abs() < 1e-9);
-        let square = Area::Polygon(vec![
-            Point { x: -2.2, y: 52.3 },
-            Point { x: -1.6, y: 52.3 },
-            Point { x: -1.6, y: 52.7 },
-            Point { x: -2.2, y: 52.7 },
-        ]);
-        assert!(square.contains(&travel, &travel.prepare(birmingham)));
-        assert!(!square.contains(&travel, &travel.prepare(Point { x: -1.1506, y: 52.9548 })), "Nottingham");
-    }
-}
+#[path = "tests/disruptions.rs"]
+mod tests;
