@@ -1,5 +1,6 @@
 //! Engine benchmarks: the event calendar alone, one replication of the regional scenario and of the
-//! SimPy peer model, the built-in policy per decision epoch, and replications on 1 and 2 threads.
+//! SimPy peer model, the scale curve, the built-in policy per decision epoch, and replications on
+//! 1 and 2 threads.
 //! Figures: README.md.
 
 use std::hint::black_box;
@@ -68,6 +69,20 @@ fn peers(c: &mut Criterion) {
     bench_replication(c, "peers", "depot_replication", &load("benches/peers/depot.toml"));
 }
 
+/// The scale curve: regional scaled 3x, 10x, 33x (benches/scale/scale.py writes the scenarios).
+fn scale(c: &mut Criterion) {
+    for factor in [3, 10, 33] {
+        let scenario = load(&format!("benches/scale/regional-x{factor}.toml"));
+        let events = Engine::new(&scenario, 1, 0, Vec::new()).run().unwrap().events;
+        let mut group = c.benchmark_group("scale");
+        group.sample_size(10).throughput(Throughput::Elements(events));
+        group.bench_function(format!("regional_x{factor}"), |b| {
+            b.iter(|| black_box(Engine::new(&scenario, 1, 0, Vec::new()).run().unwrap()))
+        });
+        group.finish();
+    }
+}
+
 /// Records the requests the built-in policy is asked, to replay them outside the engine.
 struct Recorder {
     inner: Box<dyn AllocationPolicy>,
@@ -117,5 +132,5 @@ fn threads(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, calendar, replication, peers, policy, threads);
+criterion_group!(benches, calendar, replication, peers, scale, policy, threads);
 criterion_main!(benches);

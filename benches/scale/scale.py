@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How dtwin's cost grows with the network: the regional scenario scaled up, one replication each.
 
-For each factor F (default 1, 3, 10, 33) it writes scenarios/regional.toml with the order rates
+For each factor F (default 1, 3, 10, 33) it takes scenarios/regional.toml with the order rates
 times F and the doors, vehicles, drivers, dispatchers and carrier capacities times F x 25/33
 (so 33x is the issue's network of about 100,000 orders a day on 2,000 vehicles and 450 doors),
 runs `dtwin run -t 1` (at least -r R replications, more for the small networks so dtwin's 10 ms
@@ -10,6 +10,11 @@ ratio to 1x's, and the peak memory of the process (`/usr/bin/time`).
 
     python3 benches/scale/scale.py                 # needs target/release/dtwin
     python3 benches/scale/scale.py 1 10 33 -r 2
+    python3 benches/scale/scale.py --write         # (re)writes benches/scale/regional-x*.toml
+
+The written files are the criterion bench's `scale/regional_x{3,10,33}` (benches/engine.rs); CI
+runs `scale.py --check`, which fails when they are not what this script makes of today's
+regional.toml.
 """
 
 import argparse
@@ -41,8 +46,25 @@ def main():
     parser.add_argument("factors", nargs="*", type=float, default=[1, 3, 10, 33])
     parser.add_argument("-r", "--replications", type=int, default=1)
     parser.add_argument("--dtwin", default=str(ROOT / "target" / "release" / "dtwin"))
+    parser.add_argument("--write", action="store_true", help="write benches/scale/regional-x*.toml and stop")
+    parser.add_argument("--check", action="store_true", help="fail if those files are not what --write writes")
     args = parser.parse_args()
     base = (ROOT / "scenarios" / "regional.toml").read_text()
+    if args.write or args.check:
+        stale = []
+        for factor in [f for f in args.factors if f != 1]:
+            path = ROOT / "benches" / "scale" / f"regional-x{factor:g}.toml"
+            header = f"# Written by benches/scale/scale.py --write: scenarios/regional.toml scaled {factor:g}x. Do not edit.\n"
+            # Not an `extends` overlay: the counts sit in arrays of tables an overlay cannot reach.
+            text = header + scaled(base, factor)
+            if args.write:
+                path.write_text(text)
+                print(f"wrote {path.relative_to(ROOT)}")
+            elif not path.exists() or path.read_text() != text:
+                stale.append(str(path.relative_to(ROOT)))
+        if stale:
+            sys.exit(f"scale.py: not what scale.py --write makes of scenarios/regional.toml: {', '.join(stale)}")
+        return
     print(f"{'factor':>6} {'orders/day':>10} {'events':>10} {'s/replication':>14} {'µs/order':>9} {'vs 1x':>6} {'peak MB':>8}")
     first = None
     with tempfile.TemporaryDirectory() as tmp:

@@ -27,6 +27,16 @@ fn finishes(scenario: &Scenario, label: &str, seed: u64, replications: std::ops:
     }
 }
 
+/// The benchmarks' scenarios (the SimPy peer model, the scaled regional networks) are valid.
+#[test]
+fn every_benchmark_scenario_loads() {
+    let files: Vec<String> = ["benches/peers", "benches/scale"].iter().flat_map(|folder| tomls(folder)).collect();
+    assert!(files.len() >= 4, "{files:?}");
+    for file in files {
+        Scenario::load(&repo(&file)).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
 /// The shipped policy files under every shipped scenario are pinned (and their invariants
 /// checked) by the golden test; the Python example policy, a program per replication, here.
 #[test]
