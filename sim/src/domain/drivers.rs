@@ -33,10 +33,15 @@ impl DriverState {
         self.shift_end + d.overtime_max
     }
 
-    /// Whether the driver is on shift and free at `now` for a trip of the allocation policy's
-    /// (standby drivers are for rescues only).
+    /// Whether the driver is on shift and free at `now` for a trip of the allocation policy's.
     pub fn free_at(&self, d: &Driver, now: Instant) -> bool {
-        !d.standby && self.on_shift && !self.busy && now < self.shift_end
+        self.offered(d) && now < self.shift_end
+    }
+
+    /// Whether the allocation policy may be offered the driver while their shift lasts: on shift,
+    /// not on a trip, not on standby (standby drivers are for rescues only).
+    fn offered(&self, d: &Driver) -> bool {
+        !d.standby && self.on_shift && !self.busy
     }
 }
 
@@ -192,7 +197,7 @@ pub(crate) struct Available(Vec<DriverView>);
 fn sync(sim: &mut Sim, driver: Entity) {
     let (d, s) =
         (sim.world.get::<Driver>(driver).expect("driver"), sim.world.get::<DriverState>(driver).expect("driver"));
-    let row = (!d.standby && s.on_shift && !s.busy).then(|| DriverView {
+    let row = s.offered(d).then(|| DriverView {
         id: d.id,
         site: SiteId(d.site),
         shift_end: s.shift_end,
