@@ -5,6 +5,7 @@ pub mod exceptions;
 pub mod geo;
 pub mod greedy;
 pub mod improve;
+mod nearest;
 pub mod params;
 pub mod plan;
 pub mod plan_replay;
