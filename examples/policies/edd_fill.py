@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""A dtwin dispatch policy in Python, spoken to over the JSON-lines protocol dtwin-policy/1
-(docs/policy-protocol.md).
+"""A dtwin dispatch policy in Python, spoken to over the JSON-lines protocol dtwin-policy/2
+(docs/policy-protocol.md): each decision epoch brings only what changed since the last one.
+`--protocol 1` speaks dtwin-policy/1 instead (the whole request at every epoch); the decisions
+are the same.
 
 Earliest due date first, vans filled to capacity: at each decision epoch and at each site, the
 open orders are taken most urgent first and packed into the free vehicles (largest first), each
@@ -15,12 +17,18 @@ which dtwin sends in `hello`, so `dtwin tune --param fill=0.2..0.8:0.3` tunes th
 Use it with any scenario through its policy file:
 
     dtwin run scenarios/tiny.toml --policy examples/policies/edd_fill.toml
+
+`--stats FILE` writes one line per epoch: the bytes of the `decide` line, and the microseconds
+spent reading it (parsing, and applying the changes) and deciding.
 """
+import argparse
 import json
 import math
 import sys
+import time
 
-PROTOCOL = "dtwin-policy/1"
+PROTOCOLS = {"1": "dtwin-policy/1", "2": "dtwin-policy/2"}
+COLLECTIONS = ("sites", "orders", "vehicles", "busy_vehicles", "drivers", "carriers")
 
 # Used when the policy file has no `params`: every van leaves as soon as it has a load.
 DEFAULTS = {"fill": 0.0, "slack_min": 60.0}
@@ -75,19 +83,63 @@ def decide(request, params):
     return routes
 
 
+class Held:
+    """The request as protocol 2 leaves it with the program: each collection a dict by id."""
+
+    def __init__(self):
+        self.now, self.travel = None, None
+        self.maps = {name: {} for name in COLLECTIONS}
+
+    def apply(self, changes):
+        self.now = changes["now"]
+        self.travel = changes.get("travel", self.travel)
+        for name in COLLECTIONS:
+            held = self.maps[name]
+            for key in changes[name]["removed"]:
+                del held[key]
+            for item in changes[name]["set"]:
+                held[item["id"]] = item
+
+    def request(self):
+        """The request as protocol 1 sends it, lists in id order."""
+        request = {name: [held[k] for k in sorted(held)] for name, held in self.maps.items()}
+        request.update(now=self.now, travel=self.travel)
+        return request
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--protocol", choices=sorted(PROTOCOLS), default="2")
+    parser.add_argument("--stats", help="write bytes and microseconds per epoch to this file")
+    args = parser.parse_args()
+    protocol = PROTOCOLS[args.protocol]
+    stats = open(args.stats, "w") if args.stats else None
     params = dict(DEFAULTS)
+    held = Held()
     for line in sys.stdin:
+        began = time.perf_counter()
         message = json.loads(line)
         if message["type"] == "hello":
+            if protocol not in message.get("protocols", [message["protocol"]]):
+                print(f"dtwin does not offer {protocol}", file=sys.stderr)
+                sys.exit(2)
             unknown = set(message["params"]) - set(DEFAULTS)
             if unknown:
                 print(f"unknown params {sorted(unknown)}; this policy takes {sorted(DEFAULTS)}", file=sys.stderr)
                 sys.exit(2)
             params.update(message["params"])
-            reply = {"type": "ready", "protocol": PROTOCOL, "name": "edd_fill.py"}
+            reply = {"type": "ready", "protocol": protocol, "name": "edd_fill.py"}
         elif message["type"] == "decide":
-            reply = {"type": "decision", "epoch": message["epoch"], "routes": decide(message["request"], params)}
+            if "changes" in message:
+                held.apply(message["changes"])
+                request = held.request()
+            else:
+                request = message["request"]
+            read = time.perf_counter()
+            reply = {"type": "decision", "epoch": message["epoch"], "routes": decide(request, params)}
+            if stats:
+                decided = time.perf_counter()
+                print(len(line.encode()), round((read - began) * 1e6), round((decided - read) * 1e6), file=stats)
         elif message["type"] == "bye":
             return
         else:

@@ -25,8 +25,13 @@ use policies::{
 };
 use serde::{Deserialize, Serialize};
 
-/// The protocol version spoken; a program must answer `hello` with this in `ready`.
+mod changes;
+
+/// The protocol versions spoken. `hello` names version 1 (what a version 1 program checks) and
+/// offers both; the program answers `ready` with the one it speaks. Version 2 sends each epoch's
+/// request as what changed since the last one ([`changes`]).
 pub const PROTOCOL: &str = "dtwin-policy/1";
+pub const PROTOCOL_2: &str = "dtwin-policy/2";
 
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -37,10 +42,17 @@ enum ToPolicy<'a> {
         replication: u32,
         /// The configuration's `params`, always sent (`{}` when none).
         params: &'a std::collections::BTreeMap<String, f64>,
+        protocols: [&'a str; 2],
     },
     Decide {
         epoch: u64,
         request: &'a AllocationRequest,
+    },
+    /// `decide` in protocol 2.
+    #[serde(rename = "decide")]
+    DecideChanges {
+        epoch: u64,
+        changes: Box<changes::Changes<'a>>,
     },
     Bye,
 }
@@ -275,6 +287,8 @@ struct Running {
     /// Set once the group is killed and the program reaped: its exit status, and whether it had
     /// exited by itself before.
     ended: Option<(Option<ExitStatus>, bool)>,
+    /// What was sent, when the program speaks protocol 2.
+    sent: Option<changes::Sent>,
 }
 
 /// Why a replication stops: what went wrong, and whether the program looks to be exiting by
@@ -358,18 +372,30 @@ impl ProcessPolicy {
         std::thread::spawn(move || write_messages(stdin, queue, done));
 
         let timeout = self.timeout();
-        let running =
-            self.running.insert(Running { child, to_stdin: Some(to_stdin), written, lines, stderr, ended: None });
+        let running = self.running.insert(Running {
+            child,
+            to_stdin: Some(to_stdin),
+            written,
+            lines,
+            stderr,
+            ended: None,
+            sent: None,
+        });
         let hello = ToPolicy::Hello {
             protocol: PROTOCOL,
             scenario: &self.scenario,
             replication: self.replication,
             params: &self.config.params,
+            protocols: [PROTOCOL, PROTOCOL_2],
         };
-        match running.exchange(&hello, timeout, &self.config)? {
+        match running.exchange(serialise(&hello), timeout, &self.config)? {
             FromPolicy::Ready { protocol, .. } if protocol == PROTOCOL => Ok(()),
+            FromPolicy::Ready { protocol, .. } if protocol == PROTOCOL_2 => {
+                running.sent = Some(changes::Sent::default());
+                Ok(())
+            }
             FromPolicy::Ready { protocol, .. } => {
-                Err(Failure::new(format!("speaks protocol {protocol:?}, not {PROTOCOL:?}")))
+                Err(Failure::new(format!("speaks protocol {protocol:?}, not {PROTOCOL:?} or {PROTOCOL_2:?}")))
             }
             FromPolicy::Decision { .. } => Err(Failure::new("answered `hello` with a decision instead of `ready`")),
         }
@@ -382,7 +408,12 @@ impl ProcessPolicy {
         }
         let (timeout, running) = (self.timeout(), self.running.as_mut().expect("started"));
         let asked = std::time::Instant::now();
-        let result = running.exchange(&ToPolicy::Decide { epoch: self.epoch, request }, timeout, &self.config);
+        let message = match &mut running.sent {
+            None => ToPolicy::Decide { epoch: self.epoch, request },
+            Some(sent) => ToPolicy::DecideChanges { epoch: self.epoch, changes: Box::new(sent.changes(request)) },
+        };
+        let line = serialise(&message);
+        let result = running.exchange(line, timeout, &self.config);
         self.last_latency = asked.elapsed();
         match result? {
             FromPolicy::Decision { epoch, routes, tenders, cancellations } if epoch == self.epoch => {
@@ -401,13 +432,11 @@ impl Running {
     /// `timeout`.
     fn exchange(
         &mut self,
-        message: &ToPolicy,
+        line: Vec<u8>,
         timeout: std::time::Duration,
         config: &ProcessConfig,
     ) -> Result<FromPolicy, Failure> {
         let deadline = std::time::Instant::now() + timeout;
-        let mut line = serde_json::to_vec(message).expect("messages serialise");
-        line.push(b'\n');
         let bytes = line.len();
         let written = match &self.to_stdin {
             Some(to_stdin) if to_stdin.send(line).is_ok() => {
@@ -483,6 +512,13 @@ impl Running {
         let stderr = stderr.trim();
         if stderr.is_empty() { status } else { format!("{status}; its stderr ends with:\n{stderr}") }
     }
+}
+
+/// One message as a line of JSON.
+fn serialise(message: &ToPolicy) -> Vec<u8> {
+    let mut line = serde_json::to_vec(message).expect("messages serialise");
+    line.push(b'\n');
+    line
 }
 
 impl Drop for Running {
@@ -680,9 +716,7 @@ impl Drop for ProcessPolicy {
     fn drop(&mut self) {
         let Some(mut running) = self.running.take() else { return };
         if let Some(to_stdin) = running.to_stdin.take() {
-            let mut bye = serde_json::to_vec(&ToPolicy::Bye).expect("serialises");
-            bye.push(b'\n');
-            let _ = to_stdin.send(bye);
+            let _ = to_stdin.send(serialise(&ToPolicy::Bye));
         }
         running.stop(GRACE);
     }

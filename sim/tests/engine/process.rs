@@ -253,14 +253,66 @@ fn documented_schemas_match_what_is_sent() {
         k.sort();
         k
     }
+    let def = |reference: &serde_json::Value| {
+        let name = reference["$ref"].as_str().unwrap().strip_prefix("#/$defs/").unwrap().to_string();
+        defs[&name].clone()
+    };
     let req_schema = &defs["request"];
     assert_eq!(keys(&request), required(req_schema));
-    assert_eq!(keys(&request["travel"]), required(&req_schema["properties"]["travel"]));
-    for list in ["sites", "orders", "vehicles", "busy_vehicles", "drivers", "carriers"] {
+    assert_eq!(keys(&request["travel"]), required(&def(&req_schema["properties"]["travel"])));
+    for list in LISTS {
         let item = &request[list][0];
         assert!(!item.is_null(), "regional's first epoch has {list}");
-        assert_eq!(keys(item), required(&req_schema["properties"][list]["items"]), "{list}");
+        assert_eq!(keys(item), required(&def(&req_schema["properties"][list]["items"])), "{list}");
     }
+
+    // Protocol 2 sends the same items, as changes.
+    let changes = &defs["changes"];
+    assert_eq!(required(changes), {
+        let mut k: Vec<String> = LISTS.iter().map(|l| l.to_string()).chain(["now".to_string()]).collect();
+        k.sort();
+        k
+    });
+    for list in LISTS {
+        let upserts = &changes["properties"][list];
+        assert_eq!(upserts["properties"]["set"]["items"], req_schema["properties"][list]["items"], "{list}");
+        assert_eq!(required(upserts), ["removed", "set"]);
+    }
+}
+
+const LISTS: [&str; 6] = ["sites", "orders", "vehicles", "busy_vehicles", "drivers", "carriers"];
+
+/// A program speaking protocol 2 decides exactly as it does speaking protocol 1: the changes it
+/// is sent add up to the requests protocol 1 sends (examples/policies/edd_fill.py speaks both),
+/// and after the first epoch they are a fraction of them.
+#[test]
+fn protocol_2_sends_what_changed_and_decides_as_protocol_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = repo("examples/policies/edd_fill.py");
+    let mut runs = Vec::new();
+    for protocol in ["1", "2"] {
+        let stats = dir.path().join(format!("v{protocol}.stats"));
+        let toml = format!(
+            "kind = \"process\"\ncommand = [\"python3\", {:?}, \"--protocol\", \"{protocol}\", \"--stats\", {:?}]\nepoch_min = 10\n[params]\nfill = 0.6\nslack_min = 45\n",
+            example.display().to_string(),
+            stats.display().to_string(),
+        );
+        std::fs::write(dir.path().join("policy.toml"), toml).unwrap();
+        let scenario = with_policy(TINY, &dir.path().join("policy.toml"));
+        let run = run_replication(&scenario, 5, 1, true).unwrap_or_else(|e| panic!("{e}"));
+        let bytes: Vec<u64> = std::fs::read_to_string(&stats)
+            .unwrap()
+            .lines()
+            .map(|l| l.split(' ').next().unwrap().parse().unwrap())
+            .collect();
+        runs.push((run.fingerprint, bytes));
+    }
+    let ((v1, bytes1), (v2, bytes2)) = (&runs[0], &runs[1]);
+    assert_eq!(v1, v2, "same decisions");
+    assert_eq!(bytes1.len(), bytes2.len(), "same epochs");
+    assert!(bytes1.len() > 20);
+    let (total1, total2): (u64, u64) = (bytes1.iter().sum(), bytes2.iter().sum());
+    assert!(total2 * 2 < total1, "protocol 2 sent {total2} bytes, protocol 1 {total1}");
 }
 
 /// The configuration's `params` reach the program in `hello`, as numbers, and `hello` carries
