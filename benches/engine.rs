@@ -11,6 +11,7 @@ use policies::{AllocationPolicy, AllocationRequest, Decision, Duration, Epochs, 
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use sim::calendar::Calendar;
+use sim::process::Encoder;
 use sim::{Engine, Scenario};
 
 fn load(path: &str) -> Scenario {
@@ -119,6 +120,46 @@ fn policy(c: &mut Criterion) {
     group.finish();
 }
 
+/// What the process protocol costs dtwin: writing a day of regional's `decide` lines, the whole
+/// request each time (version 1) or what changed (version 2). The requests are those a process
+/// policy is sent (vehicles on trips included, every epoch with open orders).
+fn protocol(c: &mut Criterion) {
+    struct AsProcess(Box<dyn AllocationPolicy>, Arc<Mutex<Vec<AllocationRequest>>>);
+    impl AllocationPolicy for AsProcess {
+        fn epochs(&self) -> Epochs {
+            Epochs { needs_free_fleet: false, needs_busy_vehicles: true, ..self.0.epochs() }
+        }
+        fn allocate(&mut self, request: &AllocationRequest) -> Decision {
+            self.1.lock().unwrap().push(request.clone());
+            self.0.allocate(request)
+        }
+    }
+    let scenario = regional();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let policy = AsProcess(scenario.policy.builtin().expect("a built-in policy").build(), seen.clone());
+    Engine::with_policy(&scenario, 1, 0, Vec::new(), Box::new(policy)).run().unwrap();
+    let requests = std::mem::take(&mut *seen.lock().unwrap());
+    let mut group = c.benchmark_group("protocol");
+    group.throughput(Throughput::Elements(requests.len() as u64));
+    for (name, encoder) in [
+        ("v1_decide_lines_regional_day", Encoder::protocol_1 as fn() -> Encoder),
+        ("v2_decide_lines_regional_day", Encoder::protocol_2),
+    ] {
+        let mut e = encoder();
+        let bytes: usize = requests.iter().enumerate().map(|(i, r)| e.decide(i as u64, r).len()).sum();
+        println!("protocol/{name}: {} epochs, {} bytes per epoch", requests.len(), bytes / requests.len());
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut e = encoder();
+                for (i, r) in requests.iter().enumerate() {
+                    black_box(e.decide(i as u64, r));
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
 fn threads(c: &mut Criterion) {
     let scenario = regional();
     let mut group = c.benchmark_group("replications_100");
@@ -132,5 +173,5 @@ fn threads(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, calendar, replication, peers, scale, policy, threads);
+criterion_group!(benches, calendar, replication, peers, scale, policy, protocol, threads);
 criterion_main!(benches);

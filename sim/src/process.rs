@@ -287,8 +287,8 @@ struct Running {
     /// Set once the group is killed and the program reaped: its exit status, and whether it had
     /// exited by itself before.
     ended: Option<(Option<ExitStatus>, bool)>,
-    /// What was sent, when the program speaks protocol 2.
-    sent: Option<changes::Sent>,
+    /// Writes `decide` in the version the program speaks.
+    encoder: Encoder,
 }
 
 /// Why a replication stops: what went wrong, and whether the program looks to be exiting by
@@ -379,7 +379,7 @@ impl ProcessPolicy {
             lines,
             stderr,
             ended: None,
-            sent: None,
+            encoder: Encoder::protocol_1(),
         });
         let hello = ToPolicy::Hello {
             protocol: PROTOCOL,
@@ -391,7 +391,7 @@ impl ProcessPolicy {
         match running.exchange(serialise(&hello), timeout, &self.config)? {
             FromPolicy::Ready { protocol, .. } if protocol == PROTOCOL => Ok(()),
             FromPolicy::Ready { protocol, .. } if protocol == PROTOCOL_2 => {
-                running.sent = Some(changes::Sent::default());
+                running.encoder = Encoder::protocol_2();
                 Ok(())
             }
             FromPolicy::Ready { protocol, .. } => {
@@ -408,11 +408,7 @@ impl ProcessPolicy {
         }
         let (timeout, running) = (self.timeout(), self.running.as_mut().expect("started"));
         let asked = std::time::Instant::now();
-        let message = match &mut running.sent {
-            None => ToPolicy::Decide { epoch: self.epoch, request },
-            Some(sent) => ToPolicy::DecideChanges { epoch: self.epoch, changes: Box::new(sent.changes(request)) },
-        };
-        let line = serialise(&message);
+        let line = running.encoder.decide(self.epoch, request);
         let result = running.exchange(line, timeout, &self.config);
         self.last_latency = asked.elapsed();
         match result? {
@@ -511,6 +507,31 @@ impl Running {
         let stderr = String::from_utf8_lossy(bytes);
         let stderr = stderr.trim();
         if stderr.is_empty() { status } else { format!("{status}; its stderr ends with:\n{stderr}") }
+    }
+}
+
+/// Writes the `decide` lines of one program: the whole request (protocol 1) or what changed since
+/// the line before (protocol 2). Public for measuring what the protocol costs dtwin
+/// (`benches/engine.rs`, `protocol/`).
+pub struct Encoder {
+    sent: Option<changes::Sent>,
+}
+
+impl Encoder {
+    pub fn protocol_1() -> Encoder {
+        Encoder { sent: None }
+    }
+
+    pub fn protocol_2() -> Encoder {
+        Encoder { sent: Some(changes::Sent::default()) }
+    }
+
+    /// The `decide` line of `epoch` asking about `request`, with its newline.
+    pub fn decide(&mut self, epoch: u64, request: &AllocationRequest) -> Vec<u8> {
+        serialise(&match &mut self.sent {
+            None => ToPolicy::Decide { epoch, request },
+            Some(sent) => ToPolicy::DecideChanges { epoch, changes: Box::new(sent.changes(request)) },
+        })
     }
 }
 
