@@ -166,6 +166,9 @@ pub(crate) struct Fleet {
     pub vehicles: Vec<Entity>,
     travel: Vec<Rng>,
     delivery: Vec<Rng>,
+    /// The latest end of any breakdown so far: from then on no vehicle is stranded, and nothing
+    /// needs to look for one.
+    stranded_until: Instant,
 }
 
 /// Vehicle `id`'s entity, if there is one.
@@ -181,6 +184,7 @@ pub(crate) fn spawn(sim: &mut Sim) {
         vehicles: Vec::with_capacity(scenario.vehicles.len()),
         travel: (0..scenario.vehicles.len() as u32).map(|i| stream_rng(seed, rep, Stream::Travel(i))).collect(),
         delivery: (0..scenario.sites.len() as u32).map(|i| stream_rng(seed, rep, Stream::Delivery(i))).collect(),
+        stranded_until: Instant::START,
     });
     for (i, v) in sim.scenario.vehicles.iter().enumerate() {
         let t = &sim.scenario.vehicle_types[v.vehicle_type as usize];
@@ -561,6 +565,8 @@ pub(crate) fn on_breakdown(sim: &mut Sim, vehicle: Entity, repair: Duration) {
     let Phase::Driving { breaks_down_at: Some(at), .. } = trip.phase else { unreachable!("drawn for this leg") };
     trip.stranded = Some(Stranded { until: now + repair, at });
     let driver = trip.driver_id;
+    let mut fleet = sim.world.resource_mut::<Fleet>();
+    fleet.stranded_until = fleet.stranded_until.max(now + repair);
     sim.log.push(now, Record::VehicleBrokeDown { vehicle: v.id, driver, repair });
     refresh_back(sim, vehicle);
     let trip = sim.world.get::<Trip>(vehicle).expect("trip");
@@ -583,6 +589,9 @@ pub(crate) fn carrying(sim: &Sim, order: OrderId) -> Option<Entity> {
 /// vehicle: it is not the stop the vehicle was driving to (that one stays).
 pub(crate) fn stranded_with(sim: &Sim, order: OrderId) -> Option<Entity> {
     let now = sim.now();
+    if sim.world.resource::<Fleet>().stranded_until <= now {
+        return None;
+    }
     carrying(sim, order).filter(|&v| {
         let t = sim.world.get::<Trip>(v).expect("trip");
         t.stranded_at(now).is_some() && t.stops[t.next + 1..].iter().any(|(_, id)| *id == order)
