@@ -221,7 +221,12 @@ pub(crate) fn on_eta_check(sim: &mut Sim) {
             continue;
         }
         let stops: Vec<Entity> = trip.ahead().iter().map(|(s, _)| *s).collect();
-        for (stop, start) in stops.iter().zip(predict(sim, v, trip, &stops)) {
+        let starts = match trip.predicted_ahead(sim.now()) {
+            Some(starts) => std::borrow::Cow::Borrowed(starts),
+            None => std::borrow::Cow::Owned(predict(sim, v, trip, &stops)),
+        };
+        debug_assert_eq!(*starts, predict(sim, v, trip, &stops), "a prediction reused that no longer holds");
+        for (stop, &start) in stops.iter().zip(starts.iter()) {
             let due = sim.world.get::<Order>(*stop).expect("order").due;
             if start > due + threshold && sim.world.get::<EtaRiskRaised>(*stop).is_none() {
                 at_risk.push((*stop, start.since(due).as_min()));

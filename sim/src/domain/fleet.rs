@@ -63,6 +63,20 @@ pub struct Trip {
     pub back_expected: Option<Instant>,
     /// The last breakdown on this trip, if there was one.
     pub stranded: Option<Stranded>,
+    /// The last prediction of the stops ahead, for the ETA checks to reuse while it holds.
+    predicted: Predicted,
+}
+
+/// What [`predict`] answered for a trip's stops ahead, and what from: still its answer while the
+/// trip starts from the same instant and place, in the same phase, with the same stops ahead
+/// (the orders' own data never changes).
+#[derive(Clone, Debug, Default)]
+struct Predicted {
+    from: Instant,
+    at: [f64; 3],
+    leg_first: bool,
+    stops: Vec<Entity>,
+    starts: Vec<Instant>,
 }
 
 /// What a vehicle on a trip is doing.
@@ -121,7 +135,23 @@ impl Trip {
             failed,
             back_expected,
             stranded,
+            predicted: Predicted::default(),
         }
+    }
+
+    /// Whether the first stop ahead is reached after a leg from `at` (rather than at `free_at`).
+    fn leg_first(&self) -> bool {
+        matches!(self.phase, Phase::Serving { .. }) || self.rescue_of().is_some()
+    }
+
+    /// [`predict`]'s answer for the stops ahead at `now`, if the last one computed still holds.
+    pub fn predicted_ahead(&self, now: Instant) -> Option<&[Instant]> {
+        let p = &self.predicted;
+        let holds = p.from == self.free_at.max(now)
+            && p.at == self.at
+            && p.leg_first == self.leg_first()
+            && self.ahead().iter().map(|(s, _)| *s).eq(p.stops.iter().copied());
+        holds.then_some(&p.starts)
     }
 
     /// Gone from the doors.
@@ -493,7 +523,7 @@ pub(crate) fn predict(sim: &Sim, v: &Vehicle, trip: &Trip, order: &[Entity]) -> 
         let o = sim.world.get::<Order>(stop).expect("order");
         // The stop being driven to is reached at `free_at`; the others (and all of a rescue's,
         // from the vehicle it takes over from) after a leg.
-        if k > 0 || matches!(trip.phase, Phase::Serving { .. }) || trip.rescue_of().is_some() {
+        if k > 0 || trip.leg_first() {
             t += pace.expected_floor(travel.distance_prepared(&at, &o.point));
         }
         let start = t.max(o.earliest);
@@ -531,7 +561,10 @@ pub(crate) fn refresh_back(sim: &mut Sim, vehicle: Entity) {
     };
     let km = sim.scenario.travel.distance_prepared(&at, &v.home);
     let back = t + sim.scenario.travel.expected_leg_floor(km, v.speed_kmh);
-    sim.world.get_mut::<Trip>(vehicle).expect("trip").back_expected = Some(back);
+    let now = sim.now();
+    let mut trip = sim.world.get_mut::<Trip>(vehicle).expect("trip");
+    trip.back_expected = Some(back);
+    trip.predicted = Predicted { from: trip.free_at.max(now), at: trip.at, leg_first: trip.leg_first(), stops, starts };
 }
 
 /// Schedules a breakdown on a leg of `driving` from `from` to `to` starting `held` from now, if
