@@ -6,6 +6,8 @@ pub struct Grid {
     x0: f64,
     y0: f64,
     cell: f64,
+    /// `1 / cell`: bucketing multiplies (the margin in `nearest` covers its rounding).
+    per_km: f64,
     columns: usize,
     rows: usize,
     /// Points of cell `c` are `members[first[c]..first[c + 1]]`, in index order.
@@ -27,6 +29,7 @@ impl Grid {
             x0: if x0.is_finite() { x0 } else { 0.0 },
             y0: if y0.is_finite() { y0 } else { 0.0 },
             cell,
+            per_km: 1.0 / cell,
             columns: per_side,
             rows: per_side,
             first: vec![0; per_side * per_side + 1],
@@ -50,7 +53,7 @@ impl Grid {
     }
 
     fn column_row(&self, (x, y): (f64, f64)) -> (usize, usize) {
-        let at = |v: f64, origin: f64, n: usize| (((v - origin) / self.cell).max(0.0) as usize).min(n - 1);
+        let at = |v: f64, origin: f64, n: usize| (((v - origin) * self.per_km).max(0.0) as usize).min(n - 1);
         (at(x, self.x0, self.columns), at(y, self.y0, self.rows))
     }
 
