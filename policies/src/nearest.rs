@@ -8,6 +8,10 @@ pub struct Grid {
     cell: f64,
     /// `1 / cell`: bucketing multiplies (the margin in `nearest` covers its rounding).
     per_km: f64,
+    /// Taken off the distance to the searched block's border before it bounds what lies beyond:
+    /// far above the rounding of the border and of the bucketing, which grows with the size of
+    /// the coordinates as much as with the cell.
+    margin: f64,
     columns: usize,
     rows: usize,
     /// Points of cell `c` are `members[first[c]..first[c + 1]]`, in index order.
@@ -30,6 +34,7 @@ impl Grid {
             y0: if y0.is_finite() { y0 } else { 0.0 },
             cell,
             per_km: 1.0 / cell,
+            margin: (cell + [x0, y0, x1, y1].iter().fold(0.0, |m: f64, v| m.max(v.abs())).min(f64::MAX)) * 1e-9,
             columns: per_side,
             rows: per_side,
             first: vec![0; per_side * per_side + 1],
@@ -115,7 +120,7 @@ impl Grid {
                 ]
                 .into_iter()
                 .fold(f64::INFINITY, f64::min)
-                    - self.cell * 1e-9;
+                    - self.margin;
                 if gap > 0.0 && out[k - 1].0 < gap * gap {
                     break;
                 }
@@ -138,14 +143,16 @@ mod tests {
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
         for case in 0..400 {
             let n = rng.random_range(1..300);
-            // Clustered, spread, on a line, on a lattice (ties), all in one place.
+            // Clustered, spread, on a line, on a lattice (ties), all in one place, a tiny spread far
+            // from the origin.
             let points: Vec<(f64, f64)> = (0..n)
-                .map(|_| match case % 5 {
+                .map(|_| match case % 6 {
                     0 => (rng.random_range(0.0..5.0), rng.random_range(0.0..5.0)),
                     1 => (rng.random_range(-80.0..80.0), rng.random_range(-3.0..90.0)),
                     2 => (rng.random_range(0.0..50.0), 7.0),
                     3 => (rng.random_range(0..6) as f64, rng.random_range(0..6) as f64),
-                    _ => (1.5, -2.0),
+                    4 => (1.5, -2.0),
+                    _ => (1e4 + rng.random_range(0.0..1e-3), -2e4 + rng.random_range(0.0..1e-3)),
                 })
                 .collect();
             let grid = Grid::new(&points);

@@ -61,8 +61,9 @@ pub struct Trip {
     pub failed: Vec<(Entity, OrderId)>,
     /// When it is expected back at its site (known once gone from the doors).
     pub back_expected: Option<Instant>,
-    /// The last breakdown on this trip, if there was one.
-    pub stranded: Option<Stranded>,
+    /// The last breakdown on this trip, if there was one (set only by [`on_breakdown`], which
+    /// keeps `Fleet::stranded_until` with it).
+    stranded: Option<Stranded>,
     /// The last prediction of the stops ahead, for the ETA checks to reuse while it holds.
     predicted: Predicted,
 }
