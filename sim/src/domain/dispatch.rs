@@ -133,6 +133,11 @@ pub(crate) fn on_decide(sim: &mut Sim, periodic: bool) {
     } else {
         dispatch.decide_pending = false;
     }
+    if orders::open_count(sim) == 0 {
+        // Nothing to place: no policy is asked (see `asked` below), so no view is built.
+        sim.log.push(now, Record::Decision { open_orders: 0, routes: 0 });
+        return;
+    }
     sim.run_view();
     let request = request(sim);
     let open_orders = sim.world.resource::<OrderViews>().open;

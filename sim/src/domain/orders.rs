@@ -70,6 +70,20 @@ pub(crate) struct Orders {
     /// Demand surges (start, end, multiplier) by site.
     surges: Vec<Vec<(Instant, Instant, f64)>>,
     demand: Vec<Rng>,
+    /// How many orders are open (ready, not routed): kept by [`set_state`] and [`forget`].
+    open: u32,
+}
+
+/// How many orders are open now.
+pub(crate) fn open_count(sim: &Sim) -> u32 {
+    sim.world.resource::<Orders>().open
+}
+
+/// Moves the order to `state`, keeping the count of open orders.
+fn set_state(sim: &mut Sim, order: Entity, state: OrderState) {
+    let was = std::mem::replace(&mut *sim.world.get_mut::<OrderState>(order).expect("order"), state);
+    let orders = sim.world.resource_mut::<Orders>().into_inner();
+    orders.open = orders.open + u32::from(state == OrderState::Open) - u32::from(was == OrderState::Open);
 }
 
 /// Order `id`'s entity, while it is live.
@@ -98,6 +112,7 @@ pub(crate) fn spawn(sim: &mut Sim) {
         replay_cursor: 0,
         surges: disruptions::surges(scenario, occurrences),
         demand: (0..scenario.sites.len() as u32).map(|i| stream_rng(seed, rep, Stream::Demand(i))).collect(),
+        open: 0,
     };
     sim.world.insert_resource(orders);
 }
@@ -314,7 +329,7 @@ pub(crate) fn on_ready(sim: &mut Sim, entity: Entity) {
         sim.cal.schedule_in(delay, Event::OrderReady { order: entity });
         return sim.raise(ExceptionKind::NotReady, entity, None);
     }
-    *sim.world.get_mut::<OrderState>(entity).expect("order") = OrderState::Open;
+    set_state(sim, entity, OrderState::Open);
     let id = sim.world.get::<Order>(entity).expect("order").id;
     sim.log.push(sim.now(), Record::OrderReady { order: id });
     sim.signal(Signal::OrderReady);
@@ -339,7 +354,10 @@ pub(crate) fn cancel(sim: &mut Sim, entity: Entity, by_deadline: bool) {
 
 /// The order is delivered or cancelled: it leaves the world.
 fn forget(sim: &mut Sim, id: OrderId, entity: Entity) {
-    sim.world.resource_mut::<Orders>().live.remove(&id);
+    let open = sim.world.get::<OrderState>(entity) == Some(&OrderState::Open);
+    let orders = sim.world.resource_mut::<Orders>().into_inner();
+    orders.live.remove(&id);
+    orders.open -= u32::from(open);
     sim.world.despawn(entity);
 }
 
@@ -352,7 +370,7 @@ fn withdraw_cancel(sim: &mut Sim, entity: Entity) {
 
 /// The order is on a route that has not loaded yet: the customer's deadline is withdrawn.
 pub(crate) fn assigned(sim: &mut Sim, order: Entity) {
-    *sim.world.get_mut::<OrderState>(order).expect("order") = OrderState::Assigned;
+    set_state(sim, order, OrderState::Assigned);
     withdraw_cancel(sim, order);
 }
 
@@ -362,14 +380,14 @@ pub(crate) fn loaded(sim: &mut Sim, order: Entity, vehicle: policies::VehicleId)
         let o = sim.world.get::<Order>(order).expect("order");
         (o.id, o.ready)
     };
-    *sim.world.get_mut::<OrderState>(order).expect("order") = OrderState::OnBoard;
+    set_state(sim, order, OrderState::OnBoard);
     sim.log.push(sim.now(), Record::OrderDeparted { order: id, vehicle, ready });
 }
 
 /// The order was routed but not delivered: it is open again at its site, and the customer may
 /// cancel again.
 pub(crate) fn returned(sim: &mut Sim, order: Entity, id: OrderId) {
-    *sim.world.get_mut::<OrderState>(order).expect("order") = OrderState::Open;
+    set_state(sim, order, OrderState::Open);
     sim.log.push(sim.now(), Record::OrderReturned { order: id });
     let due = sim.world.get::<Order>(order).expect("order").due;
     schedule_cancel(sim, order, due);
@@ -386,7 +404,7 @@ pub(crate) fn delivered(sim: &mut Sim, order: Entity, vehicle: policies::Vehicle
 
 /// A carrier accepted the order: the customer's deadline is withdrawn.
 pub(crate) fn tendered(sim: &mut Sim, order: Entity) {
-    *sim.world.get_mut::<OrderState>(order).expect("order") = OrderState::Tendered;
+    set_state(sim, order, OrderState::Tendered);
     withdraw_cancel(sim, order);
 }
 
@@ -414,7 +432,7 @@ pub struct OrderViews {
 
 /// View system: the open orders. No sort: the order of views is unspecified (policies order orders
 /// themselves), and the query's iteration order is a deterministic function of the run's history.
-pub(crate) fn order_views(mut out: ResMut<OrderViews>, orders: Query<(&Order, &OrderState)>) {
+pub(crate) fn order_views(mut out: ResMut<OrderViews>, orders: Query<(&Order, &OrderState)>, kept: Res<Orders>) {
     let OrderViews { views, open } = &mut *out;
     views.clear();
     views.extend(orders.iter().filter(|(_, s)| **s == OrderState::Open).map(|(o, _)| OrderView {
@@ -432,12 +450,13 @@ pub(crate) fn order_views(mut out: ResMut<OrderViews>, orders: Query<(&Order, &O
         service: o.service_expected,
     }));
     *open = views.len() as u32;
+    debug_assert_eq!(*open, kept.open, "the count of open orders kept as states change");
 }
 
 /// View system, instead of [`order_views`] when the policy will not be asked: only the count.
-pub(crate) fn count_open(mut out: ResMut<OrderViews>, orders: Query<&OrderState>) {
+pub(crate) fn count_open(mut out: ResMut<OrderViews>, orders: Res<Orders>) {
     out.views.clear();
-    out.open = orders.iter().filter(|s| **s == OrderState::Open).count() as u32;
+    out.open = orders.open;
 }
 
 #[cfg(test)]
