@@ -70,7 +70,7 @@ fn request_decision(sim: &mut Sim) {
 /// The systems that build the allocation policy's view, each writing its own domain's view
 /// resource (the idle vehicles' view is kept by fleet as trips start and end, so it has none):
 /// sites, free drivers and carriers in any order (they share nothing); then the open orders
-/// (gathered only if the policy may look at them, counted otherwise); then the vehicles on trips
+/// (gathered only if the policy may look at them); then the vehicles on trips
 /// (only for a policy that reads them, when there are orders to place; their position needs the
 /// sites).
 pub(crate) fn view_schedule() -> Schedule {
@@ -80,7 +80,7 @@ pub(crate) fn view_schedule() -> Schedule {
     schedule.add_systems(
         (
             (docks::site_views, drivers::driver_views, carriers::carrier_views),
-            (orders::order_views.run_if(policy_may_look), orders::count_open.run_if(not(policy_may_look))).chain(),
+            (orders::order_views.run_if(policy_may_look), orders::no_order_views.run_if(not(policy_may_look))).chain(),
             fleet::busy_vehicle_views.run_if(|d: Res<Dispatch>| d.epochs.needs_busy_vehicles),
         )
             .chain(),
@@ -133,14 +133,14 @@ pub(crate) fn on_decide(sim: &mut Sim, periodic: bool) {
     } else {
         dispatch.decide_pending = false;
     }
-    if orders::open_count(sim) == 0 {
+    let open_orders = orders::open_count(sim);
+    if open_orders == 0 {
         // Nothing to place: no policy is asked (see `asked` below), so no view is built.
-        sim.log.push(now, Record::Decision { open_orders: 0, routes: 0 });
+        sim.log.push(now, Record::Decision { open_orders, routes: 0 });
         return;
     }
     sim.run_view();
     let request = request(sim);
-    let open_orders = sim.world.resource::<OrderViews>().open;
     let needs_free_fleet = sim.world.resource::<Dispatch>().epochs.needs_free_fleet;
     let no_fleet = request.vehicles.is_empty() || request.drivers.is_empty();
     let asked = !(request.orders.is_empty() || (no_fleet && (needs_free_fleet || request.carriers.is_empty())));

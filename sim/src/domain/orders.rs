@@ -422,18 +422,17 @@ pub(crate) fn carrier_delivered(sim: &mut Sim, order: Entity, carrier: policies:
     forget(sim, id, order);
 }
 
-/// The open orders as the allocation policy sees them, and how many are open (written by
-/// [`order_views`] or, when the policy will not look at them, [`count_open`]).
+/// The open orders as the allocation policy sees them (written by [`order_views`], emptied by
+/// [`no_order_views`] when the policy will not look at them; how many are open is [`open_count`]).
 #[derive(Resource, Default)]
 pub struct OrderViews {
     pub views: Vec<OrderView>,
-    pub open: u32,
 }
 
 /// View system: the open orders. No sort: the order of views is unspecified (policies order orders
 /// themselves), and the query's iteration order is a deterministic function of the run's history.
 pub(crate) fn order_views(mut out: ResMut<OrderViews>, orders: Query<(&Order, &OrderState)>, kept: Res<Orders>) {
-    let OrderViews { views, open } = &mut *out;
+    let views = &mut out.views;
     views.clear();
     views.extend(orders.iter().filter(|(_, s)| **s == OrderState::Open).map(|(o, _)| OrderView {
         id: o.id,
@@ -449,14 +448,12 @@ pub(crate) fn order_views(mut out: ResMut<OrderViews>, orders: Query<(&Order, &O
         value: o.value,
         service: o.service_expected,
     }));
-    *open = views.len() as u32;
-    debug_assert_eq!(*open, kept.open, "the count of open orders kept as states change");
+    debug_assert_eq!(views.len() as u32, kept.open, "the count of open orders kept as states change");
 }
 
-/// View system, instead of [`order_views`] when the policy will not be asked: only the count.
-pub(crate) fn count_open(mut out: ResMut<OrderViews>, orders: Res<Orders>) {
+/// View system, instead of [`order_views`] when the policy will not be asked: no orders.
+pub(crate) fn no_order_views(mut out: ResMut<OrderViews>) {
     out.views.clear();
-    out.open = orders.open;
 }
 
 #[cfg(test)]
