@@ -216,8 +216,8 @@ fn handle(sim: &mut Sim, event: Event) {
         Event::OrderReady { order } => orders::on_ready(sim, order),
         Event::OrderCancel { order } => orders::on_cancel(sim, order),
         Event::DocksOpen { site } => docks::on_open(sim, site),
-        Event::LoadingDone { vehicle, id, site } => {
-            docks::on_loading_done(sim, id, site);
+        Event::LoadingDone { vehicle, site, door } => {
+            docks::on_loading_done(sim, site, door);
             fleet::depart(sim, vehicle);
         }
         Event::DockGiveUp { vehicle } => fleet::on_dock_give_up(sim, vehicle),

@@ -1,5 +1,6 @@
 //! Invariants of a run, checked on its event log: every order accounted for exactly once, no
-//! vehicle over capacity, no carrier over its daily capacity, never more vehicles loading at a site than it has doors, no driver
+//! vehicle over capacity, no carrier over its daily capacity, never more vehicles loading at a site than it has doors
+//! (nor two at one door), no driver
 //! working past shift end plus allowed overtime, and time never going back.
 
 use policies::{Duration, Instant};
@@ -10,8 +11,8 @@ use crate::scenario::Scenario;
 
 /// A [`LiveSink`] that collects violations (the first 20 in detail) instead of panicking.
 pub struct InvariantChecker {
-    doors: Vec<u32>,
-    loading: Vec<u32>,
+    /// Per site, per door: whether a vehicle is loading at it.
+    doors: Vec<Vec<bool>>,
     capacities: Vec<u32>,
     overtime_max: Vec<Duration>,
     /// Time each driver stood with a broken-down vehicle or before a closed region this shift:
@@ -28,8 +29,7 @@ pub struct InvariantChecker {
 impl InvariantChecker {
     pub fn new(scenario: &Scenario) -> Self {
         InvariantChecker {
-            doors: scenario.sites.iter().map(|s| s.doors).collect(),
-            loading: vec![0; scenario.sites.len()],
+            doors: scenario.sites.iter().map(|s| vec![false; s.doors as usize]).collect(),
             capacities: scenario
                 .vehicles
                 .iter()
@@ -99,14 +99,24 @@ impl LiveSink for InvariantChecker {
                 let cap = self.capacities[to.0 as usize];
                 self.fail(t, format!("rescue vehicle {} loaded {load} over capacity {cap}", to.0));
             }
-            Record::LoadingStarted { site, .. } => {
-                let s = site.0 as usize;
-                self.loading[s] += 1;
-                if self.loading[s] > self.doors[s] {
-                    self.fail(t, format!("site {s}: {} vehicles loading at {} doors", self.loading[s], self.doors[s]));
+            Record::LoadingStarted { site, door, vehicle, .. } => {
+                let (s, d) = (site.0 as usize, door as usize);
+                match self.doors[s].get_mut(d) {
+                    None => self.fail(
+                        t,
+                        format!("site {s}: vehicle {} loading at door {d} of {}", vehicle.0, self.doors[s].len()),
+                    ),
+                    Some(true) => {
+                        self.fail(t, format!("site {s}: vehicle {} loading at door {d}, already in use", vehicle.0))
+                    }
+                    Some(busy) => *busy = true,
                 }
             }
-            Record::LoadingDone { site, .. } => self.loading[site.0 as usize] -= 1,
+            Record::LoadingDone { site, door, .. } => {
+                if let Some(busy) = self.doors[site.0 as usize].get_mut(door as usize) {
+                    *busy = false;
+                }
+            }
             Record::TenderAccepted { carrier, .. } => {
                 let (c, day) = (carrier.0 as usize, t.0 / policies::MS_PER_DAY);
                 let (d, n) = &mut self.carrier_accepted[c];
@@ -144,6 +154,7 @@ impl LiveSink for InvariantChecker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::log::TripId;
     use crate::live::feed;
     use policies::{DriverId, OrderId, SiteId, VehicleId};
 
@@ -153,22 +164,42 @@ mod tests {
         let (mut checker, mut live) = (InvariantChecker::new(&scenario), LiveState::new(scenario.vehicles.len()));
         let capacity = scenario.vehicle_types[scenario.vehicles[0].vehicle_type as usize].capacity;
         let created = Record::OrderCreated { order: OrderId(7), site: SiteId(0), size: 1, due: Instant(9) };
+        let trip = TripId(0);
         let delivered = Record::Delivered {
             order: OrderId(7),
+            trip,
             vehicle: VehicleId(0),
             created: Instant(0),
             due: Instant(9),
             service_start: Instant(5),
         };
         let route = Record::RouteAssigned {
+            trip,
             vehicle: VehicleId(0),
             driver: DriverId(0),
             site: SiteId(0),
-            stops: 1,
+            orders: vec![OrderId(7)],
             load: capacity + 1,
             capacity,
         };
-        for (t, record) in [(0, &created), (5, &delivered), (6, &delivered), (4, &route)] {
+        let doors = scenario.sites[0].doors;
+        let (site, vehicle) = (SiteId(0), VehicleId(0));
+        let loading = |door| Record::LoadingStarted { trip, vehicle, site, door, waited: Duration::ZERO };
+        let loaded = Record::LoadingDone { trip, vehicle, site, door: 0 };
+        let records = [(0, &created), (5, &delivered), (6, &delivered), (4, &route)];
+        let arrived = Record::DockArrived { trip, vehicle, site };
+        let doors_used = [
+            (7, arrived.clone()),
+            (7, arrived.clone()),
+            (7, arrived.clone()),
+            (7, arrived),
+            (7, loading(0)),
+            (7, loading(0)),
+            (8, loaded),
+            (8, loading(0)),
+            (9, loading(doors)),
+        ];
+        for (t, record) in records.into_iter().chain(doors_used.iter().map(|(t, r)| (*t, r))) {
             feed(&mut checker, &mut live, Instant(t), record);
         }
         let violations = checker.finish(&live, 1).unwrap_err();
@@ -178,7 +209,9 @@ mod tests {
                 "t=6 ms: order 7 closed but not open (closed twice, or never created)".to_string(),
                 "t=4 ms: time went back from 6 ms".into(),
                 format!("t=4 ms: vehicle 0 loaded {} over capacity {capacity}", capacity + 1),
-                "t=4 ms: engine holds 1 orders but the log leaves 0 open".into(),
+                "t=7 ms: site 0: vehicle 0 loading at door 0, already in use".into(),
+                format!("t=9 ms: site 0: vehicle 0 loading at door {doors} of {doors}"),
+                "t=9 ms: engine holds 1 orders but the log leaves 0 open".into(),
             ]
         );
         let (mut clean, mut live) = (InvariantChecker::new(&scenario), LiveState::new(scenario.vehicles.len()));

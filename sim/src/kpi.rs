@@ -9,9 +9,9 @@
 use hdrhistogram::Histogram;
 use std::ops::Index;
 
-use policies::{CarrierId, DriverId, Duration, ExceptionKind, Instant, MS_PER_HOUR, MS_PER_MIN, Severity, VehicleId};
+use policies::{DriverId, Duration, ExceptionKind, Instant, MS_PER_MIN, Severity, VehicleId};
 
-use crate::kernel::log::Record;
+use crate::kernel::log::{Money, Record};
 use crate::live::{LiveSink, LiveState};
 use crate::scenario::Scenario;
 
@@ -466,10 +466,8 @@ pub struct KpiCollector {
     warmup: Instant,
     /// Statistics are being collected: the warm-up is over.
     measuring: bool,
-    /// (cost per km, cost per hour) by vehicle id.
-    vehicle_rates: Vec<(f64, f64)>,
-    /// Price per order by carrier id.
-    carrier_prices: Vec<f64>,
+    /// Vehicles in the network (costs and prices come with the records).
+    vehicles: usize,
     /// Per driver: on shift since when (state too).
     on_shift_since: Vec<Option<Instant>>,
     tally: Tally,
@@ -477,33 +475,17 @@ pub struct KpiCollector {
 
 impl KpiCollector {
     pub fn new(scenario: &Scenario) -> Self {
-        let vehicle_rates = scenario
-            .vehicles
-            .iter()
-            .map(|v| {
-                let t = &scenario.vehicle_types[v.vehicle_type as usize];
-                (t.cost_per_km, t.cost_per_hour)
-            })
-            .collect();
-        let carrier_prices = scenario.carriers.iter().map(|c| c.price_per_order).collect();
-        Self::for_network(scenario.horizon, scenario.warmup, vehicle_rates, carrier_prices, scenario.drivers.len())
+        Self::for_network(scenario.horizon, scenario.warmup, scenario.vehicles.len(), scenario.drivers.len())
     }
 
-    /// A collector for a run to `horizon` with a warm-up to `warmup`, vehicles at `vehicle_rates`
-    /// (cost per km, per hour), carriers at `carrier_prices` and `drivers` drivers.
-    fn for_network(
-        horizon: Instant,
-        warmup: Instant,
-        vehicle_rates: Vec<(f64, f64)>,
-        carrier_prices: Vec<f64>,
-        drivers: usize,
-    ) -> Self {
+    /// A collector for a run to `horizon` with a warm-up to `warmup`, of `vehicles` vehicles and
+    /// `drivers` drivers.
+    fn for_network(horizon: Instant, warmup: Instant, vehicles: usize, drivers: usize) -> Self {
         KpiCollector {
             horizon,
             warmup,
             measuring: warmup == Instant::START,
-            vehicle_rates,
-            carrier_prices,
+            vehicles,
             on_shift_since: vec![None; drivers],
             tally: Tally::default(),
         }
@@ -568,7 +550,7 @@ impl KpiCollector {
 
     // Fleet.
 
-    fn route_assigned(&mut self, stops: u32) {
+    fn route_assigned(&mut self, stops: usize) {
         self.tally.routes += 1;
         self.tally.routed_stops += stops as u64;
     }
@@ -580,12 +562,11 @@ impl KpiCollector {
         }
     }
 
-    fn trip_ended(&mut self, t: Instant, vehicle: VehicleId, started: Instant, distance_mm: u64, live: &LiveState) {
-        let (per_km, per_hour) = self.vehicle_rates[vehicle.0 as usize];
+    fn trip_ended(&mut self, t: Instant, vehicle: VehicleId, distance_mm: u64, cost: Money, live: &LiveState) {
         let m = &mut self.tally;
         m.trips += 1;
         m.distance_mm += distance_mm;
-        m.cost += per_km * distance_mm as f64 / 1e6 + per_hour * t.since(started).0 as f64 / MS_PER_HOUR as f64;
+        m.cost += cost.0;
         self.trip_over(vehicle, t, live);
     }
 
@@ -600,9 +581,9 @@ impl KpiCollector {
 
     // Carriers.
 
-    fn tender_accepted(&mut self, carrier: CarrierId) {
+    fn tender_accepted(&mut self, price: Money) {
         self.tally.premium += 1;
-        self.tally.premium_cost += self.carrier_prices[carrier.0 as usize];
+        self.tally.premium_cost += price.0;
     }
 
     // Exceptions.
@@ -670,9 +651,7 @@ impl KpiCollector {
             DockWaitMinP95 => m.dock_wait.p95_min(),
             DockQueueMean => ratio(end.queue_area as f64, end.measured_ms as f64),
             DockArrivalsPerHour => ratio(m.dock_arrivals as f64, end.horizon.since(self.warmup).as_hours()),
-            VehicleUtilisation => {
-                ratio(end.vehicle_busy_ms as f64, (end.measured_ms * self.vehicle_rates.len() as u128) as f64)
-            }
+            VehicleUtilisation => ratio(end.vehicle_busy_ms as f64, (end.measured_ms * self.vehicles as u128) as f64),
             DriverUtilisation => ratio(end.vehicle_busy_ms as f64, end.on_shift_ms as f64),
             Trips => count(m.trips),
             StopsPerTripMean => ratio(m.routed_stops as f64, m.routes as f64),
@@ -741,6 +720,8 @@ impl LiveSink for KpiCollector {
         }
         let m = &mut self.tally;
         match *record {
+            Record::RouteAssigned { ref orders, .. } => self.route_assigned(orders.len()),
+            Record::StopsAborted { ref orders, .. } => m.aborted += orders.len() as u64,
             // Orders.
             Record::OrderCreated { due, .. } => self.order_created(due),
             Record::OrderCancelled { .. } => m.cancelled += 1,
@@ -761,11 +742,9 @@ impl LiveSink for KpiCollector {
                 self.trip_over(vehicle, t, live);
             }
             // Fleet.
-            Record::RouteAssigned { stops, .. } => self.route_assigned(stops),
-            Record::TripEnded { vehicle, started, distance_mm, .. } => {
-                self.trip_ended(t, vehicle, started, distance_mm, live)
+            Record::TripEnded { vehicle, distance_mm, cost, .. } => {
+                self.trip_ended(t, vehicle, distance_mm, cost, live)
             }
-            Record::StopsAborted { orders, .. } => m.aborted += orders as u64,
             Record::DeliveryFailed { .. } => m.failed += 1,
             Record::RouteResequenced { .. } => m.resequenced += 1,
             Record::VehicleBrokeDown { .. } => m.breakdowns += 1,
@@ -777,7 +756,7 @@ impl LiveSink for KpiCollector {
             Record::DriverNoShow { .. } => m.no_shows += 1,
             Record::DriverLate { late, .. } => m.late_starts = (m.late_starts.0 + 1, m.late_starts.1 + late),
             // Carriers.
-            Record::TenderAccepted { carrier, .. } => self.tender_accepted(carrier),
+            Record::TenderAccepted { price, .. } => self.tender_accepted(price),
             Record::TenderRejected { .. } | Record::TenderRefused { .. } => m.tenders_rejected += 1,
             // Exceptions.
             Record::ExceptionRaised { exception_kind, severity, due, .. } => {
@@ -804,7 +783,8 @@ impl LiveSink for KpiCollector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use policies::{Action, OrderId, SiteId};
+    use crate::kernel::log::TripId;
+    use policies::{Action, CarrierId, OrderId, SiteId};
 
     fn min(m: f64) -> Duration {
         Duration::from_min(m)
@@ -886,9 +866,9 @@ mod tests {
         assert_ne!(k, other);
     }
 
-    /// One vehicle (2 per km, 60 per hour), one carrier (price 7), one driver; to 3 h.
+    /// One vehicle, one driver; to 3 h.
     fn collector(warmup: Instant) -> KpiCollector {
-        KpiCollector::for_network(at(180.0), warmup, vec![(2.0, 60.0)], vec![7.0], 1)
+        KpiCollector::for_network(at(180.0), warmup, 1, 1)
     }
 
     /// The live state the records leave, as the log would keep it beside the collector.
@@ -906,15 +886,16 @@ mod tests {
 
     fn delivered(order: u64, created: f64, due: f64, service_start: f64) -> Record {
         let (created, due, service_start) = (at(created), at(due), at(service_start));
-        Record::Delivered { order: OrderId(order), vehicle: VehicleId(0), created, due, service_start }
+        Record::Delivered { order: OrderId(order), trip: TripId(0), vehicle: VehicleId(0), created, due, service_start }
     }
 
     fn route() -> Record {
         Record::RouteAssigned {
+            trip: TripId(0),
             vehicle: VehicleId(0),
             driver: DriverId(0),
             site: SiteId(0),
-            stops: 2,
+            orders: vec![OrderId(1), OrderId(2)],
             load: 1,
             capacity: 1,
         }
@@ -923,7 +904,15 @@ mod tests {
     #[test]
     fn after_a_warm_up_counts_start_afresh_and_spells_under_way_count_from_its_end() {
         let mut c = collector(at(60.0));
-        let (v, d, s) = (VehicleId(0), DriverId(0), SiteId(0));
+        let (v, d, s, trip) = (VehicleId(0), DriverId(0), SiteId(0), TripId(0));
+        let trip_ended = |started, distance_mm, cost| Record::TripEnded {
+            trip,
+            vehicle: v,
+            driver: d,
+            started,
+            distance_mm,
+            cost: Money(cost),
+        };
         let live = feed(
             &mut c,
             &[
@@ -933,14 +922,15 @@ mod tests {
                 // Delivered after the warm-up: counted, but an order of the warm-up, so its
                 // lateness is not measured.
                 (70.0, delivered(1, 40.0, 65.0, 70.0)),
-                (90.0, Record::TripEnded { vehicle: v, driver: d, started: at(30.0), distance_mm: 10_000_000 }),
+                // 10 km at 2 per km and an hour at 60 per hour.
+                (90.0, trip_ended(at(30.0), 10_000_000, 80.0)),
                 (100.0, created(2, 130.0)),
                 (120.0, route()),
                 (140.0, delivered(2, 100.0, 130.0, 135.0)),
                 (150.0, Record::ShiftEnded { driver: d, scheduled_end: at(140.0) }),
-                (160.0, Record::DockArrived { vehicle: v, site: s }),
-                (170.0, Record::LoadingStarted { vehicle: v, site: s, waited: min(10.0) }),
-                (175.0, Record::TenderAccepted { order: OrderId(3), carrier: CarrierId(0) }),
+                (160.0, Record::DockArrived { trip, vehicle: v, site: s }),
+                (170.0, Record::LoadingStarted { trip, vehicle: v, site: s, door: 0, waited: min(10.0) }),
+                (175.0, Record::TenderAccepted { order: OrderId(3), carrier: CarrierId(0), price: Money(7.0) }),
             ],
         );
         let k = c.finish(at(180.0), &live);
@@ -972,6 +962,7 @@ mod tests {
         };
         let resolved = |exception, manual, detected| Record::ExceptionResolved {
             exception,
+            order: OrderId(exception),
             action: Action::Wait,
             manual,
             detected: at(detected),
@@ -983,7 +974,7 @@ mod tests {
                 (10.0, raised(1, ExceptionKind::EtaRisk, Severity::Low, 40.0)),
                 (20.0, raised(2, ExceptionKind::EtaRisk, Severity::High, 10.0)),
                 (30.0, raised(3, ExceptionKind::Breakdown, Severity::Critical, 90.0)),
-                (31.0, Record::ExceptionEscalated { exception: 3 }),
+                (31.0, Record::ExceptionEscalated { exception: 3, order: OrderId(3) }),
                 (50.0, resolved(1, true, 10.0)),
             ],
         );

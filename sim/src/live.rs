@@ -179,6 +179,7 @@ impl LogSink for LiveState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::log::{Money, TripId};
     use policies::{Action, DriverId, ExceptionKind, Severity, SiteId};
 
     fn min(m: f64) -> Duration {
@@ -192,10 +193,11 @@ mod tests {
 
     fn route(v: u32) -> Record {
         Record::RouteAssigned {
+            trip: TripId(v),
             vehicle: VehicleId(v),
             driver: DriverId(v),
             site: SiteId(0),
-            stops: 1,
+            orders: vec![OrderId(0)],
             load: 1,
             capacity: 1,
         }
@@ -220,6 +222,7 @@ mod tests {
         }
         let delivered = Record::Delivered {
             order: OrderId(0),
+            trip: TripId(0),
             vehicle: VehicleId(0),
             created: at(0.0),
             due: at(9.0),
@@ -239,17 +242,27 @@ mod tests {
         let mut s = LiveState::new(3);
         s.record(at(1.0), &route(0));
         s.record(at(2.0), &route(2));
-        s.record(at(2.0), &Record::DockArrived { vehicle: VehicleId(0), site: SiteId(0) });
-        s.record(at(2.0), &Record::DockArrived { vehicle: VehicleId(2), site: SiteId(0) });
+        s.record(at(2.0), &Record::DockArrived { trip: TripId(0), vehicle: VehicleId(0), site: SiteId(0) });
+        s.record(at(2.0), &Record::DockArrived { trip: TripId(2), vehicle: VehicleId(2), site: SiteId(0) });
         assert_eq!((s.vehicles_busy(), s.dock_queue()), (2, 2));
         assert_eq!(s.trips_under_way().collect::<Vec<_>>(), [at(1.0), at(2.0)]);
-        s.record(at(3.0), &Record::LoadingStarted { vehicle: VehicleId(0), site: SiteId(0), waited: min(1.0) });
+        s.record(
+            at(3.0),
+            &Record::LoadingStarted {
+                trip: TripId(0),
+                vehicle: VehicleId(0),
+                site: SiteId(0),
+                door: 0,
+                waited: min(1.0),
+            },
+        );
         let gave_up = Record::DockGaveUp {
+            trip: TripId(2),
             vehicle: VehicleId(2),
             driver: DriverId(2),
             site: SiteId(0),
             waited: min(2.0),
-            orders: 1,
+            orders: vec![OrderId(5)],
         };
         s.record(at(4.0), &gave_up);
         assert_eq!((s.vehicles_busy(), s.dock_queue()), (1, 0));
@@ -257,7 +270,14 @@ mod tests {
         // A new route restarts the spell without counting the vehicle twice.
         s.record(at(5.0), &route(0));
         assert_eq!((s.vehicles_busy(), s.busy_since(VehicleId(0))), (1, Some(at(5.0))));
-        let back = Record::TripEnded { vehicle: VehicleId(0), driver: DriverId(0), started: at(5.0), distance_mm: 0 };
+        let back = Record::TripEnded {
+            trip: TripId(3),
+            vehicle: VehicleId(0),
+            driver: DriverId(0),
+            started: at(5.0),
+            distance_mm: 0,
+            cost: Money(0.0),
+        };
         s.record(at(9.0), &back);
         assert_eq!(s.levels(), [0, 0, 0, 0]);
     }
@@ -268,8 +288,13 @@ mod tests {
         for e in 0..5 {
             s.record(Instant(e * 7), &raised(e));
         }
-        let resolved =
-            Record::ExceptionResolved { exception: 3, action: Action::Wait, manual: false, detected: Instant(21) };
+        let resolved = Record::ExceptionResolved {
+            exception: 3,
+            order: OrderId(3),
+            action: Action::Wait,
+            manual: false,
+            detected: Instant(21),
+        };
         s.record(Instant(30), &resolved);
         assert_eq!(s.open_exceptions(), 4);
         assert_eq!(s.level(Level::ExceptionsOpen), 4);

@@ -94,6 +94,7 @@ impl LiveSink for TimelineSampler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::log::TripId;
     use policies::{OrderId, SiteId, VehicleId};
 
     #[test]
@@ -103,11 +104,20 @@ mod tests {
         let mut at = |m: f64, r: &Record| crate::live::feed(&mut s, &mut live, Instant::at(min(m)), r);
         let created =
             |o| Record::OrderCreated { order: OrderId(o), site: SiteId(0), size: 1, due: Instant::at(min(60.0)) };
-        let arrived = |v| Record::DockArrived { vehicle: VehicleId(v), site: SiteId(0) };
+        let arrived = |v| Record::DockArrived { trip: TripId(v), vehicle: VehicleId(v), site: SiteId(0) };
         at(0.0, &created(0));
         at(10.0, &created(1));
         at(15.0, &arrived(0)); // at an interval's start: counts in that interval
-        at(20.0, &Record::LoadingStarted { vehicle: VehicleId(0), site: SiteId(0), waited: min(5.0) });
+        at(
+            20.0,
+            &Record::LoadingStarted {
+                trip: TripId(0),
+                vehicle: VehicleId(0),
+                site: SiteId(0),
+                door: 0,
+                waited: min(5.0),
+            },
+        );
         at(42.0, &Record::OrderCancelled { order: OrderId(1) });
         at(42.0, &arrived(1));
         let t = s.finish(&live);

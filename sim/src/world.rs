@@ -12,7 +12,7 @@
 //! them, and the lower domain does not import the higher one.
 
 use bevy_ecs::prelude::*;
-use policies::{Duration, ExceptionKind, ExceptionPolicy, Instant, OrderId, VehicleId};
+use policies::{Duration, ExceptionKind, ExceptionPolicy, Instant, OrderId};
 
 use crate::invariants::InvariantChecker;
 use crate::kernel::calendar::Calendar;
@@ -43,11 +43,11 @@ pub enum Event {
     DocksOpen {
         site: u32,
     },
-    /// Vehicle `vehicle` (`id`) is loaded at `site`.
+    /// Vehicle `vehicle` is loaded at door `door` of `site`.
     LoadingDone {
         vehicle: Entity,
-        id: VehicleId,
         site: u32,
+        door: u32,
     },
     /// A queued vehicle's last chance to start loading in time for its driver's hours.
     DockGiveUp {

@@ -7,7 +7,7 @@ use policies::{CarrierId, CarrierView, ExceptionKind, Instant, MS_PER_DAY, Tende
 use rand::RngExt;
 
 use super::{disruptions, docks, orders};
-use crate::kernel::log::{Record, Rejection};
+use crate::kernel::log::{Money, Record, Rejection};
 use crate::kernel::rng::{Rng, Stream, stream_rng};
 use crate::scenario::{CarrierSpec, Effect};
 use crate::world::{Event, Sim, ViewClock};
@@ -136,7 +136,8 @@ pub(crate) fn tender(sim: &mut Sim, tender: Tender) {
     }
     usage.accepted += 1;
     orders::tendered(sim, order);
-    sim.log.push(now, Record::TenderAccepted { order: tender.order, carrier: tender.carrier });
+    let price = Money(c.price_per_order);
+    sim.log.push(now, Record::TenderAccepted { order: tender.order, carrier: tender.carrier, price });
     let o = sim.world.get::<orders::Order>(order).expect("order");
     let site = docks::point(sim, o.site);
     let km = sim.scenario.travel.distance_prepared(&site, &o.point);

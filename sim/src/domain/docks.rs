@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use bevy_ecs::prelude::*;
 use policies::{DailyWindow, Duration, Instant, MS_PER_DAY, MS_PER_MIN, Point, SiteId, SiteView, VehicleId};
 
-use crate::kernel::log::Record;
+use crate::kernel::log::{Record, TripId};
 use crate::kernel::rng::{Rng, Stream, stream_rng};
 use crate::scenario::Effect;
 use crate::world::{Event, Signal, Sim};
@@ -28,6 +28,9 @@ pub struct Site {
 pub struct Dock {
     /// Doors loading right now; never more than `Site::doors`.
     pub busy: u32,
+    /// Per door, the vehicle and trip loading at it: a vehicle takes the lowest free door (a
+    /// dock outage takes no door in particular, only the count in service).
+    pub loading: Vec<Option<(VehicleId, TripId)>>,
     /// Vehicles waiting for a door, first come first served.
     pub queue: VecDeque<Queued>,
 }
@@ -37,6 +40,7 @@ pub struct Dock {
 pub struct Queued {
     pub vehicle: Entity,
     pub id: VehicleId,
+    pub trip: TripId,
     pub since: Instant,
     pub load: u32,
 }
@@ -80,7 +84,8 @@ pub(crate) fn spawn(sim: &mut Sim) {
             load_per_unit_mean_ms: s.load_per_unit_min.mean() * MS_PER_MIN as f64,
             down: 0,
         };
-        let entity = sim.world.spawn((site, Dock::default())).id();
+        let dock = Dock { loading: vec![None; s.doors as usize], ..Dock::default() };
+        let entity = sim.world.spawn((site, dock)).id();
         sim.world.resource_mut::<Sites>().entities.push(entity);
         if !s.hours.is_always() {
             // The first opening after time zero (at time zero nothing is queued yet).
@@ -93,7 +98,7 @@ pub(crate) fn spawn(sim: &mut Sim) {
 /// A vehicle with its route arrives at its site's doors.
 pub(crate) fn arrive(sim: &mut Sim, site: u32, queued: Queued) {
     let now = sim.now();
-    sim.log.push(now, Record::DockArrived { vehicle: queued.id, site: SiteId(site) });
+    sim.log.push(now, Record::DockArrived { trip: queued.trip, vehicle: queued.id, site: SiteId(site) });
     dock_mut(sim, site).queue.push_back(queued);
     start_loads(sim, site);
 }
@@ -119,14 +124,17 @@ pub(crate) fn start_loads(sim: &mut Sim, site: u32) {
         };
         dock.busy += 1;
         assert!(dock.busy <= doors, "more vehicles loading than doors at site {site}");
+        let door = dock.loading.iter().position(Option::is_none).expect("fewer loading than doors: one is free");
+        dock.loading[door] = Some((queued.id, queued.trip));
+        let door = door as u32;
         sim.signal(Signal::LoadingStarted { vehicle: queued.vehicle });
         let spec = &sim.scenario.sites[site as usize];
         let rng = &mut sim.world.resource_mut::<Sites>().into_inner().loading[site as usize];
         let minutes = spec.load_fixed_min.sample(rng) + spec.load_per_unit_min.sample(rng) * queued.load as f64;
         let waited = now.since(queued.since);
-        sim.log.push(now, Record::LoadingStarted { vehicle: queued.id, site: SiteId(site), waited });
-        let (vehicle, id) = (queued.vehicle, queued.id);
-        sim.cal.schedule_in(Duration::from_min(minutes), Event::LoadingDone { vehicle, id, site });
+        let (vehicle, id, trip) = (queued.vehicle, queued.id, queued.trip);
+        sim.log.push(now, Record::LoadingStarted { trip, vehicle: id, site: SiteId(site), door, waited });
+        sim.cal.schedule_in(Duration::from_min(minutes), Event::LoadingDone { vehicle, site, door });
     }
 }
 
@@ -152,9 +160,11 @@ pub(crate) fn leave_queue(sim: &mut Sim, site: u32, vehicle: Entity) {
 }
 
 /// A door is free again (the vehicle leaves: see `fleet::depart`).
-pub(crate) fn on_loading_done(sim: &mut Sim, id: VehicleId, site: u32) {
-    dock_mut(sim, site).busy -= 1;
-    sim.log.push(sim.now(), Record::LoadingDone { vehicle: id, site: SiteId(site) });
+pub(crate) fn on_loading_done(sim: &mut Sim, site: u32, door: u32) {
+    let mut dock = dock_mut(sim, site);
+    dock.busy -= 1;
+    let (id, trip) = dock.loading[door as usize].take().expect("a vehicle loads at the door");
+    sim.log.push(sim.now(), Record::LoadingDone { trip, vehicle: id, site: SiteId(site), door });
     start_loads(sim, site);
 }
 

@@ -15,7 +15,7 @@ use policies::{Action, Duration, ExceptionKind, ExceptionView, Instant, OrderId,
 use super::fleet::{self, Phase, Trip, Vehicle, predict};
 use super::orders::{self, Order};
 use super::{carriers, disruptions, docks};
-use crate::kernel::log::Record;
+use crate::kernel::log::{Money, Record};
 use crate::kernel::rng::{Rng, Stream, stream_rng};
 use crate::world::{Event, Sim};
 
@@ -107,10 +107,11 @@ pub(crate) fn raise(sim: &mut Sim, kind: ExceptionKind, order: Entity, late_min:
     match sim.policies.exceptions.triage(&view, severity, &carriers) {
         Triage::Auto(action) => {
             apply(sim, &view, action);
-            sim.log.push(now, Record::ExceptionResolved { exception: view.id, action, manual: false, detected: now });
+            let (exception, order) = (view.id, view.order);
+            sim.log.push(now, Record::ExceptionResolved { exception, order, action, manual: false, detected: now });
         }
         Triage::Escalate => {
-            sim.log.push(now, Record::ExceptionEscalated { exception: view.id });
+            sim.log.push(now, Record::ExceptionEscalated { exception: view.id, order: view.order });
             let key = (Reverse(severity), view.detected, view.id);
             let entity = sim.world.spawn(Escalated { view, severity }).id();
             sim.world.resource_mut::<Desk>().queue.push(Waiting(Reverse((key, entity))));
@@ -162,7 +163,8 @@ pub(crate) fn on_handled(sim: &mut Sim, exception: Entity) {
         }
     };
     apply(sim, &view, action);
-    sim.log.push(now, Record::ExceptionResolved { exception: view.id, action, manual: true, detected: view.detected });
+    let (exception, order, detected) = (view.id, view.order, view.detected);
+    sim.log.push(now, Record::ExceptionResolved { exception, order, action, manual: true, detected });
     start_handling(sim);
 }
 
@@ -188,7 +190,7 @@ fn apply(sim: &mut Sim, view: &ExceptionView, action: Action) {
             let policies::Approval { above_price: above, delay } = sim.policies.exceptions.approval();
             let price = sim.scenario.carriers.get(carrier.0 as usize).map_or(0.0, |c| c.price_per_order);
             if price > above {
-                sim.log.push(now, Record::ApprovalRequested { order: view.order, carrier });
+                sim.log.push(now, Record::ApprovalRequested { order: view.order, carrier, price: Money(price) });
                 sim.cal.schedule_in(delay, Event::TenderApproved { order: view.order, carrier: carrier.0 });
             } else {
                 carriers::tender(sim, policies::Tender { order: view.order, carrier });

@@ -10,7 +10,7 @@ use super::disruptions;
 use super::docks::{self, Queued, SiteViews};
 use super::drivers::{self, Driver, DriverState};
 use super::orders::{self, Order, OrderViews};
-use crate::kernel::log::Record;
+use crate::kernel::log::{Money, Record, TripId};
 use crate::kernel::rng::{Rng, Stream, stream_rng};
 use crate::world::{Event, Signal, Sim};
 
@@ -44,6 +44,7 @@ impl Vehicle {
 /// A vehicle with no trip is idle at its home site.
 #[derive(Component, Debug)]
 pub struct Trip {
+    pub id: TripId,
     pub driver: Entity,
     pub driver_id: DriverId,
     /// Orders in delivery sequence; `next` is the stop being driven to or served.
@@ -100,8 +101,9 @@ pub enum Leg {
     Stop,
     /// Back to the site: every stop served, or the rest given up (they ride back).
     Home,
-    /// A rescue, out to broken-down vehicle `.0` to take over its goods (the trip's stops).
-    Rescue(Entity),
+    /// A rescue, out to broken-down vehicle `.0` (on trip `.1`) to take over its goods (the
+    /// trip's stops).
+    Rescue(Entity, TripId),
 }
 
 /// A breakdown: the vehicle stands at `at` (prepared point) until `until`.
@@ -113,8 +115,8 @@ pub struct Stranded {
 
 impl Trip {
     fn new(
-        driver: Entity,
-        driver_id: DriverId,
+        id: TripId,
+        (driver, driver_id): (Entity, DriverId),
         stops: Vec<(Entity, OrderId)>,
         load: u32,
         now: Instant,
@@ -123,6 +125,7 @@ impl Trip {
     ) -> Self {
         let (next, distance_km, free_at, failed, back_expected, stranded) = (0, 0.0, now, Vec::new(), None, None);
         Trip {
+            id,
             driver,
             driver_id,
             stops,
@@ -166,8 +169,13 @@ impl Trip {
 
     /// The broken-down vehicle a rescue is driving out to.
     pub fn rescue_of(&self) -> Option<Entity> {
+        self.rescue_from().map(|(from, _)| from)
+    }
+
+    /// The broken-down vehicle a rescue is driving out to, and its trip.
+    fn rescue_from(&self) -> Option<(Entity, TripId)> {
         match self.phase {
-            Phase::Driving { to: Leg::Rescue(from), .. } => Some(from),
+            Phase::Driving { to: Leg::Rescue(from, trip), .. } => Some((from, trip)),
             _ => None,
         }
     }
@@ -200,6 +208,15 @@ pub(crate) struct Fleet {
     /// The latest end of any breakdown so far: from then on no vehicle is stranded, and nothing
     /// needs to look for one.
     stranded_until: Instant,
+    /// Trips started so far: the next trip's id.
+    trips: u32,
+}
+
+/// The id of the trip starting now.
+fn next_trip(sim: &mut Sim) -> TripId {
+    let mut fleet = sim.world.resource_mut::<Fleet>();
+    fleet.trips += 1;
+    TripId(fleet.trips - 1)
 }
 
 /// Vehicle `id`'s entity, if there is one.
@@ -216,6 +233,7 @@ pub(crate) fn spawn(sim: &mut Sim) {
         travel: (0..scenario.vehicles.len() as u32).map(|i| stream_rng(seed, rep, Stream::Travel(i))).collect(),
         delivery: (0..scenario.sites.len() as u32).map(|i| stream_rng(seed, rep, Stream::Delivery(i))).collect(),
         stranded_until: Instant::START,
+        trips: 0,
     });
     for (i, v) in sim.scenario.vehicles.iter().enumerate() {
         let t = &sim.scenario.vehicle_types[v.vehicle_type as usize];
@@ -264,13 +282,15 @@ pub(crate) fn assign(sim: &mut Sim, vehicle: Entity, driver: Entity, stops: Vec<
     let driver_id = drivers::take(sim, driver);
     let v = sim.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
     let at = v.home;
+    let trip = next_trip(sim);
     sim.log.push(
         now,
         Record::RouteAssigned {
+            trip,
             vehicle: v.id,
             driver: driver_id,
             site: policies::SiteId(v.site),
-            stops: stops.len() as u32,
+            orders: stops.iter().map(|(_, id)| *id).collect(),
             load,
             capacity: v.capacity,
         },
@@ -279,8 +299,8 @@ pub(crate) fn assign(sim: &mut Sim, vehicle: Entity, driver: Entity, stops: Vec<
     let deadline = loading_deadline(sim, &v, driver, now, load, first);
     let give_up = sim.cal.schedule(deadline.max(now), Event::DockGiveUp { vehicle });
     let phase = Phase::Queued { since: now, give_up };
-    start_trip(sim, vehicle, v.id, Trip::new(driver, driver_id, stops, load, now, at, phase));
-    docks::arrive(sim, v.site, Queued { vehicle, id: v.id, since: now, load });
+    start_trip(sim, vehicle, v.id, Trip::new(trip, (driver, driver_id), stops, load, now, at, phase));
+    docks::arrive(sim, v.site, Queued { vehicle, id: v.id, trip, since: now, load });
 }
 
 /// Latest time loading `load` may start so that, at worst, the driver (on duty since
@@ -318,11 +338,12 @@ fn release_unloaded(sim: &mut Sim, vehicle: Entity) {
     sim.log.push(
         now,
         Record::DockGaveUp {
+            trip: trip.id,
             vehicle: id,
             driver: trip.driver_id,
             site: policies::SiteId(site),
             waited: now.since(since),
-            orders: trip.stops.len() as u32,
+            orders: trip.stops.iter().map(|(_, id)| *id).collect(),
         },
     );
     reopen(sim, &trip.stops);
@@ -352,9 +373,10 @@ pub(crate) fn on_loading_started(sim: &mut Sim, vehicle: Entity) {
 /// Loading is done: the orders are on board and the vehicle leaves for its first stop.
 pub(crate) fn depart(sim: &mut Sim, vehicle: Entity) {
     let id = sim.world.get::<Vehicle>(vehicle).expect("vehicle").id;
-    let stops = sim.world.get::<Trip>(vehicle).expect("trip").stops.clone();
+    let trip = sim.world.get::<Trip>(vehicle).expect("trip");
+    let (stops, trip) = (trip.stops.clone(), trip.id);
     for (order, _) in stops {
-        orders::loaded(sim, order, id);
+        orders::loaded(sim, order, id, trip);
     }
     next_leg(sim, vehicle);
 }
@@ -408,8 +430,9 @@ fn start_leg(
 ) -> (Duration, Duration) {
     let held = disruptions::closure_wait(sim, from, to);
     if held > Duration::ZERO {
-        let driver = sim.world.get::<Trip>(vehicle).expect("trip").driver_id;
-        sim.log.push(sim.now(), Record::LegHeld { vehicle: v.id, driver, wait: held });
+        let trip = sim.world.get::<Trip>(vehicle).expect("trip");
+        let (trip, driver) = (trip.id, trip.driver_id);
+        sim.log.push(sim.now(), Record::LegHeld { trip, vehicle: v.id, driver, wait: held });
     }
     let driving = drive(sim, v, km, from, to);
     let repair = breakdown(sim, vehicle, held, driving, from, to);
@@ -444,8 +467,9 @@ fn next_leg(sim: &mut Sim, vehicle: Entity) {
             return;
         }
         let trip = sim.world.get::<Trip>(vehicle).expect("trip");
-        let (remaining, driver_id) = ((trip.stops.len() - trip.next) as u32, trip.driver_id);
-        sim.log.push(now, Record::StopsAborted { vehicle: v.id, driver: driver_id, orders: remaining });
+        let orders = trip.stops[trip.next..].iter().map(|(_, id)| *id).collect();
+        let (trip, driver) = (trip.id, trip.driver_id);
+        sim.log.push(now, Record::StopsAborted { trip, vehicle: v.id, driver, orders });
     }
     sim.world.get_mut::<Trip>(vehicle).expect("trip").phase = Phase::Driving { to: Leg::Home, breaks_down_at: None };
     let km = sim.scenario.travel.distance_prepared(&at, &home);
@@ -471,7 +495,8 @@ pub(crate) fn on_stop_arrive(sim: &mut Sim, vehicle: Entity) {
     let fails = p > 0.0 && sim.world.resource_mut::<Fleet>().into_inner().delivery[site as usize].random::<f64>() < p;
     let mut trip = sim.world.get_mut::<Trip>(vehicle).expect("trip");
     (trip.phase, trip.free_at) = (Phase::Serving { service, fails }, expected_done);
-    sim.log.push(now, Record::StopArrived { vehicle: id, order: order_id });
+    let trip = trip.id;
+    sim.log.push(now, Record::StopArrived { trip, vehicle: id, order: order_id });
     sim.cal.schedule(done, Event::ServiceDone { vehicle });
     refresh_back(sim, vehicle);
 }
@@ -483,29 +508,37 @@ pub(crate) fn on_service_done(sim: &mut Sim, vehicle: Entity) {
     let (order, order_id) = trip.stops[trip.next];
     let Phase::Serving { service, fails } = trip.phase else { unreachable!("unloading ends at a stop") };
     trip.next += 1;
+    let trip_id = trip.id;
     if fails {
         trip.failed.push((order, order_id));
-        sim.log.push(now, Record::DeliveryFailed { order: order_id, vehicle: id });
+        sim.log.push(now, Record::DeliveryFailed { order: order_id, trip: trip_id, vehicle: id });
         sim.raise(policies::ExceptionKind::FailedDelivery, order, None);
     } else {
-        orders::delivered(sim, order, id, service);
+        orders::delivered(sim, order, id, trip_id, service);
     }
     next_leg(sim, vehicle);
 }
 
 pub(crate) fn on_back(sim: &mut Sim, vehicle: Entity) {
     let now = sim.now();
-    let id = sim.world.get::<Vehicle>(vehicle).expect("vehicle").id;
+    let v = sim.world.get::<Vehicle>(vehicle).expect("vehicle");
+    let (id, per_km, per_hour) = (v.id, v.cost_per_km, v.cost_per_hour);
     let trip = end_trip(sim, vehicle);
     reopen(sim, &trip.stops[trip.next..]);
     reopen(sim, &trip.failed);
+    let distance_mm = (trip.distance_km * 1e6).round() as u64;
+    // As `(per km) * mm / 1e6 + (per hour) * ms / ms per hour`, in that order of operations.
+    let ms = now.since(trip.started).0 as f64;
+    let cost = Money(per_km * distance_mm as f64 / 1e6 + per_hour * ms / policies::MS_PER_HOUR as f64);
     sim.log.push(
         now,
         Record::TripEnded {
+            trip: trip.id,
             vehicle: id,
             driver: trip.driver_id,
             started: trip.started,
-            distance_mm: (trip.distance_km * 1e6).round() as u64,
+            distance_mm,
+            cost,
         },
     );
     drivers::trip_done(sim, trip.driver, trip.started);
@@ -543,7 +576,8 @@ pub(crate) fn resequence(sim: &mut Sim, vehicle: Entity, proposed: Vec<(Entity, 
     let start = trip.stops.len() - proposed.len();
     trip.stops.truncate(start);
     trip.stops.extend(proposed);
-    sim.log.push(sim.cal.now(), Record::RouteResequenced { vehicle: id, saved_ms });
+    let trip = trip.id;
+    sim.log.push(sim.cal.now(), Record::RouteResequenced { trip, vehicle: id, saved_ms });
     refresh_back(sim, vehicle);
 }
 
@@ -598,10 +632,10 @@ pub(crate) fn on_breakdown(sim: &mut Sim, vehicle: Entity, repair: Duration) {
     trip.free_at += repair;
     let Phase::Driving { breaks_down_at: Some(at), .. } = trip.phase else { unreachable!("drawn for this leg") };
     trip.stranded = Some(Stranded { until: now + repair, at });
-    let driver = trip.driver_id;
+    let (trip, driver) = (trip.id, trip.driver_id);
     let mut fleet = sim.world.resource_mut::<Fleet>();
     fleet.stranded_until = fleet.stranded_until.max(now + repair);
-    sim.log.push(now, Record::VehicleBrokeDown { vehicle: v.id, driver, repair });
+    sim.log.push(now, Record::VehicleBrokeDown { trip, vehicle: v.id, driver, repair });
     refresh_back(sim, vehicle);
     let trip = sim.world.get::<Trip>(vehicle).expect("trip");
     let on_board: Vec<Entity> = trip.ahead().iter().map(|(o, _)| *o).collect();
@@ -654,14 +688,16 @@ pub(crate) fn reassign(sim: &mut Sim, order: Entity, order_id: OrderId) -> bool 
     let at = trip.stops.iter().rposition(|(_, id)| *id == order_id).expect("carried");
     trip.stops.remove(at);
     trip.load -= size;
+    let from_trip = trip.id;
     let from_id = sim.world.get::<Vehicle>(from).expect("vehicle").id;
     refresh_back(sim, from);
     let mut rescue = sim.world.get_mut::<Trip>(to).expect("trip");
     rescue.stops.push((order, order_id));
     rescue.load += size;
-    let load = rescue.load;
+    let (load, to_trip) = (rescue.load, rescue.id);
     let to_id = sim.world.get::<Vehicle>(to).expect("vehicle").id;
-    sim.log.push(now, Record::OrderReassigned { order: order_id, from: from_id, to: to_id, load });
+    let record = Record::OrderReassigned { order: order_id, from: from_id, from_trip, to: to_id, to_trip, load };
+    sim.log.push(now, record);
     refresh_back(sim, to);
     true
 }
@@ -671,8 +707,9 @@ pub(crate) fn reassign(sim: &mut Sim, order: Entity, order_id: OrderId) -> bool 
 /// and the driver can still deliver the order and be back in time.
 fn rescue_vehicle(sim: &mut Sim, from: Entity, order: Entity, size: u32) -> Option<Entity> {
     let now = sim.now();
-    let Stranded { at: point, until } =
-        sim.world.get::<Trip>(from).expect("trip").stranded_at(now).expect("a rescue is for a broken-down vehicle");
+    let broken = sim.world.get::<Trip>(from).expect("trip");
+    let from_trip = broken.id;
+    let Stranded { at: point, until } = broken.stranded_at(now).expect("a rescue is for a broken-down vehicle");
     let o = sim.world.get::<Order>(order).expect("order");
     let travel = &sim.scenario.travel;
     let expected = |v: &Vehicle, km: f64| travel.expected_leg_floor(km, v.speed_kmh);
@@ -707,14 +744,15 @@ fn rescue_vehicle(sim: &mut Sim, from: Entity, order: Entity, size: u32) -> Opti
     let v = sim.world.get::<Vehicle>(vehicle).expect("vehicle").clone();
     let driver_id = drivers::take(sim, driver);
     let home = v.home;
-    let phase = Phase::Driving { to: Leg::Rescue(from), breaks_down_at: None };
-    let mut trip = Trip::new(driver, driver_id, Vec::new(), 0, now, point, phase);
+    let phase = Phase::Driving { to: Leg::Rescue(from, from_trip), breaks_down_at: None };
+    let id = next_trip(sim);
+    let mut trip = Trip::new(id, (driver, driver_id), Vec::new(), 0, now, point, phase);
     trip.free_at = handed;
     start_trip(sim, vehicle, v.id, trip);
-    let site = policies::SiteId(v.site);
+    let (site, orders, capacity) = (policies::SiteId(v.site), Vec::new(), v.capacity);
     sim.log.push(
         now,
-        Record::RouteAssigned { vehicle: v.id, driver: driver_id, site, stops: 0, load: 0, capacity: v.capacity },
+        Record::RouteAssigned { trip: id, vehicle: v.id, driver: driver_id, site, orders, load: 0, capacity },
     );
     let km = sim.scenario.travel.distance_prepared(&home, &point);
     let (time, _) = start_leg(sim, vehicle, &v, km, &home, &point);
@@ -727,11 +765,11 @@ fn rescue_vehicle(sim: &mut Sim, from: Entity, order: Entity, size: u32) -> Opti
 /// The rescue has the goods: it sets off for their stops.
 pub(crate) fn on_handover(sim: &mut Sim, vehicle: Entity) {
     let trip = sim.world.get::<Trip>(vehicle).expect("a rescue is on a trip");
-    let from = trip.rescue_of().expect("a rescue");
-    let orders = trip.stops.len() as u32;
+    let (from, from_trip) = trip.rescue_from().expect("a rescue");
+    let (orders, trip) = (trip.stops.iter().map(|(_, id)| *id).collect(), trip.id);
     let id = sim.world.get::<Vehicle>(vehicle).expect("vehicle").id;
     let from = sim.world.get::<Vehicle>(from).expect("vehicle").id;
-    sim.log.push(sim.now(), Record::HandedOver { vehicle: id, from, orders });
+    sim.log.push(sim.now(), Record::HandedOver { trip, vehicle: id, from, from_trip, orders });
     next_leg(sim, vehicle);
 }
 

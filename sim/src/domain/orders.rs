@@ -10,7 +10,7 @@ use rand_distr::{Distribution, Exp1};
 use rustc_hash::FxHashMap;
 
 use super::disruptions;
-use crate::kernel::log::Record;
+use crate::kernel::log::{Record, TripId};
 use crate::kernel::rng::{Rng, Stream, stream_rng};
 use crate::scenario::{Demand, Destinations, Generator};
 use crate::world::{Event, Signal, Sim};
@@ -375,13 +375,13 @@ pub(crate) fn assigned(sim: &mut Sim, order: Entity) {
 }
 
 /// The order is loaded on vehicle `vehicle`.
-pub(crate) fn loaded(sim: &mut Sim, order: Entity, vehicle: policies::VehicleId) {
+pub(crate) fn loaded(sim: &mut Sim, order: Entity, vehicle: policies::VehicleId, trip: TripId) {
     let (id, ready) = {
         let o = sim.world.get::<Order>(order).expect("order");
         (o.id, o.ready)
     };
     set_state(sim, order, OrderState::OnBoard);
-    sim.log.push(sim.now(), Record::OrderDeparted { order: id, vehicle, ready });
+    sim.log.push(sim.now(), Record::OrderDeparted { order: id, trip, vehicle, ready });
 }
 
 /// The order was routed but not delivered: it is open again at its site, and the customer may
@@ -393,12 +393,12 @@ pub(crate) fn returned(sim: &mut Sim, order: Entity, id: OrderId) {
     schedule_cancel(sim, order, due);
 }
 
-/// Vehicle `vehicle` delivered the order, its unloading having taken `service`.
-pub(crate) fn delivered(sim: &mut Sim, order: Entity, vehicle: policies::VehicleId, service: Duration) {
+/// Vehicle `vehicle` delivered the order on trip `trip`, its unloading having taken `service`.
+pub(crate) fn delivered(sim: &mut Sim, order: Entity, vehicle: policies::VehicleId, trip: TripId, service: Duration) {
     let now = sim.now();
     let o = sim.world.get::<Order>(order).expect("order");
     let (id, created, due, service_start) = (o.id, o.created, o.due, now - service);
-    sim.log.push(now, Record::Delivered { order: id, vehicle, created, due, service_start });
+    sim.log.push(now, Record::Delivered { order: id, trip, vehicle, created, due, service_start });
     forget(sim, id, order);
 }
 

@@ -34,6 +34,30 @@ pub enum Rejection {
     BookingDown,
 }
 
+/// A trip: one vehicle's route from leaving the idle set to being back (or giving up at the
+/// doors), numbered from 0 in the order trips start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct TripId(pub u32);
+
+/// An amount of money, in the unit of the scenario's rates and prices. Equal and hashed by its
+/// bits: records are compared and fingerprinted exactly.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(transparent)]
+pub struct Money(pub f64);
+
+impl PartialEq for Money {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+impl Eq for Money {}
+impl Hash for Money {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.to_bits().hash(state)
+    }
+}
+
 /// New variants go at the end: the fingerprint hashes each variant's index.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -60,47 +84,59 @@ pub enum Record {
         driver: DriverId,
         reason: Rejection,
     },
+    /// Trip `trip` starts: `orders` in delivery sequence (none for a rescue, which takes its
+    /// orders over on the road).
     RouteAssigned {
+        trip: TripId,
         vehicle: VehicleId,
         driver: DriverId,
         site: SiteId,
-        stops: u32,
+        orders: Vec<OrderId>,
         load: u32,
         capacity: u32,
     },
     DockArrived {
+        trip: TripId,
         vehicle: VehicleId,
         site: SiteId,
     },
     LoadingStarted {
+        trip: TripId,
         vehicle: VehicleId,
         site: SiteId,
+        door: u32,
         waited: Duration,
     },
     /// A queued vehicle left the door queue unloaded: its driver would have run out of hours.
     /// Its `orders` are open again.
     DockGaveUp {
+        trip: TripId,
         vehicle: VehicleId,
         driver: DriverId,
         site: SiteId,
         waited: Duration,
-        orders: u32,
+        orders: Vec<OrderId>,
     },
     LoadingDone {
+        trip: TripId,
         vehicle: VehicleId,
         site: SiteId,
+        door: u32,
     },
     OrderDeparted {
         order: OrderId,
+        trip: TripId,
         vehicle: VehicleId,
         ready: Instant,
     },
     StopArrived {
+        trip: TripId,
         vehicle: VehicleId,
         order: OrderId,
     },
     Delivered {
         order: OrderId,
+        trip: TripId,
         vehicle: VehicleId,
         created: Instant,
         due: Instant,
@@ -108,18 +144,23 @@ pub enum Record {
     },
     /// The driver could not finish the route within shift end plus overtime; `orders` go back to the site.
     StopsAborted {
+        trip: TripId,
         vehicle: VehicleId,
         driver: DriverId,
-        orders: u32,
+        orders: Vec<OrderId>,
     },
     OrderReturned {
         order: OrderId,
     },
+    /// The vehicle is back at its site; `cost` is the trip's distance and hours at the vehicle
+    /// type's rates.
     TripEnded {
+        trip: TripId,
         vehicle: VehicleId,
         driver: DriverId,
         started: Instant,
         distance_mm: u64,
+        cost: Money,
     },
     ShiftStarted {
         driver: DriverId,
@@ -138,9 +179,11 @@ pub enum Record {
         carrier: CarrierId,
         reason: Rejection,
     },
+    /// The carrier took the order at `price`.
     TenderAccepted {
         order: OrderId,
         carrier: CarrierId,
+        price: Money,
     },
     /// The carrier said no; the order stays open.
     TenderRejected {
@@ -157,6 +200,7 @@ pub enum Record {
     /// The customer could not take the delivery; the order rides back to its site.
     DeliveryFailed {
         order: OrderId,
+        trip: TripId,
         vehicle: VehicleId,
     },
     /// `due` is the order's due time: for an ETA risk, how early it was detected.
@@ -169,10 +213,12 @@ pub enum Record {
     },
     ExceptionEscalated {
         exception: u64,
+        order: OrderId,
     },
     /// `manual`: a dispatcher resolved it (else the policy did, at once).
     ExceptionResolved {
         exception: u64,
+        order: OrderId,
         action: Action,
         manual: bool,
         detected: Instant,
@@ -183,13 +229,15 @@ pub enum Record {
     /// The stops ahead of a vehicle were re-ordered: fewer stops expected late, or `saved_ms` less
     /// expected lateness in all.
     RouteResequenced {
+        trip: TripId,
         vehicle: VehicleId,
         saved_ms: u64,
     },
-    /// A premium tender above the approval threshold waits for its approval.
+    /// A premium tender at `price`, above the approval threshold, waits for its approval.
     ApprovalRequested {
         order: OrderId,
         carrier: CarrierId,
+        price: Money,
     },
     /// A cancellation a policy asked for that the world could not honour.
     CancellationRefused {
@@ -208,6 +256,7 @@ pub enum Record {
     },
     /// The vehicle broke down and stands for `repair`; the driver's hours run on.
     VehicleBrokeDown {
+        trip: TripId,
         vehicle: VehicleId,
         driver: DriverId,
         repair: Duration,
@@ -225,23 +274,29 @@ pub enum Record {
     },
     /// A leg into or out of a closed region waits `wait` for it to reopen (force majeure).
     LegHeld {
+        trip: TripId,
         vehicle: VehicleId,
         driver: DriverId,
         wait: Duration,
     },
-    /// An order on broken-down vehicle `from` is given to rescue vehicle `to`, whose load it
-    /// becomes part of (`load`, after the move).
+    /// An order on broken-down vehicle `from` (trip `from_trip`) is given to rescue vehicle `to`
+    /// (trip `to_trip`), whose load it becomes part of (`load`, after the move).
     OrderReassigned {
         order: OrderId,
         from: VehicleId,
+        from_trip: TripId,
         to: VehicleId,
+        to_trip: TripId,
         load: u32,
     },
-    /// Rescue vehicle `vehicle` has taken over `orders` orders from broken-down vehicle `from`.
+    /// Rescue vehicle `vehicle` (trip `trip`) has taken over `orders` from broken-down vehicle
+    /// `from` (trip `from_trip`).
     HandedOver {
+        trip: TripId,
         vehicle: VehicleId,
         from: VehicleId,
-        orders: u32,
+        from_trip: TripId,
+        orders: Vec<OrderId>,
     },
 }
 

@@ -12,7 +12,7 @@ fn golden_event_log_fingerprint() {
     let scenario = load("scenarios/tiny.toml");
     let results = run_replications(&scenario, 7, 3, true, &|| {}).unwrap();
     let got: Vec<String> = results.iter().map(|r| format!("{:016x}", r.fingerprint)).collect();
-    let want = ["4f404d48eb5b4ce3", "626c9a8917f8417c", "9cea1534b0c02a90"];
+    let want = ["4851918ff707503d", "d3f9078a00b8d7d1", "433ff14386985616"];
     assert_eq!(
         got, want,
         "the event log of tiny.toml changed. If intended, update `want` in sim/tests/engine/determinism.rs to {got:?}"

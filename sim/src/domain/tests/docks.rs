@@ -5,6 +5,7 @@ use policies::{Duration, Instant, VehicleId};
 
 use super::{Dock, Queued, Sites, arrive};
 use crate::engine::with_sim;
+use crate::kernel::log::TripId;
 use crate::world::{Event, Sim};
 
 // Each test module includes it: of its helpers, each uses some.
@@ -29,11 +30,11 @@ fn vehicles_take_free_doors_first_come_first_served() {
         let now = sim.now();
         for i in 0..3 {
             let vehicle = sim.world.resource::<crate::domain::fleet::Fleet>().vehicles[i];
-            arrive(sim, 0, Queued { vehicle, id: VehicleId(i as u32), since: now, load: 1 });
+            arrive(sim, 0, Queued { vehicle, id: VehicleId(i as u32), trip: TripId(i as u32), since: now, load: 1 });
         }
         assert_eq!(dock(sim), (2, vec![2]), "two doors load, the third vehicle waits");
         // A load is done: its door takes the third vehicle.
-        super::on_loading_done(sim, VehicleId(0), 0);
+        super::on_loading_done(sim, 0, 0);
         assert_eq!(dock(sim), (2, vec![]));
     });
 }
@@ -42,7 +43,7 @@ fn vehicles_take_free_doors_first_come_first_served() {
 fn advance(sim: &mut Sim, t: Instant) {
     common::advance(sim, t, |sim, event| match event {
         Event::DocksOpen { site } => super::on_open(sim, site),
-        Event::LoadingDone { id, site, .. } => super::on_loading_done(sim, id, site),
+        Event::LoadingDone { site, door, .. } => super::on_loading_done(sim, site, door),
         Event::Disruption { index, begins, .. } => super::on_disruption(sim, index, begins),
         _ => {}
     });
@@ -52,7 +53,7 @@ fn advance(sim: &mut Sim, t: Instant) {
 fn arrive_now(sim: &mut Sim, i: u32, load: u32) -> bevy_ecs::entity::Entity {
     let vehicle = sim.world.spawn_empty().id();
     let since = sim.now();
-    arrive(sim, 0, Queued { vehicle, id: VehicleId(i), since, load });
+    arrive(sim, 0, Queued { vehicle, id: VehicleId(i), trip: TripId(i), since, load });
     vehicle
 }
 
@@ -125,9 +126,9 @@ fn a_vehicle_that_gives_up_leaves_the_queue_in_order() {
         assert_eq!(dock(sim), (2, vec![2, 3, 4]));
         super::leave_queue(sim, 0, vehicles[3]);
         assert_eq!(dock(sim), (2, vec![2, 4]));
-        super::on_loading_done(sim, VehicleId(0), 0);
+        super::on_loading_done(sim, 0, 0);
         assert_eq!(dock(sim), (2, vec![4]), "the next in line takes the door");
-        super::on_loading_done(sim, VehicleId(1), 0);
+        super::on_loading_done(sim, 0, 1);
         assert_eq!(dock(sim), (2, vec![]), "vehicle 3 is not loaded");
     });
 }

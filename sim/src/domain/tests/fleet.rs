@@ -6,6 +6,7 @@ use policies::{DriverId, Duration, Instant, OrderId};
 use super::{Fleet, Leg, Phase, Stranded, Trip, Vehicle, VehicleViews, assign, end_trip, loading_deadline, predict};
 use crate::domain::orders::{Order, OrderState};
 use crate::engine::with_sim;
+use crate::kernel::log::TripId;
 use crate::world::Sim;
 
 // Each test module includes it: of its helpers, each uses some.
@@ -16,7 +17,7 @@ use common::{at_h, hours, min, tiny, tiny_with};
 
 fn trip(phase: Phase, next: usize) -> Trip {
     let stops = (0..3).map(|i| (Entity::from_raw_u32(i + 10).unwrap(), OrderId(i as u64))).collect();
-    let mut t = Trip::new(Entity::PLACEHOLDER, DriverId(0), stops, 3, Instant::START, [0.0; 3], phase);
+    let mut t = Trip::new(TripId(0), (Entity::PLACEHOLDER, DriverId(0)), stops, 3, Instant::START, [0.0; 3], phase);
     t.next = next;
     t
 }
@@ -42,7 +43,7 @@ fn the_stops_ahead_in_each_phase() {
 fn departed_rescue_and_stranded() {
     assert!(!trip(Phase::Loading, 0).departed());
     let from = Entity::from_raw_u32(99).unwrap();
-    let rescue = trip(Phase::Driving { to: Leg::Rescue(from), breaks_down_at: None }, 0);
+    let rescue = trip(Phase::Driving { to: Leg::Rescue(from, TripId(0)), breaks_down_at: None }, 0);
     assert!(rescue.departed());
     assert_eq!(rescue.rescue_of(), Some(from));
     assert_eq!(trip(Phase::Driving { to: Leg::Stop, breaks_down_at: None }, 0).rescue_of(), None);
@@ -143,7 +144,7 @@ fn predicted(phase: Phase, at: (f64, f64), next: usize, free_at: Instant, now: I
             .collect();
         let at = sim.scenario.travel.prepare(policies::Point { x: at.0, y: at.1 });
         let list = stops.iter().map(|&s| (s, OrderId(0))).collect();
-        let mut t = Trip::new(Entity::PLACEHOLDER, DriverId(0), list, 15, Instant::START, at, phase);
+        let mut t = Trip::new(TripId(0), (Entity::PLACEHOLDER, DriverId(0)), list, 15, Instant::START, at, phase);
         (t.next, t.free_at) = (next, free_at);
         assert_eq!(sim.scenario.travel.noise_mean, 1.0);
         let ahead: Vec<Entity> = t.ahead().iter().map(|(s, _)| *s).collect();
@@ -164,7 +165,7 @@ fn predictions_drive_from_where_the_vehicle_will_be_free_and_wait_for_windows() 
     let serving = Phase::Serving { service: min(6.0), fails: false };
     assert_eq!(predicted(serving, (10.0, 10.0), 1, at_h(9.5), Instant::START), [at_h(9.5) + leg]);
     // A rescue handing over at 07:00 at (10, -10): a leg to each stop, the first too.
-    let rescue = Phase::Driving { to: Leg::Rescue(Entity::PLACEHOLDER), breaks_down_at: None };
+    let rescue = Phase::Driving { to: Leg::Rescue(Entity::PLACEHOLDER, TripId(0)), breaks_down_at: None };
     assert_eq!(predicted(rescue, (10.0, -10.0), 0, at_h(7.0), Instant::START)[..2], [at_h(7.0) + leg, at_h(9.0)]);
 }
 

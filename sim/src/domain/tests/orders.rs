@@ -11,6 +11,7 @@ use super::{
     on_cancel, on_ready, returned,
 };
 use crate::engine::with_sim;
+use crate::kernel::log::TripId;
 use crate::kernel::rng::{Rng, Stream, stream_rng};
 use crate::world::{Event, Sim};
 
@@ -126,10 +127,10 @@ fn an_order_from_created_to_delivered() {
         assert_eq!((state(sim, a), state(sim, b)), (Some(OrderState::Open), Some(OrderState::Pending)));
         assigned(sim, a);
         assert_eq!(state(sim, a), Some(OrderState::Assigned));
-        loaded(sim, a, VehicleId(0));
+        loaded(sim, a, VehicleId(0), TripId(0));
         assert_eq!(state(sim, a), Some(OrderState::OnBoard));
         advance(sim, Instant::at(min(100.0)));
-        delivered(sim, a, VehicleId(0), min(6.0));
+        delivered(sim, a, VehicleId(0), TripId(0), min(6.0));
         assert!(entity(sim, id).is_none() && sim.world.get_entity(a).is_err(), "a delivered order leaves the world");
         assert_eq!(live(sim), 1);
     });
