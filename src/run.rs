@@ -21,9 +21,17 @@ pub struct RunArgs {
     adaptive: Adaptive,
     #[command(flatten)]
     output: Output,
-    /// Also write the event log of replication 0 as JSON lines to this file.
+    /// Also write the event log to this file (of replication 0 unless --events-replications
+    /// says otherwise; see docs/events.md).
     #[arg(long)]
     events: Option<PathBuf>,
+    /// Format of --events: JSON lines, a CSV of events, OCEL 2.0 JSON for process-mining tools,
+    /// or a CSV with one row per order (its path, milestones, lateness and cost).
+    #[arg(long, default_value = "jsonl", value_parser = sim::eventlog::Format::NAMES, requires = "events")]
+    events_format: String,
+    /// Replications whose events --events writes, one after another: `0`, `0,3`, `2-5`, `all`.
+    #[arg(long, default_value = "0", requires = "events")]
+    events_replications: String,
     /// Check the engine's invariants on every replication (slower); a violation exits with 1.
     #[arg(long)]
     check: bool,
@@ -46,6 +54,7 @@ pub fn run(args: RunArgs) -> Result<()> {
             return Err(UsageError(format!("--events {}: {why}", path.display())).into());
         }
     }
+    let event_format = sim::eventlog::Format::parse(&args.events_format).expect("clap checks the name");
     let target = args.adaptive.target();
     let spec = experiments::RunSpec {
         scenario: &scenario,
@@ -79,7 +88,10 @@ pub fn run(args: RunArgs) -> Result<()> {
 
     // Everything is staged before anything is in place: the event log only with the results.
     let events = match &args.events {
-        Some(path) => Some((path, experiments::event_log(&scenario, summary.seed)?)),
+        Some(path) => {
+            let replications = replication_list(&args.events_replications, summary.replications)?;
+            Some((path, stage_event_log(path, &scenario, summary.seed, &replications, event_format)?))
+        }
         None => None,
     };
     let out = match &args.output.out {
@@ -89,15 +101,61 @@ pub fn run(args: RunArgs) -> Result<()> {
         }
         None => None,
     };
-    let events = events.map(|(path, bytes)| reports::Staged::file(path, &bytes)).transpose()?;
     if let Some((out, staged)) = out {
         staged.commit()?;
         if !args.quiet {
             eprintln!("wrote {} in {}", files.join(", "), out.display());
         }
     }
-    if let Some(staged) = events {
-        staged.commit()?;
+    if let Some((path, staged)) = events {
+        staged.persist(path).map_err(|e| anyhow::Error::new(e.error).context(format!("{}", path.display())))?;
     }
     Ok(())
+}
+
+/// Writes the event log into a hidden file beside `path`, synced, for `persist` to move into
+/// place once the results are: nothing half-written is ever at `path`, and a failure leaves
+/// nothing behind (the file is removed when dropped).
+fn stage_event_log(
+    path: &Path,
+    scenario: &sim::Scenario,
+    seed: u64,
+    replications: &[u32],
+    format: sim::eventlog::Format,
+) -> Result<tempfile::NamedTempFile> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let at = |e: std::io::Error| anyhow::Error::new(e).context(format!("{}", path.display()));
+    let mut builder = tempfile::Builder::new();
+    // Readable as any new file is (the umask applies), not only by its owner.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let staged = builder.prefix(".dtwin-events-").tempfile_in(dir).map_err(at)?;
+    let out = std::io::BufWriter::new(staged.as_file());
+    let out = experiments::write_event_log(scenario, seed, replications, format, out)?;
+    out.into_inner().map_err(|e| at(e.into_error()))?.sync_all().map_err(at)?;
+    Ok(staged)
+}
+
+/// The replications `list` names (`0`, `0,3`, `2-5`, `all`) of the `ran` a run had, in order,
+/// each once.
+fn replication_list(list: &str, ran: u32) -> Result<Vec<u32>> {
+    let bad = |why: String| UsageError(format!("--events-replications {list:?}: {why}"));
+    if list.trim() == "all" {
+        return Ok((0..ran).collect());
+    }
+    let mut out = Vec::new();
+    for part in list.split(',').map(str::trim) {
+        let number = |s: &str| s.trim().parse::<u32>().map_err(|_| bad(format!("{s:?} is not a replication number")));
+        let (from, to) = match part.split_once('-') {
+            Some((a, b)) => (number(a)?, number(b)?),
+            None => (number(part)?, number(part)?),
+        };
+        if from > to || to >= ran {
+            return Err(bad(format!("{part} is not within the {ran} replications run (0-{})", ran - 1)).into());
+        }
+        out.extend(from..=to);
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
 }

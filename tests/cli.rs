@@ -117,12 +117,63 @@ fn event_log_of_replication_zero_is_written_as_json_lines() {
 }
 
 #[test]
+fn event_logs_in_every_format_for_the_chosen_replications() {
+    let (dir, _) = tmp();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let run = |file: &str, format: &str, reps: &str| {
+        let args = ["run", "scenarios/tiny.toml", "-r", "3", "-q", "--events", &path(file)];
+        let o = dtwin(&[&args[..], &["--events-format", format, "--events-replications", reps]].concat());
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        std::fs::read_to_string(path(file)).unwrap()
+    };
+    let jsonl = run("e.jsonl", "jsonl", "0,2");
+    let reps: std::collections::BTreeSet<u64> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["replication"].as_u64().unwrap())
+        .collect();
+    assert_eq!(reps, [0, 2].into());
+    let ocel: serde_json::Value = serde_json::from_str(&run("e.ocel.json", "ocel", "all")).unwrap();
+    let events = ocel["events"].as_array().unwrap();
+    assert!(
+        events.iter().any(|e| e["id"] == "r2:e0")
+            && events.iter().all(|e| e["time"].as_str().unwrap().starts_with("2026-"))
+    );
+    let cases = run("cases.csv", "cases", "1");
+    assert!(cases.starts_with("replication,order,site,size,outcome,path,"), "{cases}");
+    assert!(cases.lines().skip(1).all(|l| l.starts_with("1,")), "{cases}");
+    let csv = run("e.csv", "csv", "0");
+    assert_eq!(csv.lines().count(), jsonl.lines().filter(|l| l.starts_with("{\"replication\":0,")).count() + 1);
+    // Replications that did not run, and formats that do not exist, are usage errors.
+    let o =
+        dtwin(&["run", "scenarios/tiny.toml", "-r", "3", "-q", "--events", &path("x"), "--events-replications", "1-3"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("not within the 3 replications"), "{}", text(&o.stderr));
+    let o = dtwin(&["run", "scenarios/tiny.toml", "-r", "1", "-q", "--events", &path("x"), "--events-format", "xes"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!dir.path().join("x").exists(), "nothing written on a usage error");
+    let names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+    assert!(names.iter().all(|n| !n.starts_with(".dtwin-events")), "no staging file left: {names:?}");
+}
+
+#[test]
 fn usage_errors_exit_2_and_help_explains_every_flag() {
     assert_eq!(dtwin(&["run"]).status.code(), Some(2));
     assert_eq!(dtwin(&["run", "scenarios/tiny.toml", "-r", "0"]).status.code(), Some(2));
     assert_eq!(dtwin(&["run", "no/such.toml"]).status.code(), Some(2));
     let help = text(&dtwin(&["run", "--help"]).stdout);
-    for flag in ["--replications", "--seed", "--threads", "--out", "--force", "--events", "--check", "--quiet"] {
+    for flag in [
+        "--replications",
+        "--seed",
+        "--threads",
+        "--out",
+        "--force",
+        "--events",
+        "--events-format",
+        "--events-replications",
+        "--check",
+        "--quiet",
+    ] {
         assert!(help.contains(flag), "{flag} not in help:\n{help}");
     }
 }

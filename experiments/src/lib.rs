@@ -17,7 +17,7 @@ pub use matrix::{
 };
 pub use progress::Progress;
 pub use replicate::{Paired, Replicated, Target, replicate};
-pub use run::{RunResult, RunSpec, event_log, run};
+pub use run::{RunResult, RunSpec, run, write_event_log};
 pub use summary::Alternative;
 
 use sim::{KPIS, ReplicationResult};

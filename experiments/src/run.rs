@@ -57,10 +57,22 @@ pub fn run(spec: &RunSpec, progress: &dyn Progress) -> Result<RunResult, Experim
     Ok(RunResult { results, summary, elapsed: r.elapsed })
 }
 
-/// Replication 0 of `scenario` on `seed` again (bit-identical), as its event log in JSON lines.
-pub fn event_log(scenario: &Scenario, seed: u64) -> Result<Vec<u8>, ExperimentError> {
-    let mut sink = sim::log::JsonLines::new(Vec::new());
-    sim::Engine::new(scenario, seed, 0, vec![&mut sink]).run()?;
+/// Replications `replications` of `scenario` on `seed` again (bit-identical to the run's), one
+/// after another, as one event log in `format`, streamed into `out`.
+pub fn write_event_log<W: std::io::Write>(
+    scenario: &Scenario,
+    seed: u64,
+    replications: &[u32],
+    format: sim::eventlog::Format,
+    out: W,
+) -> Result<W, ExperimentError> {
+    let clock = sim::eventlog::Clock::new(scenario.start_day);
+    let prefixed = replications.len() > 1;
+    let mut sink = sim::eventlog::EventWriter::new(format, out, clock, prefixed).map_err(ExperimentError::EventLog)?;
+    for &r in replications {
+        sink.start_replication(r);
+        sim::Engine::new(scenario, seed, r, vec![&mut sink]).run()?;
+    }
     sink.finish().map_err(ExperimentError::EventLog)
 }
 

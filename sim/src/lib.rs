@@ -3,6 +3,7 @@
 pub mod dist;
 pub mod domain;
 pub mod engine;
+pub mod eventlog;
 pub mod invariants;
 pub mod kernel;
 pub mod kpi;

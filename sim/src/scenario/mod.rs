@@ -31,6 +31,9 @@ use error::line_col;
 use raw::{Coord, Pair, RawDestinations, RawScenario};
 
 /// A validated scenario. Times are [`Instant`]s, lengths of time [`Duration`]s; distributions of durations sample minutes.
+/// 2026-01-01, the day a scenario starts on unless it gives a `start_date`.
+pub const DEFAULT_START_DAY: i64 = 20_454;
+
 #[derive(Clone, Debug)]
 pub struct Scenario {
     pub name: String,
@@ -44,6 +47,9 @@ pub struct Scenario {
     pub replications: u32,
     /// The start of the horizon excluded from the KPIs (see [`crate::kpi::KpiCollector`]).
     pub warmup: Instant,
+    /// The calendar day of time 0 (UTC midnight), in days since 1970-01-01: `start_date`, by
+    /// default [`DEFAULT_START_DAY`].
+    pub start_day: i64,
     pub travel: TravelModel,
     /// Multiplicative travel-time noise factor.
     pub travel_noise: Dist,
@@ -643,6 +649,22 @@ impl<'a> Resolver<'a> {
                 Instant::at(Duration::from_hours(h))
             }
         };
+        let start_day = match &raw.start_date {
+            None => DEFAULT_START_DAY,
+            Some(d) => match d.get_ref() {
+                toml::value::Datetime { date: Some(date), time: None, offset: None } => {
+                    let day = chrono::NaiveDate::from_ymd_opt(date.year.into(), date.month.into(), date.day.into());
+                    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
+                    day.map(|d| (d - epoch).num_days()).ok_or_else(|| {
+                        self.err(Some(d.span()), "start_date", format!("{} is not a date", d.get_ref()))
+                    })?
+                }
+                other => {
+                    let m = format!("expected a date such as 2026-01-05 (no time of day), got {other}");
+                    return Err(self.err(Some(d.span()), "start_date", m));
+                }
+            },
+        };
         let policy = match raw.policy {
             None => PolicyChoice::default(),
             Some(p) => self.policy(p, &mut hash, "policy")?,
@@ -657,6 +679,7 @@ impl<'a> Resolver<'a> {
             seed: raw.seed.unwrap_or(1),
             replications: raw.replications.unwrap_or(10),
             warmup,
+            start_day,
             travel,
             travel_noise,
             sites,

@@ -27,6 +27,9 @@ pub struct RawScenario {
     /// Hours at the start excluded from the KPIs.
     #[serde(default)]
     pub warmup_h: Option<Spanned<f64>>,
+    /// The calendar date (UTC) of the run's time 0, for the event log's absolute times.
+    #[serde(default)]
+    pub start_date: Option<Spanned<toml::value::Datetime>>,
     pub network: RawNetwork,
     #[serde(default)]
     pub site: Vec<RawSite>,

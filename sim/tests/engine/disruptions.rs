@@ -81,12 +81,16 @@ fn a_dock_outage_makes_vehicles_wait_for_doors() {
 #[test]
 fn disruptions_leave_their_trace_in_the_log() {
     let s = tiny(OUTAGE);
-    let mut sink = sim::log::JsonLines::new(Vec::new());
+    let mut sink = sim::eventlog::JsonLines::new(Vec::new());
     sim::Engine::new(&s, 1, 0, vec![&mut sink]).run().unwrap();
     let log = String::from_utf8(sink.finish().unwrap()).unwrap();
     let at = |kind: &str| log.lines().find(|l| l.contains(kind)).map(|l| l.to_string()).unwrap_or_default();
-    assert!(at("disruption_started").starts_with("{\"t_ms\":21600000,"), "{}", at("disruption_started"));
-    assert!(at("disruption_ended").starts_with("{\"t_ms\":43200000,"), "{}", at("disruption_ended"));
+    assert!(
+        at("disruption_started").starts_with("{\"replication\":0,\"t_ms\":21600000,"),
+        "{}",
+        at("disruption_started")
+    );
+    assert!(at("disruption_ended").starts_with("{\"replication\":0,\"t_ms\":43200000,"), "{}", at("disruption_ended"));
 }
 
 #[test]
@@ -162,14 +166,14 @@ fn a_closed_region_holds_the_legs_into_and_out_of_it_until_it_reopens() {
     assert_eq!(mean(&base, "legs_held"), 0.0);
     assert!(mean(&closed, "lateness_min_mean") > mean(&base, "lateness_min_mean"));
     // Nothing leaves for the region or comes out of it while it is closed.
-    let mut sink = sim::log::JsonLines::new(Vec::new());
+    let mut sink = sim::eventlog::JsonLines::new(Vec::new());
     sim::Engine::new(&closed, 3, 0, vec![&mut sink]).run().unwrap();
     let log = String::from_utf8(sink.finish().unwrap()).unwrap();
     let held: Vec<&str> = log.lines().filter(|l| l.contains("leg_held")).collect();
     assert!(!held.is_empty());
     const H: u64 = 3_600_000;
     for l in held {
-        let t: u64 = l["{\"t_ms\":".len()..].split(',').next().unwrap().parse().unwrap();
+        let t: u64 = l["{\"replication\":0,\"t_ms\":".len()..].split(',').next().unwrap().parse().unwrap();
         let wait: u64 = l.split("\"wait\":").nth(1).unwrap().split(['}', ',']).next().unwrap().parse().unwrap();
         assert!((9 * H..11 * H).contains(&t) && t + wait == 11 * H, "{l}");
     }
@@ -283,10 +287,10 @@ fn integration_outages_fail_tenders_blind_eta_checks_and_hide_unready_orders() {
 
 /// The `disruption_started` times of one replication.
 fn started_at(s: &Scenario, seed: u64) -> Vec<u64> {
-    let mut sink = sim::log::JsonLines::new(Vec::new());
+    let mut sink = sim::eventlog::JsonLines::new(Vec::new());
     sim::Engine::new(s, seed, 0, vec![&mut sink]).run().unwrap();
     let log = String::from_utf8(sink.finish().unwrap()).unwrap();
-    let t = |l: &str| l["{\"t_ms\":".len()..].split(',').next().unwrap().parse::<u64>().unwrap();
+    let t = |l: &str| l["{\"replication\":0,\"t_ms\":".len()..].split(',').next().unwrap().parse::<u64>().unwrap();
     log.lines().filter(|l| l.contains("disruption_started")).map(t).collect()
 }
 

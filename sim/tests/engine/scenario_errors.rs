@@ -31,6 +31,8 @@ macro_rules! rates {
 /// (what, overlay over tiny, expected field, text on the expected line)
 const CASES: &[(&str, &str, &str, &str)] = &[
     ("warm-up past the horizon", "warmup_h = 30", "warmup_h", "warmup_h = 30"),
+    ("a start date with a time", "start_date = 2026-03-02T08:00:00", "start_date", "start_date = 2026-03-02T08:00:00"),
+    ("a start date that is not a date", "start_date = \"monday\"", "start_date", "start_date = \"monday\""),
     (
         "unknown key",
         depot!("location = [0.0, 0.0]", "doors = 2", "doorz = 3", "load_fixed_min = { dist = \"fixed\", value = 10 }"),
