@@ -252,8 +252,18 @@ impl Clock {
 
     /// `t` as RFC 3339 with milliseconds: `2026-01-05T08:30:00.000Z`.
     pub fn format(&self, t: Instant) -> String {
+        use chrono::{Datelike, Timelike};
         let at = chrono::DateTime::from_timestamp_millis(self.epoch_ms + t.0 as i64).expect("within chrono's range");
-        at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+        let (d, ms) = (at.naive_utc(), t.0 % 1000);
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{ms:03}Z",
+            d.year(),
+            d.month(),
+            d.day(),
+            d.hour(),
+            d.minute(),
+            d.second()
+        )
     }
 }
 

@@ -6,6 +6,8 @@
 //! Memory holds the live objects and the ids of the finished ones.
 
 use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 use std::io::{BufWriter, Seek, Write};
 
 use policies::Instant;
@@ -55,7 +57,7 @@ pub struct Ocel<W: Write> {
     events: u64,
     replication_events: u64,
     objects_written: u64,
-    live: BTreeMap<String, Object>,
+    live: FxHashMap<String, Object>,
     written: FxHashSet<String>,
     /// Per event type, its attributes and their OCEL types.
     event_types: BTreeMap<String, BTreeMap<String, &'static str>>,
@@ -87,7 +89,7 @@ impl<W: Write> Ocel<W> {
             events: 0,
             replication_events: 0,
             objects_written: 0,
-            live: BTreeMap::new(),
+            live: FxHashMap::default(),
             written: FxHashSet::default(),
             event_types: BTreeMap::new(),
             error: FirstError::default(),
@@ -112,14 +114,13 @@ impl<W: Write> Ocel<W> {
 
     /// The live object `id`, created (of type `kind`) unless it exists or was written.
     fn object(&mut self, id: &str, kind: ObjectType) -> Option<&mut Object> {
-        if self.written.contains(id) {
-            return None;
+        if !self.live.contains_key(id) {
+            if self.written.contains(id) {
+                return None;
+            }
+            self.live.insert(id.to_string(), Object { kind, attributes: Vec::new(), relationships: Vec::new() });
         }
-        Some(self.live.entry(id.to_string()).or_insert_with(|| Object {
-            kind,
-            attributes: Vec::new(),
-            relationships: Vec::new(),
-        }))
+        self.live.get_mut(id)
     }
 
     fn write_object(&mut self, id: &str, o: &Object) -> std::io::Result<()> {
@@ -149,7 +150,9 @@ impl<W: Write> Ocel<W> {
     }
 
     fn flush_live(&mut self) -> std::io::Result<()> {
-        for (id, o) in std::mem::take(&mut self.live) {
+        let mut live: Vec<_> = std::mem::take(&mut self.live).into_iter().collect();
+        live.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (id, o) in live {
             self.write_object(&id, &o)?;
         }
         Ok(())
